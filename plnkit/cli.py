@@ -1,0 +1,77 @@
+"""The ``plnkit`` command: ``plnkit serve`` starts the course in Voila."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .content import START
+from .store import default_home
+
+#: Idle kernels are shut down after this long (Voila does not stop kernels when a tab closes).
+CULL_IDLE_SECONDS = 1800
+
+
+def find_course_dir() -> Path | None:
+    """The ``course/`` folder: beside the package in a checkout, else in the current folder."""
+    for candidate in (Path(__file__).resolve().parent.parent / "course", Path.cwd() / "course"):
+        if (candidate / START.notebook).is_file():
+            return candidate
+    return None
+
+
+def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> list[str]:
+    """The Voila command line the course is served with."""
+    return [
+        sys.executable, "-m", "voila", str(course),
+        f"--Voila.ip={host}",
+        f"--port={port}",
+        "--no-browser" if not open_browser else "--Voila.open_browser=True",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--MappingKernelManager.cull_interval=120",
+        "--MappingKernelManager.cull_connected=False",
+        "--VoilaExecutor.timeout=120",
+        "--Voila.log_level=WARN",
+    ]
+
+
+def serve(args: argparse.Namespace) -> int:
+    course = Path(args.course) if args.course else find_course_dir()
+    if course is None or not (course / START.notebook).is_file():
+        print("Can't find the course notebooks (a course/ folder with 00_start.ipynb). Run this from the "
+              "repository folder, or pass --course PATH.", file=sys.stderr)
+        return 2
+    os.environ.setdefault("PLNKIT_HOME", str(default_home()))
+    shown_host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
+    print(f"The course is at http://{shown_host}:{args.port}/voila/render/{START.notebook}", flush=True)
+    print(f"Learners' work is saved in {os.environ['PLNKIT_HOME']}. Press Ctrl+C to stop.", flush=True)
+    cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open)
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)  # Voila replaces this process, so stopping it stops the course
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="plnkit", description="The Personal Learning Networks course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="serve the course in Voila")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this "
+                   "computer only; use 0.0.0.0 for a workshop room)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    p.add_argument("--course", help="folder holding the course notebooks (default: found automatically)")
+    p.add_argument("--open", action="store_true", help="open a browser tab")
+    p.set_defaults(func=serve)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The reflection exercise: a prompt, a labelled text area, autosave, a Save button and earlier versions."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import ipywidgets as w
+
+from . import session as _session
+from ._ui import Status, clock, day_and_clock, esc, guard, word_count
+from .content import prompt as _prompt
+from .errors import InputError, PlnkitError
+from .store import AnswerVersion
+
+MAX_CHARS = 10_000
+AUTOSAVE_SECONDS = 1.5
+HISTORY_SHOWN = 50
+
+
+def check_reflection(text: object, *, max_chars: int = MAX_CHARS) -> str:
+    """Accept a reflection's text or say exactly why not (never truncates)."""
+    if not isinstance(text, str):
+        raise InputError("Not saved: a reflection must be text.")
+    if len(text) > max_chars:
+        over = len(text) - max_chars
+        raise InputError(
+            f"Not saved: your answer is {len(text):,} characters, over the {max_chars:,} limit. "
+            f"Shorten it by {over:,} and it will save. Nothing you typed was cut."
+        )
+    return text
+
+
+class Reflection:
+    """A reflection exercise bound to one answer key in the learner's store.
+
+    Display it as the last expression of a cell. Its initial text is always the latest saved version, so
+    a page reload (a new kernel) shows what was saved.
+    """
+
+    def __init__(self, key: str, *, question: str | None = None, hints: tuple[str, ...] | None = None,
+                 max_chars: int = MAX_CHARS, autosave_seconds: float = AUTOSAVE_SECONDS,
+                 session: _session.Session | None = None) -> None:
+        spec = _prompt(key) if question is None else None
+        self.key = key
+        self.question = question if question is not None else spec.question  # type: ignore[union-attr]
+        self.hints = hints if hints is not None else (spec.hints if spec else ())
+        self.max_chars = max_chars
+        self.autosave_seconds = autosave_seconds
+        self._session = session
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._saved_text: str | None = None
+        self._saved_at: datetime | None = None
+
+        self.status = Status()
+        label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
+            f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
+        self.text = w.Textarea(
+            description=label,
+            description_allow_html=True,
+            placeholder="Type your answer here. It saves as you type.",
+            continuous_update=True,
+            layout=w.Layout(width="100%"),
+            style={"description_width": "initial"},
+        )
+        self.text.add_class("plnkit-answer")
+        self.words = w.HTML()
+        self.save_button = w.Button(description="Save", icon="floppy-o", tooltip="Save this answer now",
+                                    button_style="primary")
+        self.history_list = w.Dropdown(description="Version", options=[], style={"description_width": "initial"},
+                                       layout=w.Layout(width="auto"))
+        self.history_text = w.Textarea(description="Text of that version", disabled=True,
+                                       layout=w.Layout(width="100%", height="7em"),
+                                       style={"description_width": "initial"})
+        self.restore_button = w.Button(description="Restore this version", icon="undo",
+                                       tooltip="Make this version your current answer (a new version is saved)")
+        self.history = w.Accordion(children=[w.VBox([self.history_list, self.history_text,
+                                                     self.restore_button])])
+        self.history.set_title(0, "Earlier versions")
+        self.history.selected_index = None
+
+        parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
+                                    layout=w.Layout(align_items="center", flex_flow="row wrap")),
+                  self.history]
+        self.widget = w.VBox(parts)
+        self.widget.add_class("plnkit-exercise")
+        self.widget.add_class("plnkit-reflection")
+
+        self.text.observe(self._on_change, names="value")
+        self.save_button.on_click(self._on_save_click)
+        self.history_list.observe(self._on_pick_version, names="value")
+        self.restore_button.on_click(self._on_restore)
+        self._load()
+
+    # --- display ----------------------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- behaviour --------------------------------------------------------------------------------------
+
+    def _sess(self) -> _session.Session:
+        return self._session or _session.current()
+
+    def _load(self) -> None:
+        try:
+            latest = self._sess().store.latest_answer(self._sess().learner, self.key)
+        except PlnkitError as exc:
+            self.status.error(str(exc))
+            self._update_words()
+            return
+        if latest is not None and isinstance(latest.value, str):
+            self._saved_text, self._saved_at = latest.value, latest.saved_at
+            self.text.value = latest.value
+            self.status.ok(f"Last saved {day_and_clock(latest.saved_at)}")
+        else:
+            self.status.info("Not saved yet")
+        self._update_words()
+        self._refresh_history()
+
+    def _update_words(self) -> None:
+        text = self.text.value
+        count = word_count(text)
+        over = len(text) > self.max_chars
+        note = f"{count:,} word{'s' if count != 1 else ''}"
+        if over:
+            note += f" · {len(text):,} / {self.max_chars:,} characters"
+        self.words.value = f'<span class="plnkit-words{" plnkit-over" if over else ""}">{esc(note)}</span>'
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        self._update_words()
+        if change["new"] != self._saved_text:
+            self.status.info("Unsaved changes…")
+        self._schedule_autosave()
+
+    def _schedule_autosave(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.autosave_seconds, self._autosave)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _autosave(self) -> None:
+        self.save()
+
+    def _on_save_click(self, _button: w.Button) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        self.save(force=True)
+
+    def save(self, *, force: bool = False) -> AnswerVersion | None:
+        """Save the current text as a new version (unless unchanged); the status says what happened."""
+        return self._save(force)
+
+    def _save(self, force: bool) -> AnswerVersion | None:
+        @guard(self.status, doing="save your answer")
+        def run() -> AnswerVersion | None:
+            text = check_reflection(self.text.value, max_chars=self.max_chars)
+            if text == self._saved_text and self._saved_at is not None:
+                if force:  # an explicit Save of unchanged text confirms, without a duplicate version
+                    self.status.ok(f"Saved at {clock(self._saved_at)}")
+                return None
+            sess = self._sess()
+            version = sess.store.save_answer(sess.learner, self.key, text)
+            self._saved_text, self._saved_at = text, version.saved_at
+            # Only now, with the version committed, does the learner see "Saved".
+            self.status.ok(f"Saved at {clock(version.saved_at)}")
+            self._refresh_history()
+            return version
+
+        return run()
+
+    def _refresh_history(self) -> None:
+        sess = self._sess()
+        versions = sess.store.answer_history(sess.learner, self.key, limit=HISTORY_SHOWN)
+        self._versions = {v.id: v for v in versions}
+        self.history.set_title(0, f"Earlier versions ({len(versions)})")
+        options = [(f"{day_and_clock(v.saved_at)} · {word_count(str(v.value))} words", v.id) for v in versions]
+        self.history_list.options = options
+        self.history_list.value = options[0][1] if options else None
+        self.restore_button.disabled = not options
+
+    def _on_pick_version(self, change: dict[str, Any]) -> None:
+        version = getattr(self, "_versions", {}).get(change["new"])
+        self.history_text.value = str(version.value) if version else ""
+
+    def _on_restore(self, _button: w.Button) -> None:
+        version = self._versions.get(self.history_list.value) if self.history_list.value else None
+        if version is None:
+            return
+        self.text.value = str(version.value)
+        self._on_save_click(_button)
+
+
+def reflection(key: str, **kwargs: Any) -> Reflection:
+    """A reflection exercise for the prompt saved under ``key`` (see :data:`plnkit.content.PROMPTS`)."""
+    return Reflection(key, **kwargs)
