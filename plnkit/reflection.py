@@ -16,6 +16,10 @@ from .store import AnswerVersion
 
 MAX_CHARS = 10_000
 AUTOSAVE_SECONDS = 1.5
+#: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
+#: and sends button clicks straight away, so the last few characters can arrive just after the click; saving
+#: at once would show "Saved" for text that lacks them.
+SETTLE_SECONDS = 0.5
 HISTORY_SHOWN = 50
 
 
@@ -41,6 +45,7 @@ class Reflection:
 
     def __init__(self, key: str, *, question: str | None = None, hints: tuple[str, ...] | None = None,
                  max_chars: int = MAX_CHARS, autosave_seconds: float = AUTOSAVE_SECONDS,
+                 settle_seconds: float = SETTLE_SECONDS,
                  session: _session.Session | None = None) -> None:
         spec = _prompt(key) if question is None else None
         self.key = key
@@ -48,6 +53,8 @@ class Reflection:
         self.hints = hints if hints is not None else (spec.hints if spec else ())
         self.max_chars = max_chars
         self.autosave_seconds = autosave_seconds
+        self.settle_seconds = settle_seconds
+        self._save_requested = False
         self._session = session
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -133,25 +140,28 @@ class Reflection:
         self._update_words()
         if change["new"] != self._saved_text:
             self.status.info("Unsaved changes…")
-        self._schedule_autosave()
+        self._schedule()
 
-    def _schedule_autosave(self) -> None:
+    def _schedule(self) -> None:
+        """(Re)start the save timer: short after an explicit Save, the autosave delay otherwise."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(self.autosave_seconds, self._autosave)
+            delay = self.settle_seconds if self._save_requested else self.autosave_seconds
+            self._timer = threading.Timer(delay, self._on_timer)
             self._timer.daemon = True
             self._timer.start()
 
-    def _autosave(self) -> None:
-        self.save()
+    def _on_timer(self) -> None:
+        with self._lock:
+            forced, self._save_requested, self._timer = self._save_requested, False, None
+        self.save(force=forced)
 
     def _on_save_click(self, _button: w.Button) -> None:
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        self.save(force=True)
+            self._save_requested = True
+        self.status.info("Saving…")
+        self._schedule()
 
     def save(self, *, force: bool = False) -> AnswerVersion | None:
         """Save the current text as a new version (unless unchanged); the status says what happened."""
@@ -194,7 +204,7 @@ class Reflection:
         if version is None:
             return
         self.text.value = str(version.value)
-        self._on_save_click(_button)
+        self.save(force=True)
 
 
 def reflection(key: str, **kwargs: Any) -> Reflection:

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The project's workflow in one script (needs only Python 3.10+).
+
+    python3 tasks.py serve [--port 8866] [--host 127.0.0.1]   install, then serve the course in Voila
+    python3 tasks.py test [pytest args]                      install, then lint, type-check and run every test
+
+Both create ``.venv/`` beside this file on first use and reinstall only when ``pyproject.toml`` changes.
+The test command uses the system Chromium when there is one, otherwise it downloads Playwright's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def say(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_venv(extra: str) -> None:
+    """Create .venv and install the package (with ``extra``) unless already done for this pyproject.toml."""
+    if sys.version_info < (3, 10):  # noqa: UP036 - the guard is for people running an older python3
+        sys.exit(f"plnkit needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        say("Creating the virtual environment in .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = ".[test]" if extra == "test" else "."
+    stamp = VENV / f".plnkit-installed-{extra or 'base'}"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    say(f"Installing plnkit{'' if spec == '.' else ' with its test tools'} (first run takes a few minutes)")
+    run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", spec)
+    stamp.write_text(want)
+
+
+def system_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def serve(args: list[str]) -> None:
+    ensure_venv("")
+    cmd = [str(PY), "-m", "plnkit.cli", "serve", *args]
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)
+    sys.exit(subprocess.call(cmd, cwd=ROOT))
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("test")
+    env = dict(os.environ)
+    chromium = system_chromium()
+    if chromium:
+        env["PLNKIT_CHROMIUM"] = chromium
+    else:
+        say("No Chromium on this machine: installing Playwright's own")
+        run(PY, "-m", "playwright", "install", "chromium")
+    say("Lint (ruff)")
+    run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "tasks.py")
+    say("Types (mypy)")
+    run(PY, "-m", "mypy")
+    say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "tests", "course",
+        *args, env=env)
+
+
+def main() -> None:
+    commands = {"serve": serve, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        sys.exit(2)
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Shared fixtures: temporary stores, a real Voila server on a loopback port, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plnkit import session
+from plnkit.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh store in a real file, also installed as this process's session."""
+    s = Store(tmp_path / "plnkit.sqlite3")
+    session.use(session.Session(s, s.learner("local")))
+    yield s
+    session.use(None)
+    s.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+class Server:
+    """A running course server: its base URL, where course pages live, and its data folder."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], base: str, render: str, home: Path) -> None:
+        self.proc, self.base, self.render, self.home = proc, base, render, home
+
+    def page(self, notebook: str) -> str:
+        return f"{self.base}{self.render}{notebook}"
+
+
+@pytest.fixture(scope="session")
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``plnkit serve`` for real, on a free loopback port, with its own data folder."""
+    home = tmp_path_factory.mktemp("voila-home")
+    port = free_port()
+    env = {**os.environ, "PLNKIT_HOME": str(home)}
+    log = open(home / "server.log", "wb")  # noqa: SIM115 - closed with the server
+    proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", proc)
+        yield Server(proc, f"http://127.0.0.1:{port}", "/voila/render/", home)
+    finally:
+        stop(proc)
+        log.close()
+
+
+def chromium_executable() -> str | None:
+    """The system Chromium where present (CI installs Debian's), else Playwright's own (None)."""
+    configured = os.environ.get("PLNKIT_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()

@@ -1,0 +1,156 @@
+"""The course in a real browser: ``plnkit serve`` (Voila) driven by headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plnkit.content import MODULES, PAGES
+
+from .conftest import ROOT, Server, free_port, stop, wait_for_http
+
+pytestmark = pytest.mark.browser
+
+ERRORS = '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output[data-mime-type*="error"]'
+
+
+def open_course_page(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".plnkit-footer")
+
+
+def assert_no_error_output(page: Any) -> None:
+    assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "There was an error" not in body
+
+
+@pytest.mark.parametrize("course_page", PAGES, ids=lambda p: p.slug)
+def test_every_page_renders_with_the_shared_header_and_no_errors(voila: Server, page: Any, course_page: Any) -> None:
+    open_course_page(page, voila.page(course_page.notebook))
+    header = page.locator("header.plnkit-header")
+    assert course_page.title in header.inner_text()
+    where = "Start page" if course_page.number == 0 else f"Module {course_page.number} of 3"
+    assert where in header.inner_text()
+    assert re.search(r"Progress: \d of 3 modules complete", header.inner_text())
+    assert page.locator("textarea").count() >= 1  # every page has a reflection
+    body = page.locator("body").inner_text()
+    assert "from plnkit" not in body and "reflection(" not in body  # no code shown
+    assert_no_error_output(page)
+
+
+def test_the_start_page_lists_the_modules_with_times(voila: Server, page: Any) -> None:
+    open_course_page(page, voila.page(PAGES[0].notebook))
+    listing = page.get_by_role("list", name="Course modules")
+    for m in MODULES:
+        assert f"about {m.minutes} minutes" in listing.inner_text()
+        assert listing.get_by_role("link", name=f"Module {m.number}: {m.title}").count() == 1
+
+
+def test_next_links_walk_through_the_whole_course(voila: Server, page: Any) -> None:
+    open_course_page(page, voila.page(PAGES[0].notebook))
+    for nxt in MODULES:
+        page.locator("header.plnkit-header a[rel=next]").click()
+        page.wait_for_url(f"**/{nxt.notebook}")
+        page.wait_for_selector(".plnkit-footer")
+        assert f"Module {nxt.number} of 3" in page.locator("header.plnkit-header").inner_text()
+    page.locator("header.plnkit-header a[rel=prev]").click()
+    page.wait_for_url(f"**/{MODULES[1].notebook}")
+    page.get_by_role("link", name="Course start").first.click()
+    page.wait_for_url(f"**/{PAGES[0].notebook}")
+
+
+def test_a_reflection_typed_in_the_browser_autosaves_and_survives_a_reload(voila: Server, page: Any) -> None:
+    url = voila.page(MODULES[2].notebook)
+    open_course_page(page, url)
+    box = page.get_by_label("Portable", exact=False).or_(page.locator(".plnkit-reflection textarea")).first
+    box.click()
+    box.press_sequentially("I would lose my bookmarks. <b>Export</b> them on Friday.", delay=5)
+    status = page.locator(".plnkit-reflection .plnkit-status").first
+    status.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for()  # autosave, pushed from a kernel thread
+    page.reload()
+    page.wait_for_selector(".plnkit-footer")
+    box = page.locator(".plnkit-reflection textarea").first
+    assert box.input_value() == "I would lose my bookmarks. <b>Export</b> them on Friday."
+    assert page.locator(".plnkit-reflection .plnkit-status").first.inner_text().startswith("Last saved")
+    assert page.locator("b", has_text="Export").count() == 0  # the learner's HTML stays text
+
+
+def test_save_works_from_the_keyboard_and_a_killed_kernel_loses_nothing(voila: Server, page: Any) -> None:
+    url = voila.page(MODULES[1].notebook)
+    open_course_page(page, url)
+    box = page.locator(".plnkit-reflection textarea").first
+    box.focus()
+    page.keyboard.type("Reading blogs on Sunday evenings.")
+    page.keyboard.press("Tab")  # focus moves to the Save button
+    page.keyboard.press("Enter")
+    page.locator(".plnkit-reflection .plnkit-status").first.get_by_text(re.compile("^Saved at")).wait_for()
+    killed = kill_kernels(voila.proc.pid)
+    assert killed, "expected at least one kernel process to kill"
+    open_course_page(page, url)
+    assert page.locator(".plnkit-reflection textarea").first.input_value() == "Reading blogs on Sunday evenings."
+
+
+def test_finishing_a_module_updates_the_progress_in_the_header(voila: Server, page: Any) -> None:
+    open_course_page(page, voila.page(MODULES[0].notebook))
+    before = int(re.search(r"Progress: (\d)", page.locator("header.plnkit-header").inner_text()).group(1))
+    page.get_by_role("button", name="I've finished this module").click()
+    page.get_by_text("Marked complete").wait_for()
+    header = page.locator("header.plnkit-header")
+    assert f"Progress: {before + 1} of 3 modules complete" in header.inner_text()
+    open_course_page(page, voila.page(PAGES[0].notebook))
+    assert "Completed" in page.get_by_role("list", name="Course modules").inner_text()
+
+
+def kill_kernels(server_pid: int) -> list[int]:
+    """SIGKILL every ipykernel process started under the server (the harshest way a kernel can die)."""
+    killed = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if "ipykernel" in cmdline and ppid == server_pid:
+            os.kill(int(proc.name), signal.SIGKILL)
+            killed.append(int(proc.name))
+    return killed
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Voila inside a Jupyter server, as Binder runs it (pages at /voila/render/course/...)."""
+    home = tmp_path_factory.mktemp("binder-home")
+    port = free_port()
+    env = {**os.environ, "PLNKIT_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={ROOT}",
+         *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api", proc)
+        yield Server(proc, f"http://127.0.0.1:{port}", "/voila/render/course/", home)
+    finally:
+        stop(proc)
+
+
+def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Server, page: Any) -> None:
+    open_course_page(page, jupyter_server.page(PAGES[0].notebook))
+    assert_no_error_output(page)
+    page.locator("header.plnkit-header a[rel=next]").click()
+    page.wait_for_url("**/voila/render/course/01_why_pln.ipynb")
+    page.wait_for_selector(".plnkit-footer")
+    assert "Module 1 of 3" in page.locator("header.plnkit-header").inner_text()
+    assert_no_error_output(page)
