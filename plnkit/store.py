@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ._store_feeds import FeedStoreMixin
 from .errors import InputError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
 DB_NAME = "plnkit.sqlite3"
@@ -65,6 +66,32 @@ _MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     CREATE INDEX network_events_by_learner ON network_events (learner_id, id);
+    """,
+    # 3: feed subscriptions, and the feed cache every kernel on the server shares
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        url TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        folder TEXT NOT NULL DEFAULT '',
+        html_url TEXT,
+        added_at TEXT NOT NULL,
+        removed_at TEXT,
+        UNIQUE (learner_id, url)
+    );
+    CREATE TABLE feed_cache (
+        url TEXT PRIMARY KEY,
+        final_url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        feed TEXT,
+        fetched_at TEXT,
+        checked_at TEXT,
+        next_check_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -131,7 +158,7 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
                       "ask your facilitator.")
 
 
-class Store:
+class Store(FeedStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method
