@@ -26,18 +26,24 @@ class FeedStoreMixin:
     def subscribe(self, learner: Any, url: str, title: str = "", folder: str = "",
                   html_url: str | None = None) -> bool:
         """Add (or re-add) a subscription; False when it was already active."""
+        return bool(self.subscribe_many(learner, [(url, title, folder, html_url)]))
+
+    def subscribe_many(self, learner: Any, subs: list[tuple[str, str, str, str | None]]) -> list[str]:
+        """Add many subscriptions (url, title, folder, html_url) in one transaction; returns the URLs added."""
+        added = []
         with self._write() as conn:
-            row = conn.execute("SELECT removed_at FROM subscriptions WHERE learner_id = ? AND url = ?",
-                               (learner.id, url)).fetchone()
-            if row is not None and row[0] is None:
-                return False
-            conn.execute(
-                "INSERT INTO subscriptions (learner_id, url, title, folder, html_url, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (learner_id, url) DO UPDATE SET removed_at = NULL, "
-                "title = excluded.title, folder = excluded.folder, added_at = excluded.added_at",
-                (learner.id, url, title[:300], folder[:300], html_url, _now().isoformat()),
-            )
-        return True
+            for url, title, folder, html_url in subs:
+                row = conn.execute("SELECT removed_at FROM subscriptions WHERE learner_id = ? AND url = ?",
+                                   (learner.id, url)).fetchone()
+                if row is not None and row[0] is None:
+                    continue
+                conn.execute(
+                    "INSERT INTO subscriptions (learner_id, url, title, folder, html_url, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (learner_id, url) DO UPDATE SET removed_at = NULL, "
+                    "title = excluded.title, folder = excluded.folder, added_at = excluded.added_at",
+                    (learner.id, url, title[:300], folder[:300], html_url, _now().isoformat()))
+                added.append(url)
+        return added
 
     def unsubscribe(self, learner: Any, url: str) -> bool:
         """Mark a subscription removed (kept for the record); False when it was not active."""

@@ -315,3 +315,32 @@ SOURCES: dict[str, str] = {
     "gibbs1988": "Gibbs, G. (1988). *Learning by Doing: A Guide to Teaching and Learning Methods*.",
     "commoncraft": "Common Craft, \"RSS in Plain English\" (2007) and the other explainer videos.",
 }
+
+
+# --- Starter feeds --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StarterFeed:
+    """An education blog suggested to learners who have no feeds yet."""
+
+    title: str
+    url: str
+    about: str
+
+
+#: Suggestions only: blogs move, and the reader says so plainly when one has.
+STARTER_FEEDS: tuple[StarterFeed, ...] = (
+    StarterFeed("Cult of Pedagogy", "https://www.cultofpedagogy.com/feed/",
+                "Jennifer Gonzalez on teaching strategies, with a podcast."),
+    StarterFeed("Larry Ferlazzo's Websites of the Day", "https://larryferlazzo.edublogs.org/feed/",
+                "Daily curated resources, especially for teachers of English learners."),
+    StarterFeed("MindShift (KQED)", "https://www.kqed.org/mindshift/feed",
+                "Reporting on how we will learn, from a public broadcaster."),
+    StarterFeed("Edutopia", "https://www.edutopia.org/rss.xml",
+                "Classroom-tested practice from the George Lucas Educational Foundation."),
+    StarterFeed("The Thinking Stick (Jeff Utecht)", "https://www.thethinkingstick.com/feed/",
+                "The blog where the stages of PLN adoption were first described."),
+    StarterFeed("Ditch That Textbook", "https://ditchthattextbook.com/feed/",
+                "Matt Miller on teaching with technology."),
+)

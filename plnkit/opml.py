@@ -19,7 +19,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from ._clean import safe_link
-from ._net import check_url, is_public, public_url
+from ._net import Exemption, check_url, exemptions, is_public, public_url
 from .errors import FeedError, OPMLError
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
@@ -55,19 +55,25 @@ class OPMLImport(list[Subscription]):
         return ", ".join(parts) + "."
 
 
-def _acceptable(url: str) -> bool:
+def _acceptable(url: str, allowed: tuple[Exemption, ...]) -> bool:
+    """The checks a typed URL gets before any network use; names are resolved (and checked) when fetched."""
     try:
-        _scheme, host, _port, _path = check_url(url)
+        _scheme, host, port, _path = check_url(url)
     except FeedError:
         return False
     try:
-        return is_public(ipaddress.ip_address(host))
+        address = ipaddress.ip_address(host)
     except ValueError:
         return host.lower() != "localhost" and not host.lower().endswith(".localhost")
+    return is_public(address) or any(e.covers(address, port) for e in allowed)
 
 
-def read_opml(data: bytes) -> OPMLImport:
-    """Read subscriptions from OPML bytes; raises :class:`OPMLError` (importing nothing) on a fatal problem."""
+def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLImport:
+    """Read subscriptions from OPML bytes; raises :class:`OPMLError` (importing nothing) on a fatal problem.
+
+    ``allow`` is the same exemption list :func:`plnkit.feeds.fetch_feed` takes.
+    """
+    allowed = exemptions(allow)
     if not isinstance(data, (bytes, bytearray)):
         raise OPMLError("That file could not be read as OPML.")
     if len(data) > MAX_OPML_BYTES:
@@ -94,7 +100,7 @@ def read_opml(data: bytes) -> OPMLImport:
             url = (child.get("xmlUrl") or child.get("xmlurl") or "").strip()
             label = " ".join((child.get("title") or child.get("text") or "").split())[:300]
             if url:
-                if not _acceptable(url):
+                if not _acceptable(url, allowed):
                     skipped += 1
                     continue
                 key = public_url(url)

@@ -63,6 +63,7 @@ class FeedServer:
         self.delay = delay
         self.redirect_target = ""  # for /to-elsewhere
         self.feed_version = 1
+        self.broken: set[str] = set()  # paths that answer 503 for now
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -116,7 +117,9 @@ class FeedServer:
 
     def route(self, h: BaseHTTPRequestHandler) -> None:  # noqa: C901 - a table of cases
         path = h.path
-        if path in ("/feed.xml", "/cached.xml"):
+        if path in self.broken:
+            self.send(h, 503, b"down for maintenance", "text/plain")
+        elif path in ("/feed.xml", "/cached.xml"):
             etag = f'"v{self.feed_version}"'
             if h.headers.get("If-None-Match") == etag:
                 self.send(h, 304, headers={"ETag": etag})
@@ -150,7 +153,7 @@ class FeedServer:
         elif path == "/500":
             self.send(h, 500, b"oops", "text/plain")
         elif path == "/429":
-            self.send(h, 429, b"slow down", "text/plain", {"Retry-After": "120"})
+            self.send(h, 429, b"slow down", "text/plain", {"Retry-After": "3600"})
         elif path == "/slow":
             time.sleep(5)
             self.send(h, 200, RSS)

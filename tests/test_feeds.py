@@ -90,7 +90,7 @@ def test_failures_raise_feed_errors_with_plain_messages(server: FeedServer, path
 def test_a_429_carries_retry_after(server: FeedServer) -> None:
     with pytest.raises(FeedHTTPError) as info:
         fetch_feed(f"{server.base}/429", allow=server.allow)
-    assert info.value.status == 429 and info.value.retry_after == 120
+    assert info.value.status == 429 and info.value.retry_after == 3600
 
 
 def test_a_web_page_suggests_the_feed_it_links_to(server: FeedServer) -> None:

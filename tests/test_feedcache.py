@@ -1,0 +1,89 @@
+"""The shared feed cache: one fetch per interval whoever asks, 304s, back-off, and no feed holding up others."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from plnkit.errors import FeedHTTPError
+from plnkit.feedcache import FeedResult, backoff, refresh
+from plnkit.store import Store
+
+from .feedserver import FeedServer
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    s = FeedServer().start()
+    yield s
+    s.stop()
+
+
+def test_one_popular_feed_is_fetched_once_for_everyone(server: FeedServer, store: Store, tmp_path: Path) -> None:
+    url = f"{server.base}/feed.xml"
+    first = refresh(store, [url], allow=server.allow)[0]
+    assert first.network and first.feed is not None and first.feed.entries
+    other_kernel = Store(store.path)  # another participant's page, same server
+    again = refresh(other_kernel, [url], allow=server.allow)[0]
+    assert not again.network and again.feed == first.feed
+    assert server.hits["/feed.xml"] == 1
+    other_kernel.close()
+
+
+def test_an_unchanged_feed_costs_no_body_bytes_and_keeps_its_validators(server: FeedServer, store: Store) -> None:
+    url = f"{server.base}/feed.xml"
+    refresh(store, [url], allow=server.allow, min_interval=timedelta(0))
+    sent = server.body_bytes
+    second = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
+    assert second.not_modified and second.body_bytes == 0 and server.body_bytes == sent
+    assert second.feed is not None and second.feed.entries  # the cached entries are still shown
+    cache = store.feed_cache(url)
+    assert cache is not None and cache["etag"] == '"v1"' and cache["last_modified"]
+    server.feed_version = 2
+    third = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
+    assert third.network and not third.not_modified and store.feed_cache(url)["etag"] == '"v2"'  # type: ignore[index]
+
+
+def test_errors_back_off_and_keep_the_last_good_entries(server: FeedServer, store: Store) -> None:
+    url = f"{server.base}/feed.xml"
+    good = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
+    server.broken.add("/feed.xml")
+    failed = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
+    assert isinstance(failed.error, FeedHTTPError) and "error 503" in str(failed.error)
+    assert failed.feed == good.feed
+    cache = store.feed_cache(url)
+    assert cache is not None and cache["failures"] == 1
+    wait = datetime.fromisoformat(cache["next_check_at"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=4) < wait <= timedelta(minutes=5)
+    hits = server.hits["/feed.xml"]
+    backed_off = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
+    assert server.hits["/feed.xml"] == hits and "error 503" in str(backed_off.error)
+    assert backoff(1) == timedelta(minutes=5) and backoff(3) == timedelta(minutes=20) and backoff(20) == timedelta(hours=6)
+
+
+def test_retry_after_is_honoured(server: FeedServer, store: Store) -> None:
+    url = f"{server.base}/429"
+    refresh(store, [url], allow=server.allow, min_interval=timedelta(0))
+    cache = store.feed_cache(url)
+    assert cache is not None
+    wait = datetime.fromisoformat(cache["next_check_at"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=59) < wait <= timedelta(hours=1)  # Retry-After: 3600, longer than the back-off
+
+
+def test_one_slow_feed_never_holds_up_the_others(server: FeedServer, store: Store) -> None:
+    finished: list[tuple[str, float]] = []
+    start = time.monotonic()
+
+    def note(result: FeedResult, done: int, total: int) -> None:
+        finished.append((result.url.rsplit("/", 1)[1], time.monotonic() - start))
+
+    urls = [f"{server.base}/slow", f"{server.base}/feed.xml", f"{server.base}/real-rss.xml", f"{server.base}/404"]
+    results = refresh(store, urls, allow=server.allow, read_timeout=3, deadline=3, on_result=note)
+    assert [r.url for r in results] == urls  # results in the order asked
+    assert [name for name, _ in finished][-1] == "slow"
+    assert all(t < 1.5 for name, t in finished if name != "slow")
+    assert results[1].feed is not None and results[3].error is not None and results[0].error is not None

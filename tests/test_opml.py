@@ -1,0 +1,73 @@
+"""OPML import and export: folders kept, bad entries counted, nothing partial, round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from plnkit.errors import OPMLError
+from plnkit.feeds import Subscription, read_opml, write_opml
+
+FEEDLY = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>Feedly export</title></head><body>
+<outline text="Education" title="Education">
+  <outline type="rss" text="Cult of Pedagogy" title="Cult of Pedagogy" xmlUrl="https://www.cultofpedagogy.com/feed/"
+           htmlUrl="https://www.cultofpedagogy.com" fetchInterval="1" customHeader="X-Evil: 1"/>
+  <outline text="Science"><outline type="rss" text="Sci Ed" xmlUrl="https://sci.example/feed"/></outline>
+</outline>
+<outline type="rss" text="Top level" xmlUrl="https://top.example/rss"/>
+<outline type="rss" text="Again" xmlUrl="https://TOP.example/rss"/>
+<outline type="rss" text="Local file" xmlUrl="file:///etc/passwd"/>
+<outline type="rss" text="Metadata" xmlUrl="http://169.254.169.254/latest"/>
+<outline type="rss" text="Script" xmlUrl="javascript:alert(1)"/>
+<outline type="rss" text="Local" xmlUrl="http://localhost:8080/feed"/>
+</body></opml>"""
+
+
+def test_a_feedly_export_imports_with_folders_and_counts_what_was_skipped() -> None:
+    result = read_opml(FEEDLY)
+    assert [(s.url, s.folder) for s in result] == [
+        ("https://www.cultofpedagogy.com/feed/", "Education"),
+        ("https://sci.example/feed", "Education / Science"),
+        ("https://top.example/rss", ""),
+    ]
+    assert result[0].title == "Cult of Pedagogy" and result[0].html_url == "https://www.cultofpedagogy.com"
+    assert result.skipped == 4 and result.duplicates == 1
+    assert result.message == "Imported 3 feeds, 1 duplicate merged, 4 skipped (not a web address the course will fetch)."
+
+
+def test_only_address_title_link_and_folder_are_read() -> None:
+    assert set(Subscription.__dataclass_fields__) == {"url", "title", "folder", "html_url"}
+
+
+def test_export_then_import_gives_the_same_subscriptions_and_folders() -> None:
+    subs = [Subscription("https://a.example/feed", "A & B <blog>", "Maths / Year 9", "https://a.example/"),
+            Subscription("https://b.example/rss", "Bé", ""),
+            Subscription("https://c.example/atom", "C", "Maths")]
+    again = read_opml(write_opml(subs))
+    assert sorted(again, key=lambda s: s.url) == sorted(subs, key=lambda s: s.url)
+    assert again.skipped == 0
+
+
+def test_write_accepts_plain_urls_and_dicts() -> None:
+    again = read_opml(write_opml(["https://a.example/feed", {"url": "https://b.example/rss", "title": "B"}]))
+    assert [s.url for s in again] == ["https://a.example/feed", "https://b.example/rss"]
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"<opml><body><outline xmlUrl='https://a.example/'>", "damaged"),
+    (b"<html><body>hello</body></html>", "not an OPML"),
+    (b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>
+<opml><body><outline text="&lol2;" xmlUrl="https://a.example/"/></body></opml>""", "DTD"),
+    (b"not xml at all", "damaged"),
+])
+def test_a_bad_file_imports_nothing_and_says_why(data: bytes, words: str) -> None:
+    with pytest.raises(OPMLError, match=words):
+        read_opml(data)
+
+
+def test_size_and_count_caps() -> None:
+    too_many = b"<opml><body>" + b'<outline xmlUrl="https://a.example/%d"/>' * 5001 + b"</body></opml>"
+    with pytest.raises(OPMLError, match="more than 5,000"):
+        read_opml(too_many)
+    with pytest.raises(OPMLError, match="larger than 5 MB"):
+        read_opml(b"<opml>" + b" " * (5 * 1024 * 1024 + 1) + b"</opml>")
