@@ -15,12 +15,14 @@ from .errors import (
     StoreReadOnlyError,
 )
 from .page import facts, footer, header, module_list, sources
+from .reader import FeedReader, feed_reader
 from .reflection import Reflection, reflection
 from .store import Store
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "FeedReader",
     "InputError",
     "PlnkitError",
     "Reflection",
@@ -31,6 +33,7 @@ __all__ = [
     "StoreReadOnlyError",
     "__version__",
     "facts",
+    "feed_reader",
     "footer",
     "header",
     "module_list",

@@ -17,7 +17,6 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Union
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import urllib3
@@ -41,8 +40,8 @@ from .errors import (
     TooManyRedirectsError,
 )
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 USER_AGENT = "plnkit/0.1 (Personal Learning Networks course feed reader)"
 MAX_BYTES = 10 * 1024 * 1024
@@ -287,7 +286,7 @@ def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | Non
     seen: list[str] = []
     current = url.strip() if isinstance(url, str) else url
     for _hop in range(MAX_REDIRECTS + 1):
-        target = resolve(current, allowed, resolver)  # type: ignore[arg-type]
+        target = resolve(current, allowed, resolver)
         if target.url in seen:
             raise TooManyRedirectsError("That address redirects in a loop, so it can't be read.")
         seen.append(target.url)
@@ -359,11 +358,11 @@ def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: in
             resp.close()
     except NewConnectionError as exc:  # before ConnectTimeoutError: urllib3 makes it a subclass of that
         raise _connection_error(exc, target) from exc
-    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError, socket.timeout) as exc:
+    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
         raise FeedTimeoutError("That site took too long to answer. Try again later.") from exc
     except urllib3.exceptions.MaxRetryError as exc:
         raise _connection_error(exc.reason or exc, target) from exc
-    except (NewConnectionError, SSLError, ProtocolError, HTTPError, OSError) as exc:
+    except (SSLError, ProtocolError, HTTPError, OSError) as exc:
         raise _connection_error(exc, target) from exc
     finally:
         pool.close()

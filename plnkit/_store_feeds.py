@@ -57,13 +57,13 @@ class FeedStoreMixin:
         with self._read() as conn:
             rows = conn.execute("SELECT url, title, folder, html_url, added_at FROM subscriptions "
                                 "WHERE learner_id = ? AND removed_at IS NULL ORDER BY id", (learner.id,)).fetchall()
-        return [dict(zip(("url", "title", "folder", "html_url", "added_at"), r)) for r in rows]
+        return [dict(zip(("url", "title", "folder", "html_url", "added_at"), r, strict=True)) for r in rows]
 
     def feed_cache(self, url: str) -> dict[str, Any] | None:
         """The shared cache row for a feed URL, or None."""
         with self._read() as conn:
             row = conn.execute(f"SELECT {', '.join(_CACHE_FIELDS)} FROM feed_cache WHERE url = ?", (url,)).fetchone()
-        return dict(zip(_CACHE_FIELDS, row)) if row else None
+        return dict(zip(_CACHE_FIELDS, row, strict=True)) if row else None
 
     def claim_feed(self, url: str, now: str, until: str) -> bool:
         """Atomically reserve the right to fetch ``url`` now (so one kernel fetches, the others use the cache)."""

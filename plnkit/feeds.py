@@ -20,6 +20,7 @@ from typing import Any
 
 import feedparser
 
+from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
 from ._net import Response, fetch
 from .errors import (
@@ -37,6 +38,8 @@ from .errors import (
     TooManyRedirectsError,
 )
 from .opml import Subscription, read_opml, write_opml
+
+_sax.install()
 
 MAX_TITLE = 300
 MAX_ENTRIES = 200
@@ -153,11 +156,13 @@ def _parse_json_feed(body: bytes, url: str) -> Feed:
         if not isinstance(item, dict):
             continue
         link = safe_link(item.get("url"), home or url)
-        if isinstance(item.get("content_html"), str) or isinstance(item.get("summary"), str):
-            raw = item.get("summary") if isinstance(item.get("summary"), str) else item["content_html"]
-            summary = clean_html(raw, base=link or url) if raw is item.get("content_html") else plain_to_html(raw)
+        summary_text, content_html = item.get("summary"), item.get("content_html")
+        if isinstance(summary_text, str) and summary_text:  # JSON Feed summaries are plain text
+            summary = plain_to_html(summary_text)
+        elif isinstance(content_html, str):
+            summary = clean_html(content_html, base=link or url)
         else:
-            summary = plain_to_html(str(item.get("content_text", "")))
+            summary = plain_to_html(str(item.get("content_text") or ""))
         published = None
         stamp = item.get("date_published") or item.get("date_modified")
         if isinstance(stamp, str):

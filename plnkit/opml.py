@@ -112,7 +112,7 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
             elif len(child):
                 walk(child, (*folders, label.replace(FOLDER_SEP, " ") or "Untitled folder"))
 
-    walk(root.find("body"), ())  # type: ignore[arg-type]
+    walk(root.find("body"), ())
     return OPMLImport(found.values(), skipped, duplicates)
 
 

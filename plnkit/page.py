@@ -119,7 +119,7 @@ class Footer:
     def __init__(self, page: Module) -> None:
         self.page = page
         self.status = Status()
-        self.button = w.Button(description="I've finished this module", icon="check", button_style="success",
+        self.button = w.Button(description="I've finished this module", button_style="success",
                                tooltip="Mark this module complete in your progress")
         self.button.on_click(self._complete)
         parts: list[w.Widget] = []

@@ -79,24 +79,24 @@ class FeedReader:
         self.status = Status()
         self.url = w.Text(description="Feed or blog address", placeholder="https://example.org/feed",
                           style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.subscribe_button = w.Button(description="Subscribe", icon="plus", button_style="primary")
-        self.suggestion_button = w.Button(description="Subscribe to that feed", icon="rss",
+        self.subscribe_button = w.Button(description="Subscribe", button_style="primary")
+        self.suggestion_button = w.Button(description="Subscribe to that feed",
                                           layout=w.Layout(display="none", width="auto"))
         self._suggestion: str | None = None
         self.starter = w.Dropdown(description="Or pick a starter blog",
                                   options=[(f.title, f.url) for f in STARTER_FEEDS],
                                   style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        self.starter_button = w.Button(description="Add this blog", icon="plus")
+        self.starter_button = w.Button(description="Add this blog")
         self.subs = w.VBox()
         self.subs.add_class("plnkit-subscriptions")
-        self.refresh_button = w.Button(description="Refresh", icon="refresh", button_style="primary",
+        self.refresh_button = w.Button(description="Refresh", button_style="primary",
                                        tooltip="Fetch the latest entries from every feed")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Fetching",
                                       layout=w.Layout(visibility="hidden"))
         self.problems = w.HTML()
         self.entries = w.HTML(entries_html([]))
         self.entries.add_class("plnkit-entries")
-        self.export_button = w.Button(description="Export my feeds (OPML)", icon="download",
+        self.export_button = w.Button(description="Export my feeds (OPML)",
                                       layout=w.Layout(width="auto"))
         self.download = w.HTML()
         self.upload = w.FileUpload(accept=".opml,.xml,text/xml,application/xml", multiple=False,
@@ -142,7 +142,7 @@ class FeedReader:
             return
         rows: list[w.Widget] = []
         for sub in subs:
-            remove = w.Button(description="Remove", icon="times", tooltip=f"Unsubscribe from {sub['url']}",
+            remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub['url']}",
                               layout=w.Layout(width="auto"))
             remove.on_click(lambda _b, url=sub["url"]: self.unsubscribe(url))
             label = esc(sub["title"] or sub["url"])

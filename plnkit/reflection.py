@@ -74,14 +74,14 @@ class Reflection:
         )
         self.text.add_class("plnkit-answer")
         self.words = w.HTML()
-        self.save_button = w.Button(description="Save", icon="floppy-o", tooltip="Save this answer now",
+        self.save_button = w.Button(description="Save", tooltip="Save this answer now",
                                     button_style="primary")
         self.history_list = w.Dropdown(description="Version", options=[], style={"description_width": "initial"},
                                        layout=w.Layout(width="auto"))
         self.history_text = w.Textarea(description="Text of that version", disabled=True,
                                        layout=w.Layout(width="100%", height="7em"),
                                        style={"description_width": "initial"})
-        self.restore_button = w.Button(description="Restore this version", icon="undo",
+        self.restore_button = w.Button(description="Restore this version",
                                        tooltip="Make this version your current answer (a new version is saved)")
         self.history = w.Accordion(children=[w.VBox([self.history_list, self.history_text,
                                                      self.restore_button])])

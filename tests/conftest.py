@@ -18,6 +18,8 @@ import pytest
 from plnkit import session
 from plnkit.store import Store
 
+from .feedserver import FeedServer
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -74,11 +76,19 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def feed_server() -> Iterator[FeedServer]:
+    """A loopback feed server for the whole session (exempted for the Voila server's kernels)."""
+    s = FeedServer().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def voila(tmp_path_factory: pytest.TempPathFactory, feed_server: FeedServer) -> Iterator[Server]:
     """``plnkit serve`` for real, on a free loopback port, with its own data folder."""
     home = tmp_path_factory.mktemp("voila-home")
     port = free_port()
-    env = {**os.environ, "PLNKIT_HOME": str(home)}
+    env = {**os.environ, "PLNKIT_HOME": str(home), "PLNKIT_FEED_ALLOW": feed_server.allow}
     log = open(home / "server.log", "wb")  # noqa: SIM115 - closed with the server
     proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

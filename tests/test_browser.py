@@ -154,3 +154,26 @@ def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Se
     page.wait_for_selector(".plnkit-footer")
     assert "Module 1 of 3" in page.locator("header.plnkit-header").inner_text()
     assert_no_error_output(page)
+
+
+def test_the_feed_reader_subscribes_refreshes_and_shows_titles_as_text(
+        voila: Server, feed_server: Any, page: Any) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_course_page(page, voila.page(MODULES[2].notebook))
+    page.get_by_label("Feed or blog address").fill(f"{feed_server.base}/feed.xml")
+    page.get_by_role("button", name="Subscribe", exact=True).click()
+    page.get_by_text("Subscribed to Loopback Teachers' Blog.").wait_for()
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("link", name="Retrieval practice in Year 9").wait_for()
+    entry = page.locator(".plnkit-entry", has_text="Scripts in titles")
+    assert '<script>alert("title")</script> Scripts in titles' in entry.inner_text()
+    assert page.locator(".plnkit-entries script").count() == 0 and dialogs == []
+    link = page.get_by_role("link", name="Retrieval practice in Year 9")
+    assert link.get_attribute("href") == f"{feed_server.base}/posts/retrieval"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export my feeds (OPML)").click()
+        page.get_by_role("link", name=re.compile("Download my-pln-feeds.opml")).click()
+    assert download.value.suggested_filename == "my-pln-feeds.opml"
+    assert f"{feed_server.base}/feed.xml".encode() in Path(download.value.path()).read_bytes()

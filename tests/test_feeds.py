@@ -206,3 +206,19 @@ def test_the_real_corpus_sample_is_clean() -> None:
     feed = parse_feed((DATA / "real-rss.xml").read_bytes(), "https://thomashoneyman.com/index.xml")
     for e in feed.entries:
         assert "<script" not in e.summary_html and "javascript:" not in e.summary_html
+
+
+def test_the_buffered_sax_driver_changes_nothing_but_speed() -> None:
+    import feedparser.api
+
+    from plnkit import _sax
+
+    body = (DATA / "real-rss.xml").read_bytes()
+    assert feedparser.api.PREFERRED_XML_PARSERS[0] == _sax.__name__
+    buffered = parse_feed(body, "https://thomashoneyman.com/index.xml")
+    feedparser.api.PREFERRED_XML_PARSERS.remove(_sax.__name__)
+    try:
+        standard = parse_feed(body, "https://thomashoneyman.com/index.xml")
+    finally:
+        _sax.install()
+    assert buffered == standard and len(buffered.entries) > 3

@@ -32,7 +32,8 @@ def test_a_feedly_export_imports_with_folders_and_counts_what_was_skipped() -> N
     ]
     assert result[0].title == "Cult of Pedagogy" and result[0].html_url == "https://www.cultofpedagogy.com"
     assert result.skipped == 4 and result.duplicates == 1
-    assert result.message == "Imported 3 feeds, 1 duplicate merged, 4 skipped (not a web address the course will fetch)."
+    assert result.message == ("Imported 3 feeds, 1 duplicate merged, "
+                              "4 skipped (not a web address the course will fetch).")
 
 
 def test_only_address_title_link_and_folder_are_read() -> None:
