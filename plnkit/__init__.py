@@ -14,6 +14,16 @@ from .errors import (
     StoreLockedError,
     StoreReadOnlyError,
 )
+from .exercises import (
+    BalancePlanner,
+    BenefitRating,
+    FirstSteps,
+    StageFinder,
+    balance_planner,
+    benefit_rating,
+    first_steps,
+    stage_finder,
+)
 from .page import facts, footer, header, module_list, sources
 from .reader import FeedReader, feed_reader
 from .reflection import Reflection, reflection
@@ -22,6 +32,14 @@ from .store import Store
 __version__ = "0.1.0"
 
 __all__ = [
+    "BalancePlanner",
+    "BenefitRating",
+    "FirstSteps",
+    "StageFinder",
+    "balance_planner",
+    "benefit_rating",
+    "first_steps",
+    "stage_finder",
     "FeedReader",
     "InputError",
     "PlnkitError",

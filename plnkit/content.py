@@ -344,3 +344,42 @@ STARTER_FEEDS: tuple[StarterFeed, ...] = (
     StarterFeed("Ditch That Textbook", "https://ditchthattextbook.com/feed/",
                 "Matt Miller on teaching with technology."),
 )
+
+
+# --- Stage finder statements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageStatement:
+    """A statement the learner agrees or disagrees with, and the stage agreeing is a sign of."""
+
+    key: str
+    text: str
+    stage: str  # Stage.key
+    said: str  # "you said you ..." wording for the explanation
+
+
+STAGE_STATEMENTS: tuple[StageStatement, ...] = (
+    StageStatement("joining", "I'm joining lots of new networks and spaces right now.", "immersion",
+                   "are joining lots of new networks"),
+    StageStatement("everything", "Almost everything I find seems worth following.", "immersion",
+                   "find almost everything worth following"),
+    StageStatement("choosing", "I'm deciding which networks deserve my time, and dropping some.", "evaluation",
+                   "are choosing which networks deserve your time"),
+    StageStatement("missing", "I worry that I'm missing important things.", "evaluation",
+                   "worry about missing important things"),
+    StageStatement("late", "I check my networks late at night or first thing in the morning.", "know-it-all",
+                   "check your networks late at night or first thing in the morning"),
+    StageStatement("sleep", "Keeping up cuts into my sleep or my time with family and friends.", "know-it-all",
+                   "lose sleep or time with people to keep up"),
+    StageStatement("break", "A recent break from being online changed how I see my networks.", "perspective",
+                   "had a break that changed how you see your networks"),
+    StageStatement("rethinking", "I'm rethinking how much time my networks should get.", "perspective",
+                   "are rethinking how much time your networks get"),
+    StageStatement("own-schedule", "I check in on my own schedule and trust my network to surface what matters.",
+                   "balance", "check in on your own schedule and trust your network"),
+    StageStatement("calm", "I feel calm about the things I haven't read.", "balance",
+                   "feel calm about what you haven't read"),
+)
+
+AGREEMENT: dict[int, str] = {-1: "Disagree", 0: "Not sure", 1: "Agree"}

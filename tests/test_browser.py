@@ -177,3 +177,45 @@ def test_the_feed_reader_subscribes_refreshes_and_shows_titles_as_text(
         page.get_by_role("link", name=re.compile("Download my-pln-feeds.opml")).click()
     assert download.value.suggested_filename == "my-pln-feeds.opml"
     assert f"{feed_server.base}/feed.xml".encode() in Path(download.value.path()).read_bytes()
+
+
+def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(voila: Server, page: Any) -> None:
+    from plnkit.content import BENEFITS
+
+    url = voila.page(MODULES[0].notebook)
+    open_course_page(page, url)
+    for i, b in enumerate(BENEFITS):
+        group = page.locator(".widget-radio", has_text=b.statement)
+        if i == 0:  # from the keyboard: focus the first option, then arrow keys move the choice
+            group.get_by_role("radio").first.focus()
+            page.keyboard.press("Space")
+            page.keyboard.press("ArrowRight")
+            expect_checked = group.get_by_role("radio").nth(1)
+            page.wait_for_function("el => el.checked", arg=expect_checked.element_handle())
+        else:
+            group.get_by_role("radio").nth([4, 2, 0, 3, 1, 2][i - 1]).check()
+    page.get_by_role("button", name="Show my profile").click()
+    summary = page.locator(".plnkit-summary", has_text="Your strongest areas")
+    summary.wait_for()
+    assert "Your strongest areas are “connected” and “confident”" in summary.inner_text()
+    chart = page.get_by_role("img", name="Bar chart of your seven benefit ratings")
+    assert chart.evaluate("img => img.naturalWidth") > 300
+    assert "Connected 5" in page.locator(".plnkit-description").first.inner_text()
+
+    open_course_page(page, voila.page(MODULES[1].notebook))
+    page.locator(".widget-radio", has_text="late at night").get_by_role("radio", name="Agree", exact=True).check()
+    page.get_by_label("About how many hours a week").fill("14")
+    page.get_by_label("About how many hours a week").press("Enter")
+    page.get_by_role("button", name="Estimate my stage").click()
+    page.get_by_text("Your answers suggest Stage 3: Know it all.").wait_for()
+    page.get_by_role("button", name="Confirm my stage").click()
+    page.get_by_text(re.compile("Saved at .*: Know it all.")).wait_for()
+
+    page.reload()
+    page.wait_for_selector(".plnkit-footer")
+    assert page.locator(".widget-radio", has_text="late at night").get_by_role("radio", name="Agree", exact=True).is_checked()
+    assert "You are marked at Know it all" in page.locator(".plnkit-description").first.inner_text()
+    open_course_page(page, url)
+    page.get_by_role("img", name="Bar chart of your seven benefit ratings").wait_for()
+    assert "Your strongest areas are" in page.locator(".plnkit-summary").first.inner_text()
+    assert_no_error_output(page)
