@@ -213,7 +213,8 @@ def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(vo
 
     page.reload()
     page.wait_for_selector(".plnkit-footer")
-    assert page.locator(".widget-radio", has_text="late at night").get_by_role("radio", name="Agree", exact=True).is_checked()
+    late = page.locator(".widget-radio", has_text="late at night")
+    assert late.get_by_role("radio", name="Agree", exact=True).is_checked()
     assert "You are marked at Know it all" in page.locator(".plnkit-description").first.inner_text()
     open_course_page(page, url)
     page.get_by_role("img", name="Bar chart of your seven benefit ratings").wait_for()
