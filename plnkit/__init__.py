@@ -6,6 +6,7 @@ and every learner's work goes to the store (one SQLite file under ``$PLNKIT_HOME
 
 from __future__ import annotations
 
+from .backchannel import Backchannel, backchannel
 from .errors import (
     InputError,
     PlnkitError,
@@ -24,14 +25,24 @@ from .exercises import (
     first_steps,
     stage_finder,
 )
+from .mynetwork import MyNetwork, my_network
 from .page import facts, footer, header, module_list, sources
 from .reader import FeedReader, feed_reader
 from .reflection import Reflection, reflection
 from .store import Store
+from .toolbox import BookmarkManager, Communities, IdentityCheck, bookmark_manager, communities, identity_check
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Backchannel",
+    "BookmarkManager",
+    "Communities",
+    "IdentityCheck",
+    "backchannel",
+    "bookmark_manager",
+    "communities",
+    "identity_check",
     "BalancePlanner",
     "BenefitRating",
     "FirstSteps",
@@ -42,6 +53,7 @@ __all__ = [
     "stage_finder",
     "FeedReader",
     "InputError",
+    "MyNetwork",
     "PlnkitError",
     "Reflection",
     "Store",
@@ -55,6 +67,7 @@ __all__ = [
     "footer",
     "header",
     "module_list",
+    "my_network",
     "reflection",
     "sources",
 ]

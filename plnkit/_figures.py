@@ -10,6 +10,7 @@ import base64
 import io
 from collections.abc import Sequence
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ._ui import esc
@@ -23,6 +24,7 @@ MUTED = "#4a5a66"
 def new_figure(width: float = 7.5, height: float = 4.0) -> Figure:
     """A figure in the course's style (no pyplot state)."""
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)  # a real canvas, so text extents can be measured while laying out labels
     fig.patch.set_facecolor("white")
     return fig
 

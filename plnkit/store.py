@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ._store_feeds import FeedStoreMixin
+from ._store_social import SocialStoreMixin
 from .errors import InputError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
 DB_NAME = "plnkit.sqlite3"
@@ -93,6 +94,33 @@ _MIGRATIONS: tuple[str, ...] = (
         error TEXT
     );
     """,
+    # 4: social bookmarks, and the backchannel every participant on the server shares
+    """
+    CREATE TABLE bookmarks (
+        id INTEGER PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        url TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        folder TEXT NOT NULL DEFAULT '',
+        private INTEGER NOT NULL DEFAULT 1,
+        added_at TEXT NOT NULL,
+        removed_at TEXT
+    );
+    CREATE INDEX bookmarks_by_learner ON bookmarks (learner_id, id);
+    CREATE TABLE backchannel_posts (
+        id INTEGER PRIMARY KEY,
+        room TEXT NOT NULL,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        author TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted_at TEXT,
+        deleted_by INTEGER
+    );
+    CREATE INDEX backchannel_by_room ON backchannel_posts (room, id);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -158,7 +186,7 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
                       "ask your facilitator.")
 
 
-class Store(FeedStoreMixin):
+class Store(FeedStoreMixin, SocialStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method
@@ -367,6 +395,15 @@ class Store(FeedStoreMixin):
             event_id = cur.lastrowid
         assert event_id is not None
         return NetworkEvent(event_id, when, action, node_key, json.loads(encoded))
+
+    def record_events(self, learner: Learner, events: list[tuple[datetime, str, str, dict[str, Any]]]) -> int:
+        """Append many network events (at, action, node_key, data) in one transaction: all or none."""
+        rows = [(learner.id, at.isoformat(), action, _check_key(key, "node"),
+                 json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
+        with self._write() as conn:
+            conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
+                             "VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
 
     def network_events(self, learner: Learner) -> list[NetworkEvent]:
         """All of a learner's network events, oldest first."""

@@ -220,3 +220,87 @@ def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(vo
     page.get_by_role("img", name="Bar chart of your seven benefit ratings").wait_for()
     assert "Your strongest areas are" in page.locator(".plnkit-summary").first.inner_text()
     assert_no_error_output(page)
+
+
+def test_adding_a_person_through_the_widget_updates_the_map(voila: Server, page: Any) -> None:
+    open_course_page(page, voila.page(MODULES[0].notebook))
+    panel = page.locator(".plnkit-network")
+    before = panel.locator(".plnkit-description").first.inner_text()
+    panel.get_by_label("Name").fill("Ana López")
+    panel.get_by_label("Where (platform)").fill("Bluesky")
+    panel.get_by_role("button", name="Add to my network").click()
+    panel.get_by_text("Added Ana López.").wait_for()
+    page.wait_for_function("old => document.querySelector('.plnkit-network .plnkit-description').textContent !== old",
+                           arg=before)
+    assert "1 connection (1 person)" in panel.locator(".plnkit-description").first.inner_text()
+    assert "Ana López" in (panel.locator("table").first.text_content() or "")
+    assert panel.get_by_role("img", name="Map of your network").evaluate("img => img.naturalWidth") > 300
+    open_course_page(page, voila.page(MODULES[2].notebook))  # module 03 shows the same network, four ways
+    assert "Ana López" in (page.locator(".plnkit-network table").first.text_content() or "")
+    assert page.get_by_role("img", name="Growth of your network over time").count() == 1
+
+
+def test_backchannel_posts_reach_another_page_live_as_text_and_deletions_stay_recorded(
+        voila: Server, browser: Any) -> None:
+    from plnkit.backchannel import record
+    from plnkit.store import DB_NAME, Store
+
+    pages = []
+    dialogs: list[str] = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        open_course_page(pg, voila.page(MODULES[0].notebook))
+        pages.append(pg)
+    a, b = pages
+    try:
+        channel_a, channel_b = a.locator(".plnkit-backchannel"), b.locator(".plnkit-backchannel")
+        assert "Everything is recorded (even when deleted)." in channel_a.locator(".plnkit-norms").inner_text()
+        channel_a.get_by_label("Your name").fill("Ana")
+        channel_a.get_by_label("Your post").fill("Hello from page A: https://example.org/quiz")
+        channel_a.get_by_role("button", name="Post", exact=True).click()
+        stream_b = channel_b.locator(".plnkit-stream")
+        stream_b.get_by_text("Hello from page A").wait_for(timeout=5_000)  # no reload on page B
+        assert stream_b.get_by_role("link", name="https://example.org/quiz").count() == 1
+
+        a.wait_for_timeout(3_200)  # the rate limit asks for 3 seconds between posts
+        channel_a.get_by_label("Your post").fill("<img src=x onerror=alert(1)>")
+        channel_a.get_by_role("button", name="Post", exact=True).click()
+        stream_b.get_by_text("<img src=x onerror=alert(1)>").wait_for(timeout=5_000)
+        assert channel_b.locator(".plnkit-stream img").count() == 0 and dialogs == []
+
+        mine = channel_a.get_by_label("Delete one of my posts")
+        label = mine.locator("option", has_text="Hello from page A").inner_text()
+        mine.select_option(label=label)
+        channel_a.get_by_role("button", name="Delete post").click()
+        channel_a.get_by_text("stays in the record").wait_for()
+        b.wait_for_function("() => !document.querySelector('.plnkit-stream').textContent.includes('Hello from')",
+                            timeout=5_000)
+        assert "Hello from page A" not in channel_a.locator(".plnkit-stream").inner_text()
+        with Store(voila.home / DB_NAME) as store:
+            kept = {p.body: p.deleted_at for p in record(store)}
+        assert kept["Hello from page A: https://example.org/quiz"] is not None
+        assert kept["<img src=x onerror=alert(1)>"] is None
+    finally:
+        for pg in pages:
+            pg.context.close()
+
+
+def test_a_bookmark_file_imports_through_the_upload_widget_and_exports(voila: Server, page: Any) -> None:
+    from .conftest import DATA
+
+    open_course_page(page, voila.page(MODULES[2].notebook))
+    tool = page.locator(".plnkit-bookmarks")
+    with page.expect_file_chooser() as chooser:
+        tool.get_by_role("button", name=re.compile("Import a bookmark file")).click()
+    chooser.value.set_files(str(DATA / "bookmarks-quirky.html"))
+    tool.get_by_text(re.compile("Imported 4 bookmarks; skipped 2")).wait_for()
+    assert tool.get_by_role("link", name="Retrieval practice & more").count() == 1
+    assert "Cells — Élèves" in tool.inner_text()
+    with page.expect_download() as download:
+        tool.get_by_role("button", name="Export my bookmarks").click()
+        tool.get_by_role("link", name="Download my-pln-bookmarks.html").click()
+    assert download.value.suggested_filename == "my-pln-bookmarks.html"
+    assert b"Retrieval practice &amp; more" in Path(download.value.path()).read_bytes()

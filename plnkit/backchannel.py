@@ -1,0 +1,194 @@
+"""A live backchannel shared by everyone using the same course server.
+
+Posts are stored in the shared database; each open page polls it from a background thread that only changes
+widget values (never prints), so a post appears on the other pages within a couple of seconds. Posts are
+rendered as text: HTML is escaped and only http(s) links become clickable. Deleting a post removes it from
+the stream but keeps it, with the deletion time, in the record: "everything is recorded (even when deleted)".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from typing import Any
+
+import ipywidgets as w
+
+from . import session as _session
+from ._store_social import Post
+from ._ui import Status, clock, esc, guard
+from .content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
+from .errors import InputError, PlnkitError
+
+ROOM = "course"
+MAX_POST = 1_000
+MAX_AUTHOR = 60
+MAX_PER_MINUTE = 5
+MIN_GAP_SECONDS = 3.0
+POLL_SECONDS = 1.5
+SHOWN = 60
+_URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def check_post(author: object, body: object) -> tuple[str, str]:
+    """Validate a post before it is stored; InputError says what to change."""
+    if not isinstance(author, str) or not author.strip():
+        raise InputError("Add your name so others know who is posting.")
+    if len(author.strip()) > MAX_AUTHOR:
+        raise InputError(f"Keep your name under {MAX_AUTHOR} characters.")
+    if not isinstance(body, str) or not body.strip():
+        raise InputError("Write something first.")
+    if len(body) > MAX_POST:
+        raise InputError(f"Posts are limited to {MAX_POST:,} characters; yours has {len(body):,}. "
+                         "Shorten it and post again.")
+    return " ".join(author.split()), body.strip()
+
+
+def linkify(text: str) -> str:
+    """Escape a post for HTML and make http(s) addresses clickable (nothing else)."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        out.append(esc(text[last:match.start()]))
+        out.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(url)}</a>')
+        last = end
+    out.append(esc(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def post_html(post: Post) -> str:
+    """One post as safe HTML."""
+    return (f'<article class="plnkit-post" data-post="{post.id}"><p class="plnkit-post-meta"><strong>'
+            f"{esc(post.author)}</strong> · {clock(post.created_at)}</p>"
+            f'<p class="plnkit-post-body">{linkify(post.body)}</p></article>')
+
+
+def stream_html(posts: list[Post]) -> str:
+    if not posts:
+        return '<p class="plnkit-empty">No posts yet. Start the conversation!</p>'
+    return "".join(post_html(p) for p in reversed(posts))  # newest first
+
+
+def record(store: Any, room: str = ROOM) -> list[Post]:
+    """Every post in a room, deleted ones included (with their deletion time): the facilitator's record."""
+    return list(store.posts(room, limit=1_000_000, include_deleted=True))
+
+
+_live: weakref.WeakSet[Backchannel] = weakref.WeakSet()
+
+
+class Backchannel:
+    """The backchannel exercise: the norms, a name, a post box, the live stream, and deleting one's own posts."""
+
+    def __init__(self, room: str = ROOM, *, poll_seconds: float = POLL_SECONDS,
+                 session: _session.Session | None = None) -> None:
+        self.room = room
+        self._session = session
+        self.status = Status()
+        norms = "".join(f"<li><strong>{esc(n)}</strong></li>" for n in BACKCHANNEL_NORMS)
+        self.norms = w.HTML(f'<div class="plnkit-norms"><p>Before you post, the three norms:</p><ul>{norms}</ul>'
+                            f"<p>{esc(BACKCHANNEL_PURPOSE)}</p></div>")
+        self.author = w.Text(description="Your name", placeholder="How others will see you", style={
+            "description_width": "initial"})
+        self.body = w.Textarea(description="Your post", placeholder="Share an idea, a link or a question",
+                               layout=w.Layout(width="100%", height="5em"), style={"description_width": "initial"})
+        self.post_button = w.Button(description="Post", button_style="primary")
+        self.stream = w.HTML()
+        self.stream.add_class("plnkit-stream")
+        self.mine = w.Dropdown(description="Delete one of my posts", options=[], value=None,
+                               style={"description_width": "initial"})
+        self.delete_button = w.Button(description="Delete post")
+        self.widget = w.VBox([self.norms, self.author, self.body,
+                              w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
+                              self.stream, w.HBox([self.mine, self.delete_button],
+                                                  layout=w.Layout(flex_flow="row wrap"))])
+        self.widget.add_class("plnkit-exercise")
+        self.widget.add_class("plnkit-backchannel")
+        self.post_button.on_click(lambda _b: self.post())
+        self.delete_button.on_click(lambda _b: self.delete())
+        self._seen: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        try:
+            saved = self._sess().store.latest_answer(self._sess().learner, "backchannel/name")
+            if saved and isinstance(saved.value, str):
+                self.author.value = saved.value
+        except PlnkitError as exc:
+            self.status.error(str(exc))
+        self.refresh()
+        self._thread = threading.Thread(target=self._poll, args=(poll_seconds,), daemon=True,
+                                        name="plnkit-backchannel")
+        self._thread.start()
+        _live.add(self)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _sess(self) -> _session.Session:
+        return self._session or _session.current()
+
+    def close(self) -> None:
+        """Stop the background refresh."""
+        self._stop.set()
+
+    def _poll(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.refresh()
+            except Exception:  # a locked or vanished database: try again next tick, never print
+                continue
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-render the stream if anything changed (a new post or a deletion); True when it did."""
+        with self._lock:
+            store = self._sess().store
+            version = store.backchannel_version(self.room)
+            if version == self._seen and not force:
+                return False
+            posts = store.posts(self.room, limit=SHOWN)
+            self.stream.value = stream_html(posts)
+            me = self._sess().learner.id
+            own = [(f"{clock(p.created_at)} · {p.body[:40]}", p.id) for p in reversed(posts) if p.learner_id == me]
+            self.mine.options = own
+            self.mine.value = None
+            self._seen = version
+            return True
+
+    def post(self) -> None:
+        @guard(self.status, doing="post that")
+        def run() -> None:
+            author, body = check_post(self.author.value, self.body.value)
+            sess = self._sess()
+            stored = sess.store.add_post(sess.learner, self.room, author, body, max_per_minute=MAX_PER_MINUTE,
+                                         min_gap=MIN_GAP_SECONDS)
+            if stored is None:
+                raise InputError(f"Slow down a little: at most {MAX_PER_MINUTE} posts a minute, "
+                                 f"{MIN_GAP_SECONDS:g} seconds apart. Your text is still here.")
+            sess.store.save_answer(sess.learner, "backchannel/name", author)
+            self.body.value = ""
+            self.status.ok(f"Posted at {clock(stored.created_at)}.")
+            self.refresh()
+
+        run()
+
+    def delete(self) -> None:
+        @guard(self.status, doing="delete that post")
+        def run() -> None:
+            if self.mine.value is None:
+                self.status.error("Choose one of your posts to delete.")
+                return
+            sess = self._sess()
+            if not sess.store.delete_post(sess.learner, int(self.mine.value)):
+                raise InputError("Only the person who wrote a post can delete it.")
+            self.status.ok("Deleted from the stream. As the norms say, it stays in the record.")
+            self.refresh()
+
+        run()
+
+
+def backchannel(**kwargs: Any) -> Backchannel:
+    """The course's live backchannel."""
+    return Backchannel(**kwargs)

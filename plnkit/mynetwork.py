@@ -1,0 +1,184 @@
+"""“Your network so far”: add a person, space, feed or tool, see the charts update, export and import."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import ipywidgets as w
+
+from . import network
+from . import session as _session
+from ._figures import figure_html, table_html
+from ._ui import Status, esc, guard
+from .errors import InputError
+from .netcharts import (
+    MAP_HEADERS,
+    balance_chart,
+    describe_balance,
+    describe_growth,
+    describe_map,
+    describe_then_and_now,
+    growth_chart,
+    map_table,
+    network_map,
+    platform_warning,
+    then_and_now,
+)
+
+_WIDE = {"description_width": "initial"}
+RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
+         ("Outer: I keep an eye on them", 3)]
+DIRECTIONS = [("I mostly read or watch", "consume"), ("I mostly share with them", "contribute"),
+              ("Both: give and take", "both")]
+VALUES = [("New ideas and knowledge", "cognitive"), ("People and connections", "social"),
+          ("Encouragement and support", "affective"), ("Who I am as a teacher", "identity")]
+KINDS = [("A person", "person"), ("A community or space", "community"), ("A feed or blog", "feed"),
+         ("A tool", "tool")]
+
+
+class MyNetwork:
+    """The learner's network: a small form to add to it, and its charts (the map, or all four)."""
+
+    def __init__(self, charts: str = "map", *, session: _session.Session | None = None) -> None:
+        if charts not in ("map", "all"):
+            raise ValueError("charts is 'map' or 'all'")
+        self.charts = charts
+        self._session = session
+        self.status = Status()
+        self.kind = w.Dropdown(description="Kind", options=KINDS, value="person", style=_WIDE)
+        self.label = w.Text(description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy", style=_WIDE)
+        self.platform = w.Text(description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
+                               style=_WIDE)
+        self.ring = w.Dropdown(description="How close", options=RINGS, value=2, style=_WIDE)
+        self.direction = w.Dropdown(description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
+        self.value = w.Dropdown(description="What it brings you", options=VALUES, value="cognitive", style=_WIDE)
+        self.add_button = w.Button(description="Add to my network", button_style="primary")
+        self.remove_list = w.Dropdown(description="Remove a connection", options=[], value=None, style=_WIDE)
+        self.remove_button = w.Button(description="Remove")
+        self.view = w.HTML()
+        self.export_button = w.Button(description="Export my network (JSON and CSV)", layout=w.Layout(width="auto"))
+        self.download = w.HTML()
+        self.upload = w.FileUpload(accept=".json,.csv", multiple=False, description="Import a network file",
+                                   layout=w.Layout(width="auto"))
+        form = w.VBox([w.HBox([self.kind, self.label], layout=w.Layout(flex_flow="row wrap")),
+                       w.HBox([self.platform, self.ring], layout=w.Layout(flex_flow="row wrap")),
+                       w.HBox([self.direction, self.value], layout=w.Layout(flex_flow="row wrap")),
+                       w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center"))])
+        self.widget = w.VBox([form, self.view, w.HBox([self.remove_list, self.remove_button]),
+                              w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                              self.download])
+        self.widget.add_class("plnkit-exercise")
+        self.widget.add_class("plnkit-network")
+        self.add_button.on_click(lambda _b: self.add())
+        self.label.on_submit(lambda _t: self.add())
+        self.remove_button.on_click(lambda _b: self.remove())
+        self.export_button.on_click(lambda _b: self.export())
+        self.upload.observe(self._on_upload, names="value")
+        self._draw_guarded()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _sess(self) -> _session.Session:
+        return self._session or _session.current()
+
+    def add(self) -> None:
+        @guard(self.status, doing="add that connection")
+        def run() -> None:
+            node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
+                                     ring=self.ring.value, direction=self.direction.value, value=self.value.value)
+            current = network.current(self._sess())
+            if node.key in current.nodes:
+                raise InputError(f"{node.label} is already in your network.")
+            network.add(node, self._sess())
+            self.label.value = ""
+            self.status.ok(f"Added {node.label}.")
+            self.draw()
+
+        run()
+
+    def remove(self) -> None:
+        @guard(self.status, doing="remove that connection")
+        def run() -> None:
+            key = self.remove_list.value
+            current = network.current(self._sess())
+            if key not in current.nodes:
+                self.status.error("Choose a connection to remove.")
+                return
+            network.remove(key, self._sess())
+            self.status.ok(f"Removed {current.nodes[key].label}. It stays in your history.")
+            self.draw()
+
+        run()
+
+    def _draw_guarded(self) -> None:
+        guard(self.status, doing="draw your network")(self.draw)()
+
+    def draw(self) -> None:
+        """Redraw the charts from the store (every kernel reads the same events)."""
+        sess = self._sess()
+        events = sess.store.network_events(sess.learner)
+        net = network.replay(events)
+        self.remove_list.options = [(n.label, n.key) for n in sorted(net.nodes.values(), key=lambda n: n.label)]
+        self.remove_list.value = None
+        table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
+        parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
+                             filename="my-pln-map", table=table)]
+        warning = platform_warning(net)
+        if warning:
+            parts.insert(0, f'<p class="plnkit-warning" role="note">{esc(warning)}</p>')
+        if self.charts == "all":
+            stages = _confirmed_stages(sess)
+            parts.append(figure_html(growth_chart(events, stages), alt="Growth of your network over time",
+                                     description=describe_growth(events, stages), filename="my-pln-growth"))
+            parts.append(figure_html(balance_chart(net), alt="Balance of your network by kind and platform",
+                                     description=describe_balance(net), filename="my-pln-balance"))
+            parts.append(figure_html(then_and_now(events), alt="Your network on your first day and today",
+                                     description=describe_then_and_now(events), filename="my-pln-then-and-now"))
+        self.view.value = "".join(parts)
+
+    def export(self) -> tuple[bytes, bytes]:
+        """Offer the network as JSON and CSV downloads."""
+        net = network.current(self._sess())
+        data_json, data_csv = network.export_json(net), network.export_csv(net)
+        links = []
+        for name, mime, data in (("my-pln-network.json", "application/json", data_json),
+                                 ("my-pln-network.csv", "text/csv", data_csv)):
+            links.append(f'<a class="plnkit-download" download="{name}" '
+                         f'href="data:{mime};base64,{base64.b64encode(data).decode("ascii")}">Download {name}</a>')
+        self.download.value = " · ".join(links)
+        return data_json, data_csv
+
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.import_file(change["new"][0])
+            self.upload.value = ()
+
+    def import_file(self, upload: Any) -> None:
+        @guard(self.status, doing="import that file")
+        def run() -> None:
+            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
+            if not isinstance(content, (bytes, bytearray, memoryview)):
+                raise InputError("That upload could not be read.")
+            nodes = network.parse_import(bytes(content))
+            current = network.current(self._sess())
+            fresh = [n for n in nodes if n.key not in current.nodes and n.key not in current.removed]
+            network.import_nodes(fresh, self._sess())
+            skipped = len(nodes) - len(fresh)
+            self.status.ok(f"Imported {len(fresh)} connection{'s' if len(fresh) != 1 else ''}"
+                           + (f"; {skipped} you already had." if skipped else "."))
+            self.draw()
+
+        run()
+
+
+def _confirmed_stages(sess: _session.Session) -> list[tuple[Any, str]]:
+    versions = sess.store.answer_history(sess.learner, "stages/confirmed")
+    return [(v.saved_at, v.value["stage"]) for v in reversed(versions) if isinstance(v.value, dict)]
+
+
+def my_network(charts: str = "map", **kwargs: Any) -> MyNetwork:
+    """"Your network so far": the map (``charts="map"``) or all four charts (``charts="all"``)."""
+    return MyNetwork(charts, **kwargs)
+

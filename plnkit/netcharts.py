@@ -1,0 +1,355 @@
+"""Charts of the learner's network: map, growth, balance, then-and-now.
+
+Each chart takes a :class:`plnkit.network.Network` (or its events) and returns a matplotlib Figure; a
+``describe_*`` function gives the text description and ``*_table`` the data rows. The map draws at most
+:data:`MAX_DRAWN` nodes and summarises the rest, so drawing costs the same for 40 nodes or 5,000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+
+from ._figures import INK, MUTED, PALETTE, new_figure
+from .network import TYPE_LABELS, TYPES, Network, Node, replay
+from .store import NetworkEvent
+
+MAX_DRAWN = 40
+LABEL_CHARS = 18
+RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
+STYLE = {  # colour and shape by type: never colour alone
+    "person": (PALETTE[0], "o"),
+    "community": (PALETTE[1], "s"),
+    "feed": (PALETTE[2], "^"),
+    "tool": (PALETTE[3], "D"),
+}
+SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
+PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {SINGULAR[kind] if n == 1 else PLURAL[kind]}"
+
+
+def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Counter[str]]:
+    """The nodes the map draws (inner rings first, then the most recent) and how many of each type are left out."""
+    nodes = sorted(net.nodes.values(), key=lambda n: (n.ring, -(n.added_at.timestamp() if n.added_at else 0)))
+    shown = nodes[:limit]
+    hidden = Counter(n.type for n in nodes[limit:])
+    return shown, hidden
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[Node]:
+    """Draw the radial map on ``ax``; returns the nodes placed."""
+    shown, hidden = drawn_nodes(net)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    for ring, radius in RING_RADIUS.items():
+        ax.add_patch(_circle(radius))
+        ax.annotate(("inner", "middle", "outer")[ring - 1], (0, radius), xytext=(0, 2), textcoords="offset points",
+                    ha="center", fontsize=7, color=MUTED)
+    ax.scatter([0], [0], s=500, color=INK, zorder=5)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=9, weight="bold", zorder=6)
+    # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
+    by_ring: dict[int, list[Node]] = {1: [], 2: [], 3: []}
+    for node in sorted(shown, key=lambda n: (TYPES.index(n.type), n.label.lower())):
+        by_ring[node.ring].append(node)
+    placed: list[tuple[Node, float, float, float]] = []
+    for ring, nodes in by_ring.items():
+        offset = 0.35 * ring
+        for i, node in enumerate(nodes):
+            angle = offset + 2 * math.pi * i / max(1, len(nodes))
+            r = RING_RADIUS[ring]
+            x, y = r * math.cos(angle), r * math.sin(angle)
+            colour, marker = STYLE[node.type]
+            ax.plot([0, x], [0, y], color="#9bb3bb", linewidth=1,
+                    linestyle="--" if node.direction == "consume" else "-", zorder=1)
+            ax.scatter([x], [y], s=110, color=colour, marker=marker, edgecolor="white", linewidth=0.8, zorder=4)
+            placed.append((node, x, y, angle))
+    ax.set_xlim(-4.3, 4.3)
+    ax.set_ylim(-3.8, 3.5)
+    _place_labels(ax, placed)
+    if hidden:
+        more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
+        ax.annotate(more, (0, -3.55), ha="center", fontsize=8, color=MUTED, style="italic")
+    ax.set_title(title, loc="left", fontsize=10, color=INK)
+    return shown
+
+
+def _place_labels(ax: Axes, placed: list[tuple[Node, float, float, float]]) -> None:
+    """Greedy labelling: try four spots around each node; leave a label out rather than overlap another.
+
+    Every connection is still named in the chart's data table and text description.
+    """
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see _figures)
+    taken: list[Any] = []
+    for node, x, y, angle in placed:
+        right = math.cos(angle) >= 0
+        spots = [(6, 0, "left", "center"), (-6, 0, "right", "center"), (0, 7, "center", "bottom"),
+                 (0, -7, "center", "top")]
+        if not right:
+            spots[0], spots[1] = spots[1], spots[0]
+        for dx, dy, ha, va in spots:
+            text = ax.annotate(_short(node.label), (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                               fontsize=7, color=INK, zorder=6,
+                               bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                text.set_gid(f"label:{node.key}")
+                break
+            text.remove()
+
+
+def _circle(radius: float) -> Circle:
+    return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
+
+
+def _legend(fig: Figure, net: Network) -> None:
+    types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
+    handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
+                      label=TYPE_LABELS[t].capitalize()) for t in types]
+    handles += [Line2D([], [], color="#9bb3bb", linestyle="--", label="You only consume"),
+                Line2D([], [], color="#9bb3bb", linestyle="-", label="Two-way (you contribute)")]
+    fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize=8)
+
+
+def _empty(fig: Figure, message: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.scatter([0], [0], s=500, color=INK)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=9, weight="bold")
+    ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=10, color=MUTED, wrap=True)
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-1.5, 1)
+    return fig
+
+
+EMPTY_MESSAGE = "Your network starts here. Add the first person, space, feed or tool you learn from."
+
+
+def network_map(net: Network) -> Figure:
+    """The learner at the centre, rings by closeness, colour and shape by type, dashed consume-only links."""
+    fig = new_figure(8.0, 6.2)
+    if not net.nodes:
+        return _empty(fig, EMPTY_MESSAGE)
+    draw_map(fig.add_subplot(), net)
+    _legend(fig, net)
+    return fig
+
+
+def describe_map(net: Network) -> str:
+    """The map in words."""
+    if not net.nodes:
+        return "Your network map is empty so far: just you at the centre."
+    counts = Counter(n.type for n in net.nodes.values())
+    parts = [_count(counts[t], t) for t in TYPES if counts[t]]
+    inner = [n.label for n in net.nodes.values() if n.ring == 1]
+    shown, hidden = drawn_nodes(net)
+    total = len(net.nodes)
+    text = f"Map of your network: {total} connection{'s' if total != 1 else ''} ({', '.join(parts)})."
+    if inner:
+        text += f" Inner circle: {', '.join(sorted(inner)[:10])}{' and more' if len(inner) > 10 else ''}."
+    two_way = sum(1 for n in net.nodes.values() if n.direction != "consume")
+    text += f" {two_way} of them are two-way."
+    if hidden:
+        text += f" The map draws {len(shown)}; the rest are summarised."
+    return text
+
+
+def map_table(net: Network) -> list[list[object]]:
+    """Rows for the map's data table."""
+    return [[n.label, TYPE_LABELS[n.type], n.platform, n.ring, n.direction, n.value,
+             n.added_at.date().isoformat() if n.added_at else ""]
+            for n in sorted(net.nodes.values(), key=lambda n: (n.ring, n.label.lower()))]
+
+
+MAP_HEADERS = ["Name", "Kind", "Platform", "Closeness (1 inner)", "Direction", "Value", "Added"]
+
+
+# --- growth ---------------------------------------------------------------------------------------------
+
+
+def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[datetime, int]]]:
+    """Cumulative active connections per type after each event that changed it."""
+    active: dict[str, str] = {}
+    counts = Counter[str]()
+    series: dict[str, list[tuple[datetime, int]]] = {t: [] for t in TYPES}
+    for e in events:
+        kind = None
+        if e.action == "add" and e.node_key not in active:
+            kind = e.data.get("type")
+            if kind not in TYPES:
+                continue
+            active[e.node_key] = kind
+            counts[kind] += 1
+        elif e.action == "remove" and e.node_key in active:
+            kind = active.pop(e.node_key)
+            counts[kind] -= 1
+        if kind:
+            series[kind].append((e.at, counts[kind]))
+    return series
+
+
+def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> Figure:
+    """Cumulative connections by type over time; removals show as drops; confirmed stages as shaded bands."""
+    fig = new_figure(8.0, 4.0)
+    series = growth_series(events)
+    if not any(series.values()):
+        return _empty(fig, "Your growth chart starts with your first connection.")
+    ax = fig.add_subplot()
+    end = max(points[-1][0] for points in series.values() if points)
+    if stages:
+        names = {"immersion": "Immersion", "evaluation": "Evaluation", "know-it-all": "Know it all",
+                 "perspective": "Perspective", "balance": "Balance"}
+        for i, (start, key) in enumerate(stages):
+            stop = stages[i + 1][0] if i + 1 < len(stages) else max(end, start)
+            ax.axvspan(float(date2num(start)), float(date2num(stop)), color=PALETTE[4], alpha=0.12 + 0.08 * (i % 2),
+                       linewidth=0)
+            ax.annotate(names.get(key, key), (start, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                        textcoords="offset points", fontsize=7, color=MUTED)
+    for kind, points in series.items():
+        if not points:
+            continue
+        colour, marker = STYLE[kind]
+        xs = [float(date2num(p[0])) for p in points] + [float(date2num(end))]
+        ys = [p[1] for p in points] + [points[-1][1]]
+        ax.step(xs, ys, where="post", color=colour, linewidth=2, label=TYPE_LABELS[kind].capitalize())
+        drops = [(p[0], p[1]) for prev, p in zip(points, points[1:], strict=False) if p[1] < prev[1]]
+        if drops:
+            ax.scatter([float(date2num(d[0])) for d in drops], [d[1] for d in drops], marker="x", color=colour, s=30,
+                       zorder=4)
+    ax.xaxis_date()
+    ax.set_ylabel("Connections", color=INK)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    ax.set_title("How your network has grown (× marks a removal)", loc="left", fontsize=10, color=INK)
+    fig.autofmt_xdate()
+    return fig
+
+
+def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
+    series = growth_series(events)
+    if not any(series.values()):
+        return "No connections yet, so there is no growth to show."
+    parts = [f"{_count(points[-1][1], kind)}" for kind, points in series.items() if points]
+    removed = sum(1 for e in events if e.action == "remove")
+    first = min(points[0][0] for points in series.values() if points)
+    text = f"Since {first.date().isoformat()} your network has grown to {', '.join(parts)}."
+    if removed:
+        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way."
+    if stages:
+        text += f" Shaded bands show the {len(stages)} stage{'s' if len(stages) != 1 else ''} you confirmed."
+    return text
+
+
+# --- balance --------------------------------------------------------------------------------------------
+
+
+def platform_warning(net: Network) -> str | None:
+    """A plain-words warning when more than half the network sits on one platform."""
+    platforms = Counter(n.platform.strip().lower() for n in net.nodes.values() if n.platform.strip())
+    total = len(net.nodes)
+    if total < 2 or not platforms:
+        return None
+    name, count = platforms.most_common(1)[0]
+    if count * 2 <= total:
+        return None
+    shown = next(n.platform for n in net.nodes.values() if n.platform.strip().lower() == name)
+    return (f"{count} of your {total} connections ({count / total:.0%}) are on {shown}. If it closed or changed, "
+            "you'd lose most of your network: add a few connections elsewhere, and export what you can.")
+
+
+def two_way_share(net: Network) -> float:
+    """The share of connections where the learner contributes, not only consumes."""
+    if not net.nodes:
+        return 0.0
+    return sum(1 for n in net.nodes.values() if n.direction != "consume") / len(net.nodes)
+
+
+def balance_chart(net: Network, top: int = 8) -> Figure:
+    """Counts by type and by platform, and the share of two-way connections."""
+    fig = new_figure(8.0, 3.8)
+    if not net.nodes:
+        return _empty(fig, "Balance appears once you have a few connections.")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.4])
+    counts = Counter(n.type for n in net.nodes.values())
+    kinds = [t for t in TYPES if counts[t]]
+    left.barh([TYPE_LABELS[t].capitalize() for t in kinds], [counts[t] for t in kinds],
+              color=[STYLE[t][0] for t in kinds])
+    left.set_title("By kind", loc="left", fontsize=10, color=INK)
+    platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
+    common = platforms.most_common(top)
+    rest = sum(platforms.values()) - sum(c for _, c in common)
+    labels = [p for p, _ in common] + (["Other"] if rest else [])
+    values = [c for _, c in common] + ([rest] if rest else [])
+    warn = platform_warning(net)
+    colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(values))]
+    right.barh(labels[::-1], values[::-1], color=colours[::-1])
+    right.set_title(f"By platform · two-way: {two_way_share(net):.0%}", loc="left", fontsize=10, color=INK)
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=8)
+    return fig
+
+
+def describe_balance(net: Network) -> str:
+    if not net.nodes:
+        return "No connections yet."
+    counts = Counter(n.type for n in net.nodes.values())
+    platforms = Counter(n.platform.strip() or "no platform" for n in net.nodes.values())
+    text = (f"By kind: {', '.join(_count(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+            f"{', '.join(f'{p} {c}' for p, c in platforms.most_common(8))}. {two_way_share(net):.0%} of your "
+            "connections are two-way (you give as well as take).")
+    warn = platform_warning(net)
+    return f"{text} {warn}" if warn else text
+
+
+# --- then and now ---------------------------------------------------------------------------------------
+
+
+def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
+    """The end of the day of the learner's first network event."""
+    if not events:
+        return None
+    first = events[0].at
+    return first.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
+def then_and_now(events: Sequence[NetworkEvent]) -> Figure:
+    """The map as it was at the learner's first visit beside the map today."""
+    fig = new_figure(10.0, 5.2)
+    end = first_visit(events)
+    if end is None:
+        return _empty(fig, "Then and now appears once you have started your network.")
+    then, now = replay(events, until=end), replay(events)
+    left, right = fig.subplots(1, 2)
+    draw_map(left, then, f"Then: {end.date().isoformat()} ({len(then.nodes)})")
+    draw_map(right, now, f"Now ({len(now.nodes)})")
+    _legend(fig, now)
+    return fig
+
+
+def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
+    end = first_visit(events)
+    if end is None:
+        return "No connections yet."
+    then, now = replay(events, until=end), replay(events)
+    added = len(set(now.nodes) - set(then.nodes))
+    dropped = len(set(then.nodes) - set(now.nodes))
+    return (f"Two maps side by side. On your first day ({end.date().isoformat()}) your network had "
+            f"{len(then.nodes)} connections; today it has {len(now.nodes)}: {added} new and {dropped} no longer "
+            "in it.")

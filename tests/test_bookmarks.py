@@ -1,0 +1,94 @@
+"""Bookmarks: typed input, and the Netscape format with the quirks real exports have."""
+
+from __future__ import annotations
+
+import pytest
+
+from plnkit.bookmarks import (
+    Bookmark,
+    check_bookmark,
+    matches,
+    read_netscape,
+    split_tags,
+    tag_counts,
+    write_netscape,
+)
+from plnkit.errors import InputError
+
+from .conftest import DATA
+
+
+def quirky() -> list[Bookmark]:
+    return read_netscape((DATA / "bookmarks-quirky.html").read_bytes()).bookmarks
+
+
+def test_folders_tags_dates_and_notes_are_kept_through_quirks() -> None:
+    result = read_netscape((DATA / "bookmarks-quirky.html").read_bytes())
+    by_url = {b.url: b for b in result.bookmarks}
+    first = by_url["https://www.cultofpedagogy.com/retrieval/"]
+    assert first.title == "Retrieval practice & more" and first.folder == "Science"
+    assert first.tags == ("retrieval practice", "year 9", "Science")  # TAGS with spaces, comma-separated
+    assert first.note == "Start each lesson with 3 questions." and first.private is False
+    assert first.added_at is not None and first.added_at.year == 2023
+    nested = by_url["https://example.org/cells"]
+    assert nested.folder == "Science / Year 9" and nested.title == "Cells — Élèves" and nested.added_at is None
+    assert by_url["https://example.org/no-date"].title == "No date, unclosed"  # an <A> never closed
+    assert by_url["https://example.org/ms"].note == "Multi-line note here"
+    assert by_url["https://example.org/ms"].added_at.year == 2023  # type: ignore[union-attr]  # milliseconds
+    assert result.skipped == 2  # javascript: and place:
+    assert result.message == ("Imported 4 bookmarks; skipped 2 that were not a web address (such as javascript: "
+                              "or browser-internal links).")
+
+
+def test_export_then_import_gives_the_same_bookmarks() -> None:
+    original = quirky()
+    again = read_netscape(write_netscape(original)).bookmarks
+    assert sorted(again, key=lambda b: b.url) == sorted(original, key=lambda b: b.url)
+
+
+def test_hostile_titles_and_notes_are_escaped_in_the_export() -> None:
+    data = write_netscape([Bookmark("https://a.example/?q=1&r=2", "<script>x</script>", ("a,b",), "<b>note</b>")])
+    assert b"<script>" not in data and b"&lt;script&gt;" in data and b'HREF="https://a.example/?q=1&amp;r=2"' in data
+    back = read_netscape(data).bookmarks[0]
+    assert back.title == "<script>x</script>" and back.tags == ("a b",) and back.url == "https://a.example/?q=1&r=2"
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "isn't text"),
+    (b"<html><body>Just a page</body></html>", "No bookmarks were found"),
+    (b"x" * (5 * 1024 * 1024 + 1), "larger than 5 MB"),
+    (b"<DL>" + b'<DT><A HREF="https://a.example/">a</A>' * 10_001, "more than 10,000"),
+])
+def test_a_bad_file_gives_a_clear_message(data: bytes, words: str) -> None:
+    with pytest.raises(InputError, match=words):
+        read_netscape(data)
+
+
+def test_only_javascript_links_still_reports_what_was_skipped() -> None:
+    result = read_netscape(b'<DL><DT><A HREF="javascript:alert(1)">x</A></DL>')
+    assert result.bookmarks == [] and result.skipped == 1
+
+
+@pytest.mark.parametrize("url,words", [("javascript:alert(1)", "not javascript"), ("ftp://x.example/", "not ftp"),
+                                       ("example.org", "web address"), ("", "web address")])
+def test_typed_bookmarks_need_web_addresses(url: str, words: str) -> None:
+    with pytest.raises(InputError) as info:
+        check_bookmark(url)
+    assert "http" in str(info.value)
+
+
+def test_typed_bookmark_limits_and_defaults() -> None:
+    b = check_bookmark("https://a.example/", "", " science ,Year 9,science", "n")
+    assert b.title == "https://a.example/" and b.tags == ("science", "Year 9") and b.private
+    with pytest.raises(InputError, match="at most 20 tags"):
+        check_bookmark("https://a.example/", tags=",".join(f"t{i}" for i in range(21)))
+    with pytest.raises(InputError, match="note"):
+        check_bookmark("https://a.example/", note="x" * 2001)
+
+
+def test_filter_search_and_tag_overview() -> None:
+    items = quirky()
+    assert [b.url for b in items if matches(b, tag="SCIENCE")] == ["https://www.cultofpedagogy.com/retrieval/"]
+    assert [b.url for b in items if matches(b, text="élèves")] == ["https://example.org/cells"]
+    assert tag_counts(items)[:2] == [("biology", 1), ("retrieval practice", 1)]
+    assert split_tags(None) == ()

@@ -1,0 +1,49 @@
+"""The username consistency check (the seed's first tip)."""
+
+from __future__ import annotations
+
+import pytest
+
+from plnkit.errors import InputError
+from plnkit.identity import Presence, check_identity, check_presences, compare
+
+
+def report(*pairs: tuple[str, str]) -> object:
+    return check_identity(check_presences(list(pairs)))
+
+
+def test_the_same_handle_everywhere_is_consistent() -> None:
+    r = report(("Bluesky", "@msrivera.bsky.social"), ("Mastodon", "@msrivera@mastodon.social"),
+               ("Email", "msrivera@gmail.com"), ("Blog", "https://msrivera.blog"))
+    assert r.consistent and r.suggestion == "msrivera"  # type: ignore[attr-defined]
+    assert r.summary.startswith("Consistent: you are “msrivera” everywhere")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("handle,kind", [("MsRivera", "case"), ("ms_rivera", "separators"), ("ms.rivera", "separators"),
+                                         ("msrivera73", "digits"), ("teachrivera", "different")])
+def test_each_kind_of_difference_is_named(handle: str, kind: str) -> None:
+    assert compare(handle, "msrivera") == kind
+
+
+def test_differences_are_listed_with_a_consistent_choice() -> None:
+    r = report(("Bluesky", "msrivera"), ("Mastodon", "@MsRivera@mastodon.social"), ("Diigo", "ms_rivera"),
+               ("LinkedIn", "msrivera"), ("Pinboard", "teach4ever"))
+    assert r.suggestion == "msrivera" and not r.consistent  # type: ignore[attr-defined]
+    messages = [f.message for f in r.findings]  # type: ignore[attr-defined]
+    assert messages == [
+        "On Mastodon you are “MsRivera”, which differs only in capital letters from “msrivera”.",
+        "On Diigo you are “ms_rivera”, which differs only in dots, dashes or underscores from “msrivera”.",
+        "On Pinboard you are “teach4ever”, which is a different name from “msrivera”.",
+    ]
+    assert r.summary == "3 of your 5 usernames differ. A consistent choice would be “msrivera”, the name you already use most."  # type: ignore[attr-defined]  # noqa: E501
+
+
+def test_rows_are_validated() -> None:
+    assert check_presences([("", ""), ("Bluesky", "ana")]) == [Presence("Bluesky", "ana")]
+    with pytest.raises(InputError, match="both the service and your username"):
+        check_presences([("Bluesky", "")])
+    with pytest.raises(InputError, match="under 100"):
+        check_presences([("Bluesky", "a" * 101)])
+    with pytest.raises(InputError, match="at most 12"):
+        check_presences([("S", f"u{i}") for i in range(13)])
+    assert check_identity([]).summary.startswith("Add the places")

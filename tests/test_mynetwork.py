@@ -1,0 +1,57 @@
+"""The "your network so far" widget, driven in-process."""
+
+from __future__ import annotations
+
+from plnkit import network
+from plnkit.mynetwork import MyNetwork
+from plnkit.store import Store
+
+
+def test_adding_a_person_updates_the_map_and_can_be_removed(store: Store) -> None:
+    view = MyNetwork()
+    assert "empty so far" in view.view.value
+    view.kind.value, view.label.value, view.platform.value, view.ring.value = "person", "Ana López", "Bluesky", 1
+    view.add_button.click()
+    assert view.status.text == "Added Ana López."
+    assert "Map of your network: 1 connection (1 person)." in view.view.value
+    assert "Ana López" in view.view.value  # the data table
+    view.label.value = "Ana López"
+    view.add_button.click()
+    assert view.status.text == "Ana López is already in your network."
+    view.remove_list.value = "person:ana-l-pez"
+    view.remove_button.click()
+    assert "stays in your history" in view.status.text and "empty so far" in view.view.value
+
+
+def test_a_ten_thousand_character_label_is_refused(store: Store) -> None:
+    view = MyNetwork()
+    view.label.value = "x" * 10_000
+    view.add_button.click()
+    assert view.status.text == "That name is 10,000 characters; keep it under 120."
+    assert network.current().nodes == {}
+
+
+def test_module_three_shows_all_four_charts(store: Store) -> None:
+    for i, platform in enumerate(["Facebook", "Facebook", "Facebook", "Blog"]):
+        network.add(network.make_node("community", f"Group {i}", platform=platform))
+    view = MyNetwork("all")
+    for alt in ("Map of your network", "Growth of your network over time",
+                "Balance of your network by kind and platform", "Your network on your first day and today"):
+        assert f'alt="{alt}"' in view.view.value
+    assert "3 of your 4 connections (75%) are on Facebook" in view.view.value
+
+
+def test_export_and_import_through_the_widget(store: Store, tmp_path: object) -> None:
+    network.add(network.make_node("tool", "Diigo"))
+    data_json, data_csv = MyNetwork().export()
+    other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
+    from plnkit.session import Session
+
+    view = MyNetwork(session=Session(other, other.learner("local")))
+    view.import_file({"name": "n.csv", "content": memoryview(data_csv)})
+    assert view.status.text == "Imported 1 connection."
+    view.import_file({"name": "n.json", "content": memoryview(data_json)})
+    assert view.status.text == "Imported 0 connections; 1 you already had."
+    view.import_file({"name": "bad.csv", "content": memoryview(b"label,type\nX,alien\n")})
+    assert view.status.text.startswith("Row 1: Unknown kind")
+    other.close()

@@ -1,0 +1,96 @@
+"""Network charts: what is drawn (nodes placed, "+N more", legend, the platform warning), not pixels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from matplotlib.collections import PathCollection
+
+from plnkit import netcharts, network
+from plnkit.store import NetworkEvent
+
+START = datetime(2026, 9, 1, tzinfo=timezone.utc)
+
+
+def events_for(n: int, *, platform: str = "", kinds: tuple[str, ...] = network.TYPES) -> list[NetworkEvent]:
+    out = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        node = network.make_node(kind, f"{kind} {i}", platform=platform or f"site{i % 5}", ring=1 + i % 3,
+                                 direction=("consume", "both")[i % 2])
+        data = node.to_json()
+        for k in ("key", "added_at", "removed_at"):
+            data.pop(k)
+        out.append(NetworkEvent(i, START + timedelta(hours=i), "add", node.key, data))
+    return out
+
+
+def placed_markers(fig: object) -> int:
+    ax = fig.axes[0]  # type: ignore[attr-defined]
+    return sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)) - 1  # minus "you"
+
+
+def test_a_small_network_draws_every_node_with_a_legend() -> None:
+    net = network.replay(events_for(8))
+    fig = netcharts.network_map(net)
+    assert placed_markers(fig) == 8
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["People", "Communities and spaces", "Feeds and blogs", "Tools", "You only consume",
+                      "Two-way (you contribute)"]
+    labels = [t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("label:")]
+    assert len(labels) == 8
+
+
+def test_a_big_network_draws_forty_and_summarises_the_rest() -> None:
+    net = network.replay(events_for(100, kinds=("feed", "person")))
+    fig = netcharts.network_map(net)
+    assert placed_markers(fig) == 40
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "+30 more feeds, +30 more people" in texts
+    labelled = [t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("label:")]
+    assert 10 <= len(labelled) <= 40  # labels that would overlap are left out, not piled up
+    assert "The map draws 40" in netcharts.describe_map(net)
+
+
+def test_labels_do_not_overlap() -> None:
+    fig = netcharts.network_map(network.replay(events_for(40)))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if (t.get_gid() or "").startswith("label:")]
+    overlaps = sum(1 for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b))
+    assert overlaps <= 2
+
+
+def test_an_empty_network_shows_a_friendly_start() -> None:
+    fig = netcharts.network_map(network.Network())
+    assert netcharts.EMPTY_MESSAGE in [t.get_text() for t in fig.axes[0].texts]
+    assert "empty so far" in netcharts.describe_map(network.Network())
+    for chart in (netcharts.growth_chart([]), netcharts.balance_chart(network.Network()), netcharts.then_and_now([])):
+        assert chart.axes[0].texts  # a message, not a blank axis
+
+
+def test_one_platform_holding_most_of_the_network_is_flagged() -> None:
+    net = network.replay(events_for(6, platform="Facebook"))
+    warning = netcharts.platform_warning(net)
+    assert warning is not None and warning.startswith("6 of your 6 connections (100%) are on Facebook")
+    assert netcharts.platform_warning(network.replay(events_for(10))) is None
+    assert "By platform" in netcharts.balance_chart(net).axes[1].get_title(loc="left")
+
+
+def test_growth_shows_removals_and_stage_bands() -> None:
+    events = events_for(5)
+    events.append(NetworkEvent(99, START + timedelta(days=2), "remove", events[0].node_key, {}))
+    series = netcharts.growth_series(events)
+    assert series["person"][-1][1] == 1 and [c for _, c in series["person"]] == [1, 2, 1]
+    fig = netcharts.growth_chart(events, [(START, "immersion"), (START + timedelta(days=1), "balance")])
+    ax = fig.axes[0]
+    assert {"Immersion", "Balance"} <= {t.get_text() for t in ax.texts}
+    assert "removed 1 connection" in netcharts.describe_growth(events)
+
+
+def test_then_and_now_draws_two_maps() -> None:
+    events = events_for(3) + [NetworkEvent(50, START + timedelta(days=3), "add", "tool:x",
+                                           {"label": "X", "type": "tool"})]
+    fig = netcharts.then_and_now(events)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Then: 2026-09-01 (3)", "Now (4)"]
+    assert "had 3 connections; today it has 4: 1 new" in netcharts.describe_then_and_now(events)

@@ -1,0 +1,88 @@
+"""Module 03's tools driven in-process: identity, bookmarks and communities feed the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plnkit import network
+from plnkit.bookmarks import read_netscape
+from plnkit.session import Session
+from plnkit.store import Store
+from plnkit.toolbox import BookmarkManager, Communities, IdentityCheck
+
+from .conftest import DATA
+
+
+def test_identity_check_reports_and_each_presence_joins_the_network(store: Store) -> None:
+    tool = IdentityCheck()
+    tool.services[0].value, tool.usernames[0].value = "Bluesky", "msrivera"
+    tool.services[1].value, tool.usernames[1].value = "Mastodon", "@MsRivera@mastodon.social"
+    tool.check.click()
+    assert "1 of your 2 usernames differ" in tool.result.value and "capital letters" in tool.result.value
+    nodes = network.current().nodes
+    assert {"presence:bluesky", "presence:mastodon"} <= set(nodes)
+    assert nodes["presence:bluesky"].type == "community" and nodes["presence:bluesky"].value == "identity"
+    tool.usernames[1].value = tool.services[1].value = ""
+    tool.check.click()
+    assert "presence:mastodon" in network.current().removed
+    assert IdentityCheck().usernames[0].value == "msrivera"  # restored on a new page
+
+
+def test_bookmarks_add_filter_and_a_shared_source(store: Store) -> None:
+    tool = BookmarkManager()
+    tool.url.value, tool.title.value = "https://www.edutopia.org/article", "Edutopia piece"
+    tool.tags.value = "pd, ideas"
+    tool.add_button.click()
+    assert tool.status.text == "Added “Edutopia piece”." and "1 of 1 bookmarks" in tool.listing.value
+    assert "site:edutopia.org" in network.current().nodes
+    tool.url.value = "javascript:alert(1)"
+    tool.add_button.click()
+    assert "http" in tool.status.text and "1 of 1 bookmarks" in tool.listing.value
+    tool.filter_tag.value = "pd"
+    assert "Edutopia piece" in tool.listing.value
+    tool.search.value = "nothing like this"
+    assert "0 of 1 bookmarks" in tool.listing.value
+
+
+def test_import_then_export_through_the_widget(store: Store, tmp_path: Path) -> None:
+    tool = BookmarkManager()
+    tool.import_file({"name": "b.html", "content": memoryview((DATA / "bookmarks-quirky.html").read_bytes())})
+    assert tool.status.text.startswith("Imported 4 bookmarks; skipped 2")
+    data = tool.export()
+    assert 'download="my-pln-bookmarks.html"' in tool.download.value
+    assert len(read_netscape(data).bookmarks) == 4
+    other = Store(tmp_path / "elsewhere.sqlite3")
+    elsewhere = BookmarkManager(session=Session(other, other.learner("local")))
+    elsewhere.import_file({"name": "b.html", "content": memoryview(data)})
+    assert elsewhere.status.text == "Imported 4 bookmarks."
+    other.close()
+
+
+def test_a_bad_bookmark_file_imports_nothing(store: Store) -> None:
+    tool = BookmarkManager()
+    tool.import_file({"name": "x.html", "content": memoryview(b"<html>nothing</html>")})
+    assert tool.status.text.startswith("No bookmarks were found")
+    assert store.bookmarks(store.learner("local")) == []
+
+
+def test_learners_never_see_each_others_bookmarks(store: Store) -> None:
+    ana = Session(store, store.learner("hub:ana"))
+    ben = Session(store, store.learner("hub:ben"))
+    a = BookmarkManager(session=ana)
+    a.url.value = "https://private.example/ana"
+    a.add_button.click()
+    assert "private.example" not in BookmarkManager(session=ben).listing.value
+
+
+def test_communities_become_nodes_and_can_be_dropped(store: Store) -> None:
+    tool = Communities()
+    tool.choices["community:Discord"].value = "use"
+    tool.choices["bookmarking:Diigo"].value = "try"
+    tool.save_button.click()
+    assert tool.status.text.endswith("1 in use, 1 to try.")
+    nodes = network.current().nodes
+    assert nodes["medium:community:discord"].type == "community" and nodes["medium:bookmarking:diigo"].ring == 3
+    tool.choices["bookmarking:Diigo"].value = ""
+    tool.save_button.click()
+    assert "medium:bookmarking:diigo" in network.current().removed
+    assert Communities().choices["community:Discord"].value == "use"
