@@ -27,6 +27,7 @@ from .exercises import (
 )
 from .mynetwork import MyNetwork, my_network
 from .page import facts, footer, header, module_list, sources
+from .portfolio import Portfolio, portfolio
 from .reader import FeedReader, feed_reader
 from .reflection import Reflection, reflection
 from .store import Store
@@ -55,6 +56,7 @@ __all__ = [
     "InputError",
     "MyNetwork",
     "PlnkitError",
+    "Portfolio",
     "Reflection",
     "Store",
     "StoreCorruptError",
@@ -67,6 +69,7 @@ __all__ = [
     "footer",
     "header",
     "module_list",
+    "portfolio",
     "my_network",
     "reflection",
     "sources",

@@ -308,8 +308,11 @@ class Store(FeedStoreMixin, SocialStoreMixin):
 
     # --- answers ----------------------------------------------------------------------------------------
 
-    def save_answer(self, learner: Learner, key: str, value: Any) -> AnswerVersion:
-        """Append a new version of an answer; returns it once it is committed to disk."""
+    def save_answer(self, learner: Learner, key: str, value: Any, *, saved_at: datetime | None = None) -> AnswerVersion:
+        """Append a new version of an answer; returns it once it is committed to disk.
+
+        ``saved_at`` keeps the original time when a learner restores work exported elsewhere.
+        """
         key = _check_key(key, "answer")
         try:
             encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -317,7 +320,7 @@ class Store(FeedStoreMixin, SocialStoreMixin):
             raise InputError("That answer can't be saved: it is not plain text, numbers or lists.") from exc
         if len(encoded) > MAX_VALUE_CHARS:
             raise InputError(f"That answer is too long to save (over {MAX_VALUE_CHARS:,} characters).")
-        saved_at = _now()
+        saved_at = saved_at or _now()
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?)",
@@ -385,7 +388,7 @@ class Store(FeedStoreMixin, SocialStoreMixin):
     def record_event(self, learner: Learner, action: str, node_key: str, data: dict[str, Any],
                      *, at: datetime | None = None) -> NetworkEvent:
         """Append a dated network event; history is never rewritten."""
-        when = at or _now()
+        when = (at or _now()).astimezone(timezone.utc)
         encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
         with self._write() as conn:
             cur = conn.execute(
@@ -398,7 +401,7 @@ class Store(FeedStoreMixin, SocialStoreMixin):
 
     def record_events(self, learner: Learner, events: list[tuple[datetime, str, str, dict[str, Any]]]) -> int:
         """Append many network events (at, action, node_key, data) in one transaction: all or none."""
-        rows = [(learner.id, at.isoformat(), action, _check_key(key, "node"),
+        rows = [(learner.id, at.astimezone(timezone.utc).isoformat(), action, _check_key(key, "node"),
                  json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
         with self._write() as conn:
             conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
@@ -406,10 +409,10 @@ class Store(FeedStoreMixin, SocialStoreMixin):
         return len(rows)
 
     def network_events(self, learner: Learner) -> list[NetworkEvent]:
-        """All of a learner's network events, oldest first."""
+        """All of a learner's network events in time order (restored events slot in where they happened)."""
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, at, action, node_key, data FROM network_events WHERE learner_id = ? ORDER BY id",
+                "SELECT id, at, action, node_key, data FROM network_events WHERE learner_id = ? ORDER BY at, id",
                 (learner.id,),
             ).fetchall()
         return [NetworkEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], json.loads(r[4])) for r in rows]

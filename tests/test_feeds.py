@@ -222,3 +222,9 @@ def test_the_buffered_sax_driver_changes_nothing_but_speed() -> None:
     finally:
         _sax.install()
     assert buffered == standard and len(buffered.entries) > 3
+
+
+def test_proxy_variables_are_ignored(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a proxy would fail
+    assert fetch_feed(f"{server.base}/feed.xml", allow=server.allow).entries

@@ -1,0 +1,173 @@
+"""The learner's whole record in one file: export it, and restore it on another machine or a new Binder session.
+
+Restoring never overwrites: answers are restored only for exercises with nothing saved yet (with their
+original dates and every earlier version), network events, subscriptions and bookmarks are merged without
+duplicates, and progress only moves forward.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import ipywidgets as w
+
+from . import session as _session
+from ._ui import Status, guard
+from .errors import InputError
+
+FORMAT = "plnkit-portfolio"
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def export_portfolio(sess: _session.Session) -> bytes:
+    """Everything the learner has saved, as JSON."""
+    store, me = sess.store, sess.learner
+    answers = []
+    for key in store.latest_answers(me):
+        answers += [{"key": v.key, "value": v.value, "saved_at": v.saved_at.isoformat()}
+                    for v in reversed(store.answer_history(me, key))]
+    doc = {
+        "format": FORMAT, "version": 1, "exported_at": datetime.now(timezone.utc).isoformat(),
+        "answers": answers,
+        "progress": store.progress(me),
+        "network_events": [{"at": e.at.isoformat(), "action": e.action, "node_key": e.node_key, "data": e.data}
+                           for e in store.network_events(me)],
+        "subscriptions": store.subscriptions(me),
+        "bookmarks": [{"url": b.url, "title": b.title, "tags": list(b.tags), "note": b.note, "folder": b.folder,
+                       "private": b.private, "added_at": b.added_at.isoformat()} for b in store.bookmarks(me)],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _when(value: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError("That portfolio has a damaged date, so nothing was restored.") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _list(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    items = doc.get(name, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InputError(f"That portfolio's {name.replace('_', ' ')} are damaged, so nothing was restored.")
+    return items
+
+
+def import_portfolio(data: bytes, sess: _session.Session) -> str:
+    """Restore a portfolio; returns a one-line summary. Everything is checked before anything is written."""
+    from .bookmarks import check_bookmark
+    from .network import make_node
+
+    if len(data) > MAX_BYTES:
+        raise InputError("That file is larger than 20 MB, so nothing was restored.")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError("That file is not a course portfolio (it isn't valid JSON), so nothing was restored.") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError("That file is not a portfolio exported by this course, so nothing was restored.")
+    store, me = sess.store, sess.learner
+    existing = set(store.latest_answers(me))
+    answers = [(a["key"], a.get("value"), _when(a.get("saved_at"))) for a in _list(doc, "answers")
+               if isinstance(a.get("key"), str) and a["key"] not in existing]
+    seen_events = {(e.at, e.action, e.node_key) for e in store.network_events(me)}
+    events: list[tuple[datetime, str, str, dict[str, Any]]] = []
+    for e in _list(doc, "network_events"):
+        at, action, key, data = _when(e.get("at")), e.get("action"), e.get("node_key"), e.get("data", {})
+        if action not in ("add", "remove") or not isinstance(key, str) or not isinstance(data, dict):
+            raise InputError("That portfolio's network is damaged, so nothing was restored.")
+        if action == "add":
+            make_node(str(data.get("type")), data.get("label"), platform=data.get("platform", ""),
+                      ring=data.get("ring", 2), direction=data.get("direction", "consume"),
+                      value=data.get("value", "cognitive"))
+        if (at, action, key) not in seen_events:
+            events.append((at, action, key, data))
+    subs = [(str(s["url"]), str(s.get("title", "")), str(s.get("folder", "")), s.get("html_url"))
+            for s in _list(doc, "subscriptions") if isinstance(s.get("url"), str)]
+    have = {b.url for b in store.bookmarks(me)}
+    marks = []
+    for b in _list(doc, "bookmarks"):
+        checked = check_bookmark(b.get("url"), b.get("title", ""), ",".join(map(str, b.get("tags", []))),
+                                 b.get("note", ""), b.get("private", True) is not False)
+        if checked.url not in have:
+            marks.append({"url": checked.url, "title": checked.title, "tags": checked.tags, "note": checked.note,
+                          "folder": str(b.get("folder", ""))[:300], "private": checked.private,
+                          "added_at": _when(b.get("added_at"))})
+    progress = doc.get("progress", {})
+    if not isinstance(progress, dict):
+        raise InputError("That portfolio's progress is damaged, so nothing was restored.")
+    for key, value, saved_at in sorted(answers, key=lambda a: a[2]):
+        store.save_answer(me, key, value, saved_at=saved_at)
+    store.record_events(me, events)
+    store.subscribe_many(me, subs)
+    store.add_bookmarks(me, marks)
+    for module, status in progress.items():
+        if status in ("started", "done") and isinstance(module, str):
+            store.set_progress(me, module, status)
+    skipped = len({a.get("key") for a in _list(doc, "answers")} & existing)
+    text = (f"Restored {len({a[0] for a in answers})} answers, {len(events)} network changes, {len(subs)} feeds "
+            f"and {len(marks)} bookmarks.")
+    return text + (f" {skipped} exercises you had already done here were left as they are." if skipped else "")
+
+
+class Portfolio:
+    """Download everything; upload it again on another machine or a new Binder session."""
+
+    def __init__(self, *, session: _session.Session | None = None) -> None:
+        self._session = session
+        self.status = Status()
+        self.export_button = w.Button(description="Download my work", button_style="primary")
+        self.download = w.HTML()
+        self.upload = w.FileUpload(accept=".json", multiple=False, description="Restore my work",
+                                   layout=w.Layout(width="auto"))
+        self.widget = w.VBox([w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                              self.download, self.status.widget])
+        self.widget.add_class("plnkit-exercise")
+        self.export_button.on_click(lambda _b: self.export())
+        self.upload.observe(self._on_upload, names="value")
+
+    def _sess(self) -> _session.Session:
+        return self._session or _session.current()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def export(self) -> bytes:
+        data = b""
+
+        @guard(self.status, doing="prepare your download")
+        def run() -> None:
+            nonlocal data
+            data = export_portfolio(self._sess())
+            encoded = base64.b64encode(data).decode("ascii")
+            self.download.value = (f'<a class="plnkit-download" download="my-pln-course-work.json" '
+                                   f'href="data:application/json;base64,{encoded}">Download my-pln-course-work.json'
+                                   "</a>")
+            self.status.ok("Your work is ready to download. Keep the file somewhere safe.")
+
+        run()
+        return data
+
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.restore(change["new"][0])
+            self.upload.value = ()
+
+    def restore(self, upload: Any) -> None:
+        @guard(self.status, doing="restore that file")
+        def run() -> None:
+            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
+            if not isinstance(content, (bytes, bytearray, memoryview)):
+                raise InputError("That upload could not be read.")
+            self.status.ok(import_portfolio(bytes(content), self._sess()) + " Reload a page to see it.")
+
+        run()
+
+
+def portfolio(**kwargs: Any) -> Portfolio:
+    """The start page's "take your work with you" tool."""
+    return Portfolio(**kwargs)

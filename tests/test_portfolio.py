@@ -1,0 +1,66 @@
+"""Taking work away and restoring it (the Binder case): nothing lost, nothing overwritten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from plnkit import network
+from plnkit.errors import InputError
+from plnkit.portfolio import Portfolio, export_portfolio, import_portfolio
+from plnkit.session import Session
+from plnkit.store import Store
+
+
+def fresh(tmp_path: Path, name: str) -> Session:
+    s = Store(tmp_path / f"{name}.sqlite3")
+    return Session(s, s.learner("local"))
+
+
+def test_everything_comes_back_in_a_fresh_session(store: Store, tmp_path: Path) -> None:
+    me = store.learner("local")
+    store.save_answer(me, "why-pln/what", "first draft")
+    store.save_answer(me, "why-pln/what", "second draft")
+    store.set_progress(me, "why-pln", "done")
+    network.add(network.make_node("person", "Ana", ring=1))
+    store.subscribe(me, "https://www.cultofpedagogy.com/feed/", "Cult of Pedagogy")
+    store.add_bookmarks(me, [{"url": "https://a.example/", "title": "A", "tags": ("x",)}])
+    data = Portfolio().export()
+    assert data
+    elsewhere = fresh(tmp_path, "binder")
+    message = import_portfolio(data, elsewhere)
+    assert message == "Restored 1 answers, 1 network changes, 1 feeds and 1 bookmarks."
+    s2, me2 = elsewhere.store, elsewhere.learner
+    assert [v.value for v in s2.answer_history(me2, "why-pln/what")] == ["second draft", "first draft"]
+    assert s2.progress(me2) == {"why-pln": "done"}
+    assert list(network.current(elsewhere).nodes) == ["person:ana"]
+    assert s2.subscriptions(me2)[0]["title"] == "Cult of Pedagogy"
+    assert s2.bookmarks(me2)[0].tags == ("x",)
+    assert import_portfolio(data, elsewhere).startswith("Restored 0 answers, 0 network changes")  # idempotent
+
+
+def test_restoring_never_overwrites_work_done_here(store: Store, tmp_path: Path) -> None:
+    store.save_answer(store.learner("local"), "why-pln/what", "old machine")
+    data = export_portfolio(Session(store, store.learner("local")))
+    here = fresh(tmp_path, "here")
+    here.store.save_answer(here.learner, "why-pln/what", "written here")
+    assert import_portfolio(data, here).endswith("1 exercises you had already done here were left as they are.")
+    assert here.store.latest_answer(here.learner, "why-pln/what").value == "written here"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"not json", "isn't valid JSON"),
+    (b'{"format": "other"}', "not a portfolio"),
+    (json.dumps({"format": "plnkit-portfolio", "answers": "oops"}).encode(), "answers are damaged"),
+    (json.dumps({"format": "plnkit-portfolio", "network_events": [
+        {"at": "2026-01-01T00:00:00+00:00", "action": "add", "node_key": "x", "data": {"type": "alien", "label": "Z"}}
+    ]}).encode(), "Unknown kind"),
+    (json.dumps({"format": "plnkit-portfolio", "bookmarks": [{"url": "javascript:alert(1)"}]}).encode(), "http"),
+])
+def test_a_damaged_portfolio_restores_nothing(tmp_path: Path, data: bytes, words: str) -> None:
+    here = fresh(tmp_path, "here")
+    with pytest.raises(InputError, match=words):
+        import_portfolio(data, here)
+    assert here.store.latest_answers(here.learner) == {} and here.store.network_events(here.learner) == []
