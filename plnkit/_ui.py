@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import logging
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
-from .errors import PlnkitError
+from .errors import InputError, PlnkitError
 
 log = logging.getLogger("plnkit")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,3 +88,53 @@ def guard(status: Status, *, doing: str = "do that") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class Component:
+    """Base of every exercise widget: the learner's session, a status line, and a box to display.
+
+    Display a component as the last expression of a cell; its box is what the page shows.
+    """
+
+    def __init__(self, session: Any = None, *css: str) -> None:
+        self._session = session
+        self.status = Status()
+        self.widget = w.VBox()
+        for name in ("plnkit-exercise", *css):
+            self.widget.add_class(name)
+
+    def _sess(self) -> Any:
+        from . import session as _session
+
+        return self._session or _session.current()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def upload_bytes(upload: Any, max_bytes: int, what: str = "file") -> bytes:
+    """The content of one FileUpload entry, checked: browser values are hostile (type and size)."""
+    content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise InputError("That upload could not be read.")
+    if len(content) > max_bytes:
+        raise InputError(f"That {what} is larger than {max_bytes // (1024 * 1024)} MB, so nothing was imported.")
+    return bytes(content)
+
+
+def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None]) -> None:
+    """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one."""
+
+    def changed(change: dict[str, Any]) -> None:
+        if change["new"]:
+            handle(change["new"][0])
+            upload_widget.value = ()
+
+    upload_widget.observe(changed, names="value")
+
+
+def download_link(filename: str, mime: str, data: bytes, label: str | None = None) -> str:
+    """A link that downloads ``data`` as ``filename`` (a data: URL, so nothing is written on the server)."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<a class="plnkit-download" download="{esc(filename)}" href="data:{mime};base64,{encoded}">'
+            f"{esc(label or f'Download {filename}')}</a>")

@@ -17,7 +17,7 @@ import ipywidgets as w
 
 from . import session as _session
 from ._store_social import Post
-from ._ui import Status, clock, esc, guard
+from ._ui import Component, clock, esc, guard
 from .content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
 from .errors import InputError, PlnkitError
 
@@ -80,14 +80,13 @@ def record(store: Any, room: str = ROOM) -> list[Post]:
 _live: weakref.WeakSet[Backchannel] = weakref.WeakSet()
 
 
-class Backchannel:
+class Backchannel(Component):
     """The backchannel exercise: the norms, a name, a post box, the live stream, and deleting one's own posts."""
 
     def __init__(self, room: str = ROOM, *, poll_seconds: float = POLL_SECONDS,
                  session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-backchannel")
         self.room = room
-        self._session = session
-        self.status = Status()
         norms = "".join(f"<li><strong>{esc(n)}</strong></li>" for n in BACKCHANNEL_NORMS)
         self.norms = w.HTML(f'<div class="plnkit-norms"><p>Before you post, the three norms:</p><ul>{norms}</ul>'
                             f"<p>{esc(BACKCHANNEL_PURPOSE)}</p></div>")
@@ -101,12 +100,10 @@ class Backchannel:
         self.mine = w.Dropdown(description="Delete one of my posts", options=[], value=None,
                                style={"description_width": "initial"})
         self.delete_button = w.Button(description="Delete post")
-        self.widget = w.VBox([self.norms, self.author, self.body,
-                              w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
-                              self.stream, w.HBox([self.mine, self.delete_button],
-                                                  layout=w.Layout(flex_flow="row wrap"))])
-        self.widget.add_class("plnkit-exercise")
-        self.widget.add_class("plnkit-backchannel")
+        self.widget.children = [self.norms, self.author, self.body,
+                                w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
+                                self.stream, w.HBox([self.mine, self.delete_button],
+                                                    layout=w.Layout(flex_flow="row wrap"))]
         self.post_button.on_click(lambda _b: self.post())
         self.delete_button.on_click(lambda _b: self.delete())
         self._seen: tuple[int, int] | None = None
@@ -123,12 +120,6 @@ class Backchannel:
                                         name="plnkit-backchannel")
         self._thread.start()
         _live.add(self)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
 
     def close(self) -> None:
         """Stop the background refresh."""

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from . import session as _session
 from ._figures import figure_html, table_html
-from ._ui import Status, day_and_clock, esc, guard
+from ._ui import Component, day_and_clock, esc, guard
 from .benefits import changes, check_ratings, profile_summary
 from .charts import benefit_profile, describe_benefit_profile, describe_stage_schematic, stage_schematic
 from .content import AGREEMENT, BENEFITS, RATING_ANCHORS, STAGE_STATEMENTS, STAGES, TIPS
@@ -24,21 +24,13 @@ _STAGE_NAMES = {s.key: s.name for s in STAGES}
 _WIDE = {"description_width": "initial"}
 
 
-class _Exercise:
-    """Shared plumbing: session, status line, display."""
+class _Exercise(Component):
+    """Shared plumbing: the answers an exercise saves and restores."""
 
     css = ""
 
     def __init__(self, session: _session.Session | None) -> None:
-        self._session = session
-        self.status = Status()
-        self.widget = w.VBox()
-        self.widget.add_class("plnkit-exercise")
-        if self.css:
-            self.widget.add_class(self.css)
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
+        super().__init__(session, *([self.css] if self.css else []))
 
     def _latest(self, key: str) -> Any:
         sess = self._sess()
@@ -61,9 +53,6 @@ class _Exercise:
 
     def restore(self) -> None:  # pragma: no cover - overridden
         pass
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 # --- Module 01: benefit self-rating ---------------------------------------------------------------------

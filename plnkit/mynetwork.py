@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import ipywidgets as w
@@ -10,7 +9,7 @@ import ipywidgets as w
 from . import network
 from . import session as _session
 from ._figures import figure_html, table_html
-from ._ui import Status, esc, guard
+from ._ui import Component, download_link, esc, guard, on_upload, upload_bytes
 from .errors import InputError
 from .netcharts import (
     MAP_HEADERS,
@@ -37,15 +36,14 @@ KINDS = [("A person", "person"), ("A community or space", "community"), ("A feed
          ("A tool", "tool")]
 
 
-class MyNetwork:
+class MyNetwork(Component):
     """The learner's network: a small form to add to it, and its charts (the map, or all four)."""
 
     def __init__(self, charts: str = "map", *, session: _session.Session | None = None) -> None:
         if charts not in ("map", "all"):
             raise ValueError("charts is 'map' or 'all'")
+        super().__init__(session, "plnkit-network")
         self.charts = charts
-        self._session = session
-        self.status = Status()
         self.kind = w.Dropdown(description="Kind", options=KINDS, value="person", style=_WIDE)
         self.label = w.Text(description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy", style=_WIDE)
         self.platform = w.Text(description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
@@ -65,23 +63,15 @@ class MyNetwork:
                        w.HBox([self.platform, self.ring], layout=w.Layout(flex_flow="row wrap")),
                        w.HBox([self.direction, self.value], layout=w.Layout(flex_flow="row wrap")),
                        w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center"))])
-        self.widget = w.VBox([form, self.view, w.HBox([self.remove_list, self.remove_button]),
-                              w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
-                              self.download])
-        self.widget.add_class("plnkit-exercise")
-        self.widget.add_class("plnkit-network")
+        self.widget.children = [form, self.view, w.HBox([self.remove_list, self.remove_button]),
+                                 w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                                 self.download]
         self.add_button.on_click(lambda _b: self.add())
         self.label.on_submit(lambda _t: self.add())
         self.remove_button.on_click(lambda _b: self.remove())
         self.export_button.on_click(lambda _b: self.export())
-        self.upload.observe(self._on_upload, names="value")
+        on_upload(self.upload, self.import_file)
         self._draw_guarded()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
 
     def add(self) -> None:
         @guard(self.status, doing="add that connection")
@@ -142,26 +132,14 @@ class MyNetwork:
         """Offer the network as JSON and CSV downloads."""
         net = network.current(self._sess())
         data_json, data_csv = network.export_json(net), network.export_csv(net)
-        links = []
-        for name, mime, data in (("my-pln-network.json", "application/json", data_json),
-                                 ("my-pln-network.csv", "text/csv", data_csv)):
-            links.append(f'<a class="plnkit-download" download="{name}" '
-                         f'href="data:{mime};base64,{base64.b64encode(data).decode("ascii")}">Download {name}</a>')
-        self.download.value = " · ".join(links)
+        self.download.value = (download_link("my-pln-network.json", "application/json", data_json) + " · "
+                               + download_link("my-pln-network.csv", "text/csv", data_csv))
         return data_json, data_csv
-
-    def _on_upload(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self.import_file(change["new"][0])
-            self.upload.value = ()
 
     def import_file(self, upload: Any) -> None:
         @guard(self.status, doing="import that file")
         def run() -> None:
-            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
-            if not isinstance(content, (bytes, bytearray, memoryview)):
-                raise InputError("That upload could not be read.")
-            nodes = network.parse_import(bytes(content))
+            nodes = network.parse_import(upload_bytes(upload, network.MAX_IMPORT_BYTES))
             current = network.current(self._sess())
             fresh = [n for n in nodes if n.key not in current.nodes and n.key not in current.removed]
             network.import_nodes(fresh, self._sess())

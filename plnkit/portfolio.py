@@ -7,7 +7,6 @@ duplicates, and progress only moves forward.
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timezone
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from . import session as _session
-from ._ui import Status, guard
+from ._ui import Component, download_link, guard, on_upload, upload_bytes
 from .errors import InputError
 
 FORMAT = "plnkit-portfolio"
@@ -114,27 +113,19 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
     return text + (f" {skipped} exercises you had already done here were left as they are." if skipped else "")
 
 
-class Portfolio:
+class Portfolio(Component):
     """Download everything; upload it again on another machine or a new Binder session."""
 
     def __init__(self, *, session: _session.Session | None = None) -> None:
-        self._session = session
-        self.status = Status()
+        super().__init__(session)
         self.export_button = w.Button(description="Download my work", button_style="primary")
         self.download = w.HTML()
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Restore my work",
                                    layout=w.Layout(width="auto"))
-        self.widget = w.VBox([w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
-                              self.download, self.status.widget])
-        self.widget.add_class("plnkit-exercise")
+        self.widget.children = [w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                                self.download, self.status.widget]
         self.export_button.on_click(lambda _b: self.export())
-        self.upload.observe(self._on_upload, names="value")
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        on_upload(self.upload, self.restore)
 
     def export(self) -> bytes:
         data = b""
@@ -143,27 +134,17 @@ class Portfolio:
         def run() -> None:
             nonlocal data
             data = export_portfolio(self._sess())
-            encoded = base64.b64encode(data).decode("ascii")
-            self.download.value = (f'<a class="plnkit-download" download="my-pln-course-work.json" '
-                                   f'href="data:application/json;base64,{encoded}">Download my-pln-course-work.json'
-                                   "</a>")
+            self.download.value = download_link("my-pln-course-work.json", "application/json", data)
             self.status.ok("Your work is ready to download. Keep the file somewhere safe.")
 
         run()
         return data
 
-    def _on_upload(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self.restore(change["new"][0])
-            self.upload.value = ()
-
     def restore(self, upload: Any) -> None:
         @guard(self.status, doing="restore that file")
         def run() -> None:
-            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
-            if not isinstance(content, (bytes, bytearray, memoryview)):
-                raise InputError("That upload could not be read.")
-            self.status.ok(import_portfolio(bytes(content), self._sess()) + " Reload a page to see it.")
+            data = upload_bytes(upload, MAX_BYTES)
+            self.status.ok(import_portfolio(data, self._sess()) + " Reload a page to see it.")
 
         run()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -16,9 +15,9 @@ import nh3
 from . import network
 from . import session as _session
 from ._net import check_url
-from ._ui import Status, day_and_clock, esc, guard
+from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
 from .content import STARTER_FEEDS
-from .errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, OPMLError, PlnkitError
+from .errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, PlnkitError
 from .feedcache import FeedResult, refresh, refresh_one
 from .feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
 
@@ -69,14 +68,13 @@ def problems_html(results: Iterable[FeedResult], titles: dict[str, str]) -> str:
     return f'<ul class="plnkit-problems" aria-label="Feeds with problems">{"".join(rows)}</ul>' if rows else ""
 
 
-class FeedReader:
+class FeedReader(Component):
     """Subscribe to feeds, refresh them all at once, and read the latest entries."""
 
     def __init__(self, *, allow: str | Iterable[str] | None = None,
                  session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-reader")
         self.allow = allow
-        self._session = session
-        self.status = Status()
         self.url = w.Text(description="Feed or blog address", placeholder="https://example.org/feed",
                           style={"description_width": "initial"}, layout=w.Layout(width="100%"))
         self.subscribe_button = w.Button(description="Subscribe", button_style="primary")
@@ -103,7 +101,7 @@ class FeedReader:
                                    description="Import OPML", layout=w.Layout(width="auto"))
         self._busy = threading.Lock()
 
-        self.widget = w.VBox([
+        self.widget.children = [
             w.HBox([self.url, self.subscribe_button], layout=w.Layout(align_items="flex-end")),
             self.suggestion_button,
             w.HBox([self.starter, self.starter_button], layout=w.Layout(flex_flow="row wrap")),
@@ -114,23 +112,15 @@ class FeedReader:
             w.HTML("<h4>Take your feeds with you</h4><p>OPML is the file every feed reader (Feedly, Inoreader, "
                    "NetNewsWire) imports and exports.</p>"),
             w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")), self.download,
-        ])
-        self.widget.add_class("plnkit-exercise")
-        self.widget.add_class("plnkit-reader")
+        ]
         self.subscribe_button.on_click(lambda _b: self.subscribe(self.url.value))
         self.url.on_submit(lambda _t: self.subscribe(self.url.value))
         self.suggestion_button.on_click(lambda _b: self.subscribe(self._suggestion or ""))
         self.starter_button.on_click(lambda _b: self.subscribe(self.starter.value or ""))
         self.refresh_button.on_click(lambda _b: self.start_refresh())
         self.export_button.on_click(lambda _b: self.export())
-        self.upload.observe(self._on_upload, names="value")
+        on_upload(self.upload, self.import_opml)
         self._show_subscriptions()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
 
     # --- subscriptions ----------------------------------------------------------------------------------
 
@@ -265,31 +255,17 @@ class FeedReader:
         subs = [Subscription(s["url"], s["title"], s["folder"], s["html_url"])
                 for s in sess.store.subscriptions(sess.learner)]
         data = write_opml(subs)
-        encoded = base64.b64encode(data).decode("ascii")
-        self.download.value = (f'<a class="plnkit-download" download="my-pln-feeds.opml" '
-                               f'href="data:text/x-opml;base64,{encoded}">Download my-pln-feeds.opml '
-                               f"({len(subs)} feed{'s' if len(subs) != 1 else ''})</a>")
+        count = f"{len(subs)} feed{'s' if len(subs) != 1 else ''}"
+        self.download.value = download_link("my-pln-feeds.opml", "text/x-opml", data,
+                                            f"Download my-pln-feeds.opml ({count})")
         return data
-
-    def _on_upload(self, change: dict[str, Any]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        self.import_opml(files[0])
-        self.upload.value = ()
 
     def import_opml(self, upload: Any) -> None:
         """Import an uploaded OPML file: all its feeds or, on a fatal problem, none."""
 
         @guard(self.status, doing="import that file")
         def run() -> None:
-            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
-            if not isinstance(content, (bytes, bytearray, memoryview)):
-                raise OPMLError("That upload could not be read.")
-            data = bytes(content)
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise OPMLError("That file is larger than 5 MB, so nothing was imported.")
-            result = read_opml(data, allow=self.allow)
+            result = read_opml(upload_bytes(upload, MAX_UPLOAD_BYTES), allow=self.allow)
             sess = self._sess()
             added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url) for s in result])
             by_url = {s.url: s for s in result}

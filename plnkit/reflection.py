@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from . import session as _session
-from ._ui import Status, clock, day_and_clock, esc, guard, word_count
+from ._ui import Component, clock, day_and_clock, esc, guard, word_count
 from .content import prompt as _prompt
 from .errors import InputError, PlnkitError
 from .store import AnswerVersion
@@ -36,7 +36,7 @@ def check_reflection(text: object, *, max_chars: int = MAX_CHARS) -> str:
     return text
 
 
-class Reflection:
+class Reflection(Component):
     """A reflection exercise bound to one answer key in the learner's store.
 
     Display it as the last expression of a cell. Its initial text is always the latest saved version, so
@@ -47,6 +47,7 @@ class Reflection:
                  max_chars: int = MAX_CHARS, autosave_seconds: float = AUTOSAVE_SECONDS,
                  settle_seconds: float = SETTLE_SECONDS,
                  session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-reflection")
         spec = _prompt(key) if question is None else None
         self.key = key
         self.question = question if question is not None else spec.question  # type: ignore[union-attr]
@@ -55,13 +56,11 @@ class Reflection:
         self.autosave_seconds = autosave_seconds
         self.settle_seconds = settle_seconds
         self._save_requested = False
-        self._session = session
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._saved_text: str | None = None
         self._saved_at: datetime | None = None
 
-        self.status = Status()
         label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
             f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
         self.text = w.Textarea(
@@ -91,9 +90,7 @@ class Reflection:
         parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
                                     layout=w.Layout(align_items="center", flex_flow="row wrap")),
                   self.history]
-        self.widget = w.VBox(parts)
-        self.widget.add_class("plnkit-exercise")
-        self.widget.add_class("plnkit-reflection")
+        self.widget.children = parts
 
         self.text.observe(self._on_change, names="value")
         self.save_button.on_click(self._on_save_click)
@@ -101,15 +98,7 @@ class Reflection:
         self.restore_button.on_click(self._on_restore)
         self._load()
 
-    # --- display ----------------------------------------------------------------------------------------
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
     # --- behaviour --------------------------------------------------------------------------------------
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
 
     def _load(self) -> None:
         try:

@@ -5,7 +5,6 @@ Each thing the learner adds becomes a dated node in their network (see :mod:`pln
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,7 @@ import ipywidgets as w
 
 from . import network
 from . import session as _session
-from ._ui import Status, day_and_clock, esc, guard
+from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
 from .bookmarks import (
     Bookmark,
     check_bookmark,
@@ -23,7 +22,7 @@ from .bookmarks import (
     write_netscape,
 )
 from .content import MEDIUMS
-from .errors import InputError, PlnkitError
+from .errors import PlnkitError
 from .identity import check_identity, check_presences
 
 _WIDE = {"description_width": "initial"}
@@ -32,24 +31,10 @@ SERVICES = ["Bluesky", "Mastodon", "LinkedIn", "Blog", "Email", "Diigo", "Pinboa
 SPACES = {"bluesky", "mastodon", "linkedin", "discord", "facebook", "slack", "threads", "x", "twitter"}
 
 
-class _Tool:
-    def __init__(self, session: _session.Session | None) -> None:
-        self._session = session
-        self.status = Status()
-        self.widget = w.VBox()
-        self.widget.add_class("plnkit-exercise")
-
-    def _sess(self) -> _session.Session:
-        return self._session or _session.current()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
 # --- identity -------------------------------------------------------------------------------------------
 
 
-class IdentityCheck(_Tool):
+class IdentityCheck(Component):
     """List presences (service and username); see which usernames differ and a consistent choice."""
 
     KEY = "tools/identity"
@@ -132,7 +117,7 @@ def _source_nodes(bookmarks: list[Bookmark], sess: _session.Session) -> int:
     return added
 
 
-class BookmarkManager(_Tool):
+class BookmarkManager(Component):
     """Add, find, import and export bookmarks (Netscape format, as Diigo, Pinboard and browsers use)."""
 
     SHOWN = 50
@@ -166,7 +151,7 @@ class BookmarkManager(_Tool):
         self.add_button.on_click(lambda _b: self.add())
         self.filter_tag.observe(lambda _c: self.show(), names="value")
         self.search.observe(lambda _c: self.show(), names="value")
-        self.upload.observe(self._on_upload, names="value")
+        on_upload(self.upload, self.import_file)
         self.export_button.on_click(lambda _b: self.export())
         guard(self.status, doing="show your bookmarks")(self.show)()
 
@@ -212,22 +197,12 @@ class BookmarkManager(_Tool):
 
         run()
 
-    def _on_upload(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self.import_file(change["new"][0])
-            self.upload.value = ()
-
     def import_file(self, upload: Any) -> None:
         """Import a Netscape bookmark file: everything in it, or nothing."""
 
         @guard(self.status, doing="import that file")
         def run() -> None:
-            content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
-            if not isinstance(content, (bytes, bytearray, memoryview)):
-                raise InputError("That upload could not be read.")
-            if len(content) > self.MAX_UPLOAD:
-                raise InputError("That file is larger than 5 MB, so nothing was imported.")
-            result = read_netscape(bytes(content))
+            result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
             sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
             _source_nodes(result.bookmarks, sess)
@@ -239,9 +214,7 @@ class BookmarkManager(_Tool):
     def export(self) -> bytes:
         """Offer every bookmark as a Netscape bookmark file download."""
         data = write_netscape(self._all(), "My PLN bookmarks")
-        self.download.value = (f'<a class="plnkit-download" download="my-pln-bookmarks.html" '
-                               f'href="data:text/html;base64,{base64.b64encode(data).decode("ascii")}">'
-                               "Download my-pln-bookmarks.html</a>")
+        self.download.value = download_link("my-pln-bookmarks.html", "text/html", data)
         return data
 
 
@@ -257,7 +230,7 @@ _KIND = {"backchannel": "tool", "bookmarking": "tool", "community": "community",
          "microblog": "community", "explainers": "feed"}
 
 
-class Communities(_Tool):
+class Communities(Component):
     """The mediums then and now; the learner marks what they use or will try, and each becomes a node."""
 
     KEY = "tools/communities"
