@@ -51,6 +51,7 @@ class MyNetwork(Component):
         self.ring = w.Dropdown(description="How close", options=RINGS, value=2, style=_WIDE)
         self.direction = w.Dropdown(description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
         self.value = w.Dropdown(description="What it brings you", options=VALUES, value="cognitive", style=_WIDE)
+        self.link = w.Dropdown(description="Met through (optional)", options=[("—", "")], value="", style=_WIDE)
         self.add_button = w.Button(description="Add to my network", button_style="primary")
         self.remove_list = w.Dropdown(description="Remove a connection", options=[], value=None, style=_WIDE)
         self.remove_button = w.Button(description="Remove")
@@ -62,6 +63,7 @@ class MyNetwork(Component):
         form = w.VBox([w.HBox([self.kind, self.label], layout=w.Layout(flex_flow="row wrap")),
                        w.HBox([self.platform, self.ring], layout=w.Layout(flex_flow="row wrap")),
                        w.HBox([self.direction, self.value], layout=w.Layout(flex_flow="row wrap")),
+                       self.link,
                        w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center"))])
         self.widget.children = [form, self.view, w.HBox([self.remove_list, self.remove_button]),
                                  w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
@@ -76,9 +78,11 @@ class MyNetwork(Component):
     def add(self) -> None:
         @guard(self.status, doing="add that connection")
         def run() -> None:
-            node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
-                                     ring=self.ring.value, direction=self.direction.value, value=self.value.value)
             current = network.current(self._sess())
+            links = [self.link.value] if self.link.value in current.nodes else []
+            node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
+                                     ring=self.ring.value, direction=self.direction.value, value=self.value.value,
+                                     links=links)
             if node.key in current.nodes:
                 raise InputError(f"{node.label} is already in your network.")
             network.add(node, self._sess())
@@ -110,8 +114,11 @@ class MyNetwork(Component):
         sess = self._sess()
         events = sess.store.network_events(sess.learner)
         net = network.replay(events)
-        self.remove_list.options = [(n.label, n.key) for n in sorted(net.nodes.values(), key=lambda n: n.label)]
+        choices = [(n.label, n.key) for n in sorted(net.nodes.values(), key=lambda n: n.label.lower())]
+        self.remove_list.options = choices
         self.remove_list.value = None
+        self.link.options = [("—", ""), *choices]
+        self.link.value = ""
         table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
         parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
                              filename="my-pln-map", table=table)]

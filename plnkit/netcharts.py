@@ -79,6 +79,12 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[Node]:
                     linestyle="--" if node.direction == "consume" else "-", zorder=1)
             ax.scatter([x], [y], s=110, color=colour, marker=marker, edgecolor="white", linewidth=0.8, zorder=4)
             placed.append((node, x, y, angle))
+    where = {node.key: (x, y) for node, x, y, _a in placed}
+    for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
+        for other in node.links:
+            if other in where:
+                ax.plot([x, where[other][0]], [y, where[other][1]], color=MUTED, linewidth=0.8, linestyle=":",
+                        zorder=2, gid=f"link:{node.key}>{other}")
     ax.set_xlim(-4.3, 4.3)
     ax.set_ylim(-3.8, 3.5)
     _place_labels(ax, placed)

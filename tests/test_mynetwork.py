@@ -55,3 +55,12 @@ def test_export_and_import_through_the_widget(store: Store, tmp_path: object) ->
     view.import_file({"name": "bad.csv", "content": memoryview(b"label,type\nX,alien\n")})
     assert view.status.text.startswith("Row 1: Unknown kind")
     other.close()
+
+
+def test_a_person_can_be_linked_to_the_community_where_they_were_met(store: Store) -> None:
+    network.add(network.make_node("community", "#EduSky", platform="Bluesky"))
+    view = MyNetwork()
+    view.label.value, view.link.value = "Ana", "community:edusky"
+    view.add_button.click()
+    assert network.current().nodes["person:ana"].links == ("community:edusky",)
+    assert ("#EduSky", "community:edusky") in view.link.options

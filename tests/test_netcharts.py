@@ -94,3 +94,15 @@ def test_then_and_now_draws_two_maps() -> None:
     fig = netcharts.then_and_now(events)
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Then: 2026-09-01 (3)", "Now (4)"]
     assert "had 3 connections; today it has 4: 1 new" in netcharts.describe_then_and_now(events)
+
+
+def test_links_between_connections_are_drawn() -> None:
+    events = events_for(2, kinds=("community",))
+    met = network.make_node("person", "Ana", links=[events[0].node_key])
+    data = met.to_json()
+    for k in ("key", "added_at", "removed_at"):
+        data.pop(k)
+    events.append(NetworkEvent(9, START + timedelta(days=1), "add", met.key, data))
+    fig = netcharts.network_map(network.replay(events))
+    assert [ln.get_gid() for ln in fig.axes[0].lines if (ln.get_gid() or "").startswith("link:")] == [
+        f"link:person:ana>{events[0].node_key}"]
