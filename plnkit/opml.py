@@ -55,7 +55,7 @@ class OPMLImport(list[Subscription]):
         return ", ".join(parts) + "."
 
 
-def _acceptable(url: str, allowed: tuple[Exemption, ...]) -> bool:
+def acceptable_feed_url(url: str, allowed: tuple[Exemption, ...] = ()) -> bool:
     """The checks a typed URL gets before any network use; names are resolved (and checked) when fetched."""
     try:
         _scheme, host, port, _path = check_url(url)
@@ -100,7 +100,7 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
             url = (child.get("xmlUrl") or child.get("xmlurl") or "").strip()
             label = " ".join((child.get("title") or child.get("text") or "").split())[:300]
             if url:
-                if not _acceptable(url, allowed):
+                if not acceptable_feed_url(url, allowed):
                     skipped += 1
                     continue
                 key = public_url(url)

@@ -58,8 +58,11 @@ def _list(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 def import_portfolio(data: bytes, sess: _session.Session) -> str:
     """Restore a portfolio; returns a one-line summary. Everything is checked before anything is written."""
+    from ._clean import safe_link
+    from ._net import exemptions
     from .bookmarks import check_bookmark
     from .network import make_node
+    from .opml import acceptable_feed_url
 
     if len(data) > MAX_BYTES:
         raise InputError("That file is larger than 20 MB, so nothing was restored.")
@@ -85,8 +88,9 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
                       value=data.get("value", "cognitive"))
         if (at, action, key) not in seen_events:
             events.append((at, action, key, data))
-    subs = [(str(s["url"]), str(s.get("title", "")), str(s.get("folder", "")), s.get("html_url"))
-            for s in _list(doc, "subscriptions") if isinstance(s.get("url"), str)]
+    subs = [(s["url"], str(s.get("title", ""))[:300], str(s.get("folder", ""))[:300], safe_link(s.get("html_url")))
+            for s in _list(doc, "subscriptions")
+            if isinstance(s.get("url"), str) and acceptable_feed_url(s["url"], exemptions(None))]
     have = {b.url for b in store.bookmarks(me)}
     marks = []
     for b in _list(doc, "bookmarks"):

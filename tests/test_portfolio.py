@@ -41,6 +41,16 @@ def test_everything_comes_back_in_a_fresh_session(store: Store, tmp_path: Path) 
     assert import_portfolio(data, elsewhere).startswith("Restored 0 answers, 0 network changes")  # idempotent
 
 
+def test_feed_addresses_in_a_portfolio_are_checked_like_typed_ones(tmp_path: Path) -> None:
+    doc = {"format": "plnkit-portfolio", "subscriptions": [
+        {"url": "http://169.254.169.254/latest/meta-data/"}, {"url": "file:///etc/passwd"},
+        {"url": "https://www.cultofpedagogy.com/feed/", "html_url": "javascript:alert(1)"}]}
+    here = fresh(tmp_path, "here")
+    import_portfolio(json.dumps(doc).encode(), here)
+    subs = here.store.subscriptions(here.learner)
+    assert [s["url"] for s in subs] == ["https://www.cultofpedagogy.com/feed/"] and subs[0]["html_url"] is None
+
+
 def test_restoring_never_overwrites_work_done_here(store: Store, tmp_path: Path) -> None:
     store.save_answer(store.learner("local"), "why-pln/what", "old machine")
     data = export_portfolio(Session(store, store.learner("local")))
