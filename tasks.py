@@ -81,8 +81,9 @@ def test(args: list[str]) -> None:
     say("Types (mypy)")
     run(PY, "-m", "mypy")
     say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")
-    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "tests", "course",
-        *args, env=env)
+    chosen = [a for a in args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    targets = [] if chosen else ["tests", "course"]  # named paths run alone; otherwise everything
+    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *targets, *args, env=env)
 
 
 def main() -> None:
