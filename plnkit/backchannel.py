@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -27,6 +28,10 @@ MAX_AUTHOR = 60
 MAX_PER_MINUTE = 5
 MIN_GAP_SECONDS = 3.0
 POLL_SECONDS = 1.5
+#: Live updates pause after this long without anything done on the page. Voila can't tell when a tab has
+#: closed (its shutdown request fails: voila issue #1458), and a kernel whose widgets keep changing never
+#: looks idle, so without this pause every abandoned page would stay alive as long as the room keeps posting.
+LIVE_SECONDS = 30 * 60
 SHOWN = 60
 _URL = re.compile(r"https?://[^\s<>\"']+", re.I)
 _TRAILING = ".,;:!?)]}'\""
@@ -83,7 +88,7 @@ _live: weakref.WeakSet[Backchannel] = weakref.WeakSet()
 class Backchannel(Component):
     """The backchannel exercise: the norms, a name, a post box, the live stream, and deleting one's own posts."""
 
-    def __init__(self, room: str = ROOM, *, poll_seconds: float = POLL_SECONDS,
+    def __init__(self, room: str = ROOM, *, poll_seconds: float = POLL_SECONDS, live_seconds: float = LIVE_SECONDS,
                  session: _session.Session | None = None) -> None:
         super().__init__(session, "plnkit-backchannel")
         self.room = room
@@ -100,15 +105,21 @@ class Backchannel(Component):
         self.mine = w.Dropdown(description="Delete one of my posts", options=[], value=None,
                                style={"description_width": "initial"})
         self.delete_button = w.Button(description="Delete post")
+        self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
         self.widget.children = [self.norms, self.author, self.body,
                                 w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
+                                self.resume_button,
                                 self.stream, w.HBox([self.mine, self.delete_button],
                                                     layout=w.Layout(flex_flow="row wrap"))]
         self.post_button.on_click(lambda _b: self.post())
         self.delete_button.on_click(lambda _b: self.delete())
+        self.resume_button.on_click(lambda _b: self.resume())
+        self.body.observe(lambda _c: self._touch(), names="value")
         self._seen: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._every, self._live_seconds = poll_seconds, live_seconds
+        self._touched = time.monotonic()
         try:
             saved = self._sess().store.latest_answer(self._sess().learner, "backchannel/name")
             if saved and isinstance(saved.value, str):
@@ -116,17 +127,36 @@ class Backchannel(Component):
         except PlnkitError as exc:
             self.status.error(str(exc))
         self.refresh()
-        self._thread = threading.Thread(target=self._poll, args=(poll_seconds,), daemon=True,
-                                        name="plnkit-backchannel")
-        self._thread.start()
+        self._start()
         _live.add(self)
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, args=(self._stop,), daemon=True, name="plnkit-backchannel")
+        self._thread.start()
+
+    def _touch(self) -> None:
+        self._touched = time.monotonic()
 
     def close(self) -> None:
         """Stop the background refresh."""
         self._stop.set()
 
-    def _poll(self, every: float) -> None:
-        while not self._stop.wait(every):
+    def resume(self) -> None:
+        """Catch up and restart live updates after a pause."""
+        self._touch()
+        self.resume_button.layout.display = "none"
+        self.refresh(force=True)
+        self.status.info("Live updates are on.")
+        if not self._thread.is_alive():
+            self._start()
+
+    def _poll(self, stop: threading.Event) -> None:
+        while not stop.wait(self._every):
+            if time.monotonic() - self._touched > self._live_seconds:
+                self.resume_button.layout.display = "flex"
+                self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
+                return
             try:
                 self.refresh()
             except Exception:  # a locked or vanished database: try again next tick, never print
@@ -160,6 +190,7 @@ class Backchannel(Component):
                                  f"{MIN_GAP_SECONDS:g} seconds apart. Your text is still here.")
             sess.store.save_answer(sess.learner, "backchannel/name", author)
             self.body.value = ""
+            self._touch()
             self.status.ok(f"Posted at {clock(stored.created_at)}.")
             self.refresh()
 

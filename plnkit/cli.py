@@ -11,8 +11,9 @@ from pathlib import Path
 from .content import START
 from .store import default_home
 
-#: Idle kernels are shut down after this long (Voila does not stop kernels when a tab closes).
-CULL_IDLE_SECONDS = 1800
+#: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
+#: fails (voila issue #1458), and every page visit starts a kernel of about 100 MB.
+CULL_IDLE_SECONDS = 300
 
 
 def find_course_dir() -> Path | None:
@@ -33,7 +34,7 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> 
         "--strip_sources=True",
         "--show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-        "--MappingKernelManager.cull_interval=120",
+        "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
         "--VoilaExecutor.timeout=120",
         "--Voila.log_level=WARN",

@@ -99,3 +99,18 @@ def test_the_norms_come_before_the_post_box(store: Store) -> None:
         assert "Everything is recorded (even when deleted)." in bc.norms.value
     finally:
         bc.close()
+
+
+def test_live_updates_pause_when_the_page_is_left_alone_and_resume(tmp_path: Path) -> None:
+    a, b, *_ = two_participants(tmp_path)
+    quiet = Backchannel(poll_seconds=0.05, live_seconds=0.2, session=b._session)
+    try:
+        eventually(lambda: quiet.resume_button.layout.display == "flex", timeout=3)
+        assert "paused" in quiet.status.text and not quiet._thread.is_alive()
+        a.author.value, a.body.value = "Ana", "while you were away"
+        a.post_button.click()
+        quiet.resume_button.click()
+        assert "while you were away" in quiet.stream.value and quiet._thread.is_alive()
+    finally:
+        for bc in (a, b, quiet):
+            bc.close()
