@@ -309,7 +309,7 @@ SOURCES: dict[str, str] = {
     "krutka2017": "Krutka, D. G., Carpenter, J. P. & Trust, T. (2017). Enriching professional learning "
                   "networks: A framework for identification, reflection, and intention. *TechTrends*, 61(3).",
     "iste": "ISTE Standards for Educators, indicator 1b: educators take part in local and global learning "
-            "networks that spark creativity and professional growth.",
+            "networks.",
     "brysbaert2019": "Brysbaert, M. (2019). How many words do we read per minute? *Journal of Memory and "
                      "Language*, 109.",
     "darlinghammond2017": "Darling-Hammond, L., Hyler, M. E. & Gardner, M. (2017). *Effective Teacher "
