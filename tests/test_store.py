@@ -206,8 +206,9 @@ _READ_ONLY_PROBE = textwrap.dedent("""
 @pytest.mark.skipif(sys.platform != "linux", reason="drops Linux capabilities to act as a normal user")
 @pytest.mark.parametrize("existing", [False, True], ids=["new-database", "existing-database"])
 def test_a_read_only_folder_gives_a_clear_message_and_changes_nothing(existing: bool) -> None:
-    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_without_root_powers, capture_output=True)
-    if probe.returncode != 0:  # root without CAP_SETPCAP can't give up its power to write anywhere
+    try:
+        subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_without_root_powers, check=True, timeout=60)
+    except (subprocess.SubprocessError, OSError):  # root without CAP_SETPCAP can't give up writing anywhere
         pytest.skip("this root account cannot drop CAP_DAC_OVERRIDE, so no folder is read-only to it")
     folder = Path(tempfile.mkdtemp(prefix="plnkit-ro-"))
     try:
