@@ -305,3 +305,31 @@ def test_a_bookmark_file_imports_through_the_upload_widget_and_exports(voila: Se
         tool.get_by_role("link", name="Download my-pln-bookmarks.html").click()
     assert download.value.suggested_filename == "my-pln-bookmarks.html"
     assert b"Retrieval practice &amp; more" in Path(download.value.path()).read_bytes()
+
+
+UNLABELLED = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('input, select, textarea, button')) {
+    if (el.type === 'hidden' || el.type === 'file' || el.offsetParent === null) continue;
+    const named = (el.labels && el.labels.length && [...el.labels].some(l => l.textContent.trim()))
+      || (el.getAttribute('aria-label') || '').trim() || (el.title || '').trim()
+      || (el.tagName === 'BUTTON' && el.textContent.trim());
+    if (!named) bad.push(el.outerHTML.slice(0, 120));
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!(img.getAttribute('alt') || '').trim()) bad.push(img.outerHTML.slice(0, 80));
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("course_page", PAGES, ids=lambda p: p.slug)
+def test_every_control_and_image_has_a_name(voila: Server, page: Any, course_page: Any) -> None:
+    open_course_page(page, voila.page(course_page.notebook))
+    assert page.evaluate(UNLABELLED) == []
+
+
+def test_the_name_check_catches_what_it_should(page: Any) -> None:
+    page.set_content('<input id="a"><label>Name <input id="b"></label><button></button><button>Go</button>'
+                     '<img src="data:," alt=""><img src="data:," alt="chart">')
+    assert len(page.evaluate(UNLABELLED)) == 3  # the bare input, the empty button, the image without alt
