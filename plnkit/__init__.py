@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .backchannel import Backchannel, backchannel
 from .errors import (
+    IdentityError,
     InputError,
     PlnkitError,
     StoreCorruptError,
@@ -32,6 +33,7 @@ from .reader import FeedReader, feed_reader
 from .reflection import Reflection, reflection
 from .store import Store
 from .toolbox import BookmarkManager, Communities, IdentityCheck, bookmark_manager, communities, identity_check
+from .workshop import Join, join
 
 __version__ = "0.1.0"
 
@@ -44,6 +46,7 @@ __all__ = [
     "bookmark_manager",
     "communities",
     "identity_check",
+    "join",
     "BalancePlanner",
     "BenefitRating",
     "FirstSteps",
@@ -53,7 +56,9 @@ __all__ = [
     "first_steps",
     "stage_finder",
     "FeedReader",
+    "IdentityError",
     "InputError",
+    "Join",
     "MyNetwork",
     "PlnkitError",
     "Portfolio",

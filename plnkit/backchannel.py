@@ -124,9 +124,11 @@ class Backchannel(Component):
             saved = self._sess().store.latest_answer(self._sess().learner, "backchannel/name")
             if saved and isinstance(saved.value, str):
                 self.author.value = saved.value
+            elif self._sess().learner.name:
+                self.author.value = self._sess().learner.name
+            self.refresh()
         except PlnkitError as exc:
             self.status.error(str(exc))
-        self.refresh()
         self._start()
         _live.add(self)
 

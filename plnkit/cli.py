@@ -48,9 +48,13 @@ def serve(args: argparse.Namespace) -> int:
               "repository folder, or pass --course PATH.", file=sys.stderr)
         return 2
     os.environ.setdefault("PLNKIT_HOME", str(default_home()))
+    if args.workshop:
+        os.environ["PLNKIT_WORKSHOP"] = "1"
     shown_host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"The course is at http://{shown_host}:{args.port}/voila/render/{START.notebook}", flush=True)
     print(f"Learners' work is saved in {os.environ['PLNKIT_HOME']}. Press Ctrl+C to stop.", flush=True)
+    if args.workshop:
+        print("Workshop mode: each participant joins on the start page and gets a personal link.", flush=True)
     cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open)
     if os.name == "posix":
         os.execv(cmd[0], cmd)  # Voila replaces this process, so stopping it stops the course
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     p.add_argument("--course", help="folder holding the course notebooks (default: found automatically)")
     p.add_argument("--open", action="store_true", help="open a browser tab")
+    p.add_argument("--workshop", action="store_true", help="a room of participants on one server: each joins on "
+                   "the start page and gets a personal link that keeps their work apart")
     p.set_defaults(func=serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -4,6 +4,7 @@
 
     PlnkitError
     ├── InputError            a value from the learner is not acceptable (too long, wrong type, out of range)
+    ├── IdentityError         a workshop page was opened without the participant's personal link
     ├── StoreError            the learner's data file cannot be used
     │   ├── StoreCorruptError   the file is not a database (or is damaged)
     │   ├── StoreReadOnlyError  the file or its folder cannot be written
@@ -111,3 +112,7 @@ class FeedParseError(FeedError):
 
 class OPMLError(FeedError):
     """An OPML file could not be imported; nothing from it was imported."""
+
+
+class IdentityError(PlnkitError):
+    """The course can't tell who the learner is (a workshop page opened without a personal link)."""

@@ -38,25 +38,26 @@ def _progress(sess: _session.Session | None) -> dict[str, str]:
         return {}
 
 
-def nav_html(page: Module) -> str:
-    """Start / previous / next links for a page."""
+def nav_html(page: Module, suffix: str = "") -> str:
+    """Start / previous / next links for a page (``suffix`` keeps a workshop participant's link)."""
+    q = esc(suffix)
     links = []
     if page.number > 0:
-        links.append(f'<a href="{START_NOTEBOOK}">Course start</a>')
+        links.append(f'<a href="{START_NOTEBOOK}{q}">Course start</a>')
     if page.number > 1:
         prev = PAGES[page.number - 1]
-        links.append(f'<a href="{prev.notebook}" rel="prev">← Previous: {esc(prev.title)}</a>')
+        links.append(f'<a href="{prev.notebook}{q}" rel="prev">← Previous: {esc(prev.title)}</a>')
     if page.number < len(PAGES) - 1:
         nxt = PAGES[page.number + 1]
         label = "Begin: " if page.number == 0 else "Next: "
-        links.append(f'<a href="{nxt.notebook}" rel="next">{label}{esc(nxt.title)} →</a>')
+        links.append(f'<a href="{nxt.notebook}{q}" rel="next">{label}{esc(nxt.title)} →</a>')
     return f'<nav class="plnkit-nav" aria-label="Course navigation">{" ".join(links)}</nav>'
 
 
 START_NOTEBOOK = PAGES[0].notebook
 
 
-def header_html(page: Module, progress: dict[str, str]) -> str:
+def header_html(page: Module, progress: dict[str, str], suffix: str = "") -> str:
     """The header markup for ``page`` given the learner's progress."""
     done = sum(1 for m in MODULES if progress.get(m.slug) == "done")
     where = "Start page" if page.number == 0 else f"Module {page.number} of {len(MODULES)}"
@@ -72,7 +73,7 @@ def header_html(page: Module, progress: dict[str, str]) -> str:
         f'<progress value="{done}" max="{len(MODULES)}" aria-label="{done} of {len(MODULES)} modules '
         'complete"></progress></label></span>'
         "</div>"
-        f"{nav_html(page)}"
+        f"{nav_html(page, suffix)}"
         "</header>"
     )
 
@@ -88,7 +89,7 @@ class Header:
         _headers.add(self)
 
     def refresh(self) -> None:
-        self.widget.value = header_html(self.page, _progress(self._session))
+        self.widget.value = header_html(self.page, _progress(self._session), _session.link_suffix(self._session))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -125,10 +126,10 @@ class Footer:
         parts: list[w.Widget] = []
         if page.number > 0:
             parts.append(w.HBox([self.button, self.status.widget], layout=w.Layout(align_items="center")))
-        parts.append(w.HTML(nav_html(page)))
+        sess = _try_session()
+        parts.append(w.HTML(nav_html(page, _session.link_suffix(sess))))
         self.widget = w.VBox(parts)
         self.widget.add_class("plnkit-footer")
-        sess = _try_session()
         if sess is not None and page.number > 0 and _progress(sess).get(page.slug) == "done":
             self.status.ok("You've completed this module.")
 
@@ -154,13 +155,14 @@ def footer(page: str | int) -> Footer:
 
 def module_list() -> w.HTML:
     """The start page's list of modules, with time estimates and the learner's progress."""
-    progress = _progress(_try_session())
+    sess = _try_session()
+    progress, q = _progress(sess), esc(_session.link_suffix(sess))
     items = []
     for m in MODULES:
         state = {"done": '<span class="plnkit-done">✓ Completed</span>',
                  "started": "<span>In progress</span>"}.get(progress.get(m.slug, ""), "")
         items.append(
-            f'<li><strong><a href="{m.notebook}">Module {m.number}: {esc(m.title)}</a></strong> '
+            f'<li><strong><a href="{m.notebook}{q}">Module {m.number}: {esc(m.title)}</a></strong> '
             f"· about {m.minutes} minutes {state}<br>{esc(m.summary)}</li>"
         )
     return w.HTML(f'<ul class="plnkit-modules" aria-label="Course modules">{"".join(items)}</ul>')

@@ -8,12 +8,12 @@ import plnkit
 def test_public_api_is_what_we_mean_to_export() -> None:
     assert sorted(plnkit.__all__) == sorted([
         "Backchannel", "BalancePlanner", "BenefitRating", "BookmarkManager", "Communities", "FeedReader",
-        "FirstSteps", "IdentityCheck", "InputError", "MyNetwork", "PlnkitError", "Portfolio", "Reflection",
-        "StageFinder",
-        "Store", "StoreCorruptError", "StoreError", "StoreLockedError", "StoreReadOnlyError", "__version__",
-        "backchannel", "balance_planner", "benefit_rating", "bookmark_manager", "communities", "facts",
-        "feed_reader", "first_steps", "footer", "header", "identity_check", "module_list", "my_network", "portfolio",
-        "reflection", "sources", "stage_finder",
+        "FirstSteps", "IdentityCheck", "IdentityError", "InputError", "Join", "MyNetwork", "PlnkitError",
+        "Portfolio", "Reflection", "StageFinder", "Store", "StoreCorruptError", "StoreError",
+        "StoreLockedError", "StoreReadOnlyError", "__version__", "backchannel", "balance_planner",
+        "benefit_rating", "bookmark_manager", "communities", "facts", "feed_reader", "first_steps", "footer",
+        "header", "identity_check", "join", "module_list", "my_network", "portfolio", "reflection", "sources",
+        "stage_finder",
     ])
     for name in plnkit.__all__:
         assert hasattr(plnkit, name)

@@ -333,3 +333,55 @@ def test_the_name_check_catches_what_it_should(page: Any) -> None:
     page.set_content('<input id="a"><label>Name <input id="b"></label><button></button><button>Go</button>'
                      '<img src="data:," alt=""><img src="data:," alt="chart">')
     assert len(page.evaluate(UNLABELLED)) == 3  # the bare input, the empty button, the image without alt
+
+
+@pytest.fixture(scope="module")
+def workshop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``plnkit serve --workshop``: a room of participants on one server."""
+    home = tmp_path_factory.mktemp("workshop-home")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--workshop", "--port", str(port)],
+                            cwd=ROOT, env={**os.environ, "PLNKIT_HOME": str(home)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", proc)
+        yield Server(proc, f"http://127.0.0.1:{port}", "/voila/render/", home)
+    finally:
+        stop(proc)
+
+
+def test_workshop_participants_join_with_personal_links_and_never_see_each_others_work(
+        workshop_server: Server, browser: Any) -> None:
+    contexts = []
+    try:
+        pages = []
+        for name in ("Ana", "Ben"):
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            contexts.append(context)
+            pg = context.new_page()
+            pg.set_default_timeout(60_000)
+            open_course_page(pg, workshop_server.page(PAGES[0].notebook))
+            pg.get_by_label("Your name").fill(name)
+            pg.get_by_role("button", name="Join the workshop").click()
+            pg.get_by_role("link", name=re.compile("Start the course")).click()
+            pg.wait_for_url(re.compile(r"01_why_pln\.ipynb\?learner="))
+            pg.wait_for_selector(".plnkit-footer")
+            pages.append(pg)
+        ana, ben = pages
+        assert ana.url != ben.url  # each has their own link
+        box = ana.locator(".plnkit-reflection textarea").first
+        box.fill("Only Ana should ever read this.")
+        ana.locator(".plnkit-reflection").first.get_by_role("button", name="Save").click()
+        ana.locator(".plnkit-reflection .plnkit-status").first.get_by_text(re.compile("^Saved at")).wait_for()
+        ben.reload()
+        ben.wait_for_selector(".plnkit-footer")
+        assert ben.locator(".plnkit-reflection textarea").first.input_value() == ""
+        token = ben.url.split("learner=")[1]
+        next_link = ben.locator("header.plnkit-header a[rel=next]").get_attribute("href")
+        assert next_link == f"02_stages.ipynb?learner={token}"
+        ana.reload()
+        ana.wait_for_selector(".plnkit-footer")
+        assert ana.locator(".plnkit-reflection textarea").first.input_value() == "Only Ana should ever read this."
+    finally:
+        for context in contexts:
+            context.close()
