@@ -113,12 +113,12 @@ class SocialStoreMixin:
                                 "ORDER BY id DESC LIMIT ?", (room, limit)).fetchall()
         return [_post(r) for r in reversed(rows)]
 
-    def delete_post(self, learner: Any, post_id: int) -> bool:
-        """Mark a post deleted if ``learner`` wrote it; the post stays in the record with the deletion time."""
+    def delete_post(self, learner: Any, post_id: int, *, moderator: bool = False) -> bool:
+        """Mark a post deleted if ``learner`` wrote it (or is the moderator); it stays in the record."""
         with self._write() as conn:
             cur = conn.execute("UPDATE backchannel_posts SET deleted_at = ?, deleted_by = ? WHERE id = ? AND "
-                               "learner_id = ? AND deleted_at IS NULL", (_now().isoformat(), learner.id, post_id,
-                                                                         learner.id))
+                               "(learner_id = ? OR ?) AND deleted_at IS NULL",
+                               (_now().isoformat(), learner.id, post_id, learner.id, 1 if moderator else 0))
         return cur.rowcount > 0
 
     def backchannel_version(self, room: str) -> tuple[int, int]:

@@ -174,7 +174,10 @@ class Backchannel(Component):
             posts = store.posts(self.room, limit=SHOWN)
             self.stream.value = stream_html(posts)
             me = self._sess().learner.id
-            own = [(f"{clock(p.created_at)} · {p.body[:40]}", p.id) for p in reversed(posts) if p.learner_id == me]
+            moderator = _session.is_facilitator(self._sess())
+            own = [(f"{clock(p.created_at)} · {p.author[:20] + ': ' if moderator else ''}{p.body[:40]}", p.id)
+                   for p in reversed(posts) if moderator or p.learner_id == me]
+            self.mine.description = "Delete a post (facilitator)" if moderator else "Delete one of my posts"
             self.mine.options = own
             self.mine.value = None
             self._seen = version
@@ -205,7 +208,8 @@ class Backchannel(Component):
                 self.status.error("Choose one of your posts to delete.")
                 return
             sess = self._sess()
-            if not sess.store.delete_post(sess.learner, int(self.mine.value)):
+            if not sess.store.delete_post(sess.learner, int(self.mine.value),
+                                          moderator=_session.is_facilitator(sess)):
                 raise InputError("Only the person who wrote a post can delete it.")
             self.status.ok("Deleted from the stream. As the norms say, it stays in the record.")
             self.refresh()

@@ -54,7 +54,12 @@ def serve(args: argparse.Namespace) -> int:
     print(f"The course is at http://{shown_host}:{args.port}/voila/render/{START.notebook}", flush=True)
     print(f"Learners' work is saved in {os.environ['PLNKIT_HOME']}. Press Ctrl+C to stop.", flush=True)
     if args.workshop:
+        from .session import facilitator_token
+
+        token = facilitator_token(os.environ["PLNKIT_HOME"])
         print("Workshop mode: each participant joins on the start page and gets a personal link.", flush=True)
+        print(f"Your facilitator link (keep it to yourself; it can delete any backchannel post): "
+              f"http://{shown_host}:{args.port}/voila/render/{START.notebook}?learner={token}", flush=True)
     cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open)
     if os.name == "posix":
         os.execv(cmd[0], cmd)  # Voila replaces this process, so stopping it stops the course

@@ -94,6 +94,39 @@ def current() -> Session:
         return _session
 
 
+FACILITATOR_FILE = "facilitator-token"
+
+
+def facilitator_token(home: os.PathLike[str] | str) -> str:
+    """The workshop's facilitator token, created on first use in the data folder (readable by its owner only)."""
+    path = os.path.join(os.fspath(home), FACILITATOR_FILE)
+    try:
+        with open(path, encoding="ascii") as fh:
+            token = fh.read().strip()
+        if _TOKEN.match(token):
+            return token
+    except OSError:
+        pass
+    token = new_token()
+    os.makedirs(os.fspath(home), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token)
+    return token
+
+
+def is_facilitator(sess: Session | None) -> bool:
+    """True when this page was opened with the workshop's facilitator link."""
+    if sess is None or not sess.token:
+        return False
+    path = os.path.join(os.fspath(sess.store.path.parent), FACILITATOR_FILE)
+    try:
+        with open(path, encoding="ascii") as fh:
+            return secrets.compare_digest(fh.read().strip(), sess.token)
+    except OSError:
+        return False
+
+
 def link_suffix(sess: Session | None) -> str:
     """What every course link must carry so a workshop participant stays themselves (else nothing)."""
     return f"?{TOKEN_PARAM}={sess.token}" if sess is not None and sess.token else ""

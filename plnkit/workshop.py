@@ -35,6 +35,10 @@ class Join(Component):
             sess = _session.current()
         except PlnkitError:
             sess = None
+        if sess is not None and _session.is_facilitator(sess):
+            self.widget.children = [w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can "
+                                           "delete any post (it stays in the record).</p>")]
+            return
         if sess is not None:
             name = sess.learner.name or "participant"
             self.widget.children = [w.HTML(f"<p>Welcome, <strong>{esc(name)}</strong>. This page's address is your "

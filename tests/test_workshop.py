@@ -81,3 +81,33 @@ def test_outside_workshop_mode_join_shows_nothing(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
     assert Join().widget.layout.display == "none"
     assert session.link_suffix(session.current()) == ""
+
+
+def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit.backchannel import Backchannel, record
+
+    boss = session.facilitator_token(workshop)
+    assert session.facilitator_token(workshop) == boss  # stable across restarts
+    assert (workshop / session.FACILITATOR_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
+    j = Join()
+    j.name.value = "Ana"
+    ana = j.join()
+
+    open_page(monkeypatch, ana)
+    mine = Backchannel(poll_seconds=60)
+    mine.author.value, mine.body.value = "Ana", "Something to moderate"
+    mine.post_button.click()
+    post_id = mine._sess().store.posts("course")[0].id
+    assert not session.is_facilitator(session.current())
+    mine.close()
+
+    open_page(monkeypatch, boss)
+    assert session.is_facilitator(session.current())
+    assert "Welcome, <strong>facilitator</strong>" in Join().widget.children[0].value
+    mod = Backchannel(poll_seconds=60)
+    assert mod.mine.description == "Delete a post (facilitator)" and [v for _, v in mod.mine.options] == [post_id]
+    mod.mine.value = post_id
+    mod.delete_button.click()
+    assert "stays in the record" in mod.status.text
+    assert record(mod._sess().store)[0].deleted_at is not None
+    mod.close()
