@@ -178,7 +178,12 @@ def resolve(url: str, allow: tuple[Exemption, ...],
 def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_AGAIN:  # no name server answered: this computer is probably offline
+            raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
+                                      "earlier.", offline=True) from exc
+        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
+    except UnicodeError as exc:
         raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
     addresses: list[IPAddress] = []
     for info in infos:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._net import fetch
-from .errors import FeedConnectionError, FeedError, FeedHTTPError, PlnkitError
+from .errors import FeedConnectionError, FeedError, FeedHTTPError, HostNotFoundError, PlnkitError
 from .feeds import Feed, parse_response
 from .store import Store
 
@@ -44,6 +44,11 @@ class FeedResult:
     @property
     def offline(self) -> bool:
         return isinstance(self.error, FeedConnectionError) and self.error.offline
+
+    @property
+    def unreachable(self) -> bool:
+        """The site could not be reached at all (as when the whole network is down)."""
+        return isinstance(self.error, (FeedConnectionError, HostNotFoundError))
 
 
 def _now() -> datetime:

@@ -232,7 +232,8 @@ class FeedReader(Component):
         """Render refresh results: entries from every feed that has some, and a line per feed that failed."""
         pairs = [((r.feed.title if r.feed else titles.get(r.url, r.url)), e) for r in results if r.feed
                  for e in r.feed.entries]
-        offline = bool(results) and all(r.offline for r in results)
+        # Offline: a name server said so, or every single feed was unreachable at once.
+        offline = bool(results) and (all(r.unreachable for r in results) and (len(results) > 1 or results[0].offline))
         failed = sum(1 for r in results if r.error is not None)
         if offline and not pairs:
             sample = sample_feed()

@@ -117,3 +117,18 @@ def test_removing_a_feed_keeps_it_in_history(server: FeedServer, store: Store) -
     assert subscribed(store) == []
     net = network.current()
     assert f"feed:{server.base}/feed.xml" in net.removed and not net.nodes
+
+
+def test_every_feed_unreachable_at_once_reads_as_offline_and_shows_what_was_saved(store: Store) -> None:
+    from plnkit.errors import HostNotFoundError
+    from plnkit.feeds import Entry, Feed
+
+    cached = Feed("https://a.example/feed", "Saved blog", None, (Entry("Saved post", None, None, "<p>x</p>"),))
+    reader = FeedReader()
+    reader.show([FeedResult("https://a.example/feed", cached, HostNotFoundError("Couldn't find a.example.")),
+                 FeedResult("https://b.example/feed", None, HostNotFoundError("Couldn't find b.example."))], {})
+    assert reader.status.text.startswith("You seem to be offline")
+    assert "Saved post" in reader.entries.value and "Sample entries" not in reader.entries.value
+    one = FeedReader()
+    one.show([FeedResult("https://typo.example/feed", None, HostNotFoundError("Couldn't find typo.example."))], {})
+    assert not one.status.text.startswith("You seem to be offline")  # one bad name is just a typo
