@@ -155,7 +155,7 @@ class FeedServer:
         elif path == "/429":
             self.send(h, 429, b"slow down", "text/plain", {"Retry-After": "3600"})
         elif path == "/slow":
-            time.sleep(5)
+            time.sleep(60)  # far beyond any timeout a test sets
             self.send(h, 200, RSS)
         elif path == "/drip":
             h.send_response(200)
