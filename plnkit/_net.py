@@ -309,10 +309,8 @@ def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | Non
                 raise FeedHTTPError("That site redirected without saying where to.", status=status)
             current = urljoin(target.url, location)
             continue
-        if status in (200, 304):
-            return Response(target.url, status, resp_headers, body, seen[1:])
-        if status == 203 or 200 < status < 300:
-            return Response(target.url, 200, resp_headers, body, seen[1:])
+        if status == 304 or 200 <= status < 300:  # any 2xx carries the feed (203 from caches, for example)
+            return Response(target.url, 304 if status == 304 else 200, resp_headers, body, seen[1:])
         raise _status_error(status, retry_after_seconds(resp_headers.get("retry-after")))
     raise TooManyRedirectsError(f"That address redirects more than {MAX_REDIRECTS} times, so it can't be read.")
 
@@ -343,7 +341,7 @@ def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: in
         try:
             status = resp.status
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
-            if status != 200:
+            if not 200 <= status < 300:  # redirects, 304 and errors: their bodies are never used
                 return status, resp_headers, b""
             length = resp_headers.get("content-length", "")
             if length.isdigit() and int(length) > max_bytes and not resp_headers.get("content-encoding"):

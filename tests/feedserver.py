@@ -148,6 +148,8 @@ class FeedServer:
             self.send(h, 200, HTML_WITH_LINK, "text/html; charset=utf-8")
         elif path == "/page-no-feed":
             self.send(h, 200, HTML_NO_LINK, "text/html")
+        elif path == "/203":
+            self.send(h, 203, RSS.replace(b"{port}", str(self.port).encode()))
         elif path == "/404":
             self.send(h, 404, b"not found", "text/plain")
         elif path == "/500":

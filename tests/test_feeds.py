@@ -230,3 +230,7 @@ def test_proxy_variables_are_ignored(server: FeedServer, monkeypatch: pytest.Mon
     for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a proxy would fail
     assert fetch_feed(f"{server.base}/feed.xml", allow=server.allow).entries
+
+
+def test_any_2xx_answer_carries_the_feed(server: FeedServer) -> None:
+    assert fetch_feed(f"{server.base}/203", allow=server.allow).title == "Loopback Teachers' Blog"
