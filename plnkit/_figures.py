@@ -10,6 +10,7 @@ import base64
 import io
 from collections.abc import Sequence
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -19,6 +20,11 @@ from ._ui import esc
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 INK = "#1d2b36"
 MUTED = "#4a5a66"
+
+
+# Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it as
+# math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
+matplotlib.rcParams["text.parse_math"] = False
 
 
 def new_figure(width: float = 7.5, height: float = 4.0) -> Figure:

@@ -8,6 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from .errors import InputError
+
+#: Feeds one learner can follow (far above what a teacher reads), so no one can fill a shared server's disk.
+MAX_SUBSCRIPTIONS = 1_000
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -32,11 +36,16 @@ class FeedStoreMixin:
         """Add many subscriptions (url, title, folder, html_url) in one transaction; returns the URLs added."""
         added = []
         with self._write() as conn:
+            active = conn.execute("SELECT count(*) FROM subscriptions WHERE learner_id = ? AND removed_at IS NULL",
+                                  (learner.id,)).fetchone()[0]
             for url, title, folder, html_url in subs:
                 row = conn.execute("SELECT removed_at FROM subscriptions WHERE learner_id = ? AND url = ?",
                                    (learner.id, url)).fetchone()
                 if row is not None and row[0] is None:
                     continue
+                active += 1
+                if active > MAX_SUBSCRIPTIONS:
+                    raise InputError(f"Nothing was added: you can follow up to {MAX_SUBSCRIPTIONS:,} feeds.")
                 conn.execute(
                     "INSERT INTO subscriptions (learner_id, url, title, folder, html_url, added_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (learner_id, url) DO UPDATE SET removed_at = NULL, "

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .errors import InputError
+
+#: A learner's bookmarks are capped far above what a teacher keeps, so no one can fill a shared server's disk.
+MAX_BOOKMARKS = 10_000
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -65,11 +69,26 @@ class SocialStoreMixin:
     # --- bookmarks --------------------------------------------------------------------------------------
 
     def add_bookmarks(self, learner: Any, items: list[dict[str, Any]]) -> int:
-        """Add bookmarks (url, title, tags, note, folder, private, added_at) in one transaction: all or none."""
-        rows = [(learner.id, b["url"], b.get("title", ""), json.dumps(list(b.get("tags", ())), ensure_ascii=False),
-                 b.get("note", ""), b.get("folder", ""), 1 if b.get("private", True) else 0,
-                 (b.get("added_at") or _now()).isoformat()) for b in items]
+        """Add bookmarks (url, title, tags, note, folder, private, added_at) in one transaction: all or none.
+
+        A URL already among the learner's bookmarks (or twice in ``items``) is skipped; returns how many were
+        added. Raises :class:`InputError` when the learner would pass :data:`MAX_BOOKMARKS`.
+        """
         with self._write() as conn:
+            have = {r[0] for r in conn.execute("SELECT url FROM bookmarks WHERE learner_id = ? AND removed_at IS "
+                                               "NULL", (learner.id,))}
+            rows = []
+            for b in items:
+                if b["url"] in have:
+                    continue
+                have.add(b["url"])
+                rows.append((learner.id, b["url"], b.get("title", ""),
+                             json.dumps(list(b.get("tags", ())), ensure_ascii=False), b.get("note", ""),
+                             b.get("folder", ""), 1 if b.get("private", True) else 0,
+                             (b.get("added_at") or _now()).isoformat()))
+            if len(have) > MAX_BOOKMARKS:
+                raise InputError(f"Nothing was added: you can keep up to {MAX_BOOKMARKS:,} bookmarks, and this "
+                                 f"would make {len(have):,}.")
             conn.executemany("INSERT INTO bookmarks (learner_id, url, title, tags, note, folder, private, added_at) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)

@@ -13,12 +13,53 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
+from . import _log
 from .errors import InputError, PlnkitError
 
 log = logging.getLogger("plnkit")
+if _log.in_kernel():
+    _log.install()  # before any widget can log: the learner's page must never receive a traceback
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WORD = re.compile(r"\S+")
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 answer``, ``2 answers``, ``1,200 bookmarks`` (``plural_form`` for irregular nouns)."""
+    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
+
+
+def text_hash(text: str) -> str:
+    """FNV-1a (32 bit) over the UTF-16 code units of ``text``, as 8 hex digits.
+
+    The page's own script (``course.js``) computes the same hash in the browser to tell whether the text in a
+    field is the text the server last saved; it is a fingerprint, not a security measure.
+    """
+    h = 0x811C9DC5
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def draft_field(field: w.Widget, key: str, scope: str) -> None:
+    """Let the page keep unsaved text of ``field`` in the browser (see ``course.js``), under ``scope``/``key``.
+
+    The text is offered back after a reload if the server never confirmed it with :func:`mark_saved`.
+    """
+    field.add_class("plnkit-draft")
+    field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
+    field.add_class("plnkit-s-" + scope)
+
+
+def mark_saved(field: w.Widget, text: str) -> None:
+    """Tell the page that ``text`` is what the server holds for ``field`` (its browser draft can go)."""
+    old = [c for c in field._dom_classes if c.startswith("plnkit-saved-")]
+    field._dom_classes = (*[c for c in field._dom_classes if c not in old], "plnkit-saved-" + text_hash(text))
 
 
 def esc(text: object) -> str:
@@ -108,6 +149,42 @@ class Component:
 
         return self._session or _session.current()
 
+    def _load_answer(self, key: str) -> Any:
+        """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
+        (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
+        from .answers import stored_answer
+
+        sess = self._sess()
+        version = sess.store.latest_answer(sess.learner, key)
+        return stored_answer(key, version.value) if version else None
+
+    def _answer_history(self, key: str) -> list[Any]:
+        """Every saved version of ``key`` that fits its rule, newest first (``AnswerVersion`` objects)."""
+        from dataclasses import replace
+
+        from .answers import stored_answer
+
+        sess = self._sess()
+        checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
+        return [v for v in checked if v.value is not None]
+
+    def _save_answer(self, key: str, value: Any) -> Any:
+        """Check ``value`` by the rule for ``key`` and save it; returns the stored ``AnswerVersion``."""
+        from .answers import check_answer
+
+        sess = self._sess()
+        return sess.store.save_answer(sess.learner, key, check_answer(key, value))
+
+    def _draft_scope(self) -> str:
+        """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart."""
+        import hashlib
+
+        try:
+            key = self._sess().learner.key
+        except PlnkitError:
+            key = "nobody"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -122,8 +199,13 @@ def upload_bytes(upload: Any, max_bytes: int, what: str = "file") -> bytes:
     return bytes(content)
 
 
-def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None]) -> None:
-    """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one."""
+def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max_bytes: int) -> None:
+    """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one.
+
+    ``max_bytes`` is also told to the page, whose script refuses a larger file before sending it (a file over
+    the connection's 10 MiB message limit would otherwise drop the page's connection without a word).
+    """
+    upload_widget.add_class(f"plnkit-max-{max_bytes}")
 
     def changed(change: dict[str, Any]) -> None:
         if change["new"]:

@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from . import session as _session
 from ._store_social import Post
-from ._ui import Component, clock, esc, guard
+from ._ui import Component, clock, draft_field, esc, guard, mark_saved
 from .content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
 from .errors import InputError, PlnkitError
 
@@ -99,6 +99,8 @@ class Backchannel(Component):
             "description_width": "initial"})
         self.body = w.Textarea(description="Your post", placeholder="Share an idea, a link or a question",
                                layout=w.Layout(width="100%", height="5em"), style={"description_width": "initial"})
+        draft_field(self.body, "backchannel/post", self._draft_scope())
+        mark_saved(self.body, "")
         self.post_button = w.Button(description="Post", button_style="primary")
         self.stream = w.HTML()
         self.stream.add_class("plnkit-stream")
@@ -121,9 +123,9 @@ class Backchannel(Component):
         self._every, self._live_seconds = poll_seconds, live_seconds
         self._touched = time.monotonic()
         try:
-            saved = self._sess().store.latest_answer(self._sess().learner, "backchannel/name")
-            if saved and isinstance(saved.value, str):
-                self.author.value = saved.value
+            saved = self._load_answer("backchannel/name")
+            if saved:
+                self.author.value = saved
             elif self._sess().learner.name:
                 self.author.value = self._sess().learner.name
             self.refresh()
@@ -193,8 +195,9 @@ class Backchannel(Component):
             if stored is None:
                 raise InputError(f"Slow down a little: at most {MAX_PER_MINUTE} posts a minute, "
                                  f"{MIN_GAP_SECONDS:g} seconds apart. Your text is still here.")
-            sess.store.save_answer(sess.learner, "backchannel/name", author)
+            self._save_answer("backchannel/name", author)
             self.body.value = ""
+            mark_saved(self.body, "")
             self._touch()
             self.status.ok(f"Posted at {clock(stored.created_at)}.")
             self.refresh()

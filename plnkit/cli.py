@@ -24,6 +24,14 @@ def find_course_dir() -> Path | None:
     return None
 
 
+TEMPLATE = "plnkit"
+
+
+def template_root() -> Path:
+    """The folder holding ``voila/templates/plnkit`` inside the package (put on ``JUPYTER_PATH`` when serving)."""
+    return Path(__file__).resolve().parent / "data"
+
+
 def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> list[str]:
     """The Voila command line the course is served with."""
     return [
@@ -32,6 +40,8 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> 
         f"--port={port}",
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
         "--strip_sources=True",
+        f"--template={TEMPLATE}",
+        "--VoilaConfiguration.allow_template_override=NOTEBOOK",  # a visitor's ?template= can't drop course.js
         "--show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
@@ -48,6 +58,8 @@ def serve(args: argparse.Namespace) -> int:
               "repository folder, or pass --course PATH.", file=sys.stderr)
         return 2
     os.environ.setdefault("PLNKIT_HOME", str(default_home()))
+    paths = [str(template_root()), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)  # Voila finds the course template here
     if args.workshop:
         os.environ["PLNKIT_WORKSHOP"] = "1"
     shown_host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from . import session as _session
 from ._figures import figure_html, table_html
-from ._ui import Component, day_and_clock, esc, guard
+from ._ui import Component, day_and_clock, draft_field, esc, guard, mark_saved
 from .benefits import changes, check_ratings, profile_summary
 from .charts import benefit_profile, describe_benefit_profile, describe_stage_schematic, stage_schematic
 from .content import AGREEMENT, BENEFITS, RATING_ANCHORS, STAGE_STATEMENTS, STAGES, TIPS
@@ -33,17 +33,13 @@ class _Exercise(Component):
         super().__init__(session, *([self.css] if self.css else []))
 
     def _latest(self, key: str) -> Any:
-        sess = self._sess()
-        version = sess.store.latest_answer(sess.learner, key)
-        return version.value if version else None
+        return self._load_answer(key)
 
     def _history(self, key: str) -> list[Any]:
-        sess = self._sess()
-        return sess.store.answer_history(sess.learner, key)
+        return self._answer_history(key)
 
     def _save(self, key: str, value: Any) -> datetime:
-        sess = self._sess()
-        return sess.store.save_answer(sess.learner, key, value).saved_at
+        return self._save_answer(key, value).saved_at
 
     def _load(self) -> None:
         try:
@@ -251,6 +247,7 @@ class BalancePlanner(_Exercise):
         self.late = w.Checkbox(description="I often check my networks late at night", indent=False)
         self.boundary = w.Text(description="One boundary I will keep", placeholder="e.g. no notifications after 8 pm",
                                style=_WIDE, layout=w.Layout(width="100%"))
+        draft_field(self.boundary, "stages/balance-plan/boundary", self._draft_scope())
         self.check = w.Button(description="Check and save my plan", button_style="primary")
         self.result = w.HTML()
         rows = [w.HBox([n, m], layout=w.Layout(flex_flow="row wrap")) for n, m in zip(self.names, self.minutes,
@@ -269,6 +266,7 @@ class BalancePlanner(_Exercise):
             self.names[i].value, self.minutes[i].value = name, minutes
         self.late.value = bool(saved.get("late_night"))
         self.boundary.value = saved.get("boundary", "")
+        mark_saved(self.boundary, self.boundary.value)
         self._show(check_plan(saved.get("minutes", []), self.late.value, self.boundary.value))
 
     def check_plan(self) -> None:
@@ -278,6 +276,7 @@ class BalancePlanner(_Exercise):
                               self.late.value, self.boundary.value)
             saved_at = self._save(self.KEY, {"minutes": [list(item) for item in plan.minutes],
                                              "late_night": plan.late_night, "boundary": plan.boundary})
+            mark_saved(self.boundary, self.boundary.value)
             self._show(plan)
             self.status.ok(f"Saved at {day_and_clock(saved_at)}")
 

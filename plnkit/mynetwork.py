@@ -9,7 +9,7 @@ import ipywidgets as w
 from . import network
 from . import session as _session
 from ._figures import figure_html, table_html
-from ._ui import Component, download_link, esc, guard, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, log, on_upload, upload_bytes
 from .errors import InputError
 from .netcharts import (
     MAP_HEADERS,
@@ -72,7 +72,7 @@ class MyNetwork(Component):
         self.label.on_submit(lambda _t: self.add())
         self.remove_button.on_click(lambda _b: self.remove())
         self.export_button.on_click(lambda _b: self.export())
-        on_upload(self.upload, self.import_file)
+        on_upload(self.upload, self.import_file, max_bytes=network.MAX_IMPORT_BYTES)
         self._draw_guarded()
 
     def add(self) -> None:
@@ -88,7 +88,7 @@ class MyNetwork(Component):
             network.add(node, self._sess())
             self.label.value = ""
             self.status.ok(f"Added {node.label}.")
-            self.draw()
+            self._draw_after_save(f"Added {node.label}")
 
         run()
 
@@ -102,9 +102,17 @@ class MyNetwork(Component):
                 return
             network.remove(key, self._sess())
             self.status.ok(f"Removed {current.nodes[key].label}. It stays in your history.")
-            self.draw()
+            self._draw_after_save(f"Removed {current.nodes[key].label}")
 
         run()
+
+    def _draw_after_save(self, done: str) -> None:
+        """Redraw after a change that is already saved: a drawing failure must not read as a failed save."""
+        try:
+            self.draw()
+        except Exception:
+            log.exception("network chart failed after a saved change")
+            self.status.error(f"{done} (saved), but the charts could not be drawn. Reload the page to see them.")
 
     def _draw_guarded(self) -> None:
         guard(self.status, doing="draw your network")(self.draw)()
@@ -159,8 +167,11 @@ class MyNetwork(Component):
 
 
 def _confirmed_stages(sess: _session.Session) -> list[tuple[Any, str]]:
+    from .answers import stored_answer
+
     versions = sess.store.answer_history(sess.learner, "stages/confirmed")
-    return [(v.saved_at, v.value["stage"]) for v in reversed(versions) if isinstance(v.value, dict)]
+    checked = [(v.saved_at, stored_answer("stages/confirmed", v.value)) for v in reversed(versions)]
+    return [(at, value["stage"]) for at, value in checked if value]
 
 
 def my_network(charts: str = "map", **kwargs: Any) -> MyNetwork:

@@ -6,6 +6,7 @@ removing is an event too, so history is never rewritten. :func:`replay` turns ev
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -21,6 +22,9 @@ TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed"
 DIRECTIONS = ("consume", "contribute", "both")
 VALUES = ("cognitive", "social", "affective", "identity")
 MAX_LABEL = 120
+MAX_LINKS = 50
+MAX_NODE_KEY = 200
+log = logging.getLogger("plnkit.network")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,31 @@ def make_node(type: str, label: object, *, platform: object = "", ring: object =
 _FIELDS = set(Node.__dataclass_fields__)
 
 
+def check_event(action: object, node_key: object, data: object) -> dict[str, Any]:
+    """The data to store for a network event, checked as strictly as the course records one.
+
+    ``action`` is ``"add"`` (``data`` describes the node: type, label, platform, ring, direction, value,
+    links) or ``"remove"`` (``data`` is ignored and stored empty). Raises :class:`InputError` otherwise.
+    """
+    if not isinstance(node_key, str) or not node_key or len(node_key) > MAX_NODE_KEY:
+        raise InputError("A connection in that network has no valid name.")
+    if action == "remove":
+        return {}
+    if action != "add" or not isinstance(data, dict) or not set(data) <= _FIELDS:
+        raise InputError("A change in that network is not one the course records.")
+    links = data.get("links", [])
+    if (not isinstance(links, (list, tuple)) or len(links) > MAX_LINKS
+            or not all(isinstance(k, str) and 0 < len(k) <= MAX_NODE_KEY for k in links)):
+        raise InputError("A connection in that network has damaged links.")
+    node = make_node(data.get("type"), data.get("label"), platform=data.get("platform", ""),  # type: ignore[arg-type]
+                     ring=data.get("ring", 2), direction=data.get("direction", "consume"),
+                     value=data.get("value", "cognitive"), key=node_key, links=links)
+    checked = node.to_json()
+    for k in ("key", "added_at", "removed_at"):
+        checked.pop(k)
+    return checked
+
+
 @dataclass
 class Network:
     """The network as it stands after replaying events (``removed`` keeps what was dropped)."""
@@ -95,8 +124,12 @@ def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
             break
         net.events += 1
         if event.action == "add":
-            data = {k: v for k, v in event.data.items() if k in _FIELDS and k not in ("key", "added_at", "removed_at")}
-            data["links"] = tuple(data.get("links", ()))
+            try:
+                data = check_event("add", event.node_key, event.data)
+            except InputError as exc:  # a damaged stored event: left out of the picture, never breaking it
+                log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
+                continue
+            data["links"] = tuple(data["links"])
             net.nodes[event.node_key] = Node(**{**data, "key": event.node_key, "added_at": event.at})
             net.removed.pop(event.node_key, None)
         elif event.action == "remove" and event.node_key in net.nodes:

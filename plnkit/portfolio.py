@@ -14,11 +14,13 @@ from typing import Any
 import ipywidgets as w
 
 from . import session as _session
-from ._ui import Component, download_link, guard, on_upload, upload_bytes
+from ._ui import Component, download_link, guard, on_upload, plural, upload_bytes
 from .errors import InputError
 
 FORMAT = "plnkit-portfolio"
-MAX_BYTES = 20 * 1024 * 1024
+#: Below the 10 MiB a page's connection carries in one message (tornado's websocket limit), so an upload of
+#: any size gets a message instead of a silently dropped connection.
+MAX_BYTES = 8 * 1024 * 1024
 
 
 def export_portfolio(sess: _session.Session) -> bytes:
@@ -57,15 +59,23 @@ def _list(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 
 def import_portfolio(data: bytes, sess: _session.Session) -> str:
-    """Restore a portfolio; returns a one-line summary. Everything is checked before anything is written."""
+    """Restore a portfolio; returns a one-line summary.
+
+    Every answer passes the rule of the exercise that writes it (:func:`plnkit.answers.check_answer`), every
+    network change the rule the course records it by, and everything is written in one transaction: a file
+    with one bad value restores nothing. Answers for keys this course does not have are left out and counted.
+    Raises :class:`InputError` with a learner-facing sentence.
+    """
     from ._clean import safe_link
     from ._net import exemptions
+    from .answers import RULES, check_answer
     from .bookmarks import check_bookmark
-    from .network import make_node
+    from .content import MODULES
+    from .network import check_event
     from .opml import acceptable_feed_url
 
     if len(data) > MAX_BYTES:
-        raise InputError("That file is larger than 20 MB, so nothing was restored.")
+        raise InputError(f"That file is larger than {MAX_BYTES // (1024 * 1024)} MB, so nothing was restored.")
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -74,47 +84,65 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
         raise InputError("That file is not a portfolio exported by this course, so nothing was restored.")
     store, me = sess.store, sess.learner
     existing = set(store.latest_answers(me))
-    answers = [(a["key"], a.get("value"), _when(a.get("saved_at"))) for a in _list(doc, "answers")
-               if isinstance(a.get("key"), str) and a["key"] not in existing]
+    answers: list[tuple[str, Any, datetime]] = []
+    unknown: set[str] = set()
+    for a in _list(doc, "answers"):
+        key = a.get("key")
+        if not isinstance(key, str) or key not in RULES:
+            unknown.add(str(key)[:200])
+            continue
+        try:
+            value = check_answer(key, a.get("value"))
+        except InputError as exc:
+            raise InputError(f"That portfolio's answer “{key}” can't be restored ({exc}), so nothing was "
+                             "restored.") from exc
+        if key not in existing:
+            answers.append((key, value, _when(a.get("saved_at"))))
     seen_events = {(e.at, e.action, e.node_key) for e in store.network_events(me)}
     events: list[tuple[datetime, str, str, dict[str, Any]]] = []
     for e in _list(doc, "network_events"):
-        at, action, key, data = _when(e.get("at")), e.get("action"), e.get("node_key"), e.get("data", {})
-        if action not in ("add", "remove") or not isinstance(key, str) or not isinstance(data, dict):
-            raise InputError("That portfolio's network is damaged, so nothing was restored.")
-        if action == "add":
-            make_node(str(data.get("type")), data.get("label"), platform=data.get("platform", ""),
-                      ring=data.get("ring", 2), direction=data.get("direction", "consume"),
-                      value=data.get("value", "cognitive"))
+        at, action, key = _when(e.get("at")), e.get("action"), e.get("node_key")
+        try:
+            checked = check_event(action, key, e.get("data", {}))
+        except InputError as exc:
+            raise InputError(f"That portfolio's network is damaged ({exc}), so nothing was restored.") from exc
         if (at, action, key) not in seen_events:
-            events.append((at, action, key, data))
+            events.append((at, str(action), str(key), checked))
     subs = [(s["url"], str(s.get("title", ""))[:300], str(s.get("folder", ""))[:300], safe_link(s.get("html_url")))
             for s in _list(doc, "subscriptions")
             if isinstance(s.get("url"), str) and acceptable_feed_url(s["url"], exemptions(None))]
     have = {b.url for b in store.bookmarks(me)}
     marks = []
     for b in _list(doc, "bookmarks"):
-        checked = check_bookmark(b.get("url"), b.get("title", ""), ",".join(map(str, b.get("tags", []))),
-                                 b.get("note", ""), b.get("private", True) is not False)
-        if checked.url not in have:
-            marks.append({"url": checked.url, "title": checked.title, "tags": checked.tags, "note": checked.note,
-                          "folder": str(b.get("folder", ""))[:300], "private": checked.private,
-                          "added_at": _when(b.get("added_at"))})
+        tags = b.get("tags", [])
+        checked_mark = check_bookmark(b.get("url"), b.get("title", ""),
+                                      ",".join(map(str, tags)) if isinstance(tags, list) else "",
+                                      b.get("note", ""), b.get("private", True) is not False)
+        if checked_mark.url not in have:
+            have.add(checked_mark.url)
+            marks.append({"url": checked_mark.url, "title": checked_mark.title, "tags": checked_mark.tags,
+                          "note": checked_mark.note, "folder": str(b.get("folder", ""))[:300],
+                          "private": checked_mark.private, "added_at": _when(b.get("added_at"))})
     progress = doc.get("progress", {})
-    if not isinstance(progress, dict):
+    slugs = {m.slug for m in MODULES}
+    if not isinstance(progress, dict) or not all(k in slugs and v in ("started", "done") for k, v in progress.items()):
         raise InputError("That portfolio's progress is damaged, so nothing was restored.")
-    for key, value, saved_at in sorted(answers, key=lambda a: a[2]):
-        store.save_answer(me, key, value, saved_at=saved_at)
-    store.record_events(me, events)
-    store.subscribe_many(me, subs)
-    store.add_bookmarks(me, marks)
-    for module, status in progress.items():
-        if status in ("started", "done") and isinstance(module, str):
+    with store.transaction():  # all or nothing
+        for key, value, saved_at in sorted(answers, key=lambda a: a[2]):
+            store.save_answer(me, key, value, saved_at=saved_at)
+        store.record_events(me, events)
+        store.subscribe_many(me, subs)
+        store.add_bookmarks(me, marks)
+        for module, status in progress.items():
             store.set_progress(me, module, status)
     skipped = len({a.get("key") for a in _list(doc, "answers")} & existing)
-    text = (f"Restored {len({a[0] for a in answers})} answers, {len(events)} network changes, {len(subs)} feeds "
-            f"and {len(marks)} bookmarks.")
-    return text + (f" {skipped} exercises you had already done here were left as they are." if skipped else "")
+    text = (f"Restored {plural(len({a[0] for a in answers}), 'answer')}, {plural(len(events), 'network change')}, "
+            f"{plural(len(subs), 'feed')} and {plural(len(marks), 'bookmark')}.")
+    if skipped:
+        text += f" Already done here, so left as they are: {plural(skipped, 'exercise')}."
+    if unknown:
+        text += f" Left out, as this course has no such exercise: {plural(len(unknown), 'answer')}."
+    return text
 
 
 class Portfolio(Component):
@@ -129,7 +157,7 @@ class Portfolio(Component):
         self.widget.children = [w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
                                 self.download, self.status.widget]
         self.export_button.on_click(lambda _b: self.export())
-        on_upload(self.upload, self.restore)
+        on_upload(self.upload, self.restore, max_bytes=MAX_BYTES)
 
     def export(self) -> bytes:
         data = b""

@@ -119,7 +119,7 @@ class FeedReader(Component):
         self.starter_button.on_click(lambda _b: self.subscribe(self.starter.value or ""))
         self.refresh_button.on_click(lambda _b: self.start_refresh())
         self.export_button.on_click(lambda _b: self.export())
-        on_upload(self.upload, self.import_opml)
+        on_upload(self.upload, self.import_opml, max_bytes=MAX_UPLOAD_BYTES)
         self._show_subscriptions()
 
     # --- subscriptions ----------------------------------------------------------------------------------

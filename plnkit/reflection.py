@@ -9,9 +9,9 @@ from typing import Any
 import ipywidgets as w
 
 from . import session as _session
-from ._ui import Component, clock, day_and_clock, esc, guard, word_count
+from ._ui import Component, clock, day_and_clock, draft_field, esc, guard, log, mark_saved, word_count
 from .content import prompt as _prompt
-from .errors import InputError, PlnkitError
+from .errors import InputError, PlnkitError, StoreLockedError
 from .store import AnswerVersion
 
 MAX_CHARS = 10_000
@@ -21,6 +21,9 @@ AUTOSAVE_SECONDS = 1.5
 #: at once would show "Saved" for text that lacks them.
 SETTLE_SECONDS = 0.5
 HISTORY_SHOWN = 50
+#: After a save fails because the database is busy, it is tried again after these pauses (seconds); the
+#: learner is told at once, and told again if every retry fails. Their text stays on the page throughout.
+RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
 
 
 def check_reflection(text: object, *, max_chars: int = MAX_CHARS) -> str:
@@ -60,6 +63,7 @@ class Reflection(Component):
         self._lock = threading.Lock()
         self._saved_text: str | None = None
         self._saved_at: datetime | None = None
+        self._retries = 0
 
         label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
             f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
@@ -72,6 +76,7 @@ class Reflection(Component):
             style={"description_width": "initial"},
         )
         self.text.add_class("plnkit-answer")
+        draft_field(self.text, key, self._draft_scope())
         self.words = w.HTML()
         self.save_button = w.Button(description="Save", tooltip="Save this answer now",
                                     button_style="primary")
@@ -107,14 +112,26 @@ class Reflection(Component):
             self.status.error(str(exc))
             self._update_words()
             return
-        if latest is not None and isinstance(latest.value, str):
+        if latest is not None and self._fits(latest.value):
             self._saved_text, self._saved_at = latest.value, latest.saved_at
             self.text.value = latest.value
+            mark_saved(self.text, latest.value)
             self.status.ok(f"Last saved {day_and_clock(latest.saved_at)}")
         else:
+            if latest is not None:
+                log.warning("stored answer %r ignored: not a reflection of at most %d characters", self.key,
+                            self.max_chars)
+            mark_saved(self.text, "")
             self.status.info("Not saved yet")
         self._update_words()
         self._refresh_history()
+
+    def _fits(self, value: object) -> bool:
+        try:
+            check_reflection(value, max_chars=self.max_chars)
+        except InputError:
+            return False
+        return True
 
     def _update_words(self) -> None:
         text = self.text.value
@@ -165,14 +182,39 @@ class Reflection(Component):
                     self.status.ok(f"Saved at {clock(self._saved_at)}")
                 return None
             sess = self._sess()
-            version = sess.store.save_answer(sess.learner, self.key, text)
+            try:
+                version = sess.store.save_answer(sess.learner, self.key, text)
+            except StoreLockedError:
+                self._retry_later()
+                return None
+            self._retries = 0
             self._saved_text, self._saved_at = text, version.saved_at
+            mark_saved(self.text, text)
             # Only now, with the version committed, does the learner see "Saved".
             self.status.ok(f"Saved at {clock(version.saved_at)}")
             self._refresh_history()
             return version
 
         return run()
+
+    def _retry_later(self) -> None:
+        """The database was busy: say so, and try again with growing pauses until it saves or retries run out."""
+        if self._retries >= len(RETRY_SECONDS):
+            self._retries = 0
+            self.status.error("Not saved: the course database has been busy for over a minute. Your text is "
+                              "still here (and kept in this browser); press Save to try again, or tell your "
+                              "facilitator.")
+            return
+        delay = RETRY_SECONDS[self._retries]
+        self._retries += 1
+        self.status.info(f"Not saved yet: the course database is busy. Trying again in {delay:g} seconds; your "
+                         "text is safe here.")
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(delay, self._on_timer)
+            self._timer.daemon = True
+            self._timer.start()
 
     def _refresh_history(self) -> None:
         sess = self._sess()

@@ -21,8 +21,9 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from . import _log
 from .errors import IdentityError, StoreError
-from .store import Learner, Store
+from .store import Learner, Store, default_home
 
 LOCAL_LEARNER = "local"
 WORKSHOP_ENV = "PLNKIT_WORKSHOP"
@@ -83,6 +84,8 @@ def current() -> Session:
     global _session
     with _lock:
         if _session is None:
+            if _log.in_kernel():
+                _log.install(default_home())
             key = learner_key()
             store = Store.open_default()
             try:

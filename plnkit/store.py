@@ -31,7 +31,11 @@ from .errors import InputError, StoreCorruptError, StoreError, StoreLockedError,
 DB_NAME = "plnkit.sqlite3"
 MAX_KEY_LENGTH = 200
 MAX_VALUE_CHARS = 1_000_000
-
+#: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
+MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
+MAX_ANSWER_KEYS = 200
+MAX_NETWORK_EVENTS = 20_000
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def default_home() -> Path:
@@ -74,19 +78,27 @@ class NetworkEvent:
     data: dict[str, Any]
 
 
+def _read_only_error(path: Path) -> StoreReadOnlyError:
+    return StoreReadOnlyError(
+        f"Your work can't be saved because {path.parent} can't be written to (what you saved before is still "
+        "shown). Set PLNKIT_HOME to a folder you can write to, or ask your facilitator."
+    )
+
+
+def _corrupt_error(path: Path, what: str) -> StoreCorruptError:
+    return StoreCorruptError(
+        f"Your course data file ({path}) {what}, so the course did not touch it and nothing was saved. "
+        "Move it aside (or restore it from a backup) or set PLNKIT_HOME to another folder, then reload the page."
+    )
+
+
 def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
     """Turn an sqlite3 error into the one-line message a learner can act on."""
     text = str(exc).lower()
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StoreCorruptError(
-            f"Your course data file ({path}) is damaged or is not a course database, so nothing was saved. "
-            "Move it aside (it is left untouched) or set PLNKIT_HOME to another folder, then reload the page."
-        )
+        return _corrupt_error(path, "is damaged or is not a course database")
     if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
-        return StoreReadOnlyError(
-            f"Your work can't be saved because {path.parent} can't be written to. "
-            "Set PLNKIT_HOME to a folder you can write to, or ask your facilitator."
-        )
+        return _read_only_error(path)
     if "locked" in text or "busy" in text:
         return StoreLockedError(
             "Not saved: the course database is busy with another page. Wait a moment and save again."
@@ -105,27 +117,93 @@ class Store(FeedStoreMixin, SocialStoreMixin):
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of write transactions (see :meth:`transaction`)
+        #: True when the file can only be read (a read-only folder or file): work shows, saves say why not.
+        self.read_only = False
+        self._make_folder()
+        self._check_existing_file()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreReadOnlyError(
-                f"Your work can't be saved because the folder {self.path.parent} can't be created. "
-                "Set PLNKIT_HOME to a folder you can write to."
-            ) from exc
-        try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            self._conn = self._connect(busy_timeout)
         except sqlite3.Error as exc:
             raise _classify(exc, self.path) from exc
         try:
             self._prepare()
+        except StoreReadOnlyError:
+            self._conn.close()
+            if not self.path.is_file() or self.read_only:
+                raise
+            self._open_read_only(busy_timeout)
         except StoreError:
             self._conn.close()
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            raise _classify(exc, self.path) from exc
+            error = _classify(exc, self.path)
+            if not isinstance(error, StoreReadOnlyError) or not self.path.is_file():
+                raise error from exc
+            self._open_read_only(busy_timeout)
+
+    def _make_folder(self) -> None:
+        folder = self.path.parent
+        if folder.is_dir():
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # learners' work: readable by its owner only
+            folder.chmod(0o700)
+        except OSError as exc:
+            raise StoreReadOnlyError(
+                f"Your work can't be saved because the folder {folder} can't be created. "
+                "Set PLNKIT_HOME to a folder you can write to."
+            ) from exc
+
+    def _check_existing_file(self) -> None:
+        """Refuse, without touching it, a file that exists but is empty or not a database (never re-create it)."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except FileNotFoundError:
+            self._create_private_file()
+            return
+        except OSError as exc:
+            raise _read_only_error(self.path) from exc
+        if not head:
+            raise _corrupt_error(self.path, "is empty (0 bytes: perhaps a failed copy or a full disk)")
+        if head != SQLITE_MAGIC:
+            raise _corrupt_error(self.path, "is damaged or is not a course database")
+
+    def _create_private_file(self) -> None:
+        """Create the database file readable by its owner only (SQLite gives its -wal and -shm the same mode)."""
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another kernel created it first
+        except OSError:
+            pass  # a read-only folder: connecting says so in the learner's words
+
+    def _connect(self, busy_timeout: float, uri_mode: str = "") -> sqlite3.Connection:
+        target: str | Path = self.path
+        if uri_mode:
+            target = f"{self.path.resolve().as_uri()}?{uri_mode}"
+        return sqlite3.connect(target, timeout=busy_timeout, isolation_level=None, check_same_thread=False,
+                               uri=bool(uri_mode))
+
+    def _open_read_only(self, busy_timeout: float) -> None:
+        """Open a database that can't be written: the learner's work still shows; every write says why not."""
+        last: sqlite3.Error | None = None
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                conn = self._connect(busy_timeout, mode)
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.execute("SELECT count(*) FROM learners").fetchone()
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            if version != SCHEMA_VERSION:  # an older schema can't be migrated in place, so it can't be read
+                conn.close()
+                raise _read_only_error(self.path)
+            self._conn, self.read_only = conn, True
+            return
+        raise _read_only_error(self.path) from last
 
     @classmethod
     def open_default(cls) -> Store:
@@ -138,6 +216,8 @@ class Store(FeedStoreMixin, SocialStoreMixin):
         conn = self._conn
         # Reading the header first: a file that is not a database fails here, before anything is written.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise _corrupt_error(self.path, "is a database of another program, not the course's")
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"Your course data file ({self.path}) was written by a newer version of the course. "
@@ -161,9 +241,28 @@ class Store(FeedStoreMixin, SocialStoreMixin):
                 conn.execute(f"PRAGMA user_version = {step + 1}")
 
     @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Group several writes into one transaction: all of them are committed, or none (on any error).
+
+        Inside it, every write method of this store joins the outer transaction.
+        """
+        with self._write():
+            yield self
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: takes the write lock up front, so concurrent writers queue, not fail."""
         with self._lock:
+            if self.read_only:
+                raise _read_only_error(self.path)
+            if self._depth:  # inside transaction(): the outer one commits or rolls back
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -176,6 +275,8 @@ class Store(FeedStoreMixin, SocialStoreMixin):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise _classify(exc, self.path) from exc
+            finally:
+                self._depth = 0
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -207,6 +308,10 @@ class Store(FeedStoreMixin, SocialStoreMixin):
     def learner(self, key: str, name: str = "") -> Learner:
         """The learner stored under ``key``, created on first use."""
         key = _check_key(key, "learner")
+        with self._read() as conn:  # most page loads find the learner: no write lock needed
+            row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return Learner(*row)
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO learners (key, name, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
@@ -231,11 +336,20 @@ class Store(FeedStoreMixin, SocialStoreMixin):
             raise InputError(f"That answer is too long to save (over {MAX_VALUE_CHARS:,} characters).")
         saved_at = saved_at or _now()
         with self._write() as conn:
+            versions = conn.execute("SELECT count(*) FROM answers WHERE learner_id = ? AND key = ?",
+                                    (learner.id, key)).fetchone()[0]
+            if not versions and conn.execute("SELECT count(DISTINCT key) FROM answers WHERE learner_id = ?",
+                                             (learner.id,)).fetchone()[0] >= MAX_ANSWER_KEYS:
+                raise InputError(f"Not saved: you already have {MAX_ANSWER_KEYS} different answers, the most the "
+                                 "course keeps for one person.")
             cur = conn.execute(
                 "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?)",
                 (learner.id, key, encoded, saved_at.isoformat()),
             )
             answer_id = cur.lastrowid
+            if versions >= MAX_VERSIONS_PER_ANSWER:  # keep the newest versions; the oldest go
+                conn.execute("DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE learner_id = ? AND key = ? "
+                             "ORDER BY id LIMIT ?)", (learner.id, key, versions + 1 - MAX_VERSIONS_PER_ANSWER))
         assert answer_id is not None
         return AnswerVersion(answer_id, key, json.loads(encoded), saved_at)
 
@@ -300,6 +414,7 @@ class Store(FeedStoreMixin, SocialStoreMixin):
         when = (at or _now()).astimezone(timezone.utc)
         encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
         with self._write() as conn:
+            self._check_event_quota(conn, learner, 1)
             cur = conn.execute(
                 "INSERT INTO network_events (learner_id, at, action, node_key, data) VALUES (?, ?, ?, ?, ?)",
                 (learner.id, when.isoformat(), action, _check_key(node_key, "node"), encoded),
@@ -313,9 +428,17 @@ class Store(FeedStoreMixin, SocialStoreMixin):
         rows = [(learner.id, at.astimezone(timezone.utc).isoformat(), action, _check_key(key, "node"),
                  json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
         with self._write() as conn:
+            self._check_event_quota(conn, learner, len(rows))
             conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
                              "VALUES (?, ?, ?, ?, ?)", rows)
         return len(rows)
+
+    @staticmethod
+    def _check_event_quota(conn: sqlite3.Connection, learner: Learner, adding: int) -> None:
+        have = conn.execute("SELECT count(*) FROM network_events WHERE learner_id = ?", (learner.id,)).fetchone()[0]
+        if have + adding > MAX_NETWORK_EVENTS:
+            raise InputError(f"Not saved: your network history is limited to {MAX_NETWORK_EVENTS:,} changes, and "
+                             f"this would make {have + adding:,}.")
 
     def network_events(self, learner: Learner) -> list[NetworkEvent]:
         """All of a learner's network events in time order (restored events slot in where they happened)."""

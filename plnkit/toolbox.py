@@ -22,7 +22,7 @@ from .bookmarks import (
     write_netscape,
 )
 from .content import MEDIUMS
-from .errors import PlnkitError
+from .errors import InputError, PlnkitError
 from .identity import check_identity, check_presences
 
 _WIDE = {"description_width": "initial"}
@@ -54,11 +54,11 @@ class IdentityCheck(Component):
                                               layout=w.Layout(align_items="center")), self.result]
         self.check.on_click(lambda _b: self.run_check())
         try:
-            saved = self._sess().store.latest_answer(self._sess().learner, self.KEY)
-            for i, (service, username) in enumerate((saved.value if saved else [])[: self.ROWS]):
+            saved = self._load_answer(self.KEY)
+            for i, (service, username) in enumerate((saved or [])[: self.ROWS]):
                 self.services[i].value, self.usernames[i].value = service, username
             if saved:
-                self._show(check_presences(saved.value))
+                self._show(check_presences(saved))
         except PlnkitError as exc:
             self.status.error(str(exc))
 
@@ -74,8 +74,7 @@ class IdentityCheck(Component):
             presences = check_presences([(s.value, u.value) for s, u in zip(self.services, self.usernames,
                                                                               strict=True)])
             sess = self._sess()
-            saved_at = sess.store.save_answer(sess.learner, self.KEY,
-                                              [[p.service, p.username] for p in presences]).saved_at
+            saved_at = self._save_answer(self.KEY, [[p.service, p.username] for p in presences]).saved_at
             current = network.current(sess)
             wanted = {}
             for p in presences:
@@ -151,7 +150,7 @@ class BookmarkManager(Component):
         self.add_button.on_click(lambda _b: self.add())
         self.filter_tag.observe(lambda _c: self.show(), names="value")
         self.search.observe(lambda _c: self.show(), names="value")
-        on_upload(self.upload, self.import_file)
+        on_upload(self.upload, self.import_file, max_bytes=self.MAX_UPLOAD)
         self.export_button.on_click(lambda _b: self.export())
         guard(self.status, doing="show your bookmarks")(self.show)()
 
@@ -189,7 +188,8 @@ class BookmarkManager(Component):
             b = check_bookmark(self.url.value, self.title.value, self.tags.value, self.note.value,
                                private=not self.shared.value)
             sess = self._sess()
-            sess.store.add_bookmarks(sess.learner, [vars_of(b)])
+            if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
+                raise InputError(f"{b.url} is already in your bookmarks.")
             _source_nodes([b], sess)
             self.url.value = self.title.value = self.tags.value = self.note.value = ""
             self.status.ok(f"Added “{b.title}”.")
@@ -204,9 +204,11 @@ class BookmarkManager(Component):
         def run() -> None:
             result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
-            sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
+            added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
             _source_nodes(result.bookmarks, sess)
-            self.status.ok(result.message)
+            already = len({b.url for b in result.bookmarks}) - added
+            self.status.ok(result.message + (f" {already:,} were already in your bookmarks, so they were not added "
+                                             "again." if already else ""))
             self.show()
 
         run()
@@ -254,8 +256,8 @@ class Communities(Component):
                                                   layout=w.Layout(align_items="center"))]
         self.save_button.on_click(lambda _b: self.save())
         try:
-            saved = self._sess().store.latest_answer(self._sess().learner, self.KEY)
-            for key, value in (saved.value if saved and isinstance(saved.value, dict) else {}).items():
+            saved = self._load_answer(self.KEY)
+            for key, value in (saved or {}).items():
                 if key in self.choices and value in ("use", "try"):
                     self.choices[key].value = value
         except PlnkitError as exc:
@@ -266,7 +268,7 @@ class Communities(Component):
         def run() -> None:
             chosen = {k: d.value for k, d in self.choices.items() if d.value in ("use", "try")}
             sess = self._sess()
-            saved_at = sess.store.save_answer(sess.learner, self.KEY, chosen).saved_at
+            saved_at = self._save_answer(self.KEY, chosen).saved_at
             current = network.current(sess)
             for key, value in chosen.items():
                 medium, tool = key.split(":", 1)

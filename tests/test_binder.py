@@ -50,5 +50,6 @@ def test_the_binder_recipe_builds_and_serves_the_course(tmp_path: Path) -> None:
         assert "Connected teaching: the 2010 National Educational Technology Plan" in page
         assert page.count("application/vnd.jupyter.widget-view+json") >= 5  # the plnkit cells ran
         assert "Traceback" not in page and "There was an error" not in page
+        assert "/voila/templates/plnkit/static/course.js" in page  # the course template, installed with plnkit
     finally:
         stop(proc)

@@ -133,7 +133,9 @@ def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     """Voila inside a Jupyter server, as Binder runs it (pages at /voila/render/course/...)."""
     home = tmp_path_factory.mktemp("binder-home")
     port = free_port()
-    env = {**os.environ, "PLNKIT_HOME": str(home)}
+    # An editable install puts no data files in share/jupyter, so point Voila at the course template directly
+    # (a normal install, as on Binder, puts it there: see test_binder.py).
+    env = {**os.environ, "PLNKIT_HOME": str(home), "JUPYTER_PATH": str(ROOT / "plnkit" / "data")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={ROOT}",
@@ -149,6 +151,7 @@ def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Server, page: Any) -> None:
     open_course_page(page, jupyter_server.page(PAGES[0].notebook))
     assert_no_error_output(page)
+    assert page.evaluate("() => window.WebSocket.name") == "WatchedWebSocket"  # the course's own script runs
     page.locator("header.plnkit-header a[rel=next]").click()
     page.wait_for_url("**/voila/render/course/01_why_pln.ipynb")
     page.wait_for_selector(".plnkit-footer")

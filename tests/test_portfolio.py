@@ -31,7 +31,7 @@ def test_everything_comes_back_in_a_fresh_session(store: Store, tmp_path: Path) 
     assert data
     elsewhere = fresh(tmp_path, "binder")
     message = import_portfolio(data, elsewhere)
-    assert message == "Restored 1 answers, 1 network changes, 1 feeds and 1 bookmarks."
+    assert message == "Restored 1 answer, 1 network change, 1 feed and 1 bookmark."
     s2, me2 = elsewhere.store, elsewhere.learner
     assert [v.value for v in s2.answer_history(me2, "why-pln/what")] == ["second draft", "first draft"]
     assert s2.progress(me2) == {"why-pln": "done"}
@@ -56,7 +56,7 @@ def test_restoring_never_overwrites_work_done_here(store: Store, tmp_path: Path)
     data = export_portfolio(Session(store, store.learner("local")))
     here = fresh(tmp_path, "here")
     here.store.save_answer(here.learner, "why-pln/what", "written here")
-    assert import_portfolio(data, here).endswith("1 exercises you had already done here were left as they are.")
+    assert import_portfolio(data, here).endswith("Already done here, so left as they are: 1 exercise.")
     assert here.store.latest_answer(here.learner, "why-pln/what").value == "written here"  # type: ignore[union-attr]
 
 

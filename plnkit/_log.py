@@ -1,0 +1,50 @@
+"""Where unexpected errors go: the operator's log, never the learner's page.
+
+Inside a kernel, ``sys.stderr`` is forwarded to the learner's browser, so a default logging setup would show
+tracebacks to learners and hide them from the person running the server. :func:`install` sends the
+``plnkit`` loggers to ``$PLNKIT_HOME/plnkit.log`` (readable by its owner only) and to the kernel process's
+own standard error, which is the server's console.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+LOG_NAME = "plnkit.log"
+FORMAT = "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"
+
+_lock = threading.Lock()
+_installed: set[str] = set()
+
+
+def install(home: Path | None = None) -> None:
+    """Route ``plnkit`` logging to the server console and, once ``home`` is known, to its log file (0600)."""
+    logger = logging.getLogger("plnkit")
+    with _lock:
+        if "console" not in _installed:
+            console = logging.StreamHandler(sys.__stderr__)  # the process's own stderr: the server console
+            console.setFormatter(logging.Formatter(FORMAT))
+            console.setLevel(logging.WARNING)
+            logger.addHandler(console)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
+            _installed.add("console")
+        if home is not None and "file" not in _installed:
+            path = Path(home) / LOG_NAME
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+                handler = logging.FileHandler(path, encoding="utf-8")
+            except OSError:
+                return  # a read-only folder: the console still has it
+            handler.setFormatter(logging.Formatter(FORMAT))
+            logger.addHandler(handler)
+            _installed.add("file")
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (a course page), where stderr reaches the learner's browser."""
+    return "ipykernel" in sys.modules and getattr(sys.modules["ipykernel"], "kernelapp", None) is not None

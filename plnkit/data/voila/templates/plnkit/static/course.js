@@ -1,0 +1,255 @@
+/* The course page's own script (no dependencies, nothing from other hosts).
+ *
+ * 1. Connection: watches the page's kernel websocket. When the kernel dies or restarts, or the connection is
+ *    gone for 3 seconds, it shows a banner (role="alert") and marks every exercise with unsaved text
+ *    "Not saved", so no status line keeps saying "Saved" for text typed since.
+ * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
+ *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
+ *    class matches). After a reload, unsaved text is offered back.
+ * 3. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
+ */
+(function () {
+  "use strict";
+  var DRAFTS = "plnkit:draft:";
+  var GRACE_MS = 3000;
+  var lost = false;
+  var unloading = false;
+  var openChannels = 0;
+
+  // --- helpers -----------------------------------------------------------------------------------------
+  function hash(text) { // FNV-1a over UTF-16 code units; the same as plnkit._ui.text_hash
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return ("0000000" + h.toString(16)).slice(-8);
+  }
+  function classValue(el, prefix) {
+    for (var i = 0; i < el.classList.length; i++) {
+      if (el.classList[i].indexOf(prefix) === 0) { return el.classList[i].slice(prefix.length); }
+    }
+    return null;
+  }
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+  function readDraft(key) {
+    var s = storage();
+    try { return s ? JSON.parse(s.getItem(key) || "null") : null; } catch (e) { return null; }
+  }
+  function writeDraft(key, draft) {
+    var s = storage();
+    try { if (s) { if (draft) { s.setItem(key, JSON.stringify(draft)); } else { s.removeItem(key); } } } catch (e) { /* full or off */ }
+  }
+  function field(el) { // el: an element with class plnkit-draft
+    var key = classValue(el, "plnkit-k-");
+    var input = el.querySelector("textarea, input[type=text], input:not([type])");
+    if (!key || !input) { return null; }
+    return { el: el, input: input, saved: classValue(el, "plnkit-saved-"),
+             store: DRAFTS + (classValue(el, "plnkit-s-") || "") + ":" + key };
+  }
+  function statusOf(el) {
+    var box = el.closest(".plnkit-exercise");
+    return box ? box.querySelector(".plnkit-status") : null;
+  }
+  function say(el, text) {
+    var status = statusOf(el);
+    if (!status) { return; }
+    var span = document.createElement("span");
+    span.className = "plnkit-status-error";
+    span.setAttribute("role", "status");
+    span.textContent = text;
+    var target = status.querySelector(".widget-html-content") || status;
+    target.textContent = "";
+    target.appendChild(span);
+  }
+  function when(ms) {
+    try {
+      return new Date(ms).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    } catch (e) { return ""; }
+  }
+  var NOT_SAVED = "Not saved: this page has lost its connection. Your text is kept in this browser; reload the page to continue.";
+
+  // --- 1. connection -----------------------------------------------------------------------------------
+  function decode(data) { // a kernel message's channel, type and content, or null
+    try {
+      if (typeof data === "string") {
+        if (data.length > 20000) { return null; }
+        var m = JSON.parse(data);
+        return { channel: m.channel, type: m.header && m.header.msg_type, content: m.content };
+      }
+      if (data instanceof ArrayBuffer && data.byteLength < 20000 && data.byteLength > 16) {
+        var view = new DataView(data);
+        var n = view.getUint32(0, true);
+        if (n < 6 || n > 64 || 8 * (n + 1) > data.byteLength) { return null; }
+        var offsets = [];
+        for (var i = 0; i < n; i++) { offsets.push(view.getUint32(8 + 8 * i, true)); }
+        var text = new TextDecoder();
+        var part = function (k) { return text.decode(new Uint8Array(data, offsets[k], offsets[k + 1] - offsets[k])); };
+        return { channel: part(0), type: JSON.parse(part(1)).msg_type, content: JSON.parse(part(4)) };
+      }
+    } catch (e) { /* not a message we need */ }
+    return null;
+  }
+  function watch(ws) {
+    var opened = false;
+    ws.addEventListener("open", function () { opened = true; openChannels += 1; });
+    ws.addEventListener("close", function () {
+      if (opened) { openChannels -= 1; }
+      if (unloading) { return; }
+      setTimeout(function () { if (!unloading && openChannels <= 0) { markLost(); } }, GRACE_MS);
+    });
+    ws.addEventListener("message", function (event) {
+      var msg = decode(event.data);
+      if (msg && msg.channel === "iopub" && msg.type === "status" && msg.content &&
+          (msg.content.execution_state === "restarting" || msg.content.execution_state === "dead")) {
+        markLost();
+      }
+    });
+  }
+  var NativeWebSocket = window.WebSocket;
+  function WatchedWebSocket(url, protocols) {
+    var ws = arguments.length > 1 ? new NativeWebSocket(url, protocols) : new NativeWebSocket(url);
+    if (/\/channels(\?|$)/.test(String(url))) { watch(ws); }
+    return ws;
+  }
+  WatchedWebSocket.prototype = NativeWebSocket.prototype;
+  ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach(function (k) { WatchedWebSocket[k] = NativeWebSocket[k]; });
+  window.WebSocket = WatchedWebSocket;
+  window.addEventListener("pagehide", function () { unloading = true; });
+  window.addEventListener("beforeunload", function () { unloading = true; });
+
+  function markLost() {
+    if (lost) { return; }
+    lost = true;
+    var banner = document.createElement("div");
+    banner.id = "plnkit-lost";
+    banner.className = "plnkit-lost";
+    banner.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.innerHTML = "<strong>This page has lost its connection to the course.</strong> What you type now is not " +
+      "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
+      "it will offer your text back. ";
+    var reload = document.createElement("button");
+    reload.type = "button";
+    reload.textContent = "Reload the page";
+    reload.addEventListener("click", function () { window.location.reload(); });
+    p.appendChild(reload);
+    banner.appendChild(p);
+    document.body.insertBefore(banner, document.body.firstChild);
+    document.querySelectorAll(".plnkit-draft").forEach(function (el) {
+      var f = field(el);
+      if (f && hash(f.input.value) !== f.saved) { say(el, NOT_SAVED); }
+    });
+  }
+
+  // --- 2. drafts ---------------------------------------------------------------------------------------
+  document.addEventListener("input", function (event) {
+    var el = event.target && event.target.closest ? event.target.closest(".plnkit-draft") : null;
+    var f = el && field(el);
+    if (!f) { return; }
+    if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); }
+    else { writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname }); }
+    if (lost) { say(el, NOT_SAVED); }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!lost) { return; }
+    var button = event.target && event.target.closest ? event.target.closest(".plnkit-exercise button") : null;
+    if (button) { say(button, "Not done: this page has lost its connection. Reload the page to continue."); }
+  }, true);
+
+  function offer(f, draft) {
+    var box = document.createElement("div");
+    box.className = "plnkit-draft-offer";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Unsaved text from earlier");
+    var intro = document.createElement("p");
+    intro.textContent = "You typed this here" + (draft.at ? " on " + when(draft.at) : "") +
+      ", but it never reached the course server:";
+    var quote = document.createElement("blockquote");
+    quote.textContent = draft.text.length > 400 ? draft.text.slice(0, 400) + "…" : draft.text;
+    var put = document.createElement("button");
+    put.type = "button";
+    put.textContent = "Put it back";
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.textContent = "Discard it";
+    put.addEventListener("click", function () {
+      f.input.value = draft.text;
+      f.input.dispatchEvent(new Event("input", { bubbles: true }));
+      f.input.dispatchEvent(new Event("change", { bubbles: true }));
+      box.remove();
+      f.input.focus();
+    });
+    drop.addEventListener("click", function () {
+      writeDraft(f.store, null);
+      box.remove();
+      f.input.focus();
+    });
+    box.appendChild(intro);
+    box.appendChild(quote);
+    box.appendChild(put);
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(drop);
+    f.el.parentNode.insertBefore(box, f.el.nextSibling);
+  }
+  function scan() {
+    document.querySelectorAll(".plnkit-draft").forEach(function (el) {
+      var f = field(el);
+      if (!f) { return; }
+      var first = !el.hasAttribute("data-plnkit-seen"); // just rendered: its value is what the server holds
+      el.setAttribute("data-plnkit-seen", "1");
+      var draft = readDraft(f.store);
+      if (!draft || typeof draft.text !== "string") { return; }
+      if (hash(draft.text) === f.saved || (first && draft.text === f.input.value)) { // the server has it
+        writeDraft(f.store, null);
+        var stale = el.nextSibling;
+        if (stale && stale.classList && stale.classList.contains("plnkit-draft-offer")) { stale.remove(); }
+        return;
+      }
+      if (first && !lost) { offer(f, draft); }
+    });
+  }
+  var pending = null;
+  function later() {
+    if (pending === null) { pending = setTimeout(function () { pending = null; scan(); }, 150); }
+  }
+  function start() {
+    new MutationObserver(later).observe(document.body, { subtree: true, childList: true, attributes: true,
+                                                        attributeFilter: ["class"] });
+    later();
+  }
+  if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+
+  // --- 3. upload sizes ---------------------------------------------------------------------------------
+  var uploadHost = null;
+  document.addEventListener("click", function (event) {
+    var host = event.target && event.target.closest ? event.target.closest(".widget-upload") : null;
+    if (host && classValue(host, "plnkit-max-")) {
+      uploadHost = host;
+      setTimeout(function () { uploadHost = null; }, 0);
+    }
+  }, true);
+  var nativeClick = HTMLInputElement.prototype.click;
+  HTMLInputElement.prototype.click = function () {
+    if (this.type === "file" && uploadHost) {
+      this.plnkitHost = uploadHost;
+      if (!this.plnkitWatched) {
+        this.plnkitWatched = true;
+        this.addEventListener("change", function (event) { // capture at the target runs before the widget's own
+          var host = this.plnkitHost;
+          var limit = host ? parseInt(classValue(host, "plnkit-max-"), 10) : 0;
+          var big = Array.prototype.filter.call(this.files || [], function (file) { return limit && file.size > limit; });
+          if (big.length) {
+            event.stopImmediatePropagation();
+            this.value = "";
+            say(host, "That file is " + (big[0].size / 1048576).toFixed(1) + " MB; files here can be at most " +
+              Math.floor(limit / 1048576) + " MB, so nothing was sent and nothing changed.");
+          }
+        }, true);
+      }
+    }
+    return nativeClick.apply(this, arguments);
+  };
+}());

@@ -1,0 +1,151 @@
+"""Nothing a learner types is lost: a dead kernel, a restarted server, an oversized upload (real Voila + Chromium).
+
+The page's own script (``plnkit/data/voila/templates/plnkit/static/course.js``) shows a banner when the page
+loses its kernel, keeps unsaved text in the browser, offers it back after a reload, and refuses a file that is
+too large before sending it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plnkit.content import MODULES, PAGES
+from plnkit.store import Store
+
+from .conftest import ROOT, Server, free_port, stop, wait_for_http
+from .test_browser import kill_kernels, open_course_page
+
+pytestmark = pytest.mark.browser
+
+BANNER = "#plnkit-lost[role=alert]"
+#: The banner must be up within 5 s of the loss; tests wait a little longer so a loaded CI machine can't flake.
+BANNER_WAIT_MS = 15_000
+
+
+def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+    log = open(home / "server.log", "ab")  # noqa: SIM115 - the child keeps it; closed when the test ends
+    proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port)], cwd=ROOT,
+                            env={**os.environ, "PLNKIT_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    wait_for_http(f"http://127.0.0.1:{port}/", proc)
+    return proc
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of this test's own, which the test may stop and start again on the same port."""
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    server = Server(start_server(home, port), f"http://127.0.0.1:{port}", "/voila/render/", home)
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+def saved_answer(home: Path, key: str) -> str | None:
+    with Store(home / "plnkit.sqlite3") as store:
+        version = store.latest_answer(store.learner("local"), key)
+    return None if version is None else str(version.value)
+
+
+def reflection(page: Any, index: int = 0) -> tuple[Any, Any]:
+    box = page.locator(".plnkit-reflection").nth(index)
+    return box.locator(".plnkit-answer textarea"), box.locator(".plnkit-status")
+
+
+def put_it_back_and_see_it_saved(page: Any, url: str, text: str) -> None:
+    open_course_page(page, url)
+    offer = page.get_by_role("group", name="Unsaved text from earlier")
+    offer.wait_for()
+    assert text in offer.inner_text()
+    offer.get_by_role("button", name="Put it back").click()
+    area, status = reflection(page)
+    assert area.input_value().endswith(text)
+    status.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for()
+
+
+def test_a_killed_kernel_shows_the_banner_and_the_text_typed_after_it_comes_back(own_server: Server,
+                                                                                  page: Any) -> None:
+    url = own_server.page(MODULES[0].notebook)
+    open_course_page(page, url)
+    area, status = reflection(page)
+    area.fill("Saved before the crash.")
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert page.locator(BANNER).count() == 0
+    assert kill_kernels(own_server.proc.pid)
+    page.locator(BANNER).wait_for(timeout=BANNER_WAIT_MS)
+    assert "lost its connection" in page.locator(BANNER).inner_text()
+    area.press_sequentially(" Typed after the crash.", delay=5)
+    assert status.inner_text().startswith("Not saved")  # no "Saved" for text the server never got
+    assert saved_answer(own_server.home, "why-pln/what") == "Saved before the crash."
+    put_it_back_and_see_it_saved(page, url, "Typed after the crash.")
+    assert saved_answer(own_server.home, "why-pln/what") == "Saved before the crash. Typed after the crash."
+
+
+def test_a_restarted_server_shows_the_banner_and_nothing_typed_is_lost(own_server: Server, page: Any) -> None:
+    url = own_server.page(PAGES[0].notebook)
+    open_course_page(page, url)
+    area, status = reflection(page)
+    area.fill("Before the restart.")
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    stop(own_server.proc)
+    page.locator(BANNER).wait_for(timeout=BANNER_WAIT_MS)
+    area.fill("Before the restart, and a paragraph written while the server was down.")
+    page.locator(".plnkit-reflection").first.get_by_role("button", name="Save", exact=True).click()
+    assert status.inner_text().startswith("Not")
+    own_server.proc = start_server(own_server.home, int(own_server.base.rsplit(":", 1)[1]))
+    put_it_back_and_see_it_saved(page, url, "a paragraph written while the server was down.")
+    assert saved_answer(own_server.home, "start/hopes") == ("Before the restart, and a paragraph written while the "
+                                                            "server was down.")
+
+
+def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila: Server, page: Any) -> None:
+    url = voila.page(MODULES[2].notebook)
+    open_course_page(page, url)
+    area, status = reflection(page)
+    area.fill("Everything here reached the server.")
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    open_course_page(page, url)
+    page.wait_for_timeout(1000)  # the script checks drafts shortly after the widgets render
+    assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
+    # A draft the server never confirmed (as if the tab had died), then discarded: gone for good.
+    page.evaluate("""() => {
+        const cls = [...document.querySelector('.plnkit-reflection .plnkit-draft').classList];
+        const part = (p) => cls.find((c) => c.startsWith(p)).slice(p.length);
+        localStorage.setItem(`plnkit:draft:${part('plnkit-s-')}:${part('plnkit-k-')}`,
+                             JSON.stringify({text: 'A lost draft', at: Date.now()}));
+    }""")
+    open_course_page(page, url)
+    offer = page.get_by_role("group", name="Unsaved text from earlier")
+    offer.get_by_role("button", name="Discard it").click()
+    assert offer.count() == 0
+    open_course_page(page, url)
+    page.wait_for_timeout(1000)
+    assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
+    assert reflection(page)[0].input_value() == "Everything here reached the server."
+
+
+def test_an_upload_over_the_limit_gets_a_message_and_keeps_the_connection(voila: Server, page: Any,
+                                                                          tmp_path: Path) -> None:
+    big = tmp_path / "my-pln-course-work.json"
+    big.write_bytes(b'{"format": "plnkit-portfolio", "answers": []' + b" " * (11 * 1024 * 1024) + b"}")
+    open_course_page(page, voila.page(PAGES[0].notebook))
+    with page.expect_file_chooser() as chooser:
+        page.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(big))
+    message = page.get_by_text(re.compile(r"That file is 11\.0 MB; files here can be at most 8 MB"))
+    message.wait_for()
+    area, status = reflection(page)
+    area.fill("Still connected after the refused upload.")
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert page.locator(BANNER).count() == 0
