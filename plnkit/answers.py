@@ -41,7 +41,7 @@ def _reflection(value: Any) -> str:
 def _benefit_key(value: Any) -> str:
     from .content import BENEFITS
 
-    if value not in {b.key for b in BENEFITS}:
+    if not isinstance(value, str) or value not in {b.key for b in BENEFITS}:
         raise InputError("That is not one of the seven benefits.")
     return str(value)
 
@@ -75,7 +75,9 @@ def _confirmed(value: Any) -> dict[str, Any]:
 
     doc = _dict(value, {"stage", "estimated"})
     keys = {s.key for s in STAGES}
-    if doc.get("stage") not in keys or doc.get("estimated") not in keys | {None}:
+    stage, estimated = doc.get("stage"), doc.get("estimated")
+    if not isinstance(stage, str) or stage not in keys or not (estimated is None or (isinstance(estimated, str)
+                                                               and estimated in keys)):
         raise InputError("That is not one of the five stages.")
     return {"stage": doc["stage"], "estimated": doc.get("estimated")}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -158,3 +159,55 @@ def test_a_damaged_data_file_shows_what_to_do_when_the_page_opens(
     r.text.value = "still typing"
     press_save(r)
     assert "damaged" in r.status.text and r.text.value == "still typing"
+
+
+def test_a_save_that_meets_a_locked_database_is_retried_until_it_lands(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    reflection_module = importlib.import_module("plnkit.reflection")  # the package exports a function of that name
+
+    monkeypatch.setattr(reflection_module, "RETRY_SECONDS", (0.3, 0.3, 0.3, 0.3, 0.3))
+    db = tmp_path / "plnkit.sqlite3"
+    s = Store(db, busy_timeout=0.1)
+    session.use(session.Session(s, s.learner("local")))
+    try:
+        r = Reflection("why-pln/what")
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the database
+        r.text.value = "Written while the database was busy."
+        press_save(r)
+        assert r.status.text.startswith("Not saved yet: the course database is busy. Trying again")
+        assert r.text.value == "Written while the database was busy."
+        holder.execute("ROLLBACK")
+        holder.close()
+        eventually(lambda: r.status.text.startswith("Saved at"))
+        assert history(s) == ["Written while the database was busy."]
+    finally:
+        session.use(None)
+        s.close()
+
+
+def test_when_every_retry_fails_the_learner_is_told_and_the_text_stays(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    reflection_module = importlib.import_module("plnkit.reflection")  # the package exports a function of that name
+
+    monkeypatch.setattr(reflection_module, "RETRY_SECONDS", (0.1, 0.1))
+    db = tmp_path / "plnkit.sqlite3"
+    s = Store(db, busy_timeout=0.05)
+    session.use(session.Session(s, s.learner("local")))
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        r = Reflection("why-pln/what")
+        holder.execute("BEGIN EXCLUSIVE")
+        r.text.value = "Still here."
+        press_save(r)
+        eventually(lambda: "busy for over a minute" in r.status.text)
+        assert r.text.value == "Still here." and "press Save to try again" in r.status.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        session.use(None)
+        s.close()

@@ -6,11 +6,13 @@ import ctypes
 import hashlib
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -193,13 +195,17 @@ _READ_ONLY_PROBE = textwrap.dedent("""
     import sys
     from plnkit.errors import StoreReadOnlyError
     from plnkit.store import Store
+    shown = None
     try:
         store = Store(sys.argv[1])
+        latest = store.latest_answer(store.learner("local"), "why-pln/what")
+        shown = latest.value if latest else None
         store.save_answer(store.learner("local"), "why-pln/what", "new text")
     except StoreReadOnlyError as exc:
         print("MESSAGE:" + str(exc))
     else:
         print("SAVED")
+    print("SHOWN:" + repr(shown))
 """)
 
 
@@ -224,6 +230,8 @@ def test_a_read_only_folder_gives_a_clear_message_and_changes_nothing(existing: 
                              text=True, preexec_fn=_without_root_powers, timeout=60)
         assert out.stdout.startswith("MESSAGE:"), out.stdout + out.stderr
         assert "can't be saved" in out.stdout and "PLNKIT_HOME" in out.stdout
+        # The work already in the file still shows (opened read-only), so the learner sees what they wrote.
+        assert out.stdout.splitlines()[-1] == ("SHOWN:'kept safe'" if existing else "SHOWN:None")
         assert {p.name: digest(p) for p in folder.iterdir()} == before
     finally:
         folder.chmod(0o755)
@@ -251,3 +259,76 @@ def test_a_database_locked_too_long_says_wait_and_retry(tmp_path: Path) -> None:
     waiting.save_answer(waiting.learner("local"), "k", "after the lock")  # the same store works once it clears
     assert waiting.latest_answer(waiting.learner("local"), "k").value == "after the lock"  # type: ignore[union-attr]
     waiting.close()
+
+
+def test_an_empty_data_file_is_refused_never_re_created(tmp_path: Path) -> None:
+    db = tmp_path / "plnkit.sqlite3"
+    db.write_bytes(b"")  # a failed copy, or a full disk
+    with pytest.raises(StoreCorruptError, match="is empty") as info:
+        Store(db)
+    assert "PLNKIT_HOME" in str(info.value) and "\n" not in str(info.value)
+    assert db.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plnkit.sqlite3"]
+
+
+def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "plnkit.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE gradebook (student TEXT, mark INTEGER)")
+    conn.execute("INSERT INTO gradebook VALUES ('Sam', 9)")
+    conn.commit()
+    conn.close()
+    before = digest(db)
+    with pytest.raises(StoreCorruptError, match="another program"):
+        Store(db)
+    assert digest(db) == before
+
+
+def test_the_data_folder_and_files_are_private_to_their_owner(tmp_path: Path) -> None:
+    home = tmp_path / "new-home"
+    with Store(home / "plnkit.sqlite3") as s:
+        s.save_answer(s.learner("local"), "why-pln/what", "private")
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in home.iterdir()}
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert modes["plnkit.sqlite3"] == 0o600 and modes.get("plnkit.sqlite3-wal", 0o600) == 0o600
+    assert all(mode & 0o077 == 0 for mode in modes.values()), modes
+
+
+def test_a_transaction_writes_everything_or_nothing(store: Store) -> None:
+    me = store.learner("local")
+    with pytest.raises(InputError):
+        with store.transaction():
+            store.save_answer(me, "why-pln/what", "first")
+            store.add_bookmarks(me, [{"url": "https://a.example/"}])
+            store.save_answer(me, "x" * 500, "a key too long: refused")
+    assert store.latest_answers(me) == {} and store.bookmarks(me) == []
+    with store.transaction():
+        store.save_answer(me, "why-pln/what", "first")
+        store.add_bookmarks(me, [{"url": "https://a.example/"}])
+    assert store.latest_answer(me, "why-pln/what").value == "first"  # type: ignore[union-attr]
+
+
+def test_one_learner_cannot_grow_the_database_without_bound(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plnkit._store_social as social
+    import plnkit.store as store_module
+
+    me = store.learner("local")
+    marks = [{"url": f"https://site{i}.example/"} for i in range(6)]
+    assert store.add_bookmarks(me, marks) == 6
+    assert store.add_bookmarks(me, marks) == 0  # importing the same file again adds nothing
+    monkeypatch.setattr(social, "MAX_BOOKMARKS", 8)
+    with pytest.raises(InputError, match="up to 8 bookmarks"):
+        store.add_bookmarks(me, [{"url": f"https://more{i}.example/"} for i in range(3)])
+    assert len(store.bookmarks(me)) == 6
+    monkeypatch.setattr(store_module, "MAX_VERSIONS_PER_ANSWER", 3)
+    for n in range(5):
+        store.save_answer(me, "why-pln/what", f"version {n}")
+    assert [v.value for v in store.answer_history(me, "why-pln/what")] == ["version 4", "version 3", "version 2"]
+    monkeypatch.setattr(store_module, "MAX_ANSWER_KEYS", 2)
+    store.save_answer(me, "why-pln/so-what", "a second answer")
+    with pytest.raises(InputError, match="2 different answers"):
+        store.save_answer(me, "why-pln/now-what", "a third")
+    monkeypatch.setattr(store_module, "MAX_NETWORK_EVENTS", 2)
+    store.record_events(me, [(datetime.now(timezone.utc), "remove", "a", {})] * 2)
+    with pytest.raises(InputError, match="limited to 2 changes"):
+        store.record_event(me, "remove", "b", {})

@@ -1,0 +1,44 @@
+"""Unexpected errors reach the operator's log, never the learner's page (in a real kernel, as Voila runs one)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import textwrap
+from pathlib import Path
+
+from jupyter_client.manager import start_new_kernel
+
+CODE = textwrap.dedent("""
+    from plnkit import session
+    from plnkit._ui import Status, guard
+    session.current()  # opens the learner's store (and the log beside it)
+    status = Status()
+
+    @guard(status, doing="save your answer")
+    def callback():
+        raise RuntimeError("disk on fire")
+
+    callback()
+    print("STATUS:" + status.text)
+""")
+
+
+def test_an_unexpected_error_goes_to_the_log_file_and_the_learner_sees_one_sentence(tmp_path: Path) -> None:
+    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)})
+    streams: dict[str, str] = {"stdout": "", "stderr": ""}
+    try:
+        reply = kc.execute_interactive(CODE, timeout=60, output_hook=lambda msg: streams.__setitem__(
+            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
+            if msg["msg_type"] == "stream" else None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok"
+    assert "STATUS:Sorry, the course could not save your answer. What you typed is still here; try again." \
+        in streams["stdout"]
+    assert streams["stderr"] == ""  # a kernel's stderr is shown in the learner's browser
+    log = tmp_path / "plnkit.log"
+    text = log.read_text()
+    assert "unexpected error in" in text and "RuntimeError: disk on fire" in text and "Traceback" in text
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
