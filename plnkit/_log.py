@@ -48,3 +48,26 @@ def install(home: Path | None = None) -> None:
 def in_kernel() -> bool:
     """True inside a Jupyter kernel (a course page), where stderr reaches the learner's browser."""
     return "ipykernel" in sys.modules and getattr(sys.modules["ipykernel"], "kernelapp", None) is not None
+
+
+def refuse_browser_widgets() -> None:
+    """Stop a page from creating widgets in its kernel (a browser ``comm_open`` to ``jupyter.widget``).
+
+    Voila lets widget messages through from the browser, and each widget a page asks for lives in the kernel:
+    a script could grow a kernel by hundreds of megabytes a minute. The course creates every widget in the
+    kernel, so the browser never needs to; such a request is closed at once and logged.
+    """
+    try:
+        from comm import get_comm_manager
+
+        manager = get_comm_manager()
+    except Exception:  # noqa: BLE001 - outside a kernel there is nothing to protect
+        return
+
+    def refuse(comm: object, _msg: object) -> None:
+        logging.getLogger("plnkit").warning("refused a widget the browser asked this kernel to create")
+        close = getattr(comm, "close", None)
+        if callable(close):
+            close()
+
+    manager.register_target("jupyter.widget", refuse)

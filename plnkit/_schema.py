@@ -93,5 +93,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX backchannel_by_room ON backchannel_posts (room, id);
     """,
+    # 5: workshop admission: a participant's link can be revoked (reissued), and the workshop closed
+    """
+    ALTER TABLE learners ADD COLUMN revoked_at TEXT;
+    CREATE TABLE workshop_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -110,10 +110,17 @@ class SocialStoreMixin:
     # --- backchannel ------------------------------------------------------------------------------------
 
     def add_post(self, learner: Any, room: str, author: str, body: str, *, max_per_minute: int,
-                 min_gap: float) -> Post | None:
-        """Append a post unless the learner is over the rate limit (then ``None``); checked inside the write lock."""
+                 min_gap: float, max_room_per_minute: int = 1_000_000) -> Post | None:
+        """Append a post unless the learner or the room is over its rate limit (then ``None``).
+
+        Both limits are checked inside the write lock, so concurrent kernels can't slip past them.
+        """
         now = _now()
         with self._write() as conn:
+            room_recent = conn.execute("SELECT count(*) FROM backchannel_posts WHERE room = ? AND created_at > ?",
+                                       (room, (now - timedelta(minutes=1)).isoformat())).fetchone()[0]
+            if room_recent >= max_room_per_minute:
+                return None
             recent = conn.execute("SELECT created_at FROM backchannel_posts WHERE learner_id = ? AND created_at > ? "
                                   "ORDER BY id DESC", (learner.id, (now - timedelta(minutes=1)).isoformat())).fetchall()
             if len(recent) >= max_per_minute or (recent and (now - datetime.fromisoformat(recent[0][0]))

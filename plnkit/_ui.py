@@ -19,6 +19,7 @@ from .errors import InputError, PlnkitError
 log = logging.getLogger("plnkit")
 if _log.in_kernel():
     _log.install()  # before any widget can log: the learner's page must never receive a traceback
+    _log.refuse_browser_widgets()
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WORD = re.compile(r"\S+")

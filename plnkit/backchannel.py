@@ -26,6 +26,9 @@ ROOM = "course"
 MAX_POST = 1_000
 MAX_AUTHOR = 60
 MAX_PER_MINUTE = 5
+#: The whole room's posts per minute, at most (25 people each posting every 12 s stays under it).
+MAX_ROOM_PER_MINUTE = 120
+FACILITATOR = "Facilitator"
 MIN_GAP_SECONDS = 3.0
 POLL_SECONDS = 1.5
 #: Live updates pause after this long without anything done on the page. Voila can't tell when a tab has
@@ -37,12 +40,17 @@ _URL = re.compile(r"https?://[^\s<>\"']+", re.I)
 _TRAILING = ".,;:!?)]}'\""
 
 
-def check_post(author: object, body: object) -> tuple[str, str]:
-    """Validate a post before it is stored; InputError says what to change."""
+def check_post(author: object, body: object, *, facilitator: bool = False) -> tuple[str, str]:
+    """Validate a post before it is stored; InputError says what to change.
+
+    Only the facilitator may post as "Facilitator" (the name marks their posts).
+    """
     if not isinstance(author, str) or not author.strip():
         raise InputError("Add your name so others know who is posting.")
     if len(author.strip()) > MAX_AUTHOR:
         raise InputError(f"Keep your name under {MAX_AUTHOR} characters.")
+    if " ".join(author.split()).casefold() == FACILITATOR.casefold() and not facilitator:
+        raise InputError("That name is kept for the facilitator: post with your own name.")
     if not isinstance(body, str) or not body.strip():
         raise InputError("Write something first.")
     if len(body) > MAX_POST:
@@ -64,10 +72,22 @@ def linkify(text: str) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def display_names(people: list[tuple[int, str]]) -> dict[int, str]:
+    """Names as the room sees them: the second "Alice" to join is "Alice (2)", and so on (by joining order)."""
+    seen: dict[str, int] = {}
+    names = {}
+    for learner_id, name in people:
+        folded = " ".join(name.split()).casefold()
+        seen[folded] = seen.get(folded, 0) + 1
+        names[learner_id] = name if seen[folded] == 1 else f"{name} ({seen[folded]})"
+    return names
+
+
 def post_html(post: Post) -> str:
-    """One post as safe HTML."""
+    """One post as safe HTML (the facilitator's posts carry a badge)."""
+    badge = ' <span class="plnkit-badge">facilitator</span>' if post.author == FACILITATOR else ""
     return (f'<article class="plnkit-post" data-post="{post.id}"><p class="plnkit-post-meta"><strong>'
-            f"{esc(post.author)}</strong> · {clock(post.created_at)}</p>"
+            f"{esc(post.author)}</strong>{badge} · {clock(post.created_at)}</p>"
             f'<p class="plnkit-post-body">{linkify(post.body)}</p></article>')
 
 
@@ -123,8 +143,11 @@ class Backchannel(Component):
         self._every, self._live_seconds = poll_seconds, live_seconds
         self._touched = time.monotonic()
         try:
+            fixed = self._workshop_name()
             saved = self._load_answer("backchannel/name")
-            if saved:
+            if fixed:  # in a workshop everyone posts as who they joined as
+                self.author.value, self.author.disabled = fixed, True
+            elif saved:
                 self.author.value = saved
             elif self._sess().learner.name:
                 self.author.value = self._sess().learner.name
@@ -133,6 +156,16 @@ class Backchannel(Component):
             self.status.error(str(exc))
         self._start()
         _live.add(self)
+
+    def _workshop_name(self) -> str | None:
+        """In a workshop, the name this participant joined as (told apart from namesakes), else None."""
+        sess = self._sess()
+        if not sess.token:
+            return None
+        if _session.is_facilitator(sess):
+            return FACILITATOR
+        people = [(p.id, p.name) for p in sess.store.participants()]
+        return display_names(people).get(sess.learner.id, sess.learner.name or "Participant")
 
     def _start(self) -> None:
         self._stop = threading.Event()
@@ -188,14 +221,17 @@ class Backchannel(Component):
     def post(self) -> None:
         @guard(self.status, doing="post that")
         def run() -> None:
-            author, body = check_post(self.author.value, self.body.value)
             sess = self._sess()
+            fixed = self._workshop_name()
+            author, body = check_post(fixed or self.author.value, self.body.value,
+                                      facilitator=_session.is_facilitator(sess))
             stored = sess.store.add_post(sess.learner, self.room, author, body, max_per_minute=MAX_PER_MINUTE,
-                                         min_gap=MIN_GAP_SECONDS)
+                                         min_gap=MIN_GAP_SECONDS, max_room_per_minute=MAX_ROOM_PER_MINUTE)
             if stored is None:
-                raise InputError(f"Slow down a little: at most {MAX_PER_MINUTE} posts a minute, "
-                                 f"{MIN_GAP_SECONDS:g} seconds apart. Your text is still here.")
-            self._save_answer("backchannel/name", author)
+                raise InputError(f"Slow down a little: at most {MAX_PER_MINUTE} posts a minute each, "
+                                 f"{MIN_GAP_SECONDS:g} seconds apart, and the room is busy. Your text is still here.")
+            if not fixed:
+                self._save_answer("backchannel/name", author)
             self.body.value = ""
             mark_saved(self.body, "")
             self._touch()

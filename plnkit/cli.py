@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ def find_course_dir() -> Path | None:
 
 
 TEMPLATE = "plnkit"
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def template_root() -> Path:
@@ -32,10 +34,37 @@ def template_root() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> list[str]:
-    """The Voila command line the course is served with."""
-    return [
-        sys.executable, "-m", "voila", str(course),
+def lan_address() -> str | None:
+    """This machine's address on its local network, as participants' browsers reach it (None when unknown).
+
+    Connecting a UDP socket sends nothing; it only asks the system which interface it would use.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("10.255.255.255", 1))
+            address = str(sock.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith(("0.", "127.")) else address
+
+
+def shown_host(host: str) -> str:
+    """The host name to print in links: never 0.0.0.0 (browsers can't open it)."""
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return "localhost"
+    if host in ("0.0.0.0", "::", ""):
+        return lan_address() or socket.gethostname() or "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def voila_command(course: Path, *, host: str, port: int, open_browser: bool, workshop: bool = False,
+                  allow_hosts: list[str] | None = None, certfile: str = "", keyfile: str = "",
+                  max_pages: int = 80, max_pages_each: int = 8) -> list[str]:
+    """The command line the course is served with: :class:`plnkit.server.CourseServer`, Voila with the gate."""
+    local = host in ("127.0.0.1", "::1", "localhost")
+    names = [*LOCAL_NAMES, *(allow_hosts or [])] if local or allow_hosts else None
+    cmd = [
+        sys.executable, "-m", "plnkit.server", str(course),
         f"--Voila.ip={host}",
         f"--port={port}",
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
@@ -48,7 +77,16 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool) -> 
         "--MappingKernelManager.cull_connected=False",
         "--VoilaExecutor.timeout=120",
         "--Voila.log_level=WARN",
+        f"--CourseServer.max_kernels={max_pages}",
+        f"--CourseServer.max_kernels_per_client={max_pages_each}",
     ]
+    if names is not None:
+        cmd += [f"--CourseServer.allowed_hosts={name}" for name in names]
+    if workshop:
+        cmd += ["--CourseServer.workshop=True", "--VoilaConfiguration.http_header_envs=Cookie"]
+    if certfile:
+        cmd += [f"--CourseServer.certfile={certfile}", f"--CourseServer.keyfile={keyfile}"]
+    return cmd
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -57,24 +95,34 @@ def serve(args: argparse.Namespace) -> int:
         print("Can't find the course notebooks (a course/ folder with 00_start.ipynb). Run this from the "
               "repository folder, or pass --course PATH.", file=sys.stderr)
         return 2
+    if bool(args.certfile) != bool(args.keyfile):
+        print("Give both --certfile and --keyfile to serve HTTPS.", file=sys.stderr)
+        return 2
     os.environ.setdefault("PLNKIT_HOME", str(default_home()))
+    home = Path(os.environ["PLNKIT_HOME"])
     paths = [str(template_root()), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)  # Voila finds the course template here
     if args.workshop:
         os.environ["PLNKIT_WORKSHOP"] = "1"
-    shown_host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
-    print(f"The course is at http://{shown_host}:{args.port}/voila/render/{START.notebook}", flush=True)
-    print(f"Learners' work is saved in {os.environ['PLNKIT_HOME']}. Press Ctrl+C to stop.", flush=True)
+    scheme = "https" if args.certfile else "http"
+    base = f"{scheme}://{shown_host(args.host)}:{args.port}/voila/render/{START.notebook}"
+    print(f"The course is at {base}", flush=True)
+    print(f"Learners' work is saved in {home}. Press Ctrl+C to stop.", flush=True)
     if args.workshop:
         from .session import facilitator_token
 
-        token = facilitator_token(os.environ["PLNKIT_HOME"])
-        print("Workshop mode: each participant joins on the start page and gets a personal link.", flush=True)
-        print(f"Your facilitator link (keep it to yourself; it can delete any backchannel post): "
-              f"http://{shown_host}:{args.port}/voila/render/{START.notebook}?learner={token}", flush=True)
-    cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open)
+        link = f"{base}?learner={facilitator_token(home)}"
+        link_file = home / "facilitator-link.txt"
+        fd = os.open(link_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(link + "\n")
+        print("Workshop mode: share the address above; each participant joins with their name.", flush=True)
+        print(f"Your facilitator link (keep it to yourself; also in {link_file}): {link}", flush=True)
+    cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open,
+                        workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
+                        keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each)
     if os.name == "posix":
-        os.execv(cmd[0], cmd)  # Voila replaces this process, so stopping it stops the course
+        os.execv(cmd[0], cmd)  # the server replaces this process, so stopping it stops the course
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
@@ -92,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--open", action="store_true", help="open a browser tab")
     p.add_argument("--workshop", action="store_true", help="a room of participants on one server: each joins on "
                    "the start page and gets a personal link that keeps their work apart")
+    p.add_argument("--allow-host", action="append", metavar="NAME", help="also answer to this host name (for a "
+                   "reverse proxy or a name on the local network); repeat for more")
+    p.add_argument("--certfile", help="TLS certificate (PEM) to serve HTTPS")
+    p.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    p.add_argument("--max-pages", type=int, default=80, help="open pages (kernels, about 100 MB each) on the "
+                   "whole server, at most (default 80)")
+    p.add_argument("--max-pages-each", type=int, default=8, help="open pages per participant, at most (default 8)")
     p.set_defaults(func=serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

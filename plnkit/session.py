@@ -4,8 +4,10 @@ Each Voila page load is a new kernel, so this module is the single place that re
 
 - under JupyterHub, the hub user (``JUPYTERHUB_USER``);
 - in workshop mode (``PLNKIT_WORKSHOP=1``, set by ``plnkit serve --workshop``), the participant named by the
-  secret token in the page address (``?learner=...``, which Voila passes to the kernel as ``QUERY_STRING``):
-  each participant joins on the start page and gets a personal link, and every course link carries it;
+  secret token in their HttpOnly cookie (the course server passes the ``Cookie`` header to the kernel as
+  ``HTTP_COOKIE``; see :mod:`plnkit.server`) or, failing that, in the page address (``?learner=...``, which
+  Voila passes as ``QUERY_STRING``). Only a link that was issued, is not revoked, and belongs to an open
+  workshop is accepted: anything else is an :class:`IdentityError` and creates nothing;
 - otherwise the single local learner (a teacher alone at a laptop).
 
 Everything else receives the :class:`Session`.
@@ -19,6 +21,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from . import _log
@@ -28,6 +31,7 @@ from .store import Learner, Store, default_home
 LOCAL_LEARNER = "local"
 WORKSHOP_ENV = "PLNKIT_WORKSHOP"
 TOKEN_PARAM = "learner"
+COOKIE = "plnkit_learner"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -49,10 +53,28 @@ def workshop_mode() -> bool:
     return os.environ.get(WORKSHOP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def well_formed(token: object) -> bool:
+    """True for a string that could be a token (the shape only; whether it was issued is the store's to say)."""
+    return isinstance(token, str) and bool(_TOKEN.match(token))
+
+
+def cookie_token(cookie_header: str) -> str | None:
+    """The participant token in a ``Cookie`` header, if it is well formed."""
+    try:
+        jar = SimpleCookie(cookie_header)
+    except CookieError:
+        return None
+    value = jar[COOKIE].value if COOKIE in jar else None
+    return value if well_formed(value) else None
+
+
 def request_token() -> str | None:
-    """The participant token in this page's address, if it is well formed (anything else is ignored)."""
+    """The participant token of this page's request: its cookie, else its address (well formed, or None)."""
+    from_cookie = cookie_token(os.environ.get("HTTP_COOKIE", ""))
+    if from_cookie:
+        return from_cookie
     values = parse_qs(os.environ.get("QUERY_STRING", "")).get(TOKEN_PARAM, [])
-    return values[0] if values and _TOKEN.match(values[0]) else None
+    return values[0] if values and well_formed(values[0]) else None
 
 
 def new_token() -> str:
@@ -73,10 +95,14 @@ def learner_key() -> str:
     if workshop_mode():
         token = request_token()
         if token is None:
-            raise IdentityError("This is a workshop: open the course from your personal link (you get it when "
-                                "you join on the start page). Nothing here will be saved until you do.")
+            raise IdentityError(NO_LINK)
         return token_key(token)
     return LOCAL_LEARNER
+
+
+NO_LINK = ("This is a workshop: open the course from your personal link (you get it when you join on the start "
+           "page). Nothing here will be saved until you do.")
+UNKNOWN_LINK = "This link isn't recognised: check it, or join again."
 
 
 def current() -> Session:
@@ -89,19 +115,38 @@ def current() -> Session:
             key = learner_key()
             store = Store.open_default()
             try:
-                learner = store.learner(key)
-            except StoreError:
+                learner = admitted(store, key) if key.startswith("ws:") else store.learner(key)
+            except (StoreError, IdentityError):
                 store.close()
                 raise
             _session = Session(store, learner, request_token() if key.startswith("ws:") else None)
         return _session
 
 
+def admitted(store: Store, key: str) -> Learner:
+    """The workshop participant (or facilitator) for ``key``: an issued, unrevoked link of an open workshop.
+
+    Raises :class:`IdentityError` otherwise, creating nothing. The facilitator's own learner record is made
+    on first use, as their link is issued by ``plnkit serve`` rather than by joining.
+    """
+    fac = facilitator_token(store.path.parent, create=False)
+    if fac and secrets.compare_digest(token_key(fac), key):
+        return store.learner(key, "Facilitator")
+    learner = store.active_learner(key)
+    if learner is None or store.workshop_closed():
+        raise IdentityError(UNKNOWN_LINK if learner is None else "This workshop has been closed by its "
+                            "facilitator, so this link no longer opens it. Your work is kept.")
+    return learner
+
+
 FACILITATOR_FILE = "facilitator-token"
 
 
-def facilitator_token(home: os.PathLike[str] | str) -> str:
-    """The workshop's facilitator token, created on first use in the data folder (readable by its owner only)."""
+def facilitator_token(home: os.PathLike[str] | str, *, create: bool = True) -> str | None:
+    """The workshop's facilitator token, created on first use in the data folder (readable by its owner only).
+
+    With ``create=False``, ``None`` when there is none yet.
+    """
     path = os.path.join(os.fspath(home), FACILITATOR_FILE)
     try:
         with open(path, encoding="ascii") as fh:
@@ -110,6 +155,8 @@ def facilitator_token(home: os.PathLike[str] | str) -> str:
             return token
     except OSError:
         pass
+    if not create:
+        return None
     token = new_token()
     os.makedirs(os.fspath(home), exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -131,8 +178,14 @@ def is_facilitator(sess: Session | None) -> bool:
 
 
 def link_suffix(sess: Session | None) -> str:
-    """What every course link must carry so a workshop participant stays themselves (else nothing)."""
-    return f"?{TOKEN_PARAM}={sess.token}" if sess is not None and sess.token else ""
+    """What every course link must carry so a workshop participant stays themselves.
+
+    Nothing when the participant's cookie carries them (as under ``plnkit serve --workshop``); the token
+    only when this page was opened from a link without a cookie (then every link must keep it).
+    """
+    if sess is None or not sess.token or cookie_token(os.environ.get("HTTP_COOKIE", "")) == sess.token:
+        return ""
+    return f"?{TOKEN_PARAM}={sess.token}"
 
 
 def use(session: Session | None) -> None:

@@ -26,6 +26,7 @@ from ._schema import MIGRATIONS as _MIGRATIONS
 from ._schema import SCHEMA_VERSION
 from ._store_feeds import FeedStoreMixin
 from ._store_social import SocialStoreMixin
+from ._store_workshop import WorkshopStoreMixin
 from .errors import InputError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
 DB_NAME = "plnkit.sqlite3"
@@ -107,7 +108,7 @@ def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
                       "ask your facilitator.")
 
 
-class Store(FeedStoreMixin, SocialStoreMixin):
+class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method

@@ -1,8 +1,10 @@
-"""Workshop mode: many participants on one server, each with a personal link that keeps their work apart.
+"""Workshop mode on the start page: the participant's welcome, and the facilitator's tools for the room.
 
-``plnkit serve --workshop`` turns it on. A participant joins on the start page with their name and gets a
-personal link holding a secret token; every course link carries it, and the store keeps each participant's
-work under a hash of their token (see :mod:`plnkit.session`). Outside workshop mode this shows nothing.
+``plnkit serve --workshop`` turns it on. Joining happens before any kernel starts, on the course server's own
+join page (:mod:`plnkit.server`): by the time this page runs, the participant is known from their cookie.
+Here a participant sees who they are and their personal link (to continue on another device); the
+facilitator reissues a participant's link, erases a participant's work, and closes or reopens the workshop.
+Outside workshop mode this shows nothing.
 """
 
 from __future__ import annotations
@@ -12,74 +14,148 @@ from typing import Any
 import ipywidgets as w
 
 from . import session as _session
-from ._ui import Component, esc, guard
-from .content import MODULES, START
+from ._ui import Component, day_and_clock, esc, guard, plural
+from .content import START
 from .errors import InputError, PlnkitError
 
-MAX_NAME = 60
+
+def personal_link(base_url: str, token: str) -> str:
+    """The participant's personal link (the start page with their token), relative to ``base_url``."""
+    return f"{base_url}{START.notebook}?{_session.TOKEN_PARAM}={token}"
 
 
 class Join(Component):
-    """Join the workshop (name → personal link), or a welcome back for a participant who has one."""
+    """The start page's workshop panel: a welcome for a participant, the room's tools for the facilitator."""
 
-    def __init__(self) -> None:
-        super().__init__(None, "plnkit-join")
-        self.name = w.Text(description="Your name", placeholder="As others in the room know you",
-                           style={"description_width": "initial"})
-        self.join_button = w.Button(description="Join the workshop", button_style="primary")
-        self.link = w.HTML()
+    def __init__(self, *, session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-join")
         if not _session.workshop_mode():
             self.widget.layout.display = "none"
             return
         try:
-            sess = _session.current()
-        except PlnkitError:
-            sess = None
-        if sess is not None and _session.is_facilitator(sess):
-            self.widget.children = [w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can "
-                                           "delete any post (it stays in the record).</p>")]
+            sess = self._sess()
+        except PlnkitError as exc:
+            self.widget.children = [w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
             return
-        if sess is not None:
-            name = sess.learner.name or "participant"
-            self.widget.children = [w.HTML(f"<p>Welcome, <strong>{esc(name)}</strong>. This page's address is your "
-                                           "personal link: bookmark it to come back to your work.</p>")]
+        if _session.is_facilitator(sess):
+            self.tools: FacilitatorTools | None = FacilitatorTools(sess)
+            self.widget.children = [self.tools.widget]
             return
-        self.widget.children = [
-            w.HTML("<p>This course is running as a workshop. Join with your name to get your own personal "
-                   "link: it keeps your work private to you. Bookmark it, and use it to come back.</p>"),
-            w.HBox([self.name, self.join_button, self.status.widget], layout=w.Layout(align_items="center")),
-            self.link,
-        ]
-        self.join_button.on_click(lambda _b: self.join())
-        self.name.on_submit(lambda _t: self.join())
+        self.tools = None
+        name = sess.learner.name or "participant"
+        link = personal_link("", sess.token or "")
+        self.widget.children = [w.HTML(
+            f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
+            "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
+            "yourself: anyone with it can open your work.</p>"
+            f'<p><a href="{esc(link)}">{esc(link)}</a></p></details>')]
 
-    def join(self) -> str | None:
-        """Create a participant and show their personal link; returns the token."""
+
+class FacilitatorTools(Component):
+    """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation)."""
+
+    def __init__(self, session: _session.Session) -> None:
+        super().__init__(session, "plnkit-facilitator")
+        self.people = w.Dropdown(description="Participant", options=[], value=None, style={"description_width":
+                                                                                          "initial"})
+        self.reissue_button = w.Button(description="Reissue their link",
+                                       tooltip="Their old link stops working; give them the new one")
+        self.confirm = w.Checkbox(description="Yes, I have exported what I need: erase for good", indent=False)
+        self.erase_button = w.Button(description="Erase their work", button_style="danger")
+        self.erase_all_button = w.Button(description="Erase the whole workshop", button_style="danger")
+        self.close_button = w.Button(description="")
+        self.result = w.HTML()
+        self.widget.children = [
+            w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post (it stays "
+                   "in the record). Here you manage the room.</p>"),
+            w.HBox([self.people, self.reissue_button], layout=w.Layout(flex_flow="row wrap")),
+            self.confirm, w.HBox([self.erase_button, self.erase_all_button, self.close_button],
+                                 layout=w.Layout(flex_flow="row wrap")),
+            self.status.widget, self.result]
+        self.reissue_button.on_click(lambda _b: self.reissue())
+        self.erase_button.on_click(lambda _b: self.erase())
+        self.erase_all_button.on_click(lambda _b: self.erase_all())
+        self.close_button.on_click(lambda _b: self.toggle_closed())
+        guard(self.status, doing="list the participants")(self.refresh)()
+
+    def refresh(self) -> None:
+        store = self._sess().store
+        people = store.participants()
+        mine = self._sess().learner.id
+        self.people.options = [(f"{p.name} (joined {day_and_clock(p.joined_at)})", p.id) for p in people
+                               if p.id != mine]
+        self.people.value = None
+        closed = store.workshop_closed()
+        self.close_button.description = "Reopen the workshop" if closed else "Close the workshop"
+        self.close_button.tooltip = ("Participant links work again" if closed else
+                                     "Every participant link stops working; all work stays in the file")
+
+    def _chosen(self) -> int:
+        if not isinstance(self.people.value, int):
+            raise InputError("Choose a participant first.")
+        return self.people.value
+
+    def reissue(self) -> str | None:
         token: str | None = None
 
-        @guard(self.status, doing="let you join")
+        @guard(self.status, doing="reissue that link")
         def run() -> None:
             nonlocal token
-            name = " ".join(self.name.value.split()) if isinstance(self.name.value, str) else ""
-            if not name or len(name) > MAX_NAME:
-                raise InputError(f"Type your name (up to {MAX_NAME} characters) to join.")
-            from .store import Store
-
+            learner_id = self._chosen()
             token = _session.new_token()
-            with Store.open_default() as store:
-                store.learner(_session.token_key(token), name)
-            q = f"?{_session.TOKEN_PARAM}={token}"
-            self.link.value = (f'<div class="plnkit-summary" role="status"><p>Welcome, {esc(name)}! Your '
-                               f'personal link is <a href="{START.notebook}{q}">this page</a>: bookmark it now, '
-                               f"it is the only way back to your work.</p><p><strong><a href=\"{MODULES[0].notebook}"
-                               f'{q}">Start the course: {esc(MODULES[0].title)} →</a></strong></p></div>')
-            self.join_button.disabled = True
-            self.status.ok("Joined.")
+            if not self._sess().store.reissue(learner_id, _session.token_key(token)):
+                raise InputError("That participant is no longer in this workshop.")
+            link = personal_link("", token)
+            self.result.value = (f'<p role="status">Their new personal link (the old one no longer works): '
+                                 f'<a href="{esc(link)}">{esc(link)}</a>. Give it to them privately; they open it '
+                                 "in their browser to continue.</p>")
+            self.status.ok("Link reissued.")
 
         run()
         return token
 
+    def _confirmed(self) -> None:
+        if self.confirm.value is not True:
+            raise InputError("Tick the box to confirm first: erasing can't be undone.")
+
+    def erase(self) -> None:
+        @guard(self.status, doing="erase that work")
+        def run() -> None:
+            learner_id = self._chosen()
+            self._confirmed()
+            label = self.people.label
+            self._sess().store.erase_learner(learner_id)
+            self.confirm.value = False
+            self.refresh()
+            self.status.ok(f"Erased {label.split(' (joined')[0] if label else 'that participant'}: their work "
+                           "is gone from the data file.")
+
+        run()
+
+    def erase_all(self) -> None:
+        @guard(self.status, doing="erase the workshop")
+        def run() -> None:
+            self._confirmed()
+            count = self._sess().store.erase_workshop_except(self._sess().learner.id)
+            self.confirm.value = False
+            self.refresh()
+            self.status.ok(f"Erased {plural(count, 'participant')} and all their work from the data file.")
+
+        run()
+
+    def toggle_closed(self) -> None:
+        @guard(self.status, doing="change the workshop")
+        def run() -> None:
+            store = self._sess().store
+            closing = not store.workshop_closed()
+            store.set_workshop_closed(closing)
+            self.refresh()
+            self.status.ok("Workshop closed: participant links no longer open it. Their work stays." if closing
+                           else "Workshop reopened: participant links work again.")
+
+        run()
+
 
 def join(**kwargs: Any) -> Join:
-    """The start page's workshop join form (shows nothing outside workshop mode)."""
+    """The start page's workshop panel (shows nothing outside workshop mode)."""
     return Join(**kwargs)

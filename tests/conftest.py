@@ -83,6 +83,55 @@ def feed_server() -> Iterator[FeedServer]:
     s.stop()
 
 
+def serve(home: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    """Start ``plnkit serve`` with ``args`` on a free loopback port; its output goes to ``home/server.log``.
+
+    Stop it with :func:`stop` (``server.proc``).
+    """
+    port = port or free_port()
+    log = open(home / "server.log", "ab")  # noqa: SIM115 - inherited by the server, closed with it
+    proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port), *args], cwd=ROOT,
+                            env={**os.environ, "PLNKIT_HOME": str(home), **(env or {})}, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    scheme = "https" if "--certfile" in args else "http"
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/voila/static/voila.js", proc) if scheme == "http" else \
+            wait_for_port(port, proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return Server(proc, f"{scheme}://127.0.0.1:{port}", "/voila/render/", home)
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def kernel_pids(server_pid: int) -> list[int]:
+    """The ipykernel processes a server started (found by parent id: kernels run in their own session)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        if "ipykernel" in cmdline and int(stat.rsplit(")", 1)[1].split()[1]) == server_pid:
+            found.append(int(proc.name))
+    return found
+
+
 @pytest.fixture(scope="session")
 def voila(tmp_path_factory: pytest.TempPathFactory, feed_server: FeedServer) -> Iterator[Server]:
     """``plnkit serve`` for real, on a free loopback port, with its own data folder."""

@@ -1,4 +1,4 @@
-"""Workshop mode: a room on one server, each participant kept apart by a personal link."""
+"""Workshop mode in the kernel: only issued links open a workspace, one identity each, the facilitator's tools."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from plnkit import session
-from plnkit.errors import IdentityError
+from plnkit.backchannel import Backchannel, display_names, record
+from plnkit.errors import IdentityError, InputError
 from plnkit.page import Footer, header, module_list
 from plnkit.reflection import Reflection
+from plnkit.server import check_name, join_participant
 from plnkit.store import DB_NAME, Store
 from plnkit.workshop import Join
 
@@ -18,92 +20,176 @@ from plnkit.workshop import Join
 def workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
     monkeypatch.setenv("PLNKIT_WORKSHOP", "1")
-    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    monkeypatch.delenv("QUERY_STRING", raising=False)
+    for name in ("JUPYTERHUB_USER", "QUERY_STRING", "HTTP_COOKIE"):
+        monkeypatch.delenv(name, raising=False)
     session.use(None)
     yield tmp_path
     session.use(None)
 
 
-def open_page(monkeypatch: pytest.MonkeyPatch, token: str | None) -> None:
-    """What a new Voila kernel sees: the page address's query string, and no session yet."""
-    monkeypatch.setenv("QUERY_STRING", f"learner={token}" if token else "")
+def joined(home: Path, name: str) -> str:
+    with Store(home / DB_NAME) as store:
+        return join_participant(store, name)
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, token: str | None, *, cookie: bool = True) -> None:
+    """What a new kernel sees: the participant's cookie (as the course server passes it), and no session yet."""
+    monkeypatch.setenv("HTTP_COOKIE", f"_xsrf=abc; {session.COOKIE}={token}" if token and cookie else "")
+    monkeypatch.setenv("QUERY_STRING", f"learner={token}" if token and not cookie else "")
     session.use(None)
 
 
-def test_joining_gives_a_personal_link_and_keeps_participants_apart(
+def test_participants_are_kept_apart_and_only_hashes_of_tokens_are_stored(
         workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    j = Join()
-    j.name.value = "Ana"
-    ana = j.join()
-    assert ana and f"01_why_pln.ipynb?learner={ana}" in j.link.value and "bookmark it" in j.link.value
-    j2 = Join()
-    j2.name.value = "Ben"
-    ben = j2.join()
-    assert ben and ben != ana
-
+    ana, ben = joined(workshop, "Ana"), joined(workshop, "Ben")
+    assert ana != ben
     open_page(monkeypatch, ana)
     r = Reflection("why-pln/what")
     r.text.value = "Ana's private thoughts"
     r.save(force=True)
-    assert f"02_stages.ipynb?learner={ana}" in header(1).widget.value  # every link carries the token
-    assert f"?learner={ana}" in module_list().value
-
+    assert 'href="02_stages.ipynb"' in header(1).widget.value  # the cookie keeps her: links need no token
+    assert "Welcome, <strong>Ana</strong>" in Join().widget.children[0].value
     open_page(monkeypatch, ben)
     assert Reflection("why-pln/what").text.value == ""  # Ben never sees Ana's work
-    assert "Welcome, <strong>Ben</strong>" in Join().widget.children[0].value
-
     with Store(workshop / DB_NAME) as store:
-        keys = {row for row in store._conn.execute("SELECT key FROM learners").fetchall()}
-    assert all(ana not in k[0] and ben not in k[0] for k in keys)  # only hashes of tokens are stored
+        keys = [row[0] for row in store._conn.execute("SELECT key FROM learners").fetchall()]
+    assert keys and all(ana not in k and ben not in k for k in keys)
 
 
-def test_a_workshop_page_without_a_personal_link_saves_nothing(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    open_page(monkeypatch, None)
-    with pytest.raises(IdentityError, match="personal link"):
+def test_a_link_in_the_address_alone_still_carries_the_participant_on_every_link(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = joined(workshop, "Ana")
+    open_page(monkeypatch, ana, cookie=False)
+    assert f"02_stages.ipynb?learner={ana}" in header(1).widget.value
+    assert f"?learner={ana}" in module_list().value
+
+
+@pytest.mark.parametrize("token", [None, "A" * 24, "short", "../../etc/passwd"])
+def test_an_unknown_or_missing_link_opens_nothing_and_creates_nothing(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch, token: str | None) -> None:
+    joined(workshop, "Ana")
+    open_page(monkeypatch, token)
+    with pytest.raises(IdentityError):
         session.current()
     r = Reflection("why-pln/what")
-    assert "personal link" in r.status.text
-    r.text.value = "typed before joining"
+    r.text.value = "typed on a page with no valid link"
     r.save(force=True)
-    assert "personal link" in r.status.text
-    assert 'href="02_stages.ipynb"' in header(1).widget.value  # still navigable
-    assert "I've finished" in Footer(header(1).page).button.description
+    assert "Saved" not in r.status.text
+    assert "I've finished" in Footer(header(1).page).button.description  # the page still works as a page
+    with Store(workshop / DB_NAME) as store:
+        assert [p.name for p in store.participants()] == ["Ana"]
+        assert store._conn.execute("SELECT count(*) FROM answers").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("query", ["learner=short", "learner=../../etc/passwd", "learner=<script>alert(1)</script>"])
-def test_malformed_tokens_are_ignored(workshop: Path, monkeypatch: pytest.MonkeyPatch, query: str) -> None:
-    monkeypatch.setenv("QUERY_STRING", query)
-    assert session.request_token() is None
+def test_a_reissued_link_replaces_the_old_one_and_keeps_the_work(workshop: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = joined(workshop, "Ana")
+    open_page(monkeypatch, ana)
+    Reflection("why-pln/what").text.value = "kept"
+    session.current().store.save_answer(session.current().learner, "why-pln/what", "kept")
+    boss = session.facilitator_token(workshop)
+    open_page(monkeypatch, boss)
+    tools = Join().tools
+    assert tools is not None
+    assert [label.split(" (")[0] for label, _ in tools.people.options] == ["Ana"]
+    tools.people.value = tools.people.options[0][1]
+    new = tools.reissue()
+    assert new and new != ana and f"learner={new}" in tools.result.value
+    open_page(monkeypatch, ana)
+    with pytest.raises(IdentityError, match="isn't recognised"):
+        session.current()
+    open_page(monkeypatch, new)
+    assert Reflection("why-pln/what").text.value == "kept"
 
 
-def test_outside_workshop_mode_join_shows_nothing(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
-    monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
-    assert Join().widget.layout.display == "none"
-    assert session.link_suffix(session.current()) == ""
+def test_closing_the_workshop_stops_every_participant_link_and_keeps_the_work(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = joined(workshop, "Ana")
+    open_page(monkeypatch, session.facilitator_token(workshop))
+    tools = Join().tools
+    assert tools is not None
+    tools.close_button.click()
+    assert "Workshop closed" in tools.status.text and tools.close_button.description == "Reopen the workshop"
+    open_page(monkeypatch, ana)
+    with pytest.raises(IdentityError, match="closed"):
+        session.current()
+    with Store(workshop / DB_NAME) as store, pytest.raises(InputError, match="closed"):
+        join_participant(store, "Late Larry")
+    open_page(monkeypatch, session.facilitator_token(workshop))
+    Join().tools.close_button.click()  # type: ignore[union-attr]
+    open_page(monkeypatch, ana)
+    assert session.current().learner.name == "Ana"
+
+
+def test_the_facilitator_erases_a_participant_for_good_after_confirming(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ana, ben = joined(workshop, "Ana"), joined(workshop, "Ben")
+    open_page(monkeypatch, ana)
+    session.current().store.save_answer(session.current().learner, "why-pln/what", "A very private paragraph")
+    open_page(monkeypatch, session.facilitator_token(workshop))
+    tools = Join().tools
+    assert tools is not None
+    tools.people.value = next(v for label, v in tools.people.options if label.startswith("Ana"))
+    tools.erase_button.click()
+    assert "confirm" in tools.status.text  # nothing happens without the confirmation
+    tools.confirm.value = True
+    tools.erase_button.click()
+    assert "Erased Ana" in tools.status.text
+    assert [label.split(" (")[0] for label, _ in tools.people.options] == ["Ben"]
+    session.use(None)
+    data = b"".join(p.read_bytes() for p in workshop.iterdir() if p.name.startswith(DB_NAME))
+    assert b"A very private paragraph" not in data  # gone from the file, not just hidden
+    open_page(monkeypatch, ana)
+    with pytest.raises(IdentityError):
+        session.current()
+    open_page(monkeypatch, ben)
+    assert session.current().learner.name == "Ben"
+
+
+def test_names_are_checked_and_namesakes_told_apart() -> None:
+    assert check_name("  Ana   Lopez ") == "Ana Lopez"
+    for bad in ("", "   ", "x" * 61, "Facilitator", " the FACILITATOR ", 7):
+        with pytest.raises(InputError):
+            check_name(bad)
+    assert display_names([(1, "Alice"), (2, "Bob"), (3, "alice"), (4, "Alice")]) == {
+        1: "Alice", 2: "Bob", 3: "alice (2)", 4: "Alice (3)"}
+
+
+def test_posts_carry_the_joined_name_and_only_the_facilitator_posts_as_facilitator(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = joined(workshop, "Alice"), joined(workshop, "Alice")
+    open_page(monkeypatch, second)
+    chat = Backchannel(poll_seconds=60)
+    assert chat.author.disabled and chat.author.value == "Alice (2)"
+    chat.author.value = "Facilitator"  # a browser can still send a value to a disabled field
+    chat.body.value = "Who am I?"
+    chat.post_button.click()
+    chat.close()
+    open_page(monkeypatch, session.facilitator_token(workshop))
+    boss = Backchannel(poll_seconds=60)
+    boss.body.value = "Welcome, everyone."
+    boss.post_button.click()
+    posts = record(boss._sess().store)
+    assert [p.author for p in posts] == ["Alice (2)", "Facilitator"]
+    assert 'Facilitator</strong> <span class="plnkit-badge">facilitator</span>' in boss.stream.value
+    boss.close()
+    assert first
 
 
 def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from plnkit.backchannel import Backchannel, record
-
     boss = session.facilitator_token(workshop)
     assert session.facilitator_token(workshop) == boss  # stable across restarts
     assert (workshop / session.FACILITATOR_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
-    j = Join()
-    j.name.value = "Ana"
-    ana = j.join()
-
+    ana = joined(workshop, "Ana")
     open_page(monkeypatch, ana)
     mine = Backchannel(poll_seconds=60)
-    mine.author.value, mine.body.value = "Ana", "Something to moderate"
+    mine.body.value = "Something to moderate"
     mine.post_button.click()
     post_id = mine._sess().store.posts("course")[0].id
     assert not session.is_facilitator(session.current())
     mine.close()
-
     open_page(monkeypatch, boss)
     assert session.is_facilitator(session.current())
-    assert "Welcome, <strong>facilitator</strong>" in Join().widget.children[0].value
     mod = Backchannel(poll_seconds=60)
     assert mod.mine.description == "Delete a post (facilitator)" and [v for _, v in mod.mine.options] == [post_id]
     mod.mine.value = post_id
@@ -111,3 +197,9 @@ def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, mo
     assert "stays in the record" in mod.status.text
     assert record(mod._sess().store)[0].deleted_at is not None
     mod.close()
+
+
+def test_outside_workshop_mode_join_shows_nothing(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
+    assert Join().widget.layout.display == "none"
+    assert session.link_suffix(session.current()) == ""

@@ -1,0 +1,210 @@
+"""The course server's gate, over real HTTP to a real ``plnkit serve`` on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, Request, build_opener
+
+import pytest
+
+from plnkit.content import MODULES, PAGES
+from plnkit.server import CSP
+from plnkit.store import DB_NAME, Store
+
+from .conftest import Server, kernel_pids, serve, stop
+
+START = PAGES[0].notebook
+
+
+class NoRedirect(HTTPErrorProcessor):
+    def http_response(self, request: Request, response: object) -> object:
+        return response
+
+    https_response = http_response
+
+
+class Client:
+    """A browser-like HTTP client with its own cookies, that reports redirects instead of following them."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.jar = CookieJar()
+        self.opener = build_opener(HTTPCookieProcessor(self.jar), NoRedirect())
+
+    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], str]:
+        with self.opener.open(Request(self.server.base + path, headers=headers), timeout=120) as r:
+            return r.status, dict(r.headers), r.read().decode("utf-8", "replace")
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+    def join(self, name: str) -> tuple[int, dict[str, str], str]:
+        self.get(self.server.render + START)  # the join page sets the _xsrf cookie
+        body = urlencode({"name": name, "_xsrf": self.cookie("_xsrf") or ""}).encode()
+        request = Request(self.server.base + "/plnkit/join", data=body, method="POST")
+        with self.opener.open(request, timeout=60) as r:
+            return r.status, dict(r.headers), r.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("gate-home")
+    server = serve(home, "--workshop", "--max-pages", "6", "--max-pages-each", "2")
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+def wait_for_kernels(server: Server, count: int, timeout: float = 30) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = kernel_pids(server.proc.pid)
+        if len(pids) == count or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.5)
+
+
+def test_requests_without_a_valid_link_start_no_kernel(workshop: Server) -> None:
+    before = len(kernel_pids(workshop.proc.pid))
+    for i in range(20):
+        page = (PAGES[i % len(PAGES)].notebook)
+        status, headers, body = Client(workshop).get(workshop.render + page + ("?learner=" + "A" * 24 if i % 3 == 0
+                                                                               else ""))
+        assert status in (200, 403)
+        assert "Join the workshop" in body and "kernel" not in body.lower()
+        assert headers["Content-Security-Policy"] == CSP and headers["Referrer-Policy"] == "no-referrer"
+    time.sleep(2)
+    assert len(kernel_pids(workshop.proc.pid)) == before
+
+
+def test_an_unknown_link_gets_the_message_and_creates_nothing(workshop: Server) -> None:
+    status, _, body = Client(workshop).get(f"{workshop.render}{START}?learner={'B' * 24}")
+    assert status == 403 and "This link isn&#39;t recognised: check it, or join again." in body
+    with Store(workshop.home / DB_NAME) as store:
+        assert all(p.name != "" for p in store.participants())
+        names_before = [p.name for p in store.participants()]
+    Client(workshop).get(f"{workshop.render}{START}?learner={'C' * 24}")
+    with Store(workshop.home / DB_NAME) as store:
+        assert [p.name for p in store.participants()] == names_before
+
+
+def test_joining_sets_a_private_cookie_and_takes_the_token_out_of_the_address(workshop: Server) -> None:
+    alice = Client(workshop)
+    status, headers, _ = alice.join("Alice")
+    assert status == 303 and headers["Location"] == workshop.render + START
+    cookie = headers["Set-Cookie"]
+    assert "plnkit_learner=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    token = alice.cookie("plnkit_learner")
+    assert token
+    # The personal link (for another device) becomes the cookie there, and leaves the address at once.
+    phone = Client(workshop)
+    status, headers, _ = phone.get(f"{workshop.render}{MODULES[0].notebook}?learner={token}")
+    assert status == 303 and headers["Location"] == workshop.render + MODULES[0].notebook
+    assert phone.cookie("plnkit_learner") == token
+    status, _, body = phone.get(workshop.render + MODULES[0].notebook)
+    assert status == 200 and "jupyter-widget" in body and "Join the workshop" not in body
+
+
+def test_a_join_without_the_form_s_xsrf_value_is_refused(workshop: Server) -> None:
+    c = Client(workshop)
+    c.get(workshop.render + START)
+    request = Request(workshop.base + "/plnkit/join", data=urlencode({"name": "Mallory"}).encode(), method="POST")
+    with c.opener.open(request, timeout=60) as r:
+        assert r.status == 403
+    with Store(workshop.home / DB_NAME) as store:
+        assert "Mallory" not in [p.name for p in store.participants()]
+
+
+def test_the_kernel_caps_hold_with_a_plain_page(workshop: Server) -> None:
+    bob = Client(workshop)
+    bob.join("Bob")
+    for _ in range(2):
+        status, _, _ = bob.get(workshop.render + START)
+        assert status == 200
+    status, headers, body = bob.get(workshop.render + START)
+    assert status == 503 and headers["Retry-After"] == "60" and "try again in a minute" in body
+    others = [Client(workshop) for _ in range(3)]
+    codes = []
+    for n, other in enumerate(others):
+        other.join(f"Guest {n}")
+        codes += [other.get(workshop.render + START)[0] for _ in range(2)]
+    assert codes.count(503) >= 1 and len(kernel_pids(workshop.proc.pid)) <= 6
+
+
+def test_no_token_reaches_the_server_log(workshop: Server) -> None:
+    secret = "S3cretS3cretS3cretS3cret"
+    carol = Client(workshop)
+    carol.join("Carol")
+    own = carol.cookie("plnkit_learner")
+    assert own
+    carol.get(f"{workshop.render}missing.ipynb?learner={own}&x={secret}")
+    carol.get(f"{workshop.render}missing.ipynb?x={secret}")
+    Client(workshop).get(f"{workshop.render}missing.ipynb?learner={secret}")
+    Client(workshop).get(f"/voila/nothing-here?learner={secret}&_xsrf=1")
+    Client(workshop).get(f"{workshop.render}{START}?learner={secret}")
+    time.sleep(0.5)
+    log = (workshop.home / "server.log").read_text(errors="replace")
+    assert secret not in log and own not in log
+    assert re.search(r"404 GET /voila/nothing-here \d+ms", log)
+
+
+def test_the_facilitator_link_is_written_to_a_private_file_with_a_usable_address(workshop: Server) -> None:
+    link_file = workshop.home / "facilitator-link.txt"
+    assert link_file.stat().st_mode & 0o077 == 0
+    link = link_file.read_text().strip()
+    assert link.startswith("http://localhost:") and "0.0.0.0" not in link and "?learner=" in link
+    status, headers, _ = Client(workshop).get(workshop.render + START + "?" + urlsplit(link).query)
+    assert status == 303
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[Server]:
+    server = serve(tmp_path)
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+def test_local_mode_refuses_a_rebinding_host(local: Server) -> None:
+    port = urlsplit(local.base).port
+    before = len(kernel_pids(local.proc.pid))
+    for host in ("evil.example", f"evil.example:{port}", "192.168.1.50", "localhost.evil.example"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", f"/voila/render/{START}", headers={"Host": host})
+        response = conn.getresponse()
+        assert response.status == 403, host
+        conn.close()
+    assert len(kernel_pids(local.proc.pid)) == before
+    for host in ("localhost", f"localhost:{port}", f"127.0.0.1:{port}"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", "/voila/static/voila.js", headers={"Host": host})
+        assert conn.getresponse().status == 200, host
+        conn.close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")
+def test_https_with_a_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True, timeout=60)
+    server = serve(tmp_path, "--certfile", str(cert), "--keyfile", str(key))
+    try:
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        conn = http.client.HTTPSConnection("127.0.0.1", urlsplit(server.base).port, timeout=60, context=context)
+        conn.request("GET", "/voila/static/voila.js", headers={"Host": "localhost"})
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        stop(server.proc)
