@@ -51,6 +51,8 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 #: Joins accepted per minute for the whole room (a room of 25 joins in a few minutes; a script can't flood it).
 JOINS_PER_MINUTE = 30
+#: A kernel whose page has not connected this long after it started is shut down (nobody will use it).
+UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.timeout is 120 s)
 RESERVED_NAMES = {"facilitator", "the facilitator", "moderator", "admin"}
 
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
@@ -162,6 +164,7 @@ class CourseServer(Voila):
         self._lock = threading.Lock()
         self._kernels: dict[str, set[str]] = defaultdict(set)
         self._joins: deque[float] = deque()
+        self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -197,12 +200,38 @@ class CourseServer(Voila):
             if inspect.isawaitable(kernel_id):
                 kernel_id = await kernel_id
             client = _client.get()
-            if client:
-                with self._lock:
+            with self._lock:
+                self._started[str(kernel_id)] = time.monotonic()
+                if client:
                     self._kernels[client].add(str(kernel_id))
             return kernel_id
 
         manager.start_kernel = start_kernel
+        tornado.ioloop.PeriodicCallback(self._cull_unopened, 15_000).start()
+
+    async def _cull_unopened(self) -> None:
+        """Shut down kernels whose page never connected within :data:`UNOPENED_SECONDS` (a script or a bot
+        fetching pages, a tab closed while loading). Pages that did connect are culled by Voila's own culler
+        after their connection has been gone for ``cull_idle_timeout`` (a sleeping laptop gets its minutes)."""
+        manager = self.kernel_manager
+        now = time.monotonic()
+        connections = getattr(manager, "_kernel_connections", {})
+        for kernel_id in list(manager.list_kernel_ids()):
+            with self._lock:
+                started = self._started.get(kernel_id)
+                if connections.get(kernel_id, 0) > 0:
+                    self._started.pop(kernel_id, None)  # opened by its page: no longer ours to cull
+                    continue
+            if started is not None and now - started > UNOPENED_SECONDS:
+                log.info("shutting down a kernel whose page never connected")
+                with self._lock:
+                    self._started.pop(kernel_id, None)
+                try:
+                    result = manager.shutdown_kernel(kernel_id)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:  # noqa: BLE001 - it may have gone meanwhile
+                    log.debug("kernel %s already gone", kernel_id)
 
     def listen(self) -> None:
         if self.certfile:
@@ -224,12 +253,12 @@ class CourseServer(Voila):
     # --- the gate ---------------------------------------------------------------------------------------
 
     def room_for(self, client: str) -> bool:
-        """True when one more kernel fits on the server and for this client."""
+        """True when one more kernel fits on the server and (in a workshop) for this participant."""
         alive = set(self.kernel_manager.list_kernel_ids())
         with self._lock:
             for ids in self._kernels.values():
                 ids &= alive
-            mine = len(self._kernels.get(client, ()))
+            mine = len(self._kernels.get(client, ())) if self.workshop else 0  # alone at a laptop: one client
         if len(alive) >= self.max_kernels or mine >= self.max_kernels_per_client:
             log.warning("room full: %d kernels on the server, %d for this client", len(alive), mine)
             return False
@@ -261,8 +290,7 @@ class CourseServer(Voila):
         if token is None:
             self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
             raise tornado.web.Finish()
-        if not self._valid(token):
-            handler.clear_cookie(_session.COOKIE, path=self.base_url)
+        if not self._valid(token):  # the cookie stays: a closed workshop may open again
             self.join_page(handler, 403, _session.UNKNOWN_LINK)
             raise tornado.web.Finish()
         return "ws:" + _session.token_key(token)

@@ -1,0 +1,170 @@
+"""A workshop room in real browsers: join, stay yourself on every page, links that are issued, closed tabs."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from plnkit.content import MODULES, PAGES
+
+from .conftest import Server, kernel_pids, serve, stop
+from .test_browser import open_course_page
+
+pytestmark = pytest.mark.browser
+
+START = PAGES[0].notebook
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("room-home")
+    server = serve(home, "--workshop")
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+@pytest.fixture
+def people(browser: Any) -> Iterator[Any]:
+    """New browser contexts (each its own cookies: a person at their own laptop), closed after the test."""
+    contexts: list[Any] = []
+
+    def person() -> Any:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        return page
+
+    yield person
+    for context in contexts:
+        context.close()
+
+
+def join(page: Any, room: Server, name: str) -> None:
+    page.goto(room.page(START))
+    page.get_by_label("Your name, as others in the room know you").fill(name)
+    page.get_by_role("button", name="Join the workshop").click()
+    page.wait_for_url(room.page(START))
+    page.wait_for_selector(".plnkit-footer")
+
+
+def save_reflection(page: Any, text: str) -> None:
+    box = page.locator(".plnkit-reflection").first
+    box.locator(".plnkit-answer textarea").fill(text)
+    box.locator(".plnkit-status").get_by_text(re.compile(r"^Saved at")).wait_for()
+
+
+def test_a_participant_joins_stays_themselves_on_every_link_and_nothing_leaves_loopback(
+        room: Server, people: Any) -> None:
+    ana = people()
+    hosts: set[str] = set()
+    ana.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or request.url[:20]))
+    join(ana, room, "Ana")
+    assert "learner=" not in ana.url  # the secret lives in an HttpOnly cookie, not in the address or history
+    assert "Welcome, Ana" in ana.locator(".plnkit-join").inner_text()
+    body = ana.locator("body").inner_text()
+    assert "Nothing here will be saved" not in body
+    save_reflection(ana, "What I hope for, written right after joining.")
+    ana.reload()
+    ana.wait_for_selector(".plnkit-footer")
+    assert ana.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == \
+        "What I hope for, written right after joining."
+    # Every course link on every page keeps her: the header's Begin, the module list, next, previous, start.
+    ana.get_by_role("list", name="Course modules").get_by_role("link", name=re.compile("Module 2")).click()
+    ana.wait_for_url(f"**/{MODULES[1].notebook}")
+    ana.wait_for_selector(".plnkit-footer")
+    for page in (MODULES[1], MODULES[2], MODULES[0]):
+        if page is not MODULES[1]:
+            open_course_page(ana, room.page(page.notebook))
+        save_reflection(ana, f"Ana on {page.slug}.")
+    for link in ana.locator("a[href$='.ipynb']").all():
+        assert "learner=" not in (link.get_attribute("href") or "")
+    ana.locator("header.plnkit-header a[rel=next]").click()
+    ana.wait_for_url(f"**/{MODULES[1].notebook}")
+    ana.wait_for_selector(".plnkit-footer")
+    assert ana.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == "Ana on stages."
+    ana.get_by_role("link", name="Course start").first.click()
+    ana.wait_for_url(f"**/{START}")
+    ana.wait_for_selector(".plnkit-footer")
+    assert "Welcome, Ana" in ana.locator(".plnkit-join").inner_text()
+    assert hosts == {"127.0.0.1"}, hosts  # no CDN, no font service: nothing leaves the room's server
+
+
+def test_two_alices_are_told_apart_and_no_one_posts_as_the_facilitator(room: Server, people: Any) -> None:
+    first, second = people(), people()
+    join(first, room, "Alice")
+    join(second, room, "alice")
+    open_course_page(second, room.page(MODULES[0].notebook))
+    author = second.get_by_label("Your name")
+    assert author.is_disabled() and re.fullmatch(r"alice \(\d\)", author.input_value())
+    second.get_by_label("Your post").fill("Hello from the second Alice")
+    second.get_by_role("button", name="Post", exact=True).click()
+    post = second.locator(".plnkit-post").filter(has_text="Hello from the second Alice")
+    post.wait_for()
+    assert re.match(r"alice \(\d\)", post.locator(".plnkit-post-meta").inner_text())
+    assert "facilitator" not in post.inner_text().lower()
+    assert first.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == ""
+
+
+def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
+    ben = people()
+    join(ben, room, "Ben")
+    link = ben.locator(".plnkit-join a").first.get_attribute("href")
+    assert link and "learner=" in link
+    # The personal link on a second device opens Ben's work, and leaves the address at once.
+    tablet = people()
+    tablet.goto(room.page(link))
+    tablet.wait_for_url(room.page(START))
+    tablet.wait_for_selector(".plnkit-footer")
+    assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text()
+    # A mistyped link gets the message and creates nothing.
+    stranger = people()
+    stranger.goto(room.page(f"{START}?learner={'Z' * 24}"))
+    assert "This link isn't recognised: check it, or join again." in stranger.locator("[role=alert]").inner_text()
+    assert stranger.locator(".jupyter-widgets").count() == 0
+    # The facilitator reissues Ben's link: the old one stops working (cookie too); the new one brings his work.
+    boss = people()
+    boss.goto((room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"))
+    boss.wait_for_selector(".plnkit-facilitator")
+    boss.get_by_label("Participant").select_option(index=_option_index(boss, "Ben"))
+    boss.get_by_role("button", name="Reissue their link").click()
+    new_link = boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
+    assert new_link and new_link != link
+    tablet.reload()
+    assert "This link isn't recognised" in tablet.locator("[role=alert]").inner_text()
+    tablet.goto(room.page(new_link))
+    tablet.wait_for_selector(".plnkit-footer")
+    assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text()
+    # Closing the workshop stops every participant link; reopening brings them back.
+    boss.get_by_role("button", name="Close the workshop").click()
+    boss.get_by_text("Workshop closed").wait_for()
+    tablet.reload()
+    assert "This workshop is closed" in tablet.locator("h1").inner_text()
+    boss.get_by_role("button", name="Reopen the workshop").click()
+    boss.get_by_text("Workshop reopened").wait_for()
+    tablet.reload()
+    tablet.wait_for_selector(".plnkit-footer")
+
+
+def _option_index(page: Any, name: str) -> int:
+    labels = page.get_by_label("Participant").evaluate("select => [...select.options].map(o => o.textContent)")
+    return next(i for i, label in enumerate(labels) if label.replace("\xa0", " ").startswith(f"{name} ("))
+
+
+def test_a_closed_tab_s_kernel_is_shut_down(room: Server, people: Any) -> None:
+    cara = people()
+    join(cara, room, "Cara")
+    open_course_page(cara, room.page(MODULES[2].notebook))
+    before = set(kernel_pids(room.proc.pid))
+    cara.close(run_before_unload=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(set(kernel_pids(room.proc.pid)) & before) == len(before):
+        time.sleep(1)
+    assert len(set(kernel_pids(room.proc.pid)) & before) < len(before), "no kernel was shut down within 90 s"
