@@ -154,9 +154,21 @@ class Portfolio(Component):
         self.download = w.HTML()
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Restore my work",
                                    layout=w.Layout(width="auto"))
+        self.erase_confirm = w.Checkbox(description="I have downloaded my work: erase it from this server for good",
+                                        indent=False, layout=w.Layout(width="auto"))
+        self.erase_button = w.Button(description="Erase my work", button_style="danger",
+                                     tooltip="Deletes everything you saved here; it can't be undone")
+        self.erase_box = w.Accordion(children=[w.VBox([
+            w.HTML("<p>Everything you saved in this course on this server (answers and their versions, ratings, "
+                   "network, feeds, bookmarks, backchannel posts) is deleted from its data file. Download it "
+                   "first if you want to keep it.</p>"),
+            self.erase_confirm, self.erase_button])])
+        self.erase_box.set_title(0, "Erase my work from this server")
+        self.erase_box.selected_index = None
         self.widget.children = [w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
-                                self.download, self.status.widget]
+                                self.download, self.status.widget, self.erase_box]
         self.export_button.on_click(lambda _b: self.export())
+        self.erase_button.on_click(lambda _b: self.erase())
         on_upload(self.upload, self.restore, max_bytes=MAX_BYTES)
 
     def export(self) -> bytes:
@@ -177,6 +189,23 @@ class Portfolio(Component):
         def run() -> None:
             data = upload_bytes(upload, MAX_BYTES)
             self.status.ok(import_portfolio(data, self._sess()) + " Reload a page to see it.")
+
+        run()
+
+
+    def erase(self) -> None:
+        """Delete everything this learner stored, after they confirmed (their workshop link stops working)."""
+
+        @guard(self.status, doing="erase your work")
+        def run() -> None:
+            if self.erase_confirm.value is not True:
+                raise InputError("Tick the box first to confirm: erasing can't be undone.")
+            sess = self._sess()
+            sess.store.erase_learner(sess.learner.id)
+            self.erase_confirm.value = False
+            self.erase_button.disabled = True
+            self.status.ok("Your work has been erased from this server. Close this page; nothing of yours is "
+                           "kept here now.")
 
         run()
 

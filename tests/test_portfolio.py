@@ -74,3 +74,22 @@ def test_a_damaged_portfolio_restores_nothing(tmp_path: Path, data: bytes, words
     with pytest.raises(InputError, match=words):
         import_portfolio(data, here)
     assert here.store.latest_answers(here.learner) == {} and here.store.network_events(here.learner) == []
+
+
+def test_a_learner_erases_their_own_work_after_confirming(store: Store) -> None:
+    me = store.learner("local")
+    store.save_answer(me, "why-pln/what", "A paragraph only I should keep")
+    store.add_bookmarks(me, [{"url": "https://mine.example/"}])
+    other = store.learner("someone-else")
+    store.save_answer(other, "why-pln/what", "Someone else's answer")
+    tool = Portfolio()
+    tool.erase_button.click()
+    assert "Tick the box" in tool.status.text and store.latest_answers(me)
+    tool.erase_confirm.value = True
+    tool.erase_button.click()
+    assert "erased" in tool.status.text and tool.erase_button.disabled
+    assert store._conn.execute("SELECT count(*) FROM answers WHERE learner_id = ?", (me.id,)).fetchone()[0] == 0
+    assert store.bookmarks(me) == []
+    assert store.latest_answer(other, "why-pln/what").value == "Someone else's answer"  # type: ignore[union-attr]
+    data = b"".join(p.read_bytes() for p in store.path.parent.iterdir() if p.name.startswith(store.path.name))
+    assert b"A paragraph only I should keep" not in data
