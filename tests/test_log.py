@@ -7,6 +7,7 @@ import stat
 import textwrap
 from pathlib import Path
 
+import pytest
 from jupyter_client.manager import start_new_kernel
 
 CODE = textwrap.dedent("""
@@ -42,3 +43,31 @@ def test_an_unexpected_error_goes_to_the_log_file_and_the_learner_sees_one_sente
     text = log.read_text()
     assert "unexpected error in" in text and "RuntimeError: disk on fire" in text and "Traceback" in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("setup,created", [("import plnkit, ipywidgets", 0), ("import ipywidgets", 20)],
+                         ids=["course-kernel", "plain-kernel-for-comparison"])
+def test_a_page_cannot_create_widgets_in_its_kernel(tmp_path: Path, setup: str, created: int) -> None:
+    """A browser may send comm_open to jupyter.widget (Voila lets it through); the course's kernels refuse it."""
+    import uuid
+
+    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)})
+    try:
+        kc.execute_interactive(f"{setup}; import warnings; warnings.simplefilter('ignore'); "
+                               "before = len(ipywidgets.Widget.widgets)", timeout=60)
+        for _ in range(20):
+            state = {"_model_name": "TextareaModel", "_model_module": "@jupyter-widgets/controls",
+                     "_model_module_version": "2.0.0", "_view_name": "TextareaView", "_view_module":
+                     "@jupyter-widgets/controls", "_view_module_version": "2.0.0", "value": "x" * 100_000}
+            msg = kc.session.msg("comm_open", {"comm_id": uuid.uuid4().hex, "target_name": "jupyter.widget",
+                                               "data": {"state": state, "buffer_paths": []}},
+                                 metadata={"version": "2.1.0"})  # the widget protocol the browser speaks
+            kc.shell_channel.send(msg)
+        out: list[str] = []
+        kc.execute_interactive("print(len(ipywidgets.Widget.widgets) - before)", timeout=60,
+                               output_hook=lambda m: out.append(m["content"].get("text", ""))
+                               if m["msg_type"] == "stream" and m["content"]["name"] == "stdout" else None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "".join(out).strip() == str(created)
