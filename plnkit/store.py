@@ -25,9 +25,18 @@ from typing import Any
 from ._schema import MIGRATIONS as _MIGRATIONS
 from ._schema import SCHEMA_VERSION
 from ._store_feeds import FeedStoreMixin
+from ._store_file import (
+    check_existing_file,
+    classify,
+    connect,
+    corrupt_error,
+    make_folder,
+    open_read_only,
+    read_only_error,
+)
 from ._store_social import SocialStoreMixin
 from ._store_workshop import WorkshopStoreMixin
-from .errors import InputError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
+from .errors import InputError, StoreError, StoreReadOnlyError
 
 DB_NAME = "plnkit.sqlite3"
 MAX_KEY_LENGTH = 200
@@ -36,7 +45,6 @@ MAX_VALUE_CHARS = 1_000_000
 MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
 MAX_ANSWER_KEYS = 200
 MAX_NETWORK_EVENTS = 20_000
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def default_home() -> Path:
@@ -79,35 +87,6 @@ class NetworkEvent:
     data: dict[str, Any]
 
 
-def _read_only_error(path: Path) -> StoreReadOnlyError:
-    return StoreReadOnlyError(
-        f"Your work can't be saved because {path.parent} can't be written to (what you saved before is still "
-        "shown). Set PLNKIT_HOME to a folder you can write to, or ask your facilitator."
-    )
-
-
-def _corrupt_error(path: Path, what: str) -> StoreCorruptError:
-    return StoreCorruptError(
-        f"Your course data file ({path}) {what}, so the course did not touch it and nothing was saved. "
-        "Move it aside (or restore it from a backup) or set PLNKIT_HOME to another folder, then reload the page."
-    )
-
-
-def _classify(exc: sqlite3.Error, path: Path) -> StoreError:
-    """Turn an sqlite3 error into the one-line message a learner can act on."""
-    text = str(exc).lower()
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return _corrupt_error(path, "is damaged or is not a course database")
-    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
-        return _read_only_error(path)
-    if "locked" in text or "busy" in text:
-        return StoreLockedError(
-            "Not saved: the course database is busy with another page. Wait a moment and save again."
-        )
-    return StoreError(f"Your course data could not be used ({exc}). Reload the page; if it persists, "
-                      "ask your facilitator.")
-
-
 class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
     """A connection to one course database file.
 
@@ -121,90 +100,28 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         self._depth = 0  # nesting of write transactions (see :meth:`transaction`)
         #: True when the file can only be read (a read-only folder or file): work shows, saves say why not.
         self.read_only = False
-        self._make_folder()
-        self._check_existing_file()
+        make_folder(self.path)
+        check_existing_file(self.path)
         try:
-            self._conn = self._connect(busy_timeout)
+            self._conn = connect(self.path, busy_timeout)
         except sqlite3.Error as exc:
-            raise _classify(exc, self.path) from exc
+            raise classify(exc, self.path) from exc
         try:
             self._prepare()
         except StoreReadOnlyError:
             self._conn.close()
             if not self.path.is_file() or self.read_only:
                 raise
-            self._open_read_only(busy_timeout)
+            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
         except StoreError:
             self._conn.close()
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            error = _classify(exc, self.path)
+            error = classify(exc, self.path)
             if not isinstance(error, StoreReadOnlyError) or not self.path.is_file():
                 raise error from exc
-            self._open_read_only(busy_timeout)
-
-    def _make_folder(self) -> None:
-        folder = self.path.parent
-        if folder.is_dir():
-            return
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # learners' work: readable by its owner only
-            folder.chmod(0o700)
-        except OSError as exc:
-            raise StoreReadOnlyError(
-                f"Your work can't be saved because the folder {folder} can't be created. "
-                "Set PLNKIT_HOME to a folder you can write to."
-            ) from exc
-
-    def _check_existing_file(self) -> None:
-        """Refuse, without touching it, a file that exists but is empty or not a database (never re-create it)."""
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(len(SQLITE_MAGIC))
-        except FileNotFoundError:
-            self._create_private_file()
-            return
-        except OSError as exc:
-            raise _read_only_error(self.path) from exc
-        if not head:
-            raise _corrupt_error(self.path, "is empty (0 bytes: perhaps a failed copy or a full disk)")
-        if head != SQLITE_MAGIC:
-            raise _corrupt_error(self.path, "is damaged or is not a course database")
-
-    def _create_private_file(self) -> None:
-        """Create the database file readable by its owner only (SQLite gives its -wal and -shm the same mode)."""
-        try:
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass  # another kernel created it first
-        except OSError:
-            pass  # a read-only folder: connecting says so in the learner's words
-
-    def _connect(self, busy_timeout: float, uri_mode: str = "") -> sqlite3.Connection:
-        target: str | Path = self.path
-        if uri_mode:
-            target = f"{self.path.resolve().as_uri()}?{uri_mode}"
-        return sqlite3.connect(target, timeout=busy_timeout, isolation_level=None, check_same_thread=False,
-                               uri=bool(uri_mode))
-
-    def _open_read_only(self, busy_timeout: float) -> None:
-        """Open a database that can't be written: the learner's work still shows; every write says why not."""
-        last: sqlite3.Error | None = None
-        for mode in ("mode=ro", "immutable=1"):
-            try:
-                conn = self._connect(busy_timeout, mode)
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                conn.execute("SELECT count(*) FROM learners").fetchone()
-            except sqlite3.Error as exc:
-                last = exc
-                continue
-            if version != SCHEMA_VERSION:  # an older schema can't be migrated in place, so it can't be read
-                conn.close()
-                raise _read_only_error(self.path)
-            self._conn, self.read_only = conn, True
-            return
-        raise _read_only_error(self.path) from last
+            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
 
     @classmethod
     def open_default(cls) -> Store:
@@ -218,7 +135,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         # Reading the header first: a file that is not a database fails here, before anything is written.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise _corrupt_error(self.path, "is a database of another program, not the course's")
+            raise corrupt_error(self.path, "is a database of another program, not the course's")
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"Your course data file ({self.path}) was written by a newer version of the course. "
@@ -255,7 +172,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         """One IMMEDIATE transaction: takes the write lock up front, so concurrent writers queue, not fail."""
         with self._lock:
             if self.read_only:
-                raise _read_only_error(self.path)
+                raise read_only_error(self.path)
             if self._depth:  # inside transaction(): the outer one commits or rolls back
                 self._depth += 1
                 try:
@@ -275,7 +192,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                raise _classify(exc, self.path) from exc
+                raise classify(exc, self.path) from exc
             finally:
                 self._depth = 0
 
@@ -285,7 +202,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise _classify(exc, self.path) from exc
+                raise classify(exc, self.path) from exc
 
     def close(self) -> None:
         """Close the connection; further calls fail."""
