@@ -124,10 +124,9 @@ def _communities(value: Any) -> dict[str, str]:
 
 def _author(value: Any) -> str:
     from .backchannel import MAX_AUTHOR
+    from .names import clean_name
 
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_AUTHOR:
-        raise InputError(f"A backchannel name is text of up to {MAX_AUTHOR} characters.")
-    return " ".join(value.split())
+    return clean_name(value, most=MAX_AUTHOR)
 
 
 def _rules() -> dict[str, Rule]:

@@ -21,6 +21,7 @@ from ._store_social import Post
 from ._ui import Component, clock, draft_field, esc, guard, mark_saved
 from .content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
 from .errors import InputError, PlnkitError
+from .names import is_reserved
 
 ROOM = "course"
 MAX_POST = 1_000
@@ -49,7 +50,7 @@ def check_post(author: object, body: object, *, facilitator: bool = False) -> tu
         raise InputError("Add your name so others know who is posting.")
     if len(author.strip()) > MAX_AUTHOR:
         raise InputError(f"Keep your name under {MAX_AUTHOR} characters.")
-    if " ".join(author.split()).casefold() == FACILITATOR.casefold() and not facilitator:
+    if not facilitator and is_reserved(author):
         raise InputError("That name is kept for the facilitator: post with your own name.")
     if not isinstance(body, str) or not body.strip():
         raise InputError("Write something first.")
@@ -70,17 +71,6 @@ def linkify(text: str) -> str:
         last = end
     out.append(esc(text[last:]))
     return "".join(out).replace("\n", "<br>")
-
-
-def display_names(people: list[tuple[int, str]]) -> dict[int, str]:
-    """Names as the room sees them: the second "Alice" to join is "Alice (2)", and so on (by joining order)."""
-    seen: dict[str, int] = {}
-    names = {}
-    for learner_id, name in people:
-        folded = " ".join(name.split()).casefold()
-        seen[folded] = seen.get(folded, 0) + 1
-        names[learner_id] = name if seen[folded] == 1 else f"{name} ({seen[folded]})"
-    return names
 
 
 def post_html(post: Post) -> str:
@@ -158,14 +148,11 @@ class Backchannel(Component):
         _live.add(self)
 
     def _workshop_name(self) -> str | None:
-        """In a workshop, the name this participant joined as (told apart from namesakes), else None."""
+        """In a workshop, the name this participant joined as (numbered at joining if taken), else None."""
         sess = self._sess()
         if not sess.token:
             return None
-        if _session.is_facilitator(sess):
-            return FACILITATOR
-        people = [(p.id, p.name) for p in sess.store.participants()]
-        return display_names(people).get(sess.learner.id, sess.learner.name or "Participant")
+        return FACILITATOR if _session.is_facilitator(sess) else (sess.learner.name or "Participant")
 
     def _start(self) -> None:
         self._stop = threading.Event()

@@ -53,28 +53,36 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 JOINS_PER_MINUTE = 30
 #: A kernel whose page has not connected this long after it started is shut down (nobody will use it).
 UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.timeout is 120 s)
-RESERVED_NAMES = {"facilitator", "the facilitator", "moderator", "admin"}
 
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
 
 
 def check_name(name: object, *, most: int = 60) -> str:
-    """A participant's joined name: 1-``most`` characters, spaces collapsed, not a role's name."""
-    clean = " ".join(name.split()) if isinstance(name, str) else ""
-    if not clean or len(clean) > most:
-        raise InputError(f"Type your name (up to {most} characters) to join.")
-    if clean.casefold() in RESERVED_NAMES:
-        raise InputError("That name is kept for the facilitator: join with your own name.")
-    return clean
+    """A participant's joined name: 1-``most`` printable characters, spaces collapsed, not a role's name.
+
+    Raises :class:`InputError` for invisible characters, a role's name in any disguise (see
+    :func:`plnkit.names.is_reserved`) and a name ending like a namesake's label ("Alice (2)").
+    """
+    from .names import clean_name
+
+    return clean_name(name, most=most)
 
 
 def join_participant(store: Store, name: object) -> str:
-    """Make a participant called ``name``; returns their secret token (only its hash is stored)."""
+    """Make a participant called ``name``; returns their secret token (only its hash is stored).
+
+    A name already taken gets a number, once and for good ("Alice", then "Alice (2)"), so everyone in the room
+    can tell namesakes apart and a label never moves to someone else.
+    """
+    from .names import unique_name
+
     clean = check_name(name)
     if store.workshop_closed():
         raise InputError("This workshop has been closed by its facilitator, so no one can join it now.")
     token = _session.new_token()
-    store.learner(_session.token_key(token), clean)
+    with store.transaction():
+        taken = [p.name for p in store.participants()]
+        store.learner(_session.token_key(token), unique_name(clean, taken))
     return token
 
 

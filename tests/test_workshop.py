@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from plnkit import session
-from plnkit.backchannel import Backchannel, display_names, record
+from plnkit.backchannel import Backchannel, record
 from plnkit.errors import IdentityError, InputError
 from plnkit.page import Footer, header, module_list
 from plnkit.reflection import Reflection
@@ -146,13 +146,22 @@ def test_the_facilitator_erases_a_participant_for_good_after_confirming(
     assert session.current().learner.name == "Ben"
 
 
-def test_names_are_checked_and_namesakes_told_apart() -> None:
-    assert check_name("  Ana   Lopez ") == "Ana Lopez"
-    for bad in ("", "   ", "x" * 61, "Facilitator", " the FACILITATOR ", 7):
-        with pytest.raises(InputError):
-            check_name(bad)
-    assert display_names([(1, "Alice"), (2, "Bob"), (3, "alice"), (4, "Alice")]) == {
-        1: "Alice", 2: "Bob", 3: "alice (2)", 4: "Alice (3)"}
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 61, 7, "Facilitator", " the FACILITATOR ", "Facilitator.",
+                                 "Facilitator (2)", "F\u0430cilitator", "Facilitator\u2060", "Ana\u200bLopez",
+                                 "Alice (2)", "Ｆａｃｉｌｉｔａｔｏｒ"])
+def test_names_that_hide_or_impersonate_are_refused(bad: object) -> None:
+    with pytest.raises(InputError):
+        check_name(bad)
+
+
+def test_namesakes_are_numbered_once_at_joining_and_keep_their_label(workshop: Path) -> None:
+    assert check_name("  Ana   Lopez ") == "Ana Lopez" and check_name("José") == "José"
+    for name in ("Alice", "alice", "Bob", "Alice"):
+        joined(workshop, name)
+    with Store(workshop / DB_NAME) as store:
+        assert [p.name for p in store.participants()] == ["Alice", "alice (2)", "Bob", "Alice (3)"]
+        store.erase_learner(store.participants()[0].id)
+        assert [p.name for p in store.participants()] == ["alice (2)", "Bob", "Alice (3)"]  # no label moves
 
 
 def test_posts_carry_the_joined_name_and_only_the_facilitator_posts_as_facilitator(
@@ -160,7 +169,7 @@ def test_posts_carry_the_joined_name_and_only_the_facilitator_posts_as_facilitat
     first, second = joined(workshop, "Alice"), joined(workshop, "Alice")
     open_page(monkeypatch, second)
     chat = Backchannel(poll_seconds=60)
-    assert chat.author.disabled and chat.author.value == "Alice (2)"
+    assert chat.author.disabled and chat.author.value == "Alice (2)"  # numbered when she joined
     chat.author.value = "Facilitator"  # a browser can still send a value to a disabled field
     chat.body.value = "Who am I?"
     chat.post_button.click()
