@@ -36,6 +36,8 @@ def install(home: Path | None = None) -> None:
         if home is not None and "file" not in _installed:
             path = Path(home) / LOG_NAME
             try:
+                if not path.parent.is_dir():
+                    path.parent.mkdir(parents=True, mode=0o700)
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
                 handler = logging.FileHandler(path, encoding="utf-8")
             except OSError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from ._store_file import check_owner
 from .errors import InputError
 
 #: Feeds one learner can follow (far above what a teacher reads), so no one can fill a shared server's disk.
@@ -36,6 +37,7 @@ class FeedStoreMixin:
         """Add many subscriptions (url, title, folder, html_url) in one transaction; returns the URLs added."""
         added = []
         with self._write() as conn:
+            check_owner(conn, learner)
             active = conn.execute("SELECT count(*) FROM subscriptions WHERE learner_id = ? AND removed_at IS NULL",
                                   (learner.id,)).fetchone()[0]
             for url, title, folder, html_url in subs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
@@ -33,6 +34,9 @@ def classify(exc: sqlite3.Error, path: Path) -> StoreError:
         return corrupt_error(path, "is damaged or is not a course database")
     if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
         return read_only_error(path)
+    if "foreign key" in text:  # the learner's row is gone: their work was erased while this page was open
+        return StoreError("Your work on this server has been erased (by you or by the facilitator), so nothing "
+                          "more is saved from this page.")
     if "locked" in text or "busy" in text:
         return StoreLockedError(
             "Not saved: the course database is busy with another page. Wait a moment and save again."
@@ -112,3 +116,11 @@ def open_read_only(path: Path, busy_timeout: float, schema_version: int) -> sqli
             raise read_only_error(path)
         return conn
     raise read_only_error(path) from last
+
+
+def check_owner(conn: sqlite3.Connection, learner: Any) -> None:
+    """Refuse a write for a learner whose work was erased (their row is now a tombstone) or who is unknown."""
+    row = conn.execute("SELECT key FROM learners WHERE id = ?", (learner.id,)).fetchone()
+    if row is None or row[0] != learner.key:
+        raise StoreError("Your work on this server has been erased (by you or by the facilitator), so nothing "
+                         "more is saved from this page.")

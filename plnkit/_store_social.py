@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._store_file import check_owner
 from .errors import InputError
 
 #: A learner's bookmarks are capped far above what a teacher keeps, so no one can fill a shared server's disk.
@@ -75,6 +76,7 @@ class SocialStoreMixin:
         added. Raises :class:`InputError` when the learner would pass :data:`MAX_BOOKMARKS`.
         """
         with self._write() as conn:
+            check_owner(conn, learner)
             have = {r[0] for r in conn.execute("SELECT url FROM bookmarks WHERE learner_id = ? AND removed_at IS "
                                                "NULL", (learner.id,))}
             rows = []
@@ -117,6 +119,7 @@ class SocialStoreMixin:
         """
         now = _now()
         with self._write() as conn:
+            check_owner(conn, learner)
             room_recent = conn.execute("SELECT count(*) FROM backchannel_posts WHERE room = ? AND created_at > ?",
                                        (room, (now - timedelta(minutes=1)).isoformat())).fetchone()[0]
             if room_recent >= max_room_per_minute:

@@ -70,10 +70,12 @@ class WorkshopStoreMixin:
                 conn.execute("DELETE FROM workshop_settings WHERE name = 'closed_at'")
 
     def erase_learner(self, learner_id: int) -> None:
-        """Delete a learner and everything they stored (their answers, network, feeds, bookmarks, posts).
+        """Delete everything a learner stored (answers, network, feeds, bookmarks, posts) and their name.
 
         The rows are overwritten in the file (``secure_delete``) and the write-ahead log is emptied, so the
-        work is gone from the disk, not just hidden.
+        work is gone from the disk, not just hidden. The learner's row stays as a nameless tombstone so its id
+        is never given to anyone else (a page still open for the erased learner can't reach a newcomer's
+        work), and every later write for it is refused.
         """
         self._erase(f"SELECT id FROM learners WHERE id = {int(learner_id)}")
 
@@ -91,7 +93,8 @@ class WorkshopStoreMixin:
                 for table in _LEARNER_TABLES:
                     conn.execute(f"DELETE FROM {table} WHERE learner_id IN ({who})")  # noqa: S608 - fixed names
                 conn.execute(f"UPDATE backchannel_posts SET deleted_by = NULL WHERE deleted_by IN ({who})")
-                conn.execute(f"DELETE FROM learners WHERE id IN ({who})")
+                conn.execute(f"UPDATE learners SET key = 'erased:' || id || ':' || hex(randomblob(8)), name = '', "
+                             f"revoked_at = ? WHERE id IN ({who})", (datetime.now(timezone.utc).isoformat(),))
             with self._read() as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

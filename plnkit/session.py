@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
@@ -42,6 +43,12 @@ class Session:
     store: Store
     learner: Learner
     token: str | None = None  # the workshop participant's token, carried by every course link
+    checked_at: float = 0.0  # when a workshop link was last confirmed as still valid (time.monotonic)
+
+
+#: An open workshop page re-checks its link this often, so a reissued link, a closed workshop or an erased
+#: participant stops an already open page too (within seconds, at the cost of one indexed query).
+RECHECK_SECONDS = 5.0
 
 
 _lock = threading.Lock()
@@ -102,7 +109,8 @@ def learner_key() -> str:
 
 NO_LINK = ("This is a workshop: open the course from your personal link (you get it when you join on the start "
            "page). Nothing here will be saved until you do.")
-UNKNOWN_LINK = "This link isn't recognised: check it, or join again."
+UNKNOWN_LINK = ("This link isn't recognised: check it, or join again. If your facilitator has given you a new "
+                "link, open that one.")
 
 
 def current() -> Session:
@@ -119,7 +127,14 @@ def current() -> Session:
             except (StoreError, IdentityError):
                 store.close()
                 raise
-            _session = Session(store, learner, request_token() if key.startswith("ws:") else None)
+            _session = Session(store, learner, request_token() if key.startswith("ws:") else None,
+                               time.monotonic())
+        elif _session.token and time.monotonic() - _session.checked_at > RECHECK_SECONDS:
+            try:
+                admitted(_session.store, _session.learner.key)
+            except IdentityError as exc:
+                raise IdentityError(f"{exc} Nothing more is saved from this page.") from exc
+            _session.checked_at = time.monotonic()
         return _session
 
 

@@ -27,6 +27,7 @@ from ._schema import SCHEMA_VERSION
 from ._store_feeds import FeedStoreMixin
 from ._store_file import (
     check_existing_file,
+    check_owner,
     classify,
     connect,
     corrupt_error,
@@ -254,6 +255,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
             raise InputError(f"That answer is too long to save (over {MAX_VALUE_CHARS:,} characters).")
         saved_at = saved_at or _now()
         with self._write() as conn:
+            check_owner(conn, learner)
             versions = conn.execute("SELECT count(*) FROM answers WHERE learner_id = ? AND key = ?",
                                     (learner.id, key)).fetchone()[0]
             if not versions and conn.execute("SELECT count(DISTINCT key) FROM answers WHERE learner_id = ?",
@@ -309,6 +311,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         if status not in ("started", "done"):
             raise ValueError(f"unknown progress status {status!r}")
         with self._write() as conn:
+            check_owner(conn, learner)
             conn.execute(
                 "INSERT INTO progress (learner_id, module, status, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (learner_id, module) DO UPDATE SET status = excluded.status, "
@@ -332,6 +335,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         when = (at or _now()).astimezone(timezone.utc)
         encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
         with self._write() as conn:
+            check_owner(conn, learner)
             self._check_event_quota(conn, learner, 1)
             cur = conn.execute(
                 "INSERT INTO network_events (learner_id, at, action, node_key, data) VALUES (?, ?, ?, ?, ?)",
@@ -346,6 +350,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
         rows = [(learner.id, at.astimezone(timezone.utc).isoformat(), action, _check_key(key, "node"),
                  json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
         with self._write() as conn:
+            check_owner(conn, learner)
             self._check_event_quota(conn, learner, len(rows))
             conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
                              "VALUES (?, ?, ?, ?, ?)", rows)

@@ -212,3 +212,46 @@ def test_outside_workshop_mode_join_shows_nothing(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
     assert Join().widget.layout.display == "none"
     assert session.link_suffix(session.current()) == ""
+
+
+def test_an_open_page_stops_saving_once_its_link_is_reissued_or_the_workshop_closes(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session, "RECHECK_SECONDS", 0.0)
+    ana = joined(workshop, "Ana")
+    open_page(monkeypatch, ana)
+    page = Reflection("why-pln/what")  # Ana's tab stays open
+    page.text.value = "before"
+    page.save(force=True)
+    assert page.status.text.startswith("Saved")
+    with Store(workshop / DB_NAME) as store:
+        store.reissue(store.participants()[0].id, session.token_key(session.new_token()))
+    page.text.value = "after the facilitator reissued her link"
+    page.save(force=True)
+    assert "isn't recognised" in page.status.text and "Nothing more is saved" in page.status.text
+    with Store(workshop / DB_NAME) as store:
+        assert [v.value for v in store.answer_history(store.participants()[0], "why-pln/what")] == ["before"]
+
+
+def test_a_page_whose_learner_was_erased_says_so_in_plain_words(store: Store) -> None:
+    r = Reflection("why-pln/what")
+    store.erase_learner(store.learner("local").id)
+    r.text.value = "typed after the erase"
+    r.save(force=True)
+    assert r.status.text == ("Your work on this server has been erased (by you or by the facilitator), so nothing "
+                             "more is saved from this page.")
+
+
+def test_an_erased_learner_s_open_page_can_never_reach_the_next_person_s_work(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mallory = joined(workshop, "Mallory")
+    open_page(monkeypatch, mallory)
+    stale = session.current()  # Mallory's tab stays open after she erases her work
+    stale.store.erase_learner(stale.learner.id)
+    bob = joined(workshop, "Bob")
+    open_page(monkeypatch, bob)
+    me = session.current()
+    assert me.learner.id != stale.learner.id  # ids are never reused
+    me.store.save_answer(me.learner, "why-pln/what", "Bob's secret")
+    assert stale.store.latest_answer(stale.learner, "why-pln/what") is None
+    with pytest.raises(Exception, match="erased"):
+        stale.store.save_answer(stale.learner, "why-pln/what", "written from the stale tab")
