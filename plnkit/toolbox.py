@@ -192,8 +192,8 @@ class BookmarkManager(Component):
                 raise InputError(f"{b.url} is already in your bookmarks.")
             _source_nodes([b], sess)
             self.url.value = self.title.value = self.tags.value = self.note.value = ""
-            self.status.ok(f"Added “{b.title}”.")
             self.show()
+            self.status.ok(f"Added “{b.title}”.")
 
         run()
 
@@ -207,9 +207,9 @@ class BookmarkManager(Component):
             added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
             _source_nodes(result.bookmarks, sess)
             already = len({b.url for b in result.bookmarks}) - added
+            self.show()  # the list first: the status line is the signal that everything is in place
             self.status.ok(result.message + (f" {already:,} were already in your bookmarks, so they were not added "
                                              "again." if already else ""))
-            self.show()
 
         run()
 
