@@ -2,8 +2,9 @@
 
 Inside a kernel, ``sys.stderr`` is forwarded to the learner's browser, so a default logging setup would show
 tracebacks to learners and hide them from the person running the server. :func:`install` sends the
-``plnkit`` loggers to ``$PLNKIT_HOME/plnkit.log`` (readable by its owner only) and to the kernel process's
-own standard error, which is the server's console.
+``plnkit`` loggers to ``$PLNKIT_HOME/plnkit.log`` (readable by its owner only) and to the server's console
+(through the copy of the kernel's original standard error that ipykernel keeps: the standard error a kernel
+writes to is forwarded to the page).
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ def install(home: Path | None = None) -> None:
     logger = logging.getLogger("plnkit")
     with _lock:
         if "console" not in _installed:
-            console = logging.StreamHandler(sys.__stderr__)  # the process's own stderr: the server console
-            console.setFormatter(logging.Formatter(FORMAT))
-            console.setLevel(logging.WARNING)
-            logger.addHandler(console)
+            # ipykernel forwards the process's own stderr (fd 2) to the page as well, so the server console is
+            # reached through the copy of the original fd it keeps; without one, the log file is the only place.
+            original = getattr(sys.stderr, "_original_stdstream_copy", None)
+            if isinstance(original, int):
+                console = logging.StreamHandler(os.fdopen(os.dup(original), "w", buffering=1))
+                console.setFormatter(logging.Formatter(FORMAT))
+                console.setLevel(logging.WARNING)
+                logger.addHandler(console)
             logger.setLevel(logging.INFO)
             logger.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
             _installed.add("console")

@@ -57,8 +57,10 @@ UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.time
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
 
 
-def check_name(name: object, *, most: int = 60) -> str:
+def check_name(name: object, *, most: int = 50) -> str:
     """A participant's joined name: 1-``most`` printable characters, spaces collapsed, not a role's name.
+
+    ``most`` leaves room for a namesake's number within the backchannel's 60-character names.
 
     Raises :class:`InputError` for invisible characters, a role's name in any disguise (see
     :func:`plnkit.names.is_reserved`) and a name ending like a namesake's label ("Alice (2)").
@@ -102,6 +104,16 @@ class _Gate:
     def content_security_policy(self) -> str:
         return CSP
 
+    def _request_summary(self) -> str:
+        """What tornado's own log lines say about a request: never the query string (it can hold a token)."""
+        return f"{self.request.method} {quote(self.request.path, safe='/:._-')} ({self.request.remote_ip})"
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            log.warning("%d %s", value.status_code, self._request_summary())
+        else:
+            log.error("unexpected error in %s", self._request_summary(), exc_info=(typ, value, tb))
+
     def prepare(self) -> Any:
         allowed = self.settings.get("plnkit_allowed_hosts")
         if allowed is not None:
@@ -123,14 +135,42 @@ class _PageGate(_Gate):
             return
         self.xsrf_token  # type: ignore[attr-defined]  # noqa: B018 - sets the _xsrf cookie tab-close shutdown needs
         server: CourseServer = self.settings["plnkit_server"]
+        headers = self.request.headers
+        if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") and (
+                headers.get("Sec-Fetch-Mode") != "navigate" or headers.get("Sec-Fetch-Dest") != "document"):
+            # Another site's script or frame asking for a page (each starts a kernel): only a person following
+            # a link gets one.
+            log.warning("refused a cross-site page request (%s)", headers.get("Sec-Fetch-Mode"))
+            raise tornado.web.HTTPError(403)
         client = server.admit(self)  # type: ignore[arg-type]
-        if not server.room_for(client):
+        problem = server.reserve(client)
+        if problem:
             self.set_header("Retry-After", "60")  # type: ignore[attr-defined]
-            server.answer_page(self, 503, "The room is full right now",  # type: ignore[arg-type]
-                               "Too many course pages are open on this server. Close tabs you no longer "
-                               "need, then try again in a minute.")
+            server.answer_page(self, 503, "The room is full right now", problem)  # type: ignore[arg-type]
             raise tornado.web.Finish()
         _client.set(client)  # read when the kernel starts (same task), to count it against this client
+        self._plnkit_client = client
+
+    def on_finish(self) -> None:
+        client = getattr(self, "_plnkit_client", None)
+        if client:
+            self.settings["plnkit_server"].release(client)
+        super().on_finish()  # type: ignore[misc]
+
+
+class _KernelGate(_Gate):
+    """Mixed into the kernel API, its websocket and the tab-close shutdown: in a workshop, only the participant
+    whose page started a kernel may talk to it (kernel ids are secret too; this does not rely on it)."""
+
+    def prepare(self) -> Any:
+        server: CourseServer = self.settings["plnkit_server"]
+        if server.workshop:
+            match = re.search(r"/([0-9a-f-]{36})(?:/|$)", self.request.path)
+            token = self.get_cookie(_session.COOKIE)  # type: ignore[attr-defined]
+            owner = "ws:" + _session.token_key(token) if token and _session.well_formed(token) else ""
+            if not match or not server.owns(owner, match.group(1)):
+                raise tornado.web.HTTPError(403)
+        return super().prepare()
 
 
 class JoinHandler(_Gate, tornado.web.RequestHandler):
@@ -149,10 +189,33 @@ class JoinHandler(_Gate, tornado.web.RequestHandler):
             with Store.open_default() as store:
                 token = join_participant(store, self.get_body_argument("name", ""))
         except PlnkitError as exc:
-            server.join_page(self, 400, str(exc))
+            server.join_page(self, 400, str(exc), name=self.get_body_argument("name", "")[:200])
             return
         server.set_participant_cookie(self, token)
         self.redirect(server.start_url, status=303)
+
+
+class OpenHandler(_Gate, tornado.web.RequestHandler):
+    """``POST /plnkit/open``: after the participant confirmed, their personal link becomes this browser's cookie.
+
+    A link followed from another site can't switch a browser to someone else's workspace unseen: the switch
+    needs this form's ``_xsrf`` value, which only a page of this server has.
+    """
+
+    def post(self) -> None:
+        server: CourseServer = self.settings["plnkit_server"]
+        if not server.workshop:
+            raise tornado.web.HTTPError(404)
+        self.check_xsrf_cookie()
+        token = self.get_body_argument("token", "")
+        target = self.get_body_argument("next", server.start_url)
+        if not re.fullmatch(rf"{re.escape(server.base_url)}voila/render/[A-Za-z0-9_.-]+\.ipynb", target):
+            target = server.start_url
+        if server._valid(token) is None:
+            server.join_page(self, 403, _session.UNKNOWN_LINK)
+            return
+        server.set_participant_cookie(self, token)
+        self.redirect(target, status=303)
 
 
 class CourseServer(Voila):
@@ -173,6 +236,7 @@ class CourseServer(Voila):
         self._kernels: dict[str, set[str]] = defaultdict(set)
         self._joins: deque[float] = deque()
         self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
+        self._pending: dict[str, int] = {}  # places held for kernels being started, by client
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -191,10 +255,11 @@ class CourseServer(Voila):
         return settings
 
     def init_handlers(self) -> list[Any]:
-        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler)]
+        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler)]
         for spec in super().init_handlers():
             pattern, cls, *rest = spec
-            gate = _PageGate if "render" in pattern else _Gate
+            gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \
+                pattern else _Gate
             handlers.append((pattern, type(cls.__name__, (gate, cls), {}), *rest))
         return handlers
 
@@ -260,17 +325,42 @@ class CourseServer(Voila):
 
     # --- the gate ---------------------------------------------------------------------------------------
 
-    def room_for(self, client: str) -> bool:
-        """True when one more kernel fits on the server and (in a workshop) for this participant."""
+    def reserve(self, client: str) -> str:
+        """Hold a place for one more kernel for ``client``: "" when there is room, else what to tell them.
+
+        Places are counted before kernels exist (pages asked for at the same moment can't all slip past the
+        caps); the place is released when the page's request ends, by then counted as a running kernel.
+        """
         alive = set(self.kernel_manager.list_kernel_ids())
         with self._lock:
             for ids in self._kernels.values():
                 ids &= alive
-            mine = len(self._kernels.get(client, ())) if self.workshop else 0  # alone at a laptop: one client
-        if len(alive) >= self.max_kernels or mine >= self.max_kernels_per_client:
-            log.warning("room full: %d kernels on the server, %d for this client", len(alive), mine)
-            return False
-        return True
+            total = len(alive) + sum(self._pending.values())
+            mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
+            if total >= self.max_kernels:
+                problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
+                           "try again in a minute.")
+            elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
+                problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
+                           "longer need, then try again.")
+            else:
+                self._pending[client] = self._pending.get(client, 0) + 1
+                return ""
+        log.warning("room full: %d kernels on the server, %d for this client", total, mine)
+        return problem
+
+    def owns(self, client: str, kernel_id: str) -> bool:
+        """True when ``kernel_id`` was started for ``client``'s page."""
+        with self._lock:
+            return bool(client) and kernel_id in self._kernels.get(client, ())
+
+    def release(self, client: str) -> None:
+        with self._lock:
+            left = self._pending.get(client, 0) - 1
+            if left > 0:
+                self._pending[client] = left
+            else:
+                self._pending.pop(client, None)
 
     def join_allowed(self) -> bool:
         now = time.monotonic()
@@ -287,32 +377,32 @@ class CourseServer(Voila):
         if not self.workshop:
             return "ip:" + str(handler.request.remote_ip)
         given = handler.get_query_argument(_session.TOKEN_PARAM, None)
-        if given is not None:  # a personal link: check it, make it the cookie, take it out of the address
-            if not self._valid(given):
+        if given is not None:  # a personal link: check it, then ask before this browser becomes that person
+            name = self._valid(given)
+            if name is None:
                 self.join_page(handler, 403, _session.UNKNOWN_LINK)
                 raise tornado.web.Finish()
-            self.set_participant_cookie(handler, given)
-            handler.redirect(handler.request.path, status=303)
+            self.answer_page(handler, 200, "Open your workspace", "", confirm=(name, given, handler.request.path))
             raise tornado.web.Finish()
         token = handler.get_cookie(_session.COOKIE)
         if token is None:
             self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
             raise tornado.web.Finish()
-        if not self._valid(token):  # the cookie stays: a closed workshop may open again
+        if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
             self.join_page(handler, 403, _session.UNKNOWN_LINK)
             raise tornado.web.Finish()
         return "ws:" + _session.token_key(token)
 
-    def _valid(self, token: str) -> bool:
+    def _valid(self, token: str) -> str | None:
+        """The name of the person whose link ``token`` is, if it may open the course now (else None)."""
         if not _session.well_formed(token):
-            return False
+            return None
         try:
             with Store.open_default() as store:
-                _session.admitted(store, _session.token_key(token))
+                return _session.admitted(store, _session.token_key(token)).name or "participant"
         except PlnkitError as exc:
             log.info("refused a workshop link: %s", exc)
-            return False
-        return True
+            return None
 
     def set_participant_cookie(self, handler: tornado.web.RequestHandler, token: str) -> None:
         handler.set_cookie(_session.COOKIE, token, path=self.base_url, httponly=True, samesite="Lax",
@@ -320,7 +410,7 @@ class CourseServer(Voila):
 
     # --- plain pages (no kernel) ------------------------------------------------------------------------
 
-    def join_page(self, handler: tornado.web.RequestHandler, status: int, message: str) -> None:
+    def join_page(self, handler: tornado.web.RequestHandler, status: int, message: str, name: str = "") -> None:
         closed = False
         try:
             with Store.open_default() as store:
@@ -330,19 +420,21 @@ class CourseServer(Voila):
         if closed:
             self.answer_page(handler, 403 if status == 200 else status, "This workshop is closed",
                              "Its facilitator has closed this workshop, so it can't be opened or joined now. "
-                             "Everyone's work is kept; ask the facilitator if you need a copy.")
+                             "Everyone's work is kept; ask the facilitator if you need a copy.", closed=True)
             return
-        self.answer_page(handler, status, "Join the workshop", message, join=True)
+        self.answer_page(handler, status, "Join the workshop", message, join=True, name=name)
 
     def answer_page(self, handler: tornado.web.RequestHandler, status: int, title: str, message: str, *,
-                    join: bool = False) -> None:
+                    join: bool = False, confirm: tuple[str, str, str] | None = None, name: str = "",
+                    closed: bool = False) -> None:
         env = handler.settings["voila_jinja2_env"]
         handler.set_status(status)
         handler.set_header("Content-Type", "text/html; charset=utf-8")
         handler.set_header("Cache-Control", "no-store")
         handler.finish(env.get_template("plnkit-page.html").render(
-            title=title, message=message, join=join, action=f"{self.base_url}plnkit/join",
-            xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title()))
+            title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
+            xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
+            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
 
 
 def _course_title() -> str:

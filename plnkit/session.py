@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from . import _log
@@ -173,7 +174,9 @@ def facilitator_token(home: os.PathLike[str] | str, *, create: bool = True) -> s
     if not create:
         return None
     token = new_token()
-    os.makedirs(os.fspath(home), exist_ok=True)
+    from ._store_file import make_folder
+
+    make_folder(Path(home) / FACILITATOR_FILE)  # a new data folder is readable by its owner only (0700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(token)

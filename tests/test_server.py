@@ -47,6 +47,16 @@ class Client:
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.jar if c.name == name), None)
 
+    def open_link(self, path_and_query: str) -> tuple[int, dict[str, str], str]:
+        """Follow a personal link: the confirmation page, then its "Continue" button (a POST with _xsrf)."""
+        status, _, body = self.get(path_and_query)
+        assert status == 200 and "Continue as" in body, body[:300]
+        token = re.search(r'name="token" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
+        target = re.search(r'name="next" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
+        data = urlencode({"token": token, "next": target, "_xsrf": self.cookie("_xsrf") or ""}).encode()
+        with self.opener.open(Request(self.server.base + "/plnkit/open", data=data, method="POST"), timeout=60) as r:
+            return r.status, dict(r.headers), r.read().decode("utf-8", "replace")
+
     def join(self, name: str) -> tuple[int, dict[str, str], str]:
         self.get(self.server.render + START)  # the join page sets the _xsrf cookie
         body = urlencode({"name": name, "_xsrf": self.cookie("_xsrf") or ""}).encode()
@@ -106,9 +116,9 @@ def test_joining_sets_a_private_cookie_and_takes_the_token_out_of_the_address(wo
     assert "plnkit_learner=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     token = alice.cookie("plnkit_learner")
     assert token
-    # The personal link (for another device) becomes the cookie there, and leaves the address at once.
+    # The personal link (for another device) asks first, then becomes the cookie there and leaves the address.
     phone = Client(workshop)
-    status, headers, _ = phone.get(f"{workshop.render}{MODULES[0].notebook}?learner={token}")
+    status, headers, _ = phone.open_link(f"{workshop.render}{MODULES[0].notebook}?learner={token}")
     assert status == 303 and headers["Location"] == workshop.render + MODULES[0].notebook
     assert phone.cookie("plnkit_learner") == token
     status, _, body = phone.get(workshop.render + MODULES[0].notebook)
@@ -125,22 +135,6 @@ def test_a_join_without_the_form_s_xsrf_value_is_refused(workshop: Server) -> No
         assert "Mallory" not in [p.name for p in store.participants()]
 
 
-def test_the_kernel_caps_hold_with_a_plain_page(workshop: Server) -> None:
-    bob = Client(workshop)
-    bob.join("Bob")
-    for _ in range(2):
-        status, _, _ = bob.get(workshop.render + START)
-        assert status == 200
-    status, headers, body = bob.get(workshop.render + START)
-    assert status == 503 and headers["Retry-After"] == "60" and "try again in a minute" in body
-    others = [Client(workshop) for _ in range(3)]
-    codes = []
-    for n, other in enumerate(others):
-        other.join(f"Guest {n}")
-        codes += [other.get(workshop.render + START)[0] for _ in range(2)]
-    assert codes.count(503) >= 1 and len(kernel_pids(workshop.proc.pid)) <= 6
-
-
 def test_no_token_reaches_the_server_log(workshop: Server) -> None:
     secret = "S3cretS3cretS3cretS3cret"
     carol = Client(workshop)
@@ -151,6 +145,9 @@ def test_no_token_reaches_the_server_log(workshop: Server) -> None:
     carol.get(f"{workshop.render}missing.ipynb?x={secret}")
     Client(workshop).get(f"{workshop.render}missing.ipynb?learner={secret}")
     Client(workshop).get(f"/voila/nothing-here?learner={secret}&_xsrf=1")
+    request = Request(f"{workshop.base}/plnkit/join?learner={secret}", data=b"name=x", method="POST")
+    with Client(workshop).opener.open(request, timeout=30) as r:  # refused (no _xsrf): tornado logs such errors
+        assert r.status == 403
     Client(workshop).get(f"{workshop.render}{START}?learner={secret}")
     time.sleep(0.5)
     log = (workshop.home / "server.log").read_text(errors="replace")
@@ -163,8 +160,72 @@ def test_the_facilitator_link_is_written_to_a_private_file_with_a_usable_address
     assert link_file.stat().st_mode & 0o077 == 0
     link = link_file.read_text().strip()
     assert link.startswith("http://localhost:") and "0.0.0.0" not in link and "?learner=" in link
-    status, headers, _ = Client(workshop).get(workshop.render + START + "?" + urlsplit(link).query)
-    assert status == 303
+    status, headers, _ = Client(workshop).open_link(workshop.render + START + "?" + urlsplit(link).query)
+    assert status == 303 and headers["Location"] == workshop.render + START
+
+
+def test_a_link_followed_from_another_site_can_t_switch_who_you_are(workshop: Server) -> None:
+    vera, eve = Client(workshop), Client(workshop)
+    vera.join("Vera")
+    eve.join("Eve")
+    eves = eve.cookie("plnkit_learner")
+    status, _, body = vera.get(f"{workshop.render}{START}?learner={eves}")  # the attacker's link
+    assert status == 200 and "Continue as Eve" in body
+    assert vera.cookie("plnkit_learner") != eves  # nothing changed without her confirming
+    forged = urlencode({"token": eves, "next": workshop.render + START}).encode()  # no _xsrf: another site's form
+    with vera.opener.open(Request(workshop.base + "/plnkit/open", data=forged, method="POST"), timeout=60) as r:
+        assert r.status == 403
+    assert vera.cookie("plnkit_learner") != eves
+
+
+def test_another_site_can_t_start_kernels_and_no_one_reaches_another_s_kernel(workshop: Server) -> None:
+    dan = Client(workshop)
+    dan.join("Dan")
+    before = len(kernel_pids(workshop.proc.pid))
+    for mode in ("no-cors", "cors"):
+        status, _, _ = dan.get(workshop.render + MODULES[2].notebook, **{"Sec-Fetch-Site": "cross-site",
+                                                                        "Sec-Fetch-Mode": mode,
+                                                                        "Sec-Fetch-Dest": "empty"})
+        assert status == 403
+    assert len(kernel_pids(workshop.proc.pid)) == before
+    status, _, body = dan.get(workshop.render + MODULES[2].notebook)
+    kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)  # type: ignore[union-attr]
+    assert dan.get(f"/api/kernels/{kernel_id}")[0] == 200
+    eve = Client(workshop)
+    eve.join("Eve Two")
+    assert eve.get(f"/api/kernels/{kernel_id}")[0] == 403
+    assert Client(workshop).get(f"/api/kernels/{kernel_id}")[0] == 403
+
+
+def test_the_kernel_caps_hold_with_a_plain_page(workshop: Server) -> None:
+    bob = Client(workshop)
+    bob.join("Bob")
+    for _ in range(2):
+        status, _, _ = bob.get(workshop.render + START)
+        assert status == 200
+    status, headers, body = bob.get(workshop.render + START)
+    assert status == 503 and headers["Retry-After"] == "60" and "Close a tab you no longer need" in body
+    others = [Client(workshop) for _ in range(3)]
+    codes = []
+    for n, other in enumerate(others):
+        other.join(f"Guest {n}")
+        codes += [other.get(workshop.render + START)[0] for _ in range(2)]
+    assert codes.count(503) >= 1 and len(kernel_pids(workshop.proc.pid)) <= 6
+
+
+def test_pages_asked_for_at_the_same_moment_can_t_pass_the_caps(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = serve(tmp_path, "--workshop", "--max-pages", "10", "--max-pages-each", "2")
+    try:
+        fay = Client(server)
+        fay.join("Fay")
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: fay.get(server.render + START)[0], range(8)))
+        assert codes.count(200) == 2 and codes.count(503) == 6, codes
+        assert len(kernel_pids(server.proc.pid)) == 2
+    finally:
+        stop(server.proc)
 
 
 @pytest.fixture
