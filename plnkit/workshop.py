@@ -9,7 +9,10 @@ Outside workshop mode this shows nothing.
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
+from urllib.parse import urljoin
 
 import ipywidgets as w
 
@@ -18,10 +21,19 @@ from ._ui import Component, day_and_clock, esc, guard, plural
 from .content import START
 from .errors import InputError, PlnkitError
 
+#: The second press of "Erase the whole workshop" must come within this many seconds of the first.
+ARM_SECONDS = 60.0
 
-def personal_link(base_url: str, token: str) -> str:
-    """The participant's personal link (the start page with their token), relative to ``base_url``."""
-    return f"{base_url}{START.notebook}?{_session.TOKEN_PARAM}={token}"
+
+def personal_link(token: str) -> str:
+    """The participant's personal link: the start page's full address with their token.
+
+    Built from the address this page was requested at (Voila gives it to the kernel as ``VOILA_REQUEST_URL``),
+    so it can be copied as text to another device; relative when that is unknown.
+    """
+    relative = f"{START.notebook}?{_session.TOKEN_PARAM}={token}"
+    page = os.environ.get("VOILA_REQUEST_URL", "")
+    return urljoin(page, relative) if page.startswith(("http://", "https://")) else relative
 
 
 class Join(Component):
@@ -43,7 +55,7 @@ class Join(Component):
             return
         self.tools = None
         name = sess.learner.name or "participant"
-        link = personal_link("", sess.token or "")
+        link = personal_link(sess.token or "")
         self.widget.children = [w.HTML(
             f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
             "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
@@ -56,11 +68,14 @@ class FacilitatorTools(Component):
 
     def __init__(self, session: _session.Session) -> None:
         super().__init__(session, "plnkit-facilitator")
-        self.people = w.Dropdown(description="Participant", options=[], value=None, style={"description_width":
-                                                                                          "initial"})
+        self.people = w.Dropdown(description="Participant", options=[], value=None,
+                                 style={"description_width": "initial"},
+                                 layout=w.Layout(width="auto", max_width="100%"))
         self.reissue_button = w.Button(description="Reissue their link",
                                        tooltip="Their old link stops working; give them the new one")
-        self.confirm = w.Checkbox(description="Yes, I have exported what I need: erase for good", indent=False)
+        self.confirm = w.Checkbox(description="Yes, I have exported what I need: erase for good", indent=False,
+                                  layout=w.Layout(width="auto", max_width="100%"))
+        self.confirm.add_class("plnkit-wrap")
         self.erase_button = w.Button(description="Erase their work", button_style="danger")
         self.erase_all_button = w.Button(description="Erase the whole workshop", button_style="danger")
         self.close_button = w.Button(description="")
@@ -72,6 +87,7 @@ class FacilitatorTools(Component):
             self.confirm, w.HBox([self.erase_button, self.erase_all_button, self.close_button],
                                  layout=w.Layout(flex_flow="row wrap")),
             self.status.widget, self.result]
+        self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
         self.reissue_button.on_click(lambda _b: self.reissue())
         self.erase_button.on_click(lambda _b: self.erase())
         self.erase_all_button.on_click(lambda _b: self.erase_all())
@@ -105,7 +121,7 @@ class FacilitatorTools(Component):
             token = _session.new_token()
             if not self._sess().store.reissue(learner_id, _session.token_key(token)):
                 raise InputError("That participant is no longer in this workshop.")
-            link = personal_link("", token)
+            link = personal_link(token)
             self.result.value = (f'<p role="status">Their new personal link (the old one no longer works): '
                                  f'<a href="{esc(link)}">{esc(link)}</a>. Give it to them privately; they open it '
                                  "in their browser to continue.</p>")
@@ -133,13 +149,23 @@ class FacilitatorTools(Component):
         run()
 
     def erase_all(self) -> None:
+        """Erase every participant's work: needs the tick and a second press within a minute, naming the count."""
+
         @guard(self.status, doing="erase the workshop")
         def run() -> None:
             self._confirmed()
-            count = self._sess().store.erase_workshop_except(self._sess().learner.id)
+            store, me = self._sess().store, self._sess().learner.id
+            count = len([p for p in store.participants() if p.id != me])
+            if time.monotonic() - self._armed > ARM_SECONDS:
+                self._armed = time.monotonic()
+                self.status.error(f"This erases {plural(count, 'participant')} and all their work, for good. Press "
+                                  "“Erase the whole workshop” again within a minute to go ahead.")
+                return
+            self._armed = 0.0
+            erased = store.erase_workshop_except(me)
             self.confirm.value = False
             self.refresh()
-            self.status.ok(f"Erased {plural(count, 'participant')} and all their work from the data file.")
+            self.status.ok(f"Erased {plural(erased, 'participant')} and all their work from the data file.")
 
         run()
 

@@ -136,6 +136,11 @@ def test_the_facilitator_erases_a_participant_for_good_after_confirming(
     tools.erase_button.click()
     assert "Erased Ana" in tools.status.text
     assert [label.split(" (")[0] for label, _ in tools.people.options] == ["Ben"]
+    tools.confirm.value = True
+    tools.erase_all_button.click()
+    assert "This erases 1 participant and all their work" in tools.status.text  # a second press is needed
+    with Store(workshop / DB_NAME) as store:
+        assert [p.name for p in store.participants() if p.name != "Facilitator"] == ["Ben"]
     session.use(None)
     data = b"".join(p.read_bytes() for p in workshop.iterdir() if p.name.startswith(DB_NAME))
     assert b"A very private paragraph" not in data  # gone from the file, not just hidden
