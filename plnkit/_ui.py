@@ -108,11 +108,12 @@ class Status:
         self.widget.value = f'<span class="plnkit-status-{kind}" role="status">{esc(text)}</span>'
 
 
-def guard(status: Status, *, doing: str = "do that") -> Callable[[F], F]:
+def guard(status: Status, *, doing: str = "do that",
+          kept: str = "What you typed is still here; try again.") -> Callable[[F], F]:
     """Run a widget callback so the learner sees a message, never a traceback.
 
     Known errors (:class:`PlnkitError`) show their own message; anything else is logged for the facilitator
-    and the learner is told that nothing they typed was lost.
+    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost).
     """
 
     def decorate(fn: F) -> F:
@@ -124,7 +125,7 @@ def guard(status: Status, *, doing: str = "do that") -> Callable[[F], F]:
                 status.error(str(exc))
             except Exception:
                 log.exception("unexpected error in %s", fn.__qualname__)
-                status.error(f"Sorry, the course could not {doing}. What you typed is still here; try again.")
+                status.error(f"Sorry, the course could not {doing}. {kept}")
             return None
 
         return wrapper  # type: ignore[return-value]

@@ -8,7 +8,7 @@ duplicates, and progress only moves forward.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import ipywidgets as w
@@ -43,12 +43,26 @@ def export_portfolio(sess: _session.Session) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+#: Dates a course portfolio can hold: none before the course existed, none in the future (a day's leeway).
+EARLIEST = datetime(2010, 1, 1, tzinfo=timezone.utc)
+
+
 def _when(value: object) -> datetime:
     try:
-        moment = datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError as exc:
         raise InputError("That portfolio has a damaged date, so nothing was restored.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    if moment is None:
+        raise InputError("That portfolio has a damaged date, so nothing was restored.")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= moment <= datetime.now(timezone.utc) + timedelta(days=1):
+        raise InputError(f"That portfolio has an impossible date ({value}), so nothing was restored.")
+    return moment
+
+
+def _text(value: object, most: int = 300) -> str:
+    """A short text field from a file: text is kept (cut to ``most``), anything else becomes empty."""
+    return value[:most] if isinstance(value, str) else ""
 
 
 def _list(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -78,10 +92,13 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
         raise InputError(f"That file is larger than {MAX_BYTES // (1024 * 1024)} MB, so nothing was restored.")
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError("That file is not a course portfolio (it isn't valid JSON), so nothing was restored.") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError("That file is not a portfolio exported by this course, so nothing was restored.")
+    if doc.get("version", 1) != 1:
+        raise InputError("That portfolio was made by a newer version of the course, so nothing was restored. "
+                         "Ask your facilitator to update the course.")
     store, me = sess.store, sess.learner
     existing = set(store.latest_answers(me))
     answers: list[tuple[str, Any, datetime]] = []
@@ -108,25 +125,31 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
             raise InputError(f"That portfolio's network is damaged ({exc}), so nothing was restored.") from exc
         if (at, action, key) not in seen_events:
             events.append((at, str(action), str(key), checked))
-    subs = [(s["url"], str(s.get("title", ""))[:300], str(s.get("folder", ""))[:300], safe_link(s.get("html_url")))
+    subs = [(s["url"], _text(s.get("title")), _text(s.get("folder")), safe_link(s.get("html_url")))
             for s in _list(doc, "subscriptions")
             if isinstance(s.get("url"), str) and acceptable_feed_url(s["url"], exemptions(None))]
     have = {b.url for b in store.bookmarks(me)}
     marks = []
     for b in _list(doc, "bookmarks"):
         tags = b.get("tags", [])
-        checked_mark = check_bookmark(b.get("url"), b.get("title", ""),
-                                      ",".join(map(str, tags)) if isinstance(tags, list) else "",
-                                      b.get("note", ""), b.get("private", True) is not False)
+        try:
+            checked_mark = check_bookmark(b.get("url"), b.get("title", ""),
+                                          ",".join(map(str, tags)) if isinstance(tags, list) else "",
+                                          b.get("note", ""), b.get("private", True) is not False)
+        except InputError as exc:
+            raise InputError(f"A bookmark in that portfolio can't be restored ({exc}), so nothing was "
+                             "restored.") from exc
         if checked_mark.url not in have:
             have.add(checked_mark.url)
             marks.append({"url": checked_mark.url, "title": checked_mark.title, "tags": checked_mark.tags,
-                          "note": checked_mark.note, "folder": str(b.get("folder", ""))[:300],
+                          "note": checked_mark.note, "folder": _text(b.get("folder")),
                           "private": checked_mark.private, "added_at": _when(b.get("added_at"))})
     progress = doc.get("progress", {})
     slugs = {m.slug for m in MODULES}
     if not isinstance(progress, dict) or not all(k in slugs and v in ("started", "done") for k, v in progress.items()):
         raise InputError("That portfolio's progress is damaged, so nothing was restored.")
+    answer_keys = {a.get("key") for a in _list(doc, "answers") if isinstance(a.get("key"), str)}
+    skipped = len(answer_keys & existing)
     with store.transaction():  # all or nothing
         for key, value, saved_at in sorted(answers, key=lambda a: a[2]):
             store.save_answer(me, key, value, saved_at=saved_at)
@@ -135,7 +158,6 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
         store.add_bookmarks(me, marks)
         for module, status in progress.items():
             store.set_progress(me, module, status)
-    skipped = len({a.get("key") for a in _list(doc, "answers")} & existing)
     text = (f"Restored {plural(len({a[0] for a in answers}), 'answer')}, {plural(len(events), 'network change')}, "
             f"{plural(len(subs), 'feed')} and {plural(len(marks), 'bookmark')}.")
     if skipped:
@@ -185,7 +207,7 @@ class Portfolio(Component):
         return data
 
     def restore(self, upload: Any) -> None:
-        @guard(self.status, doing="restore that file")
+        @guard(self.status, doing="restore that file", kept="Nothing was restored; your work here is unchanged.")
         def run() -> None:
             data = upload_bytes(upload, MAX_BYTES)
             self.status.ok(import_portfolio(data, self._sess()) + " Reload a page to see it.")

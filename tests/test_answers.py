@@ -172,3 +172,30 @@ def test_a_label_with_dollar_signs_is_drawn_literally(store: Store) -> None:
     view.add()
     assert view.status.text == "Added Costs $x^$ and $5."
     assert "Costs $x^$" in view.view.value  # in the description and data table, and the charts drew
+
+
+@pytest.mark.parametrize("doc,words", [
+    ({"answers": [answer("start/hopes", "fine"), {"key": ["a", "list"], "value": "x"}]}, None),
+    ({"answers": [answer("start/hopes", "fine"), {**answer("why-pln/what", "x"), "saved_at": "9999-12-31T23:59:00"}]},
+     "impossible date"),
+    ({"version": 99, "answers": [answer("start/hopes", "fine")]}, "newer version"),
+    ({"answers": [answer("start/hopes", "fine")], "bookmarks": [{"url": "javascript:alert(1)"}]},
+     "A bookmark in that portfolio can't be restored"),
+    ({"answers": [answer("backchannel/name", "Facilitator")]}, "kept for the facilitator"),
+], ids=["key-a-list", "year-9999", "newer-format", "bad-bookmark", "impersonating-name"])
+def test_odd_portfolios_are_refused_whole_or_restored_honestly(tmp_path: Path, doc: dict[str, Any],
+                                                               words: str | None) -> None:
+    sess = fresh(tmp_path)
+    data = portfolio(**doc)
+    if words is None:  # an answer whose key is not even text: left out and counted, the rest restored
+        assert "Left out, as this course has no such exercise: 1 answer." in import_portfolio(data, sess)
+        assert list(sess.store.latest_answers(sess.learner)) == ["start/hopes"]
+        return
+    with pytest.raises(InputError, match=words):
+        import_portfolio(data, sess)
+    assert nothing_written(sess)
+
+
+def test_a_deeply_nested_file_is_not_a_portfolio(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="isn't valid JSON"):
+        import_portfolio(b"[" * 100_000 + b"]" * 100_000, fresh(tmp_path))
