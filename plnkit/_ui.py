@@ -208,6 +208,8 @@ def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max
     the connection's 10 MiB message limit would otherwise drop the page's connection without a word).
     """
     upload_widget.add_class(f"plnkit-max-{max_bytes}")
+    if not upload_widget.tooltip:  # ipywidgets shows "null" on hover otherwise
+        upload_widget.tooltip = f"Choose a file of at most {max_bytes // (1024 * 1024)} MB"
 
     def changed(change: dict[str, Any]) -> None:
         if change["new"]:

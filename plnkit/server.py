@@ -218,6 +218,16 @@ class OpenHandler(_Gate, tornado.web.RequestHandler):
         self.redirect(target, status=303)
 
 
+class SignOutHandler(_Gate, tornado.web.RequestHandler):
+    """``POST /plnkit/signout``: this browser forgets the participant (a shared school computer)."""
+
+    def post(self) -> None:
+        server: CourseServer = self.settings["plnkit_server"]
+        self.check_xsrf_cookie()
+        self.clear_cookie(_session.COOKIE, path=server.base_url)
+        self.redirect(server.start_url, status=303)
+
+
 class CourseServer(Voila):
     """Voila with the course's gate (see the module docstring)."""
 
@@ -255,7 +265,8 @@ class CourseServer(Voila):
         return settings
 
     def init_handlers(self) -> list[Any]:
-        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler)]
+        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler),
+                    (rf"{self.base_url}plnkit/signout", SignOutHandler)]
         for spec in super().init_handlers():
             pattern, cls, *rest = spec
             gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \

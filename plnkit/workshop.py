@@ -56,11 +56,15 @@ class Join(Component):
         self.tools = None
         name = sess.learner.name or "participant"
         link = personal_link(sess.token or "")
+        base = os.environ.get("VOILA_BASE_URL", "/")
         self.widget.children = [w.HTML(
             f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
             "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
             "yourself: anyone with it can open your work.</p>"
-            f'<p><a href="{esc(link)}">{esc(link)}</a></p></details>')]
+            f'<p><a href="{esc(link)}">{esc(link)}</a></p></details>'
+            f'<form class="plnkit-signout" method="post" action="{esc(base)}plnkit/signout">'
+            '<input type="hidden" name="_xsrf" value=""><button type="submit">Sign out of this browser</button> '
+            "<small>(on a shared computer: your work stays; your personal link brings you back)</small></form>")]
 
 
 class FacilitatorTools(Component):

@@ -174,3 +174,17 @@ def test_a_closed_tab_s_kernel_is_shut_down(room: Server, people: Any) -> None:
     while time.monotonic() < deadline and len(set(kernel_pids(room.proc.pid)) & before) == len(before):
         time.sleep(1)
     assert len(set(kernel_pids(room.proc.pid)) & before) < len(before), "no kernel was shut down within 90 s"
+
+
+def test_signing_out_on_a_shared_computer_and_coming_back_with_the_link(room: Server, people: Any) -> None:
+    dana = people()
+    join(dana, room, "Dana")
+    save_reflection(dana, "Dana's hopes")
+    link = dana.locator(".plnkit-join a").first.get_attribute("href")
+    assert link and link.startswith(room.base)  # a full address, usable when copied as text
+    dana.get_by_role("button", name="Sign out of this browser").click()
+    dana.get_by_role("heading", name="Join the workshop").wait_for()
+    dana.goto(room.page(MODULES[0].notebook))
+    assert dana.get_by_role("heading", name="Join the workshop").count() == 1  # nobody is signed in here now
+    follow_link(dana, link, "Dana")
+    assert dana.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == "Dana's hopes"

@@ -6,7 +6,8 @@
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
- * 3. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
+ * 3. Sign-out: fills the form's _xsrf value from this browser's cookie.
+ * 4. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
  */
 (function () {
   "use strict";
@@ -64,10 +65,12 @@
     target.textContent = "";
     target.appendChild(span);
   }
-  function when(ms) {
-    try {
-      return new Date(ms).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-    } catch (e) { return ""; }
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function when(ms) { // the course's one date format: "29 Nov 2026, 14:02"
+    var d = new Date(ms);
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() + ", " + two(d.getHours()) + ":" +
+      two(d.getMinutes());
   }
   var NOT_SAVED = "Not saved: this page has lost its connection. Your text is kept in this browser; reload the page to continue.";
 
@@ -164,6 +167,7 @@
     box.className = "plnkit-draft-offer";
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Unsaved text from earlier");
+    box.setAttribute("aria-live", "polite");
     var intro = document.createElement("p");
     intro.textContent = "You typed this here" + (draft.at ? " on " + when(draft.at) : "") +
       ", but it never reached the course server:";
@@ -222,7 +226,15 @@
   }
   if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 
-  // --- 3. upload sizes ---------------------------------------------------------------------------------
+  // --- 3. the sign-out form carries this browser's _xsrf value (the server checks it) -----------------
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || !form.classList || !form.classList.contains("plnkit-signout")) { return; }
+    var match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+    form.querySelector("input[name=_xsrf]").value = match ? decodeURIComponent(match[1]) : "";
+  }, true);
+
+  // --- 4. upload sizes ---------------------------------------------------------------------------------
   var uploadHost = null;
   document.addEventListener("click", function (event) {
     var host = event.target && event.target.closest ? event.target.closest(".widget-upload") : null;
