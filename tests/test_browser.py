@@ -15,7 +15,7 @@ import pytest
 
 from plnkit.content import MODULES, PAGES
 
-from .conftest import ROOT, Server, free_port, stop, wait_for_http
+from .conftest import ROOT, Server, free_port, kernel_pids, stop, wait_for_http
 
 pytestmark = pytest.mark.browser
 
@@ -112,19 +112,9 @@ def test_finishing_a_module_updates_the_progress_in_the_header(voila: Server, pa
 
 def kill_kernels(server_pid: int) -> list[int]:
     """SIGKILL every ipykernel process started under the server (the harshest way a kernel can die)."""
-    killed = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if "ipykernel" in cmdline and ppid == server_pid:
-            os.kill(int(proc.name), signal.SIGKILL)
-            killed.append(int(proc.name))
+    killed = kernel_pids(server_pid)
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
     return killed
 
 
