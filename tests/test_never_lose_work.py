@@ -7,10 +7,7 @@ too large before sending it.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import pytest
 from plnkit.content import MODULES, PAGES
 from plnkit.store import Store
 
-from .conftest import ROOT, Server, free_port, stop, wait_for_http
+from .conftest import Server, serve, stop
 from .test_browser import kill_kernels, open_course_page
 
 pytestmark = pytest.mark.browser
@@ -30,22 +27,12 @@ BANNER = "#plnkit-lost[role=alert]"
 BANNER_WAIT_MS = 15_000
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    log = open(home / "server.log", "ab")  # noqa: SIM115 - the child keeps it; closed when the test ends
-    proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "PLNKIT_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    wait_for_http(f"http://127.0.0.1:{port}/", proc)
-    return proc
-
-
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[Server]:
     """A server of this test's own, which the test may stop and start again on the same port."""
     home = tmp_path / "home"
     home.mkdir()
-    port = free_port()
-    server = Server(start_server(home, port), f"http://127.0.0.1:{port}", "/voila/render/", home)
+    server = serve(home)
     try:
         yield server
     finally:
@@ -63,6 +50,15 @@ def reflection(page: Any, index: int = 0) -> tuple[Any, Any]:
     return box.locator(".plnkit-answer textarea"), box.locator(".plnkit-status")
 
 
+def open_and_save(page: Any, url: str, text: str) -> tuple[Any, Any]:
+    """Open a page, type ``text`` into its first reflection and wait until the server has saved it."""
+    open_course_page(page, url)
+    area, status = reflection(page)
+    area.fill(text)
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    return area, status
+
+
 def put_it_back_and_see_it_saved(page: Any, url: str, text: str) -> None:
     open_course_page(page, url)
     offer = page.get_by_role("group", name="Unsaved text from earlier")
@@ -77,10 +73,7 @@ def put_it_back_and_see_it_saved(page: Any, url: str, text: str) -> None:
 def test_a_killed_kernel_shows_the_banner_and_the_text_typed_after_it_comes_back(own_server: Server,
                                                                                   page: Any) -> None:
     url = own_server.page(MODULES[0].notebook)
-    open_course_page(page, url)
-    area, status = reflection(page)
-    area.fill("Saved before the crash.")
-    status.get_by_text(re.compile("^Saved at")).wait_for()
+    area, status = open_and_save(page, url, "Saved before the crash.")
     assert page.locator(BANNER).count() == 0
     assert kill_kernels(own_server.proc.pid)
     page.locator(BANNER).wait_for(timeout=BANNER_WAIT_MS)
@@ -94,16 +87,13 @@ def test_a_killed_kernel_shows_the_banner_and_the_text_typed_after_it_comes_back
 
 def test_a_restarted_server_shows_the_banner_and_nothing_typed_is_lost(own_server: Server, page: Any) -> None:
     url = own_server.page(PAGES[0].notebook)
-    open_course_page(page, url)
-    area, status = reflection(page)
-    area.fill("Before the restart.")
-    status.get_by_text(re.compile("^Saved at")).wait_for()
+    area, status = open_and_save(page, url, "Before the restart.")
     stop(own_server.proc)
     page.locator(BANNER).wait_for(timeout=BANNER_WAIT_MS)
     area.fill("Before the restart, and a paragraph written while the server was down.")
     page.locator(".plnkit-reflection").first.get_by_role("button", name="Save", exact=True).click()
     assert status.inner_text().startswith("Not")
-    own_server.proc = start_server(own_server.home, int(own_server.base.rsplit(":", 1)[1]))
+    own_server.proc = serve(own_server.home, port=int(own_server.base.rsplit(":", 1)[1])).proc
     put_it_back_and_see_it_saved(page, url, "a paragraph written while the server was down.")
     assert saved_answer(own_server.home, "start/hopes") == ("Before the restart, and a paragraph written while the "
                                                             "server was down.")
@@ -111,10 +101,7 @@ def test_a_restarted_server_shows_the_banner_and_nothing_typed_is_lost(own_serve
 
 def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[2].notebook)
-    open_course_page(page, url)
-    area, status = reflection(page)
-    area.fill("Everything here reached the server.")
-    status.get_by_text(re.compile("^Saved at")).wait_for()
+    area, status = open_and_save(page, url, "Everything here reached the server.")
     open_course_page(page, url)
     page.wait_for_timeout(1000)  # the script checks drafts shortly after the widgets render
     assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
