@@ -130,7 +130,9 @@ class CourseServer(Voila):
         after their connection has been gone for ``cull_idle_timeout`` (a sleeping laptop gets its minutes)."""
         manager = self.kernel_manager
         now = time.monotonic()
-        connections = getattr(manager, "_kernel_connections", {})
+        connections = getattr(manager, "_kernel_connections", None)
+        if not isinstance(connections, dict):
+            return  # this jupyter_server doesn't count connections: leave culling to Voila's own culler
         for kernel_id in list(manager.list_kernel_ids()):
             with self._lock:
                 started = self._started.get(kernel_id)
