@@ -190,9 +190,10 @@ class Reflection(Component):
             self._retries = 0
             self._saved_text, self._saved_at = text, version.saved_at
             mark_saved(self.text, text)
-            # Only now, with the version committed, does the learner see "Saved".
-            self.status.ok(f"Saved at {clock(version.saved_at)}")
             self._refresh_history()
+            # Only now, with the version committed and listed, does the learner see "Saved" (the status line is
+            # the last thing to change, so whoever waits for it sees everything else in place).
+            self.status.ok(f"Saved at {clock(version.saved_at)}")
             return version
 
         return run()
