@@ -17,6 +17,7 @@ import tornado.web
 
 from . import session as _session
 from .errors import InputError, PlnkitError
+from .names import check_name, unique_name
 from .store import Store
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("plnkit.server")
 
 COOKIE_DAYS = 14
-LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' data:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -37,27 +37,12 @@ UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.time
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
 
 
-def check_name(name: object, *, most: int = 50) -> str:
-    """A participant's joined name: 1-``most`` printable characters, spaces collapsed, not a role's name.
-
-    ``most`` leaves room for a namesake's number within the backchannel's 60-character names.
-
-    Raises :class:`InputError` for invisible characters, a role's name in any disguise (see
-    :func:`plnkit.names.is_reserved`) and a name ending like a namesake's label ("Alice (2)").
-    """
-    from .names import clean_name
-
-    return clean_name(name, most=most)
-
-
 def join_participant(store: Store, name: object) -> str:
     """Make a participant called ``name``; returns their secret token (only its hash is stored).
 
     A name already taken gets a number, once and for good ("Alice", then "Alice (2)"), so everyone in the room
     can tell namesakes apart and a label never moves to someone else.
     """
-    from .names import unique_name
-
     clean = check_name(name)
     if store.workshop_closed():
         raise InputError("This workshop has been closed by its facilitator, so no one can join it now.")
@@ -166,7 +151,7 @@ class JoinHandler(_Gate, tornado.web.RequestHandler):
                                "Lots of people are joining at once. Wait a few seconds and try again.")
             return
         try:
-            with Store.open_default() as store:
+            with server.store() as store:
                 token = join_participant(store, self.get_body_argument("name", ""))
         except PlnkitError as exc:
             server.join_page(self, 400, str(exc), name=self.get_body_argument("name", "")[:200])

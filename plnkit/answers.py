@@ -7,7 +7,7 @@ hand-edited file can never break a page.
 
 Answer shapes (JSON values)::
 
-    reflection keys (content.PROMPTS)  str, at most reflection.MAX_CHARS characters
+    reflection keys (content.PROMPTS)  str, at most MAX_REFLECTION_CHARS characters
     why-pln/benefit-ratings            {benefit key: int 1-5} for all seven benefits
     why-pln/grow-first                 a benefit key
     stages/finder                      {"agreement": {statement key: -1|0|1}, "hours": 0-168, "spaces": 0-500}
@@ -32,9 +32,23 @@ log = logging.getLogger("plnkit.answers")
 Rule = Callable[[Any], Any]
 
 
-def _reflection(value: Any) -> str:
-    from .reflection import check_reflection
+MAX_REFLECTION_CHARS = 10_000
 
+
+def check_reflection(text: object, *, max_chars: int = MAX_REFLECTION_CHARS) -> str:
+    """Accept a reflection's text or say exactly why not (never truncates)."""
+    if not isinstance(text, str):
+        raise InputError("Not saved: a reflection must be text.")
+    if len(text) > max_chars:
+        over = len(text) - max_chars
+        raise InputError(
+            f"Not saved: your answer is {len(text):,} characters, over the {max_chars:,} limit. "
+            f"Shorten it by {over:,} and it will save. Nothing you typed was cut."
+        )
+    return text
+
+
+def _reflection(value: Any) -> str:
     return check_reflection(value)
 
 
@@ -123,10 +137,9 @@ def _communities(value: Any) -> dict[str, str]:
 
 
 def _author(value: Any) -> str:
-    from .backchannel import MAX_AUTHOR
-    from .names import clean_name
+    from .names import MAX_NAME, clean_name
 
-    return clean_name(value, most=MAX_AUTHOR)
+    return clean_name(value, most=MAX_NAME)
 
 
 def _rules() -> dict[str, Rule]:

@@ -21,11 +21,11 @@ from ._store_social import Post
 from ._ui import Component, clock, draft_field, esc, guard, mark_saved
 from .content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
 from .errors import InputError, PlnkitError
-from .names import is_reserved
+from .names import MAX_NAME, is_reserved
 
 ROOM = "course"
 MAX_POST = 1_000
-MAX_AUTHOR = 60
+MAX_AUTHOR = MAX_NAME
 MAX_PER_MINUTE = 5
 #: The whole room's posts per minute, at most (25 people each posting every 12 s stays under it).
 MAX_ROOM_PER_MINUTE = 120

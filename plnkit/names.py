@@ -11,6 +11,10 @@ import unicodedata
 
 from .errors import InputError
 
+#: The longest name shown to the room (a backchannel author), and the longest one may join with: the difference
+#: leaves room for a namesake's number ("Alice (12)").
+MAX_NAME = 60
+MAX_JOIN_NAME = 50
 #: Role names no participant may take: compared on a skeleton (letters only, look-alikes folded).
 RESERVED = ("facilitator", "thefacilitator", "moderator", "admin", "administrator")
 _NUMBERED = re.compile(r"\(\s*\d+\s*\)\s*$")
@@ -29,7 +33,7 @@ def is_reserved(name: str) -> bool:
     return skeleton(name) in RESERVED
 
 
-def clean_name(name: object, *, most: int = 60) -> str:
+def clean_name(name: object, *, most: int = MAX_NAME) -> str:
     """A name to show to the room, or :class:`InputError` saying what to change."""
     if not isinstance(name, str):
         raise InputError(f"Type your name (up to {most} characters).")
@@ -55,3 +59,8 @@ def unique_name(name: str, taken: list[str]) -> str:
     while f"{name} ({n})".casefold() in used:
         n += 1
     return f"{name} ({n})"
+
+
+def check_name(name: object) -> str:
+    """A name to join a workshop with (at most :data:`MAX_JOIN_NAME` characters), or :class:`InputError`."""
+    return clean_name(name, most=MAX_JOIN_NAME)

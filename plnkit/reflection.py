@@ -10,11 +10,12 @@ import ipywidgets as w
 
 from . import session as _session
 from ._ui import Component, clock, day_and_clock, draft_field, esc, guard, log, mark_saved, word_count
+from .answers import MAX_REFLECTION_CHARS as MAX_CHARS
+from .answers import check_reflection
 from .content import prompt as _prompt
 from .errors import InputError, PlnkitError, StoreLockedError
 from .store import AnswerVersion
 
-MAX_CHARS = 10_000
 AUTOSAVE_SECONDS = 1.5
 #: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
 #: and sends button clicks straight away, so the last few characters can arrive just after the click; saving
@@ -24,19 +25,6 @@ HISTORY_SHOWN = 50
 #: After a save fails because the database is busy, it is tried again after these pauses (seconds); the
 #: learner is told at once, and told again if every retry fails. Their text stays on the page throughout.
 RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
-
-
-def check_reflection(text: object, *, max_chars: int = MAX_CHARS) -> str:
-    """Accept a reflection's text or say exactly why not (never truncates)."""
-    if not isinstance(text, str):
-        raise InputError("Not saved: a reflection must be text.")
-    if len(text) > max_chars:
-        over = len(text) - max_chars
-        raise InputError(
-            f"Not saved: your answer is {len(text):,} characters, over the {max_chars:,} limit. "
-            f"Shorten it by {over:,} and it will save. Nothing you typed was cut."
-        )
-    return text
 
 
 class Reflection(Component):
@@ -148,12 +136,13 @@ class Reflection(Component):
             self.status.info("Unsaved changes…")
         self._schedule()
 
-    def _schedule(self) -> None:
-        """(Re)start the save timer: short after an explicit Save, the autosave delay otherwise."""
+    def _schedule(self, delay: float | None = None) -> None:
+        """(Re)start the save timer: ``delay``, else short after an explicit Save and the autosave delay otherwise."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
-            delay = self.settle_seconds if self._save_requested else self.autosave_seconds
+            if delay is None:
+                delay = self.settle_seconds if self._save_requested else self.autosave_seconds
             self._timer = threading.Timer(delay, self._on_timer)
             self._timer.daemon = True
             self._timer.start()
@@ -210,12 +199,7 @@ class Reflection(Component):
         self._retries += 1
         self.status.info(f"Not saved yet: the course database is busy. Trying again in {delay:g} seconds; your "
                          "text is safe here.")
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(delay, self._on_timer)
-            self._timer.daemon = True
-            self._timer.start()
+        self._schedule(delay)
 
     def _refresh_history(self) -> None:
         sess = self._sess()

@@ -27,6 +27,8 @@ import ssl
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import tornado.ioloop
@@ -52,7 +54,7 @@ from ._gate import (
     join_participant,
 )
 from .content import START
-from .errors import PlnkitError
+from .errors import PlnkitError, StoreError
 from .store import Store
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
@@ -78,6 +80,7 @@ class CourseServer(Voila):
         self._joins: deque[float] = deque()
         self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
         self._pending: dict[str, int] = {}  # places held for kernels being started, by client
+        self._store: Store | None = None
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -242,7 +245,7 @@ class CourseServer(Voila):
         if not _session.well_formed(token):
             return None
         try:
-            with Store.open_default() as store:
+            with self.store() as store:
                 return _session.admitted(store, _session.token_key(token)).name or "participant"
         except PlnkitError as exc:
             log.info("refused a workshop link: %s", exc)
@@ -252,12 +255,27 @@ class CourseServer(Voila):
         handler.set_cookie(_session.COOKIE, token, path=self.base_url, httponly=True, samesite="Lax",
                            secure=bool(self.certfile), expires_days=COOKIE_DAYS)
 
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The server's own connection to the course database, opened once and reused by every request.
+
+        A failure closes it, so the next request opens it afresh (a database fixed meanwhile works again).
+        """
+        if self._store is None:
+            self._store = Store.open_default()
+        try:
+            yield self._store
+        except StoreError:
+            self._store.close()
+            self._store = None
+            raise
+
     # --- plain pages (no kernel) ------------------------------------------------------------------------
 
     def join_page(self, handler: tornado.web.RequestHandler, status: int, message: str, name: str = "") -> None:
         closed = False
         try:
-            with Store.open_default() as store:
+            with self.store() as store:
                 closed = store.workshop_closed()
         except PlnkitError:
             pass

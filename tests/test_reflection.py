@@ -14,7 +14,7 @@ from plnkit.reflection import MAX_CHARS, Reflection, check_reflection
 from plnkit.store import Store
 
 
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
