@@ -27,8 +27,10 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_BOOKMARKS = 10_000
 MAX_TITLE = 300
 MAX_NOTE = 2_000
-MAX_TAG = 50
-MAX_TAGS = 20
+#: Tag limits, the same for typing, importing and restoring (bookmark managers such as Pinboard and Diigo export
+#: dozens of tags per bookmark, some long).
+MAX_TAG = 100
+MAX_TAGS = 100
 FOLDER_SEP = " / "
 
 
@@ -57,6 +59,13 @@ def split_tags(text: object) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+def check_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags within the limits every entry point uses (typed, imported, restored), or InputError."""
+    if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
+        raise InputError(f"Use at most {MAX_TAGS} tags, each under {MAX_TAG} characters.")
+    return tags
+
+
 def check_bookmark(url: object, title: object = "", tags: object = "", note: object = "",
                    private: object = True) -> Bookmark:
     """Validate a bookmark typed by the learner; InputError says what to fix."""
@@ -67,9 +76,7 @@ def check_bookmark(url: object, title: object = "", tags: object = "", note: obj
     for value, name, limit in ((title, "title", MAX_TITLE), (note, "note", MAX_NOTE)):
         if not isinstance(value, str) or len(value) > limit:
             raise InputError(f"The {name} must be text under {limit:,} characters.")
-    tag_list = split_tags(tags) if isinstance(tags, str) else tuple(str(t) for t in tags)  # type: ignore[attr-defined]
-    if len(tag_list) > MAX_TAGS or any(len(t) > MAX_TAG for t in tag_list):
-        raise InputError(f"Use at most {MAX_TAGS} tags, each under {MAX_TAG} characters.")
+    tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else tuple(str(t) for t in tags))  # type: ignore[attr-defined]
     clean_title = " ".join(str(title).split()) or str(url).strip()
     return Bookmark(str(url).strip(), clean_title[:MAX_TITLE], tag_list, str(note).strip(), "", bool(private is True))
 
@@ -105,6 +112,7 @@ class ImportResult:
 
     bookmarks: list[Bookmark] = field(default_factory=list)
     skipped: int = 0
+    too_many_tags: int = 0  # also skipped: over MAX_TAGS tags, or a tag over MAX_TAG characters
 
     @property
     def message(self) -> str:
@@ -113,6 +121,9 @@ class ImportResult:
         if self.skipped:
             text += (f"; skipped {self.skipped:,} that {'was' if self.skipped == 1 else 'were'} not a web address "
                      "(such as javascript: or browser-internal links)")
+        if self.too_many_tags:
+            text += (f"; skipped {self.too_many_tags:,} with more than {MAX_TAGS} tags or a tag over {MAX_TAG} "
+                     "characters")
         return text + "."
 
 
@@ -200,11 +211,16 @@ class _NetscapeParser(HTMLParser):
             self.result.skipped += 1
             self.last_was_bookmark = False
             return
+        try:
+            tags = check_tags(split_tags(attrs.get("tags") or ""))  # the rule restore applies too
+        except InputError:
+            self.result.too_many_tags += 1
+            self.last_was_bookmark = False
+            return
         title = " ".join("".join(self.link_text).split())[:MAX_TITLE] or url
         private = (attrs.get("private") or "1").strip() != "0"
         folder = FOLDER_SEP.join(f for f in self.folders if f)
-        self.result.bookmarks.append(Bookmark(url, title, split_tags(attrs.get("tags") or ""), "", folder, private,
-                                              _date(attrs.get("add_date"))))
+        self.result.bookmarks.append(Bookmark(url, title, tags, "", folder, private, _date(attrs.get("add_date"))))
         self.last_was_bookmark = True
 
     def close(self) -> None:
@@ -227,7 +243,7 @@ def read_netscape(data: bytes) -> ImportResult:
     parser.feed(text)
     parser.close()
     result = parser.result
-    if not result.bookmarks and not result.skipped:
+    if not result.bookmarks and not result.skipped and not result.too_many_tags:
         raise InputError("No bookmarks were found in that file. Export an HTML bookmark file from your browser, "
                          "Diigo or Pinboard and try again.")
     return result

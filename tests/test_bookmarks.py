@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plnkit.bookmarks import (
+    MAX_TAGS,
     Bookmark,
     check_bookmark,
     matches,
@@ -80,8 +81,8 @@ def test_typed_bookmarks_need_web_addresses(url: str, words: str) -> None:
 def test_typed_bookmark_limits_and_defaults() -> None:
     b = check_bookmark("https://a.example/", "", " science ,Year 9,science", "n")
     assert b.title == "https://a.example/" and b.tags == ("science", "Year 9") and b.private
-    with pytest.raises(InputError, match="at most 20 tags"):
-        check_bookmark("https://a.example/", tags=",".join(f"t{i}" for i in range(21)))
+    with pytest.raises(InputError, match=f"at most {MAX_TAGS} tags"):  # the same limit as import and restore
+        check_bookmark("https://a.example/", tags=",".join(f"t{i}" for i in range(MAX_TAGS + 1)))
     with pytest.raises(InputError, match="note"):
         check_bookmark("https://a.example/", note="x" * 2001)
 

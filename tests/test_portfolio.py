@@ -93,3 +93,23 @@ def test_a_learner_erases_their_own_work_after_confirming(store: Store) -> None:
     assert store.latest_answer(other, "why-pln/what").value == "Someone else's answer"  # type: ignore[union-attr]
     data = b"".join(p.read_bytes() for p in store.path.parent.iterdir() if p.name.startswith(store.path.name))
     assert b"A paragraph only I should keep" not in data
+
+
+def test_bookmarks_with_many_long_tags_import_and_then_restore(store: Store, tmp_path: Path) -> None:
+    """A Pinboard-style export (24 tags, one of 59 characters) imports, and the learner's own download restores."""
+    from plnkit.bookmarks import MAX_TAGS, read_netscape
+    from plnkit.toolbox import vars_of
+
+    from .conftest import DATA
+
+    result = read_netscape((DATA / "20-netscape-many-tags.html").read_bytes())
+    assert len(result.bookmarks) == 1 and len(result.bookmarks[0].tags) == 24
+    assert max(len(t) for t in result.bookmarks[0].tags) == 59
+    store.add_bookmarks(store.learner("local"), [vars_of(b) for b in result.bookmarks])
+    elsewhere = fresh(tmp_path, "elsewhere")
+    assert import_portfolio(export_portfolio(Session(store, store.learner("local"))), elsewhere).endswith(
+        "and 1 bookmark.")
+    assert elsewhere.store.bookmarks(elsewhere.learner)[0].tags == result.bookmarks[0].tags
+    too_many = ",".join(f"t{i}" for i in range(MAX_TAGS + 1))
+    over = read_netscape(f'<DT><A HREF="https://a.example/" TAGS="{too_many}">A</A>'.encode())
+    assert over.bookmarks == [] and "skipped 1 with more than 100 tags" in over.message
