@@ -98,10 +98,15 @@ def check_event(action: object, node_key: object, data: object) -> dict[str, Any
     node = make_node(data.get("type"), data.get("label"), platform=data.get("platform", ""),  # type: ignore[arg-type]
                      ring=data.get("ring", 2), direction=data.get("direction", "consume"),
                      value=data.get("value", "cognitive"), key=node_key, links=links)
-    checked = node.to_json()
+    return _event_data(node)
+
+
+def _event_data(node: Node) -> dict[str, Any]:
+    """What an ``add`` event stores about a node (its key and dates live on the event itself)."""
+    data = node.to_json()
     for k in ("key", "added_at", "removed_at"):
-        checked.pop(k)
-    return checked
+        data.pop(k)
+    return data
 
 
 @dataclass
@@ -141,10 +146,7 @@ def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
 def add(node: Node, sess: _session.Session | None = None) -> Node:
     """Record that the learner connected to ``node`` (a dated ``add`` event)."""
     sess = sess or _session.current()
-    data = node.to_json()
-    for k in ("key", "added_at", "removed_at"):
-        data.pop(k)
-    event = sess.store.record_event(sess.learner, "add", node.key, data)
+    event = sess.store.record_event(sess.learner, "add", node.key, _event_data(node))
     return replace(node, added_at=event.at)
 
 
