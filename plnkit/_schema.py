@@ -101,5 +101,27 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 6: the facilitator's view of the room: shared reflections, where each participant is, muting, certificates
+    """
+    ALTER TABLE learners ADD COLUMN muted_at TEXT;
+    CREATE TABLE shared_answers (
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        key TEXT NOT NULL,
+        shared_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, key)
+    );
+    CREATE TABLE page_visits (
+        learner_id INTEGER PRIMARY KEY REFERENCES learners(id),
+        page TEXT NOT NULL,
+        opened_at TEXT NOT NULL
+    );
+    CREATE TABLE certificates (
+        code TEXT PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES learners(id),
+        issued_at TEXT NOT NULL,
+        facts TEXT NOT NULL
+    );
+    CREATE INDEX certificates_by_learner ON certificates (learner_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -45,10 +45,21 @@ class Post:
     body: str
     created_at: datetime
     deleted_at: datetime | None = None
+    deleted_by: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedPost:
+    """A post in the facilitator's record: who wrote it (the name they joined as, whatever name the post
+    shows) and, for a deleted post, who deleted it (``"author"`` or ``"facilitator"``)."""
+
+    post: Post
+    poster: str
+    deleted_by: str | None
 
 
 _BOOKMARK_COLUMNS = "id, url, title, tags, note, folder, private, added_at"
-_POST_COLUMNS = "id, room, learner_id, author, body, created_at, deleted_at"
+_POST_COLUMNS = "id, room, learner_id, author, body, created_at, deleted_at, deleted_by"
 
 
 def _bookmark(row: tuple[Any, ...]) -> StoredBookmark:
@@ -58,7 +69,7 @@ def _bookmark(row: tuple[Any, ...]) -> StoredBookmark:
 
 def _post(row: tuple[Any, ...]) -> Post:
     return Post(row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5]),
-                datetime.fromisoformat(row[6]) if row[6] else None)
+                datetime.fromisoformat(row[6]) if row[6] else None, row[7])
 
 
 class SocialStoreMixin:
@@ -115,11 +126,15 @@ class SocialStoreMixin:
                  min_gap: float, max_room_per_minute: int = 1_000_000) -> Post | None:
         """Append a post unless the learner or the room is over its rate limit (then ``None``).
 
-        Both limits are checked inside the write lock, so concurrent kernels can't slip past them.
+        Both limits are checked inside the write lock, so concurrent kernels can't slip past them. Raises
+        :class:`InputError` when the facilitator has muted the learner.
         """
         now = _now()
         with self._write() as conn:
             check_owner(conn, learner)
+            if conn.execute("SELECT muted_at FROM learners WHERE id = ?", (learner.id,)).fetchone()[0]:
+                raise InputError("The facilitator has paused your posting for this session. Your text is still "
+                                 "here; you can still read the backchannel.")
             room_recent = conn.execute("SELECT count(*) FROM backchannel_posts WHERE room = ? AND created_at > ?",
                                        (room, (now - timedelta(minutes=1)).isoformat())).fetchone()[0]
             if room_recent >= max_room_per_minute:
@@ -141,6 +156,16 @@ class SocialStoreMixin:
             rows = conn.execute(f"SELECT {_POST_COLUMNS} FROM backchannel_posts WHERE room = ?{where} "
                                 "ORDER BY id DESC LIMIT ?", (room, limit)).fetchall()
         return [_post(r) for r in reversed(rows)]
+
+    def post_record(self, room: str) -> list[RecordedPost]:
+        """Every post in a room, oldest first, deleted ones included: the facilitator's record."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join('p.' + c.strip() for c in _POST_COLUMNS.split(','))}, l.name, "
+                "CASE WHEN p.deleted_by IS NULL THEN NULL WHEN p.deleted_by = p.learner_id THEN 'author' "
+                "ELSE 'facilitator' END FROM backchannel_posts p JOIN learners l ON l.id = p.learner_id "
+                "WHERE p.room = ? ORDER BY p.id", (room,)).fetchall()
+        return [RecordedPost(_post(r[:8]), r[8] or "(erased)", r[9] if r[6] else None) for r in rows]
 
     def delete_post(self, learner: Any, post_id: int, *, moderator: bool = False) -> bool:
         """Mark a post deleted if ``learner`` wrote it (or is the moderator); it stays in the record."""

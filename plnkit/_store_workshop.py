@@ -13,7 +13,8 @@ from typing import Any
 
 WORKSHOP_PREFIX = "ws:"
 #: Every table that holds one learner's rows (column ``learner_id``), erased with the learner.
-_LEARNER_TABLES = ("answers", "progress", "network_events", "subscriptions", "bookmarks", "backchannel_posts")
+_LEARNER_TABLES = ("answers", "progress", "network_events", "subscriptions", "bookmarks", "backchannel_posts",
+                   "shared_answers", "page_visits", "certificates")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class WorkshopStoreMixin:
                     conn.execute(f"DELETE FROM {table} WHERE learner_id IN ({who})")  # noqa: S608 - fixed names
                 conn.execute(f"UPDATE backchannel_posts SET deleted_by = NULL WHERE deleted_by IN ({who})")
                 conn.execute(f"UPDATE learners SET key = 'erased:' || id || ':' || hex(randomblob(8)), name = '', "
-                             f"revoked_at = ? WHERE id IN ({who})", (datetime.now(timezone.utc).isoformat(),))
+                             f"muted_at = NULL, revoked_at = ? WHERE id IN ({who})",
+                             (datetime.now(timezone.utc).isoformat(),))
             with self._read() as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

@@ -35,6 +35,7 @@ from ._store_file import (
     open_read_only,
     read_only_error,
 )
+from ._store_room import RoomStoreMixin
 from ._store_social import SocialStoreMixin
 from ._store_workshop import WorkshopStoreMixin
 from .errors import InputError, StoreError, StoreReadOnlyError
@@ -88,7 +89,7 @@ class NetworkEvent:
     data: dict[str, Any]
 
 
-class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin):
+class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method
