@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .content import START
+from .content import FACILITATOR_NOTEBOOK, START
 from .store import default_home
 
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
@@ -118,6 +118,8 @@ def serve(args: argparse.Namespace) -> int:
             fh.write(link + "\n")
         print("Workshop mode: share the address above; each participant joins with their name.", flush=True)
         print(f"Your facilitator link (keep it to yourself; also in {link_file}): {link}", flush=True)
+        print("Once it is open in your browser, the facilitator's page (who is here, the room's answers) is at "
+              f"{base.rsplit('/', 1)[0]}/{FACILITATOR_NOTEBOOK}", flush=True)
     cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each)

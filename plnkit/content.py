@@ -45,6 +45,8 @@ MODULES: tuple[Module, ...] = (
            "blogs and feeds, and a live backchannel. You set each one up for real."),
 )
 PAGES: tuple[Module, ...] = (START, *MODULES)
+#: The facilitator's page (not part of the course's sequence; only the facilitator's link opens it).
+FACILITATOR_NOTEBOOK = "facilitator.ipynb"
 
 
 def module(slug_or_number: str | int) -> Module:

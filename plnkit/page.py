@@ -106,9 +106,11 @@ def header(page: str | int) -> Header:
     """The header for a course page (0 is the start page); also records that the module was opened."""
     spec = module(page)
     sess = _try_session()
-    if sess is not None and spec.number > 0:
+    if sess is not None:
         try:
-            sess.store.set_progress(sess.learner, spec.slug, "started")
+            if spec.number > 0:
+                sess.store.set_progress(sess.learner, spec.slug, "started")
+            sess.store.record_visit(sess.learner, spec.slug)  # where they are, for the facilitator's page
         except PlnkitError:
             pass  # the header still shows; the exercises report storage problems themselves
     return Header(spec, sess)

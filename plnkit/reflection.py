@@ -80,9 +80,14 @@ class Reflection(Component):
         self.history.set_title(0, "Earlier versions")
         self.history.selected_index = None
 
+        #: In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`).
+        self.share_box = w.Checkbox(description="Share with the room (the facilitator can show your latest saved "
+                                    "text, with your name)", value=False, indent=False,
+                                    layout=w.Layout(width="auto", max_width="100%", display="none"))
+        self.share_box.add_class("plnkit-wrap")
         parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
                                     layout=w.Layout(align_items="center", flex_flow="row wrap")),
-                  self.history]
+                  self.share_box, self.history]
         self.widget.children = parts
 
         self.text.observe(self._on_change, names="value")
@@ -90,6 +95,7 @@ class Reflection(Component):
         self.history_list.observe(self._on_pick_version, names="value")
         self.restore_button.on_click(self._on_restore)
         self._load()
+        self._load_share()
 
     # --- behaviour --------------------------------------------------------------------------------------
 
@@ -113,6 +119,39 @@ class Reflection(Component):
             self.status.info("Not saved yet")
         self._update_words()
         self._refresh_history()
+
+    def _load_share(self) -> None:
+        """Offer sharing only to a workshop participant (the facilitator and a lone learner have no room)."""
+        try:
+            sess = self._sess()
+            if not sess.token or _session.is_facilitator(sess):
+                return
+            self.share_box.value = sess.store.is_shared(sess.learner, self.key)
+        except PlnkitError:
+            return
+        self.share_box.layout.display = "flex"
+        self.share_box.observe(self._on_share, names="value")
+
+    def _on_share(self, change: dict[str, Any]) -> None:
+        if not getattr(self, "_reverting", False):
+            self.share(bool(change["new"]))
+
+    def share(self, shared: bool) -> None:
+        """Share this reflection with the room, or stop at once (it leaves the facilitator's page)."""
+        @guard(self.status, doing="change sharing", kept="Your answer is unchanged.")
+        def run() -> bool:
+            sess = self._sess()
+            sess.store.set_shared(sess.learner, self.key, shared)
+            self.status.ok("Shared with the room." if shared else "No longer shared: it has left the facilitator's "
+                           "page.")
+            return True
+
+        if run() is None and self.share_box.value == shared:  # not changed: the box shows what is stored
+            self._reverting = True
+            try:
+                self.share_box.value = not shared
+            finally:
+                self._reverting = False
 
     def _fits(self, value: object) -> bool:
         try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import secrets
 import ssl
 import threading
 import time
@@ -53,9 +54,9 @@ from ._gate import (
     check_name,
     join_participant,
 )
-from .content import START
+from .content import FACILITATOR_NOTEBOOK, START
 from .errors import PlnkitError, StoreError
-from .store import Store
+from .store import Store, default_home
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
 
@@ -238,7 +239,16 @@ class CourseServer(Voila):
         if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
             self.join_page(handler, 403, _session.UNKNOWN_LINK)
             raise tornado.web.Finish()
+        if handler.request.path.endswith("/" + FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
+            self.answer_page(handler, 403, "This page is for the facilitator",
+                             "It shows the whole room, so only the workshop's facilitator link opens it. Your own "
+                             "work is on the course pages.")
+            raise tornado.web.Finish()
         return "ws:" + _session.token_key(token)
+
+    def _is_facilitator(self, token: str) -> bool:
+        fac = _session.facilitator_token(default_home(), create=False)
+        return bool(fac) and secrets.compare_digest(fac or "", token)
 
     def _valid(self, token: str) -> str | None:
         """The name of the person whose link ``token`` is, if it may open the course now (else None)."""

@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from . import session as _session
 from ._ui import Component, day_and_clock, esc, guard, plural
-from .content import START
+from .content import FACILITATOR_NOTEBOOK, START
 from .errors import InputError, PlnkitError
 
 #: The second press of "Erase the whole workshop" must come within this many seconds of the first.
@@ -70,7 +70,7 @@ class Join(Component):
 class FacilitatorTools(Component):
     """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation)."""
 
-    def __init__(self, session: _session.Session) -> None:
+    def __init__(self, session: _session.Session, *, intro: bool = True) -> None:
         super().__init__(session, "plnkit-facilitator")
         self.people = w.Dropdown(description="Participant", options=[], value=None,
                                  style={"description_width": "initial"},
@@ -84,9 +84,13 @@ class FacilitatorTools(Component):
         self.erase_all_button = w.Button(description="Erase the whole workshop", button_style="danger")
         self.close_button = w.Button(description="")
         self.result = w.HTML()
+        welcome = w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post (it "
+                   "stays in the record). Here you manage the room; "
+                   f'<a href="{FACILITATOR_NOTEBOOK}{esc(_session.link_suffix(session))}" target="_blank">open the '
+                   "facilitator's page</a> to see who is here, the room's answers and shared reflections "
+                   "(safe to project).</p>")
         self.widget.children = [
-            w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post (it stays "
-                   "in the record). Here you manage the room.</p>"),
+            *([welcome] if intro else []),
             w.HBox([self.people, self.reissue_button], layout=w.Layout(flex_flow="row wrap")),
             self.confirm, w.HBox([self.erase_button, self.erase_all_button, self.close_button],
                                  layout=w.Layout(flex_flow="row wrap")),

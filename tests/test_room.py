@@ -1,0 +1,336 @@
+"""The facilitator's page: its numbers equal a direct count, nothing unshared shows, small rooms show no aggregate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pytest
+
+from plnkit import room, session
+from plnkit.backchannel import Backchannel
+from plnkit.content import BENEFITS, PROMPTS, STAGES
+from plnkit.dashboard import NOT_HERE, FacilitatorPage
+from plnkit.page import header
+from plnkit.portfolio import export_portfolio
+from plnkit.reflection import Reflection
+from plnkit.report import csv_bytes
+from plnkit.server import join_participant
+from plnkit.store import DB_NAME, Store
+
+from .test_workshop import open_page
+
+
+@pytest.fixture
+def workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
+    monkeypatch.setenv("PLNKIT_WORKSHOP", "1")
+    for name in ("JUPYTERHUB_USER", "QUERY_STRING", "HTTP_COOKIE"):
+        monkeypatch.delenv(name, raising=False)
+    session.use(None)
+    yield tmp_path
+    session.use(None)
+
+
+def page_text(widget: Any) -> str:
+    """Everything a widget tree shows: HTML values, field values, labels and dropdown options."""
+    out = []
+    if isinstance(widget, (w.HTML, w.Text, w.Textarea)):
+        out.append(str(widget.value))
+    if isinstance(widget, w.Dropdown):
+        out += [str(label) for label, _ in widget.options]
+    if hasattr(widget, "description"):
+        out.append(str(widget.description))
+    for child in getattr(widget, "children", ()):
+        out.append(page_text(child))
+    return "\n".join(out)
+
+
+SECRET = "My unshared thoughts about my principal"
+SHARED = "Mastodon's #edutooters changed how I plan"
+
+
+def ratings(base: int) -> dict[str, int]:
+    return {b.key: min(5, max(1, base + i % 2)) for i, b in enumerate(BENEFITS)}
+
+
+def seed(home: Path, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """A workshop: the facilitator and participants with ratings, stages, communities, networks and reflections."""
+    fac = session.facilitator_token(home)
+    tokens = {}
+    with Store(home / DB_NAME) as store:
+        for i, name in enumerate(names):
+            tokens[name] = token = join_participant(store, name)
+            me = store.active_learner(session.token_key(token))
+            store.save_answer(me, "why-pln/benefit-ratings", ratings(1 + i % 3))
+            store.save_answer(me, "why-pln/benefit-ratings", ratings(2 + i % 3))  # a re-rating
+            store.save_answer(me, "stages/confirmed", {"stage": STAGES[i % 2].key, "estimated": None})
+            store.save_answer(me, "stages/confirmed", {"stage": STAGES[i % 2 + 1].key, "estimated": None})
+            store.save_answer(me, "tools/communities", {"bookmarking:Raindrop.io": "use"} if i % 2 else
+                              {"bookmarking:Raindrop.io": "try"})
+            store.save_answer(me, "why-pln/what", f"{SECRET} ({name})")
+            if i == 0:
+                store.save_answer(me, "stages/feelings", SHARED)
+                store.set_shared(me, "stages/feelings", True)
+            for n in range(i + 1):
+                store.record_event(me, "add", f"person:{name}-{n}", {"type": "person", "label": f"P{n}"})
+            store.set_progress(me, "why-pln", "done")
+            if i % 2:
+                store.set_progress(me, "stages", "started")
+    return fac, tokens
+
+
+def facilitator_page(monkeypatch: pytest.MonkeyPatch, fac: str) -> FacilitatorPage:
+    open_page(monkeypatch, fac)
+    page = FacilitatorPage(poll_seconds=3600)
+    page.close()
+    return page
+
+
+def test_the_dashboard_counts_what_the_store_holds(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ("Ana", "Ben", "Chloé", "Dev", "Eli")
+    fac, _ = seed(workshop, names)
+    page = facilitator_page(monkeypatch, fac)
+    assert page.allowed
+    snap = page.snapshot()
+    assert [m.name for m in snap.members] == list(names)  # the facilitator is not a participant
+    with Store(workshop / DB_NAME) as store:
+        conn = store._conn
+        # Stages now, counted straight from the table.
+        latest = conn.execute("SELECT a.value FROM answers a JOIN (SELECT MAX(id) id FROM answers WHERE key = "
+                              "'stages/confirmed' GROUP BY learner_id) m ON m.id = a.id").fetchall()
+        direct = {s.name: sum(1 for (v,) in latest if json.loads(v)["stage"] == s.key) for s in STAGES}
+        # Average latest rating of the first benefit, straight from the table.
+        rows = conn.execute("SELECT a.value FROM answers a JOIN (SELECT MAX(id) id FROM answers WHERE key = "
+                            "'why-pln/benefit-ratings' GROUP BY learner_id) m ON m.id = a.id").fetchall()
+        first_benefit = [json.loads(v)[BENEFITS[0].key] for (v,) in rows]
+        written = conn.execute("SELECT COUNT(DISTINCT learner_id) FROM answers WHERE key = 'why-pln/what'"
+                               ).fetchone()[0]
+        done = conn.execute("SELECT COUNT(*) FROM progress WHERE module = 'why-pln' AND status = 'done'").fetchone()[0]
+    stages = room.stages(snap)
+    assert {name: now for name, _, now in stages.rows} == direct
+    assert room.ratings(snap).rows[0][2] == round(sum(first_benefit) / len(first_benefit), 1)
+    assert dict(room.reflections(snap).rows)[PROMPTS["why-pln/what"].question] == written == len(names)
+    assert room.counts(room.people(snap))["module 1 complete"] == done == len(names)
+    growth = room.growth(snap)
+    assert growth.rows[-1][1] == sum(range(1, len(names) + 1))  # every connection everyone added
+    people = {p.name: p for p in room.people(snap)}
+    assert people["Ben"].modules == ("complete", "in progress", "not started")
+    assert people["Ana"].modules == ("complete", "not started", "not started")
+    # And the page shows those numbers.
+    shown = page_text(page.widget)
+    assert "5 participants" in shown and "Module 1 complete: 5" in shown
+    for name in names:
+        assert name in shown
+
+
+def test_unshared_reflections_never_show_anywhere(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, tokens = seed(workshop, ("Ana", "Ben", "Chloé"))
+    page = facilitator_page(monkeypatch, fac)
+    shown = page_text(page.widget)
+    assert SHARED.replace("'", "&#x27;") in shown  # the one shared reflection, with its author
+    assert SECRET not in shown
+    report = zipfile.ZipFile(io.BytesIO(page.make_report() or b""))
+    everything = "".join(report.read(n).decode("utf-8") for n in report.namelist())
+    assert "Ana" in everything and SHARED.replace("'", "&#x27;") in everything
+    assert SECRET not in everything
+    # Another participant's page never carries it either.
+    open_page(monkeypatch, tokens["Ben"])
+    assert SHARED not in page_text(Reflection("stages/feelings").widget)
+    # Unsharing takes it off the facilitator's page at the next refresh.
+    open_page(monkeypatch, tokens["Ana"])
+    mine = Reflection("stages/feelings")
+    assert mine.share_box.layout.display == "flex" and mine.share_box.value is True
+    mine.share_box.value = False
+    assert "No longer shared" in mine.status.text
+    open_page(monkeypatch, fac)
+    page.refresh(force=True)
+    assert SHARED.replace("'", "&#x27;") not in page_text(page.widget)
+    assert "No shared reflections yet" in page.shared.value
+
+
+def test_sharing_is_off_by_default_and_not_offered_to_a_lone_learner(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, tokens = seed(workshop, ("Ana", "Ben"))
+    open_page(monkeypatch, tokens["Ben"])
+    r = Reflection("why-pln/what")
+    assert r.share_box.layout.display == "flex" and r.share_box.value is False
+    monkeypatch.delenv("PLNKIT_WORKSHOP")
+    session.use(None)
+    assert Reflection("why-pln/what").share_box.layout.display == "none"
+
+
+def test_no_aggregate_for_fewer_than_three(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, _ = seed(workshop, ("Ana", "Ben"))
+    page = facilitator_page(monkeypatch, fac)
+    aggregates = room.aggregates(page.snapshot())
+    assert aggregates and all(not a.shown and not a.rows for a in aggregates)
+    assert page.aggregates.value.count("Shown once at least 3 participants") == len(aggregates)
+    assert "<img" not in page.aggregates.value
+    # A third participant makes them appear.
+    seed_more = ("Chloé",)
+    with Store(workshop / DB_NAME) as store:
+        for name in seed_more:
+            me = store.active_learner(session.token_key(join_participant(store, name)))
+            store.save_answer(me, "why-pln/benefit-ratings", ratings(3))
+    page.refresh(force=True)
+    assert room.ratings(page.snapshot()).shown
+    assert "Benefit ratings" in page.aggregates.value and "<img" in page.aggregates.value
+
+
+def test_only_the_facilitator_sees_the_page(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, tokens = seed(workshop, ("Ana",))
+    open_page(monkeypatch, tokens["Ana"])
+    page = FacilitatorPage(poll_seconds=3600)
+    assert not page.allowed and "Ana" not in page_text(page.widget).replace("Ana'", "")
+    assert NOT_HERE.replace("'", "&#x27;") in page_text(page.widget)
+    monkeypatch.delenv("PLNKIT_WORKSHOP")
+    session.use(None)
+    assert "works when the course runs as a workshop" in page_text(FacilitatorPage(poll_seconds=3600).widget)
+
+
+def test_the_report_zip_opens_and_its_csvs_parse(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, _ = seed(workshop, ("Ana", "=HYPERLINK(\"x\")", "Chloé"))
+    page = facilitator_page(monkeypatch, fac)
+    z = zipfile.ZipFile(io.BytesIO(page.make_report() or b""))
+    assert sorted(z.namelist()) == ["backchannel.csv", "participants.csv", "ratings.csv", "report.html",
+                                    "stages.csv"]
+    people = list(csv.DictReader(io.StringIO(z.read("participants.csv").decode("utf-8-sig"))))
+    assert [p["Name"] for p in people] == ["Ana", "'=HYPERLINK(\"x\")", "Chloé"]  # never a live formula
+    assert people[0]["Module 1"] == "complete"
+    ratings_rows = list(csv.DictReader(io.StringIO(z.read("ratings.csv").decode("utf-8-sig"))))
+    assert len(ratings_rows) == 3 * len(BENEFITS)
+    stages_rows = list(csv.DictReader(io.StringIO(z.read("stages.csv").decode("utf-8-sig"))))
+    assert {r["Stage now"] for r in stages_rows} <= {s.name for s in STAGES} and len(stages_rows) == 3
+    html = z.read("report.html").decode("utf-8")
+    assert "<script" not in html.lower() and "Stages confirmed" in html and "<img" in html
+    assert 'download="workshop-report.zip"' in page.downloads.value
+
+
+def test_moderation_hide_mute_and_the_whole_record(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, tokens = seed(workshop, ("Ana", "Ben", "Chloé"))
+    open_page(monkeypatch, tokens["Ana"])
+    ana = Backchannel(poll_seconds=3600)
+    ana.close()
+    ana.body.value = "first"
+    ana.post()
+    monkeypatch.setattr(sys.modules["plnkit.backchannel"], "MIN_GAP_SECONDS", 0.0)
+    ana.body.value = "second, about to be deleted by me"
+    ana.post()
+    ana.mine.value = ana.mine.options[0][1]
+    ana.delete()
+    page = facilitator_page(monkeypatch, fac)
+    page.posts.value = next(v for label, v in page.posts.options if "first" in label)
+    page.hide()
+    assert "Hidden from every stream" in page.status.text
+    assert "deleted by the facilitator" in page.record.value and "deleted by its author" in page.record.value
+    assert "first" not in ana.refresh(force=True) * ana.stream.value
+    page.members.value = next(v for label, v in page.members.options if label == "Ben")
+    page.mute(True)
+    open_page(monkeypatch, tokens["Ben"])
+    ben = Backchannel(poll_seconds=3600)
+    ben.close()
+    ben.body.value = "let me speak"
+    ben.post()
+    assert "paused your posting" in ben.status.text and ben.body.value == "let me speak"
+    open_page(monkeypatch, fac)
+    page.mute(False)
+    open_page(monkeypatch, tokens["Ben"])
+    ben.post()
+    assert "Posted" in ben.status.text
+    open_page(monkeypatch, fac)
+    data = page.export_record() or b""
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["Post"] for r in rows] == ["first", "second, about to be deleted by me", "let me speak"]
+    assert [r["Joined as"] for r in rows] == ["Ana", "Ana", "Ben"]
+
+
+def test_a_binder_participants_portfolio_counts_once(workshop: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    fac, _ = seed(workshop, ("Ana", "Ben"))
+    elsewhere = tmp_path_factory.mktemp("binder")
+    with Store(elsewhere / DB_NAME) as other:
+        me = other.learner("local")
+        other.save_answer(me, "why-pln/benefit-ratings", ratings(4))
+        other.set_progress(me, "why-pln", "done")
+        data = export_portfolio(session.Session(other, me))
+    page = facilitator_page(monkeypatch, fac)
+    assert not room.ratings(page.snapshot()).shown
+    page.import_name.value = "Farah"
+    page.import_portfolio({"name": "p.json", "content": data})
+    assert "Imported Farah" in page.status.text
+    snap = page.snapshot()
+    assert [m.name for m in snap.members][-1] == "Farah" and snap.members[-1].imported
+    assert room.ratings(snap).shown  # her ratings make the third
+    page.import_name.value = "Farah again"
+    page.import_portfolio({"name": "p.json", "content": data})
+    assert "already imported" in page.status.text and len(page.snapshot().members) == 3
+    page.import_name.value = "Garbage"
+    page.import_portfolio({"name": "p.json", "content": b"{not json"})
+    assert "Nothing was" in page.status.text or "nothing was" in page.status.text
+    assert len(page.snapshot().members) == 3
+
+
+def test_the_stuck_rule(workshop: Path) -> None:
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
+    from plnkit._store_room import Member
+
+    def member(page_ago: float | None, saved_ago: float | None, done: bool = False) -> Member:
+        return Member(1, "Ana", now - timedelta(hours=1), False, False, "stages" if page_ago is not None else None,
+                      now - timedelta(minutes=page_ago) if page_ago is not None else None,
+                      now - timedelta(minutes=saved_ago) if saved_ago is not None else None,
+                      {"stages": "done"} if done else {})
+
+    assert room.stuck_reason(member(25, None), now) == "25 min on Module 2 with nothing saved"
+    assert room.stuck_reason(member(25, 30), now)  # saved only before opening this page
+    assert not room.stuck_reason(member(25, 5), now)  # saved since
+    assert not room.stuck_reason(member(10, None), now)  # not long enough
+    assert not room.stuck_reason(member(25, None, done=True), now)
+    assert not room.stuck_reason(member(None, None), now)
+
+
+def test_opening_a_page_is_where_the_facilitator_sees_them(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, tokens = seed(workshop, ("Ana",))
+    open_page(monkeypatch, tokens["Ana"])
+    header(2)
+    page = facilitator_page(monkeypatch, fac)
+    (ana,) = room.people(page.snapshot())
+    assert ana.where == "Module 2" and ana.modules[1] == "in progress" and not ana.stuck
+
+
+def test_erasing_a_participant_takes_their_shared_answer_and_visit(workshop: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, tokens = seed(workshop, ("Ana", "Ben", "Chloé"))
+    page = facilitator_page(monkeypatch, fac)
+    ana = page.snapshot().members[0]
+    with Store(workshop / DB_NAME) as store:
+        store.erase_learner(ana.id)
+        for table in ("shared_answers", "page_visits", "certificates"):
+            assert not store._conn.execute(f"SELECT 1 FROM {table} WHERE learner_id = ?", (ana.id,)).fetchall()
+    page.refresh(force=True)
+    assert "Ana" not in page.people.value and SHARED not in page.shared.value
+
+
+def test_csv_cells_never_become_formulas() -> None:
+    rows = list(csv.reader(io.StringIO(csv_bytes(["a"], [["=1+1"], ["+x"], ["-2"], ["@sum"], ["ok"]])
+                                       .decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["'=1+1", "'+x", "'-2", "'@sum", "ok"]
+
+
+def test_the_snapshot_costs_a_fixed_number_of_queries(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit._store_room import SNAPSHOT_QUERIES
+
+    seed(workshop, ("Ana", "Ben", "Chloé", "Dev"))
+    with Store(workshop / DB_NAME) as store:
+        seen: list[str] = []
+        store._conn.set_trace_callback(lambda sql: seen.append(sql) if sql.lstrip().upper().startswith("SELECT")
+                                       else None)
+        store.room_snapshot(tracked=room.TRACKED, prompts=room.COUNTED)
+        assert len(seen) == SNAPSHOT_QUERIES
