@@ -186,10 +186,13 @@ def growth(snapshot: RoomSnapshot, points: int = 12) -> Aggregate:
     contributors = len({c.learner_id for c in snapshot.connections})
     if contributors < MIN_GROUP or not snapshot.members:
         return _withheld("growth", "The room's network", headers, contributors, "added connections")
-    start = min(m.joined_at for m in snapshot.members)
-    end = snapshot.taken_at
+    # Whole minutes: the table (and so the chart) changes only when a minute passes or a connection changes.
+    start = min(m.joined_at for m in snapshot.members).replace(second=0, microsecond=0)
+    end = snapshot.taken_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
     span = max(end - start, timedelta(minutes=1))
-    times = [start + span * i / (points - 1) for i in range(points)]
+    step = max(1, -(-int(span.total_seconds() // 60) // (points - 1)))  # whole minutes between points
+    times = [min(start + timedelta(minutes=step * i), end) for i in range(points)]
+    times = sorted(set(times))
     rows = tuple((t, sum(1 for c in snapshot.connections if c.added_at <= t and (c.removed_at is None
                                                                                    or c.removed_at > t)))
                  for t in times)
