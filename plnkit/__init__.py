@@ -7,6 +7,7 @@ and every learner's work goes to the store (one SQLite file under ``$PLNKIT_HOME
 from __future__ import annotations
 
 from .backchannel import Backchannel, backchannel
+from .dashboard import FacilitatorPage, facilitator_page
 from .errors import (
     IdentityError,
     InputError,
@@ -16,6 +17,7 @@ from .errors import (
     StoreLockedError,
     StoreReadOnlyError,
 )
+from .evidence_widget import Evidence, evidence
 from .exercises import (
     BalancePlanner,
     BenefitRating,
@@ -41,10 +43,12 @@ __all__ = [
     "Backchannel",
     "BookmarkManager",
     "Communities",
+    "Evidence",
     "IdentityCheck",
     "backchannel",
     "bookmark_manager",
     "communities",
+    "evidence",
     "identity_check",
     "join",
     "BalancePlanner",
@@ -55,6 +59,7 @@ __all__ = [
     "benefit_rating",
     "first_steps",
     "stage_finder",
+    "FacilitatorPage",
     "FeedReader",
     "IdentityError",
     "InputError",
@@ -70,6 +75,7 @@ __all__ = [
     "StoreReadOnlyError",
     "__version__",
     "facts",
+    "facilitator_page",
     "feed_reader",
     "footer",
     "header",

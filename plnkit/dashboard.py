@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
@@ -32,6 +31,7 @@ from .backchannel import LIVE_SECONDS, ROOM
 from .content import MODULES
 from .errors import InputError, PlnkitError
 from .names import MAX_NAME, clean_name
+from .roomcharts import people_html, record_html, shared_html
 from .workshop import FacilitatorTools
 
 POLL_SECONDS = 2.0
@@ -54,54 +54,6 @@ def page_header() -> str:
             '</h1><div class="plnkit-meta"><span>Safe to project: it shows no answer a participant has not shared'
             f'</span></div><nav class="plnkit-nav" aria-label="Course navigation"><a href="{START.notebook}">Course '
             "start</a></nav></header>")
-
-
-def people_html(people: list[room.Person]) -> str:
-    """The "Who is here" table (names escaped; "may be stuck" in words, not only colour)."""
-    if not people:
-        return '<p class="plnkit-empty">No one has joined yet. Share the course address with the room.</p>'
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in (
-        "Name", "Joined", "Last active", "Where now", *[f"Module {m.number}" for m in MODULES], "May be stuck"))
-    rows = []
-    for p in people:
-        name = esc(p.name) + (" <small>(from a portfolio file)</small>" if p.imported else "") + (
-            " <small>(muted)</small>" if p.muted else "")
-        cells = [day_and_clock(p.joined_at), day_and_clock(p.last_active) if p.last_active else "—", p.where,
-                 *p.modules]
-        stuck = f'<td class="plnkit-stuck">⚠ {esc(p.stuck)}</td>' if p.stuck else "<td>—</td>"
-        rows.append(f'<tr><th scope="row">{name}</th>' + "".join(f"<td>{esc(c)}</td>" for c in cells) + stuck
-                    + "</tr>")
-    return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>Who is here '
-            f"({plural(len(people), 'participant')}; “may be stuck”: {room.STUCK_MINUTES} minutes or more on one "
-            f"page with nothing saved)</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-            "</table></div>")
-
-
-def shared_html(snapshot: RoomSnapshot) -> str:
-    groups = room.shared_by_prompt(snapshot)
-    if not groups:
-        return ('<p class="plnkit-empty">No shared reflections yet. Participants can tick “Share with the room” '
-                "under any reflection.</p>")
-    out = []
-    for question, answers in groups:
-        cards = "".join(f'<blockquote class="plnkit-shared"><p class="plnkit-post-meta"><strong>{esc(name)}'
-                        f"</strong> · {esc(day_and_clock(at))}</p><p>{esc(text)}</p></blockquote>"
-                        for name, text, at in answers)
-        out.append(f'<section class="plnkit-gallery"><h3>{esc(question)}</h3>{cards}</section>')
-    return "".join(out)
-
-
-def record_html(record: list[RecordedPost]) -> str:
-    from .report import RECORD_HEADERS, record_rows
-
-    if not record:
-        return '<p class="plnkit-empty">No posts yet.</p>'
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in RECORD_HEADERS)
-    rows = "".join("<tr>" + "".join(f"<td>{esc(day_and_clock(c) if isinstance(c, datetime) else c)}</td>"
-                                    for c in row) + "</tr>" for row in reversed(record_rows(record)))
-    return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>The backchannel record, newest '
-            f"first, deleted posts included</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
-            "</table></div>")
 
 
 class FacilitatorPage(Component):

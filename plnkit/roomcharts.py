@@ -1,7 +1,7 @@
-"""Charts of the room's aggregates (:mod:`plnkit.room`) for the facilitator's page and the workshop report.
+"""The room as HTML, for the facilitator's page and the workshop report: charts, tables and the gallery.
 
 One function draws any shown :class:`~plnkit.room.Aggregate` from its own table, so the chart, its
-description and its data table can never disagree.
+description and its data table can never disagree. Everything a participant wrote is escaped.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ import numpy as np
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
+from . import room
 from ._figures import INK, MUTED, PALETTE, figure_html, new_figure, table_html
-from ._ui import clock, esc
+from ._store_room import RoomSnapshot
+from ._store_social import RecordedPost
+from ._ui import clock, day_and_clock, esc, plural
+from .content import MODULES
 from .room import Aggregate
 
 
@@ -68,3 +72,51 @@ def aggregate_html(agg: Aggregate, filename: str | None = None) -> str:
     return (f'<section class="plnkit-aggregate"><h3>{esc(agg.title)}</h3>'
             + figure_html(aggregate_chart(agg), alt=f"Chart: {agg.title}", description=agg.description,
                           filename=filename or f"room-{agg.key}", table=table) + "</section>")
+
+
+def people_html(people: list[room.Person]) -> str:
+    """The "Who is here" table (names escaped; "may be stuck" in words, not only colour)."""
+    if not people:
+        return '<p class="plnkit-empty">No one has joined yet. Share the course address with the room.</p>'
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in (
+        "Name", "Joined", "Last active", "Where now", *[f"Module {m.number}" for m in MODULES], "May be stuck"))
+    rows = []
+    for p in people:
+        name = esc(p.name) + (" <small>(from a portfolio file)</small>" if p.imported else "") + (
+            " <small>(muted)</small>" if p.muted else "")
+        cells = [day_and_clock(p.joined_at), day_and_clock(p.last_active) if p.last_active else "—", p.where,
+                 *p.modules]
+        stuck = f'<td class="plnkit-stuck">⚠ {esc(p.stuck)}</td>' if p.stuck else "<td>—</td>"
+        rows.append(f'<tr><th scope="row">{name}</th>' + "".join(f"<td>{esc(c)}</td>" for c in cells) + stuck
+                    + "</tr>")
+    return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>Who is here '
+            f"({plural(len(people), 'participant')}; “may be stuck”: {room.STUCK_MINUTES} minutes or more on one "
+            f"page with nothing saved)</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table></div>")
+
+
+def shared_html(snapshot: RoomSnapshot) -> str:
+    groups = room.shared_by_prompt(snapshot)
+    if not groups:
+        return ('<p class="plnkit-empty">No shared reflections yet. Participants can tick “Share with the room” '
+                "under any reflection.</p>")
+    out = []
+    for question, answers in groups:
+        cards = "".join(f'<blockquote class="plnkit-shared"><p class="plnkit-post-meta"><strong>{esc(name)}'
+                        f"</strong> · {esc(day_and_clock(at))}</p><p>{esc(text)}</p></blockquote>"
+                        for name, text, at in answers)
+        out.append(f'<section class="plnkit-gallery"><h3>{esc(question)}</h3>{cards}</section>')
+    return "".join(out)
+
+
+def record_html(record: list[RecordedPost]) -> str:
+    from .report import RECORD_HEADERS, record_rows
+
+    if not record:
+        return '<p class="plnkit-empty">No posts yet.</p>'
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in RECORD_HEADERS)
+    rows = "".join("<tr>" + "".join(f"<td>{esc(day_and_clock(c) if isinstance(c, datetime) else c)}</td>"
+                                    for c in row) + "</tr>" for row in reversed(record_rows(record)))
+    return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>The backchannel record, newest '
+            f"first, deleted posts included</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
+            "</table></div>")

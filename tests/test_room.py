@@ -334,3 +334,22 @@ def test_the_snapshot_costs_a_fixed_number_of_queries(workshop: Path, monkeypatc
                                        else None)
         store.room_snapshot(tracked=room.TRACKED, prompts=room.COUNTED)
         assert len(seen) == SNAPSHOT_QUERIES
+
+
+def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit.evidence import issue_certificate
+
+    fac, tokens = seed(workshop, ("Ana",))
+    open_page(monkeypatch, tokens["Ana"])
+    sess = session.current()
+    for m in ("why-pln", "stages", "tools"):
+        sess.store.set_progress(sess.learner, m, "done")
+    code = issue_certificate(sess, "Ana Lima").code
+    page = facilitator_page(monkeypatch, fac)
+    page.code.value = f"  {code.lower()} "
+    page.verify()
+    assert "Valid." in page.verdict.value and "Ana Lima" in page.verdict.value
+    page.code.value = code[:-1] + ("A" if code[-1] != "A" else "B")
+    page.verify()
+    assert "Not found." in page.verdict.value
