@@ -81,8 +81,8 @@ class Reflection(Component):
         self.history.selected_index = None
 
         #: In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`).
-        self.share_box = w.Checkbox(description="Share with the room (the facilitator can show your latest saved "
-                                    "text, with your name)", value=False, indent=False,
+        self.share_box = w.Checkbox(description="Share with the room: the facilitator may show my latest saved text "
+                                    "with my name", value=False, indent=False,
                                     layout=w.Layout(width="auto", max_width="100%", display="none"))
         self.share_box.add_class("plnkit-wrap")
         parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],

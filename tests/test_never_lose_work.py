@@ -122,6 +122,20 @@ def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila:
     assert reflection(page)[0].input_value() == "Everything here reached the server."
 
 
+def test_a_sent_backchannel_post_is_not_offered_back_after_a_reload(voila: Server, page: Any) -> None:
+    url = voila.page(MODULES[0].notebook)
+    open_course_page(page, url)
+    page.get_by_label("Your name").fill("Dana")
+    page.get_by_label("Your post").fill("This post went out to the room.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.locator(".plnkit-post").filter(has_text="This post went out to the room.").wait_for()
+    assert page.get_by_label("Your post").input_value() == ""
+    page.wait_for_timeout(1000)  # the script looks at drafts shortly after the page changes
+    open_course_page(page, url)
+    page.wait_for_timeout(1000)
+    assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
+
+
 def test_an_upload_over_the_limit_gets_a_message_and_keeps_the_connection(voila: Server, page: Any,
                                                                           tmp_path: Path) -> None:
     big = tmp_path / "my-pln-course-work.json"

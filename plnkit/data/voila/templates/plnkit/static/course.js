@@ -12,6 +12,7 @@
 (function () {
   "use strict";
   var DRAFTS = "plnkit:draft:";
+  var VIEW = Date.now().toString(36) + Math.random().toString(36).slice(2); // this page view (drafts it wrote)
   var GRACE_MS = 3000;
   var lost = false;
   var unloading = false;
@@ -153,7 +154,7 @@
     var f = el && field(el);
     if (!f) { return; }
     if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); }
-    else { writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname }); }
+    else { writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW }); }
     if (lost) { say(el, NOT_SAVED); }
   }, true);
   document.addEventListener("click", function (event) {
@@ -206,7 +207,10 @@
       el.setAttribute("data-plnkit-seen", "1");
       var draft = readDraft(f.store);
       if (!draft || typeof draft.text !== "string") { return; }
-      if (hash(draft.text) === f.saved || (first && draft.text === f.input.value)) { // the server has it
+      // The server has it; or, typed on this very page, the server then set the field to what it holds (a post
+      // sent and its box emptied): the draft is spent either way. A draft from an earlier page view is offered.
+      if (hash(draft.text) === f.saved || (first && draft.text === f.input.value) ||
+          (draft.view === VIEW && hash(f.input.value) === f.saved)) {
         writeDraft(f.store, null);
         var stale = el.nextSibling;
         if (stale && stale.classList && stale.classList.contains("plnkit-draft-offer")) { stale.remove(); }
