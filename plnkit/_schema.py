@@ -123,5 +123,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX certificates_by_learner ON certificates (learner_id);
     """,
+    # 7: the facilitator's page finds each connection's latest change by index, whatever a network's size
+    """
+    CREATE INDEX network_events_by_node ON network_events (learner_id, node_key, at, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

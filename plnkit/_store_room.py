@@ -15,10 +15,13 @@ from typing import Any
 
 from ._store_file import check_owner
 from ._store_workshop import WORKSHOP_PREFIX
+from .errors import InputError
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
 #: this prefix plus a hash of the file, never a working link (the row is revoked from the start).
 IMPORTED_PREFIX = WORKSHOP_PREFIX + "imported:"
+#: Certificates one learner may hold (a new name or date makes a new one; the same facts return the latest).
+MAX_CERTIFICATES = 20
 #: How many queries :meth:`RoomStoreMixin.room_snapshot` makes, whatever the number of participants.
 SNAPSHOT_QUERIES = 6
 
@@ -161,6 +164,12 @@ class RoomStoreMixin:
                                (_now().isoformat() if muted else None, learner_id, WORKSHOP_PREFIX))
         return cur.rowcount > 0
 
+    def learner_name(self, learner_id: int) -> str:
+        """The name a learner joined with ("" when erased or unknown)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT name FROM learners WHERE id = ?", (learner_id,)).fetchone()
+        return str(row[0]) if row else ""
+
     def is_muted(self, learner: Any) -> bool:
         with self._read() as conn:
             row = conn.execute("SELECT muted_at FROM learners WHERE id = ?", (learner.id,)).fetchone()
@@ -195,12 +204,24 @@ class RoomStoreMixin:
     # --- certificates -----------------------------------------------------------------------------------
 
     def issue_certificate(self, learner: Any, code: str, facts: dict[str, Any]) -> Certificate:
-        """Store a certificate under its verification ``code`` (the learner's earlier ones stay valid)."""
+        """Store a certificate under its verification ``code`` (the learner's earlier ones stay valid).
+
+        When the learner's latest certificate states the same ``facts``, that one is returned instead (pressing
+        the button again issues nothing new). Raises :class:`InputError` past :data:`MAX_CERTIFICATES`.
+        """
         now = _now()
+        encoded = json.dumps(facts, ensure_ascii=False, sort_keys=True)
         with self._write() as conn:
             check_owner(conn, learner)
+            rows = conn.execute("SELECT code, issued_at, facts FROM certificates WHERE learner_id = ? ORDER BY "
+                                "issued_at DESC", (learner.id,)).fetchall()
+            if rows and json.dumps(json.loads(rows[0][2]), ensure_ascii=False, sort_keys=True) == encoded:
+                return Certificate(rows[0][0], learner.id, datetime.fromisoformat(rows[0][1]), json.loads(rows[0][2]))
+            if len(rows) >= MAX_CERTIFICATES:
+                raise InputError(f"You already have {MAX_CERTIFICATES} certificates, the most the course issues to "
+                                 "one person. Download one you have.")
             conn.execute("INSERT INTO certificates (code, learner_id, issued_at, facts) VALUES (?, ?, ?, ?)",
-                         (code, learner.id, now.isoformat(), json.dumps(facts, ensure_ascii=False)))
+                         (code, learner.id, now.isoformat(), encoded))
         return Certificate(code, learner.id, now, facts)
 
     def certificates(self, learner: Any) -> list[Certificate]:

@@ -59,7 +59,7 @@ def shown_host(host: str) -> str:
 
 def voila_command(course: Path, *, host: str, port: int, open_browser: bool, workshop: bool = False,
                   allow_hosts: list[str] | None = None, certfile: str = "", keyfile: str = "",
-                  max_pages: int = 80, max_pages_each: int = 8) -> list[str]:
+                  max_pages: int = 80, max_pages_each: int = 8, keep_dropped: int = CULL_IDLE_SECONDS) -> list[str]:
     """The command line the course is served with: :class:`plnkit.server.CourseServer`, Voila with the gate."""
     local = host in ("127.0.0.1", "::1", "localhost")
     names = [*LOCAL_NAMES, *(allow_hosts or [])] if local or allow_hosts else None
@@ -78,6 +78,7 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         "--VoilaExecutor.timeout=120",
         "--Voila.log_level=WARN",
         f"--CourseServer.max_kernels={max_pages}",
+        f"--CourseServer.dropped_seconds={keep_dropped}",
         f"--CourseServer.max_kernels_per_client={max_pages_each}",
     ]
     if names is not None:
@@ -122,7 +123,8 @@ def serve(args: argparse.Namespace) -> int:
               f"{base.rsplit('/', 1)[0]}/{FACILITATOR_NOTEBOOK}", flush=True)
     cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
-                        keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each)
+                        keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,
+                        keep_dropped=args.keep_dropped)
     if os.name == "posix":
         os.execv(cmd[0], cmd)  # the server replaces this process, so stopping it stops the course
     try:
@@ -148,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     p.add_argument("--max-pages", type=int, default=80, help="open pages (kernels, about 100 MB each) on the "
                    "whole server, at most (default 80)")
+    p.add_argument("--keep-dropped", type=int, default=CULL_IDLE_SECONDS, metavar="SECONDS",
+                   help="how long a page whose browser connection is gone is kept for it to come back (default "
+                        f"{CULL_IDLE_SECONDS})")
     p.add_argument("--max-pages-each", type=int, default=8, help="open pages per participant, at most (default 8)")
     p.set_defaults(func=serve)
     args = parser.parse_args(argv)

@@ -129,6 +129,9 @@ class FacilitatorPage(Component):
             w.HTML("<h3>Workshop details</h3><p>Shown on participants' certificates.</p>"),
             w.HBox([self.title, self.facilitator_name, self.save_details], layout=row),
         ]
+        for button in (self.save_details, self.hide_button, self.mute_button, self.unmute_button, self.export_button,
+                       self.report_button, self.verify_button):
+            button.on_click(lambda _b: self._touch())  # any press counts as someone at the page
         self.save_details.on_click(lambda _b: self.save_settings())
         self.hide_button.on_click(lambda _b: self.hide())
         self.mute_button.on_click(lambda _b: self.mute(True))
@@ -182,6 +185,10 @@ class FacilitatorPage(Component):
     def _poll(self, stop: threading.Event) -> None:
         while not stop.wait(self._every):
             if time.monotonic() - self._touched > self._live_seconds:
+                # Paused, the page can't see a participant unshare: nothing shared stays on the projector.
+                self.shared.value = ('<p class="plnkit-empty">Shared reflections are hidden while live updates '
+                                     "are paused, so nothing a participant has since unshared stays on screen. "
+                                     "Press Resume to show them again.</p>")
                 self.resume_button.layout.display = "flex"
                 self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
                 return
@@ -340,9 +347,12 @@ class FacilitatorPage(Component):
                                       "was issued on this server. Check the code for typing mistakes.</p>")
                 return
             facts = cert.facts
+            holder = self._sess().store.learner_name(cert.learner_id)
+            joined = (f" (joined this workshop as {esc(holder)})" if holder and holder != facts.get("name") else "")
             self.verdict.value = (
                 f'<p role="status"><strong>Valid.</strong> Issued {esc(day_and_clock(cert.issued_at))} to '
-                f"<strong>{esc(facts.get('name', ''))}</strong> for completing “{esc(facts.get('course', ''))}” "
+                f"<strong>{esc(facts.get('name', ''))}</strong>{joined} for completing "
+                f"“{esc(facts.get('course', ''))}” "
                 f"({esc(facts.get('hours_text', ''))}); issuer: {esc(facts.get('issuer', ''))}.</p>")
 
         run()

@@ -18,8 +18,10 @@ MAX_JOIN_NAME = 50
 #: Role names no participant may take: compared on a skeleton (letters only, look-alikes folded).
 RESERVED = ("facilitator", "thefacilitator", "moderator", "admin", "administrator")
 _NUMBERED = re.compile(r"\(\s*\d+\s*\)\s*$")
-#: Letters from other scripts that look like Latin ones (Cyrillic, Greek), folded before comparing.
-_LOOKALIKES = str.maketrans("аеорсухіјѕԁɑαεορτυνκιΑΒΕΖΗΙΚΜΝΟΡΤΥΧаᴀ", "aeopcyxijsdaaeoptuvkiabezhikmnoptyxaa")
+#: Letters from other scripts that look like Latin ones (Cyrillic, Greek, dotless i, barred l), and digits and
+#: marks read as letters ("Faci1itat0r", "Faci|itator"), folded before comparing.
+_LOOKALIKES = str.maketrans("аеорсухіјѕԁɑαεορτυνκιΑΒΕΖΗΙΚΜΝΟΡΤΥΧаᴀ" "ıɩǀłƚȷļḷŀ10|!",
+                            "aeopcyxijsdaaeoptuvkiabezhikmnoptyxaa" "iillljlllloli")
 
 
 def skeleton(name: str) -> str:

@@ -55,9 +55,10 @@ def _when(value: object) -> datetime:
     if moment is None:
         raise InputError("That portfolio has a damaged date, so nothing was restored.")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    if not EARLIEST <= moment <= datetime.now(timezone.utc) + timedelta(days=1):
+    now = datetime.now(timezone.utc)
+    if not EARLIEST <= moment <= now + timedelta(days=1):
         raise InputError(f"That portfolio has an impossible date ({value}), so nothing was restored.")
-    return moment
+    return min(moment, now)  # a clock a little ahead is forgiven, but nothing restored is dated in the future
 
 
 def _text(value: object, most: int = 300) -> str:

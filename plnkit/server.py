@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import posixpath
 import secrets
 import ssl
 import threading
@@ -31,6 +32,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 import tornado.ioloop
 import tornado.web
@@ -71,6 +73,8 @@ class CourseServer(Voila):
                          help="Host names to answer to; None answers any (set when serving beyond this computer).")
     max_kernels = Int(80, config=True, help="Kernels (open pages) on the whole server, at most.")
     max_kernels_per_client = Int(8, config=True, help="Kernels one participant (or address) may hold.")
+    dropped_seconds = Int(300, config=True, help="A page whose browser connection has been gone this long is shut "
+                          "down, however busy its kernel (a crashed browser, a laptop asleep).")
     certfile = Unicode("", config=True, help="TLS certificate (PEM) to serve HTTPS.")
     keyfile = Unicode("", config=True, help="TLS private key (PEM).")
 
@@ -80,6 +84,7 @@ class CourseServer(Voila):
         self._kernels: dict[str, set[str]] = defaultdict(set)
         self._joins: deque[float] = deque()
         self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
+        self._gone: dict[str, float] = {}  # kernels whose page connected and then went away: since when
         self._pending: dict[str, int] = {}  # places held for kernels being started, by client
         self._store: Store | None = None
 
@@ -126,33 +131,58 @@ class CourseServer(Voila):
             return kernel_id
 
         manager.start_kernel = start_kernel
+        connect = getattr(manager, "notify_connect", None)
+        if callable(connect):
+            def notify_connect(kernel_id: str) -> None:
+                connect(kernel_id)
+                with self._lock:  # its page has connected: from now on it is culled as a dropped page, if at all
+                    self._started.pop(str(kernel_id), None)
+
+            manager.notify_connect = notify_connect
         tornado.ioloop.PeriodicCallback(self._cull_unopened, 15_000).start()
 
     async def _cull_unopened(self) -> None:
         """Shut down kernels whose page never connected within :data:`UNOPENED_SECONDS` (a script or a bot
-        fetching pages, a tab closed while loading). Pages that did connect are culled by Voila's own culler
-        after their connection has been gone for ``cull_idle_timeout`` (a sleeping laptop gets its minutes)."""
+        fetching pages, a tab closed while loading), and kernels whose page connected but whose connection has
+        been gone for :attr:`dropped_seconds` (a sleeping laptop gets its minutes; a crashed browser's live page
+        does not run on for ever). Voila's own idle culler also runs, for quiet pages."""
         manager = self.kernel_manager
         now = time.monotonic()
         connections = getattr(manager, "_kernel_connections", None)
         if not isinstance(connections, dict):
             return  # this jupyter_server doesn't count connections: leave culling to Voila's own culler
-        for kernel_id in list(manager.list_kernel_ids()):
+        alive = set(manager.list_kernel_ids())
+        for kernel_id in list(self._gone):
+            if kernel_id not in alive:
+                self._gone.pop(kernel_id, None)
+        for kernel_id in alive:
             with self._lock:
                 started = self._started.get(kernel_id)
                 if connections.get(kernel_id, 0) > 0:
                     self._started.pop(kernel_id, None)  # opened by its page: no longer ours to cull
+                    self._gone.pop(kernel_id, None)
                     continue
-            if started is not None and now - started > UNOPENED_SECONDS:
+                if started is None:  # its page connected once and has gone: a crash, a quit browser, a sleep
+                    gone = self._gone.setdefault(kernel_id, now)
+            if started is None:
+                # Voila's idle culler spares a kernel that keeps itself busy (a live page polling the room), so
+                # a page whose browser vanished is shut down here once its connection has been gone long enough.
+                if now - gone <= self.dropped_seconds:
+                    continue
+                log.info("shutting down a kernel whose page has been disconnected for %d s", now - gone)
+            elif now - started > UNOPENED_SECONDS:
                 log.info("shutting down a kernel whose page never connected")
-                with self._lock:
-                    self._started.pop(kernel_id, None)
-                try:
-                    result = manager.shutdown_kernel(kernel_id)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:  # noqa: BLE001 - it may have gone meanwhile
-                    log.debug("kernel %s already gone", kernel_id)
+            else:
+                continue
+            with self._lock:
+                self._started.pop(kernel_id, None)
+                self._gone.pop(kernel_id, None)
+            try:
+                result = manager.shutdown_kernel(kernel_id)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # noqa: BLE001 - it may have gone meanwhile
+                log.debug("kernel %s already gone", kernel_id)
 
     def listen(self) -> None:
         if self.certfile:
@@ -239,7 +269,7 @@ class CourseServer(Voila):
         if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
             self.join_page(handler, 403, _session.UNKNOWN_LINK)
             raise tornado.web.Finish()
-        if handler.request.path.endswith("/" + FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
+        if _names_notebook(handler.request.path, FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
             self.answer_page(handler, 403, "This page is for the facilitator",
                              "It shows the whole room, so only the workshop's facilitator link opens it. Your own "
                              "work is on the course pages.")
@@ -307,6 +337,15 @@ class CourseServer(Voila):
             title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
             confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
+
+
+def _names_notebook(path: str, notebook: str) -> bool:
+    """True when a request path resolves to ``notebook`` as Voila reads it (decoded, normalised, any slashes)."""
+    previous = None
+    while previous != path:  # decode until stable: %252e and friends can't hide the name
+        previous, path = path, unquote(path)
+    parts = [p for p in posixpath.normpath("/" + path.replace("\\", "/")).split("/") if p]
+    return bool(parts) and parts[-1].casefold() == notebook.casefold()
 
 
 def _course_title() -> str:

@@ -353,3 +353,71 @@ def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
     page.code.value = code[:-1] + ("A" if code[-1] != "A" else "B")
     page.verify()
     assert "Not found." in page.verdict.value
+
+
+@pytest.mark.parametrize("name", ["Facılıtator", "Faci1itator", "Faci|itator", "FACIŁITATOR", "Fаcilitator"])
+def test_look_alikes_of_the_facilitator_are_refused(name: str) -> None:
+    from plnkit.errors import InputError
+    from plnkit.names import clean_name
+
+    with pytest.raises(InputError, match="kept for the facilitator"):
+        clean_name(name)
+
+
+def test_pressing_get_my_certificate_again_issues_nothing_new(workshop: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit._store_room import MAX_CERTIFICATES
+    from plnkit.errors import InputError
+    from plnkit.evidence import issue_certificate
+
+    _, tokens = seed(workshop, ("Ana",))
+    open_page(monkeypatch, tokens["Ana"])
+    sess = session.current()
+    for m in ("why-pln", "stages", "tools"):
+        sess.store.set_progress(sess.learner, m, "done")
+    first = issue_certificate(sess, "Ana Lima")
+    assert all(issue_certificate(sess, "Ana Lima").code == first.code for _ in range(5))
+    names = [f"Name {chr(65 + i)}" for i in range(MAX_CERTIFICATES - 1)]
+    for name in names:
+        issue_certificate(sess, name)
+    assert len(sess.store.certificates(sess.learner)) == MAX_CERTIFICATES
+    with pytest.raises(InputError, match=f"already have {MAX_CERTIFICATES} certificates"):
+        issue_certificate(sess, "One too many")
+    assert sess.store.certificate(first.code) is not None  # the earlier ones stay valid
+
+
+def test_a_paused_page_hides_shared_reflections(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, _ = seed(workshop, ("Ana", "Ben", "Chloé"))
+    open_page(monkeypatch, fac)
+    page = FacilitatorPage(poll_seconds=0.05, live_seconds=0.2)
+    assert "Shared with" not in page.shared.value and "Mastodon" in page.shared.value
+    page._thread.join(timeout=10)
+    assert not page._thread.is_alive()
+    assert "Mastodon" not in page.shared.value and "hidden while live updates are paused" in page.shared.value
+    page.resume()
+    page.close()
+    assert "Mastodon" in page.shared.value
+
+
+def test_restored_work_is_never_dated_in_the_future(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit.portfolio import import_portfolio
+
+    _, tokens = seed(workshop, ("Ana",))
+    open_page(monkeypatch, tokens["Ana"])
+    sess = session.current()
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=20)).isoformat()
+    doc = {"format": "plnkit-portfolio", "version": 1, "answers": [
+        {"key": "stages/description", "value": "From a laptop whose clock runs fast", "saved_at": ahead}]}
+    import_portfolio(json.dumps(doc).encode(), sess)
+    saved = sess.store.latest_answer(sess.learner, "stages/description")
+    assert saved is not None and saved.saved_at <= datetime.now(timezone.utc)
+
+
+def test_each_connections_latest_change_is_found_by_index(workshop: Path) -> None:
+    """The room snapshot stays fast at the event cap (20,000 a person): its per-connection lookup uses an index."""
+    seed(workshop, ("Ana",))
+    with Store(workshop / DB_NAME) as store:
+        plan = " ".join(str(r) for r in store._conn.execute(
+            "EXPLAIN QUERY PLAN SELECT action FROM network_events x WHERE x.learner_id = 1 AND x.node_key = 'a' "
+            "ORDER BY x.at DESC, x.id DESC LIMIT 1").fetchall())
+    assert "network_events_by_node" in plan and "TEMP B-TREE" not in plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from plnkit.content import FACILITATOR_NOTEBOOK, MODULES
 
-from .conftest import Server, serve, stop
+from .conftest import Server, kernel_pids, serve, stop
 from .test_browser import open_course_page
 from .test_workshop_browser import follow_link, join, people, save_reflection
 
@@ -65,3 +66,30 @@ def test_a_shared_reflection_appears_on_the_facilitators_page_and_unsharing_remo
     ana.locator(".plnkit-reflection").first.get_by_text(re.compile("No longer shared")).wait_for()
     shared.wait_for(state="detached", timeout=30_000)
     assert TEXT not in boss.locator("body").inner_text()
+
+
+def test_a_live_page_whose_browser_vanished_is_shut_down(tmp_path_factory: pytest.TempPathFactory,
+                                                         browser: Any) -> None:
+    """The facilitator's page polls the room, so Voila never sees its kernel idle: a crashed browser's page
+    must still go once its connection has been gone for --keep-dropped seconds, or the facilitator is locked
+    out by their own dead tabs ("You have 8 course pages open")."""
+    home = tmp_path_factory.mktemp("dropped-home")
+    server = serve(home, "--workshop", "--keep-dropped", "20")
+    try:
+        context = browser.new_context()
+        context.route("**/api/shutdown/**", lambda route: route.abort())  # no goodbye: as when a browser crashes
+        boss = context.new_page()
+        boss.set_default_timeout(60_000)
+        follow_link(boss, (home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
+                    "Facilitator")
+        boss.goto(server.page(FACILITATOR_NOTEBOOK))
+        boss.wait_for_selector(".plnkit-dashboard .plnkit-headline")
+        before = set(kernel_pids(server.proc.pid))
+        assert len(before) == 2  # the start page and the facilitator's page
+        context.close()  # no beforeunload, no shutdown request: the connections just drop
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and set(kernel_pids(server.proc.pid)) & before:
+            time.sleep(2)
+        assert not set(kernel_pids(server.proc.pid)) & before, "the dropped pages' kernels are still running"
+    finally:
+        stop(server.proc)

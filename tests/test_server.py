@@ -269,3 +269,17 @@ def test_https_with_a_certificate(tmp_path: Path) -> None:
         conn.close()
     finally:
         stop(server.proc)
+
+
+@pytest.mark.parametrize("path", ["facilitator.ipynb", "facilitator%2eipynb", "%66acilitator.ipynb",
+                                  "%2Ffacilitator.ipynb", "facilitator.ipynb/", "facilitator.ipynb%2F",
+                                  "./facilitator.ipynb", "x/../facilitator.ipynb", "facilitator%252eipynb"])
+def test_a_participant_can_t_open_the_facilitators_page_however_it_is_spelled(workshop: Server, path: str) -> None:
+    ana = Client(workshop)
+    ana.join(f"Ana {abs(hash(path)) % 1000}")
+    before = len(kernel_pids(workshop.proc.pid))
+    status, _, body = ana.get(workshop.render + path)
+    assert status in (403, 404), body[:200]
+    assert "jupyter-widget" not in body
+    time.sleep(1)
+    assert len(kernel_pids(workshop.proc.pid)) == before  # refused before any kernel started
