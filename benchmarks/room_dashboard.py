@@ -10,7 +10,8 @@ measures, in one run:
 
 and prints the query counts, the median times and the ratios idle poll / snapshot / full redraw.
 
-Usage: python benchmarks/room_dashboard.py [--participants 25] [--repeat 21]
+Usage: python benchmarks/room_dashboard.py [--participants 25] [--repeat 21] [--events 60]
+(``--participants 2 --events 20000``: two participants at the network cap.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def seed(home: Path, participants: int) -> str:
+def seed(home: Path, participants: int, events: int = 60) -> str:
     from plnkit import session
     from plnkit.content import BENEFITS, MEDIUMS, MODULES, PROMPTS, STAGES
     from plnkit.server import join_participant
@@ -48,7 +49,7 @@ def seed(home: Path, participants: int) -> str:
                         store.save_answer(me, key, f"Reflection {key} version {version} " + "words " * 80)
                 store.record_events(me, [(store_now(), "add", f"person:{i}-{n}", {"type": "person",
                                                                                    "label": f"P{n}"})
-                                         for n in range(60)])
+                                         for n in range(events)])
                 for m in MODULES:
                     store.set_progress(me, m.slug, "done" if i % 3 else "started")
                 if i % 4 == 0:
@@ -78,10 +79,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--events", type=int, default=60, help="network changes per participant (the cap is 20,000)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="plnkit-room-bench-"))
     os.environ.update(PLNKIT_HOME=str(home), PLNKIT_WORKSHOP="1")
-    fac = seed(home, args.participants)
+    fac = seed(home, args.participants, args.events)
     os.environ["HTTP_COOKIE"] = f"plnkit_learner={fac}"
 
     from plnkit import room
@@ -108,7 +110,7 @@ def main() -> None:
     page._charts.clear()
     redraw = median_ms(lambda: (page._charts.clear(), page.refresh(force=True)), max(3, args.repeat // 4))
     cached = median_ms(lambda: page.refresh(force=True), max(3, args.repeat // 4))
-    print(f"Room of {args.participants} participants (their data as a full session leaves it)")
+    print(f"Room of {args.participants} participants, {args.events:,} network changes each")
     print(f"  idle poll (every 2 s):          {poll_queries} query,   {poll:7.2f} ms")
     print(f"  room snapshot:                  {snapshot_queries} queries, {snap:7.2f} ms")
     print(f"  refresh, charts unchanged:      {redraw_queries} queries, {cached:7.2f} ms")

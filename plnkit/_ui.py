@@ -78,6 +78,12 @@ def clock(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M")
 
 
+def day(moment: datetime) -> str:
+    """A local date such as ``28 Nov 2026`` (the course's one date format, with :func:`day_and_clock`)."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
 def day_and_clock(moment: datetime) -> str:
     """A local date and time such as ``28 Nov 2026, 14:02``."""
     local = moment.astimezone()

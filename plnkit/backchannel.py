@@ -137,6 +137,9 @@ class Backchannel(Component):
             saved = self._load_answer("backchannel/name")
             if fixed:  # in a workshop everyone posts as who they joined as
                 self.author.value, self.author.disabled = fixed, True
+                if self._sess().store.is_muted(self._sess().learner):
+                    self.status.info("The facilitator has paused your posting for this session; you can still "
+                                     "read the backchannel.")
             elif saved:
                 self.author.value = saved
             elif self._sess().learner.name:

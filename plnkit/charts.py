@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from ._figures import INK, MUTED, PALETTE, new_figure
+from ._ui import day
 from .content import BENEFITS, RATING_ANCHORS, STAGES
 
 
@@ -100,6 +101,6 @@ def describe_stage_schematic(history: Sequence[tuple[datetime, str]] = ()) -> st
     if history:
         text += f" You are marked at {names[history[-1][1]]}."
         if len(history) > 1:
-            journey = ", ".join(f"{names[k]} on {w.date().isoformat()}" for w, k in history)
+            journey = ", ".join(f"{names[k]} on {day(w)}" for w, k in history)
             text += f" Your journey: {journey}."
     return text

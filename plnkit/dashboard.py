@@ -26,7 +26,7 @@ from . import room
 from . import session as _session
 from ._store_room import RoomSnapshot
 from ._store_social import RecordedPost
-from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
+from ._ui import Component, Status, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
 from .backchannel import LIVE_SECONDS, ROOM
 from .content import MODULES
 from .errors import InputError, PlnkitError
@@ -85,6 +85,11 @@ class FacilitatorPage(Component):
         self.save_details = w.Button(description="Save details")
         self.people = w.HTML()
         self.tools = FacilitatorTools(sess, intro=False)
+        self.manage = w.Accordion(children=[self.tools.widget])  # closed: nothing destructive on the projector
+        self.manage.set_title(0, "Manage the room: reissue a link, erase work, close the workshop")
+        self.manage.selected_index = None
+        self.details_note = w.HTML()
+        self.import_status = Status()
         self.aggregates = w.HTML()
         self.shared = w.HTML()
         self.record = w.HTML()
@@ -110,9 +115,8 @@ class FacilitatorPage(Component):
         self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
         row = w.Layout(flex_flow="row wrap", align_items="center")
         self.widget.children = [
-            top, self.headline, self.status.widget, self.resume_button,
-            w.HTML('<h2 id="who">Who is here</h2>'), self.people,
-            w.HTML("<h3>Manage the room</h3>"), self.tools.widget,
+            top, self.headline, self.details_note, self.status.widget, self.resume_button,
+            w.HTML('<h2 id="who">Who is here</h2>'), self.people, self.manage,
             w.HTML('<h2 id="room">The room</h2>'), self.aggregates,
             w.HTML('<h2 id="shared">Shared reflections</h2>'), self.shared,
             w.HTML('<h2 id="backchannel">Backchannel</h2>'), self.record,
@@ -121,12 +125,15 @@ class FacilitatorPage(Component):
             w.HTML('<h2 id="report">Workshop report and evidence</h2><p>The report is one zip: a page with '
                    "everything above (no private answer) and CSV files of progress, ratings and stages.</p>"),
             w.HBox([self.report_button, self.export_button], layout=row), self.downloads,
-            w.HTML("<p>A participant who worked on Binder can send you their portfolio file: import it so "
-                   "their work counts in the report.</p>"),
-            w.HBox([self.import_name, self.import_upload], layout=row),
-            w.HTML("<p>Check a certificate of completion issued on this server:</p>"),
+            w.HTML("<h3>A participant who worked on Binder</h3><p>They can send you their portfolio file (“Take "
+                   "your work with you” on the start page): type their name, then import the file, and their work "
+                   "counts in the report.</p>"),
+            w.HBox([self.import_name, self.import_upload], layout=row), self.import_status.widget,
+            w.HTML("<h3>Check a certificate</h3><p>Type the code printed on a certificate of completion issued "
+                   "on this server.</p>"),
             w.HBox([self.code, self.verify_button], layout=row), self.verdict,
-            w.HTML("<h3>Workshop details</h3><p>Shown on participants' certificates.</p>"),
+            w.HTML('<h3 id="details">Workshop details</h3><p>Your name and the workshop\'s title appear on '
+                   "participants' certificates.</p>"),
             w.HBox([self.title, self.facilitator_name, self.save_details], layout=row),
         ]
         for button in (self.save_details, self.hide_button, self.mute_button, self.unmute_button, self.export_button,
@@ -241,6 +248,13 @@ class FacilitatorPage(Component):
                                    p.post.id) for p in reversed(record) if p.post.deleted_at is None])
         _keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
                                     if not p.imported])
+        if len(self.tools.people.options) != len(people):  # someone joined, was imported or erased
+            self.tools.refresh()
+        named = bool(self._sess().store.workshop_setting("facilitator_name"))
+        self.details_note.value = "" if named else (
+            '<p class="plnkit-warning" role="note">Certificates will say “issued by the facilitator of '
+            f"{esc(self.title.value or DEFAULT_TITLE)}”. Add your name under "
+            '<a href="#details">Workshop details</a> at the end of this page.</p>')
 
     # --- actions ----------------------------------------------------------------------------------------
 
@@ -254,6 +268,7 @@ class FacilitatorPage(Component):
             store.set_workshop_setting("title", title)
             store.set_workshop_setting("facilitator_name", name)
             self.status.ok("Workshop details saved.")
+            self.refresh(force=True)
 
         run()
 
@@ -317,10 +332,13 @@ class FacilitatorPage(Component):
         return data
 
     def import_portfolio(self, upload: Any) -> None:
-        @guard(self.status, doing="import that portfolio", kept="Nothing was imported.")
+        @guard(self.import_status, doing="import that portfolio", kept="Nothing was imported.")
         def run() -> None:
             from .portfolio import MAX_BYTES, import_portfolio
 
+            if not str(self.import_name.value or "").strip():
+                raise InputError("Type the participant's name first (as it should appear in the report), then "
+                                 "choose their file.")
             name = clean_name(self.import_name.value, most=MAX_NAME)
             data = upload_bytes(upload, MAX_BYTES, "portfolio")
             store = self._sess().store
@@ -331,7 +349,7 @@ class FacilitatorPage(Component):
                     raise InputError(f"That file was already imported (as {learner.name}).")
                 summary = import_portfolio(data, _session.Session(store, learner))
             self.import_name.value = ""
-            self.status.ok(f"Imported {name}'s portfolio: {summary}")
+            self.import_status.ok(f"Imported {name}'s portfolio: {summary} They are now in “Who is here”.")
             self.refresh(force=True)
 
         run()
@@ -353,7 +371,7 @@ class FacilitatorPage(Component):
                 f'<p role="status"><strong>Valid.</strong> Issued {esc(day_and_clock(cert.issued_at))} to '
                 f"<strong>{esc(facts.get('name', ''))}</strong>{joined} for completing "
                 f"“{esc(facts.get('course', ''))}” "
-                f"({esc(facts.get('hours_text', ''))}); issuer: {esc(facts.get('issuer', ''))}.</p>")
+                f"— {esc(facts.get('hours_text', ''))}; issuer: {esc(facts.get('issuer', ''))}.</p>")
 
         run()
 

@@ -182,7 +182,10 @@ def _day(iso: object) -> str:
 
 def _issued_by(facts: dict[str, Any]) -> str:
     if facts.get("mode") == "workshop":
-        return f"Issued by {facts.get('issuer', DEFAULT_FACILITATOR)}, facilitator of {facts.get('workshop', '')}"
+        issuer = facts.get("issuer", DEFAULT_FACILITATOR)
+        if issuer == DEFAULT_FACILITATOR:  # the facilitator never gave a name: don't say "facilitator" twice
+            return f"Issued by the facilitator of {facts.get('workshop', '')}"
+        return f"Issued by {issuer}, facilitator of {facts.get('workshop', '')}"
     return "Self-paced: completed independently, without a facilitator"
 
 

@@ -28,10 +28,8 @@ from .netcharts import (
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
          ("Outer: I keep an eye on them", 3)]
-DIRECTIONS = [("I mostly read or watch", "consume"), ("I mostly share with them", "contribute"),
-              ("Both: give and take", "both")]
-VALUES = [("New ideas and knowledge", "cognitive"), ("People and connections", "social"),
-          ("Encouragement and support", "affective"), ("Who I am as a teacher", "identity")]
+DIRECTIONS = [(label, key) for key, label in network.DIRECTION_LABELS.items()]
+VALUES = [(label, key) for key, label in network.VALUE_LABELS.items()]
 KINDS = [("A person", "person"), ("A community or space", "community"), ("A feed or blog", "feed"),
          ("A tool", "tool")]
 

@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from ._figures import INK, MUTED, PALETTE, new_figure
-from .network import TYPE_LABELS, TYPES, Network, Node, replay
+from ._ui import day
+from .network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
 from .store import NetworkEvent
 
 MAX_DRAWN = 40
@@ -178,8 +179,8 @@ def describe_map(net: Network) -> str:
 
 def map_table(net: Network) -> list[list[object]]:
     """Rows for the map's data table."""
-    return [[n.label, TYPE_LABELS[n.type], n.platform, n.ring, n.direction, n.value,
-             n.added_at.date().isoformat() if n.added_at else ""]
+    return [[n.label, TYPE_LABELS[n.type], n.platform, n.ring, DIRECTION_LABELS.get(n.direction, n.direction),
+             VALUE_LABELS.get(n.value, n.value), day(n.added_at) if n.added_at else ""]
             for n in sorted(net.nodes.values(), key=lambda n: (n.ring, n.label.lower()))]
 
 
@@ -254,7 +255,7 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     parts = [f"{_count(points[-1][1], kind)}" for kind, points in series.items() if points]
     removed = sum(1 for e in events if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
-    text = f"Since {first.date().isoformat()} your network has grown to {', '.join(parts)}."
+    text = f"Since {day(first)} your network has grown to {', '.join(parts)}."
     if removed:
         text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way."
     if stages:
@@ -343,7 +344,7 @@ def then_and_now(events: Sequence[NetworkEvent]) -> Figure:
         return _empty(fig, "Then and now appears once you have started your network.")
     then, now = replay(events, until=end), replay(events)
     left, right = fig.subplots(1, 2)
-    draw_map(left, then, f"Then: {end.date().isoformat()} ({len(then.nodes)})")
+    draw_map(left, then, f"Then: {day(end)} ({len(then.nodes)})")
     draw_map(right, now, f"Now ({len(now.nodes)})")
     _legend(fig, now)
     return fig
@@ -356,6 +357,6 @@ def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
     then, now = replay(events, until=end), replay(events)
     added = len(set(now.nodes) - set(then.nodes))
     dropped = len(set(then.nodes) - set(now.nodes))
-    return (f"Two maps side by side. On your first day ({end.date().isoformat()}) your network had "
+    return (f"Two maps side by side. On your first day ({day(end)}) your network had "
             f"{len(then.nodes)} connections; today it has {len(now.nodes)}: {added} new and {dropped} no longer "
             "in it.")

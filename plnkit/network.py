@@ -21,6 +21,11 @@ TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed"
                "tool": "tools"}
 DIRECTIONS = ("consume", "contribute", "both")
 VALUES = ("cognitive", "social", "affective", "identity")
+#: How the course words each direction and value (the exercise's choices, the map's data table, the record).
+DIRECTION_LABELS = {"consume": "I mostly read or watch", "contribute": "I mostly share with them",
+                    "both": "Both: give and take"}
+VALUE_LABELS = {"cognitive": "New ideas and knowledge", "social": "People and connections",
+                "affective": "Encouragement and support", "identity": "Who I am as a teacher"}
 MAX_LABEL = 120
 MAX_LINKS = 50
 MAX_NODE_KEY = 200

@@ -4,7 +4,8 @@
 reflections and the backchannel record; no script, no outside resource, so it opens anywhere and prints.
 The CSV files (UTF-8 with a byte-order mark, so spreadsheet programs read accents right) are:
 
-- ``participants.csv``: name, joined, last active, where now, each module's state, may be stuck, imported
+- ``participants.csv``: name, joined, last active, last page opened, each module's state, may be stuck,
+  imported (dates as ``2026-11-29 14:02``, local time, so a spreadsheet sorts them)
 - ``ratings.csv``: one row per participant and benefit: first rating, latest rating, versions
 - ``stages.csv``: one row per participant: first confirmed stage, stage now, versions
 - ``backchannel.csv``: every post, deleted ones included, with who deleted it and when
@@ -27,7 +28,7 @@ from ._store_room import RoomSnapshot
 from ._store_social import RecordedPost
 from ._ui import day_and_clock, esc
 from .content import BENEFITS, COURSE_TITLE, MODULES, STAGES
-from .roomcharts import aggregate_html
+from .roomcharts import aggregate_html, people_html, record_html, shared_html
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +36,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = day_and_clock(value) if isinstance(value, datetime) else str(value)
+    # Spreadsheets sort ISO dates: "2026-11-29 14:02" (local time), not the page's "29 Nov 2026, 14:02".
+    text = f"{value.astimezone():%Y-%m-%d %H:%M}" if isinstance(value, datetime) else str(value)
     return "'" + text if text.startswith(_FORMULA) else text
 
 
@@ -49,7 +51,7 @@ def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes
 
 
 def participants_csv(snapshot: RoomSnapshot) -> bytes:
-    headers = ["Name", "Joined", "Last active", "Where now", *[f"Module {m.number}" for m in MODULES],
+    headers = ["Name", "Joined", "Last active", "Last page opened", *[f"Module {m.number}" for m in MODULES],
                "May be stuck", "Imported from a portfolio file"]
     rows = [[p.name, p.joined_at, p.last_active, p.where, *p.modules, p.stuck, "yes" if p.imported else ""]
             for p in room.people(snapshot)]
@@ -88,8 +90,8 @@ def record_rows(record: Sequence[RecordedPost]) -> list[list[object]]:
         p = r.post
         status = "shown"
         if p.deleted_at is not None:
-            by = "the facilitator" if r.deleted_by == "facilitator" else "its author"
-            status = f"deleted by {by} at {day_and_clock(p.deleted_at)}"
+            status = (f"hidden by the facilitator at {day_and_clock(p.deleted_at)}" if r.deleted_by == "facilitator"
+                      else f"deleted by its author at {day_and_clock(p.deleted_at)}")
         rows.append([p.created_at, r.poster, p.author, p.body, status])
     return rows
 
@@ -115,25 +117,18 @@ blockquote { margin: .5rem 0; padding: .5rem 1rem; border-left: 4px solid #0072B
 
 
 def report_html(snapshot: RoomSnapshot, record: Sequence[RecordedPost], title: str) -> str:
-    """The report page: headline numbers, aggregates, shared reflections, and the backchannel record."""
+    """The report page: headline numbers, who is here, aggregates, shared reflections, the backchannel record."""
     people = room.people(snapshot)
-    numbers = room.counts(people)
-    headline = "".join(f"<li>{esc(k.capitalize())}: {v}</li>" for k, v in numbers.items())
+    numbers = "".join(f"<li>{esc(k.capitalize())}: {v}</li>" for k, v in room.counts(people).items())
     aggregates = "".join(aggregate_html(a) for a in room.aggregates(snapshot))
-    shared = "".join(
-        f"<h3>{esc(q)}</h3>" + "".join(f"<blockquote><p><strong>{esc(name)}</strong> · {esc(day_and_clock(at))}"
-                                        f"</p>{esc(text)}</blockquote>" for name, text, at in answers)
-        for q, answers in room.shared_by_prompt(snapshot)) or "<p>No one shared a reflection with the room.</p>"
-    rows = "".join("<tr>" + "".join(f"<td>{esc(_cell(c))}</td>" for c in row) + "</tr>" for row in record_rows(record))
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in RECORD_HEADERS)
-    table = (f"<table><caption>Every post, deleted ones included</caption><thead><tr>{head}</tr></thead>"
-             f"<tbody>{rows}</tbody></table>" if record else "<p>No posts.</p>")
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)} · "
-            f"workshop report</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{esc(title)}: workshop report</h1><p>{esc(COURSE_TITLE)} · report made "
-            f"{esc(day_and_clock(snapshot.taken_at))}</p><h2>The room</h2><ul>{headline}</ul>{aggregates}"
-            f"<h2>Shared reflections</h2>{shared}<h2>Backchannel record</h2>{table}</body></html>")
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Workshop report · "
+            f"{esc(title)}</title><style>{_STYLE}</style></head><body>"
+            f"<h1>Workshop report: {esc(title)}</h1><p>{esc(COURSE_TITLE)} · report made "
+            f"{esc(day_and_clock(snapshot.taken_at))}</p><h2>The room</h2><ul>{numbers}</ul>"
+            f"<h2>Who is here</h2>{people_html(people)}<h2>The room's answers</h2>{aggregates}"
+            f"<h2>Shared reflections</h2>{shared_html(snapshot)}<h2>Backchannel record</h2>{record_html(list(record))}"
+            "</body></html>")
 
 
 def report_zip(snapshot: RoomSnapshot, record: Sequence[RecordedPost], title: str) -> bytes:

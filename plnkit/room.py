@@ -170,10 +170,10 @@ def reflections(snapshot: RoomSnapshot) -> Aggregate:
     total = len(snapshot.members)
     if total < MIN_GROUP:
         return _withheld("reflections", "Reflections written", headers, total, "joined")
-    rows = tuple((f"{PROMPTS[k].question}", snapshot.reflections.get(k, 0)) for k in COUNTED)
+    rows = tuple((prompt_label(k), snapshot.reflections.get(k, 0)) for k in COUNTED)
     written = sum(n for _, n in rows)
-    desc = (f"{plural_people(total)} in the room have written {written} reflections in all, across "
-            f"{len(rows)} prompts. " + "; ".join(f"{n} wrote “{q[:60]}”" for q, n in rows if n) + ".")
+    desc = (f"{plural_people(total)} in the room have written {written} reflections in all. By prompt: "
+            + "; ".join(f"{label} {n}" for label, n in rows) + ".")
     return Aggregate("reflections", "Reflections written", headers, rows, desc, total)
 
 
@@ -205,6 +205,13 @@ def growth(snapshot: RoomSnapshot, points: int = 12) -> Aggregate:
 def aggregates(snapshot: RoomSnapshot) -> list[Aggregate]:
     """All the room's aggregates, in the order the facilitator's page shows them."""
     return [stages(snapshot), ratings(snapshot), growth(snapshot), tools(snapshot), reflections(snapshot)]
+
+
+def prompt_label(key: str) -> str:
+    """A short name for a reflection prompt: its page and its own name ("Module 2 · feelings")."""
+    page, _, name = key.partition("/")
+    where = {p.slug: ("Start" if p.number == 0 else f"Module {p.number}") for p in PAGES}.get(page, page)
+    return f"{where} · {name.replace('-', ' ')}"
 
 
 def plural_people(n: int) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 import numpy as np
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import room
 from ._figures import INK, MUTED, PALETTE, figure_html, new_figure, table_html
@@ -38,6 +39,7 @@ def aggregate_chart(agg: Aggregate) -> Figure:
         ax.xaxis.set_major_formatter(DateFormatter("%H:%M", tz=times[0].astimezone().tzinfo if times else None))
         ax.set_ylabel("Connections", color=MUTED)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         fig = new_figure(7.5, 0.9 + 0.42 * len(rows))
         ax = fig.add_subplot()
@@ -51,8 +53,10 @@ def aggregate_chart(agg: Aggregate) -> Figure:
         ax.set_yticks(y, [_label(r[0]) for r in rows], color=INK, fontsize=8)
         if agg.key == "ratings":
             ax.set_xlim(0, 5)
-        if len(series) > 1:
-            ax.legend(loc="lower right", frameon=False, fontsize=8)
+        else:  # counts of people: whole numbers only
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(series) > 1:  # beside the bars, never on them
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     ax.set_title(agg.title, loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -79,7 +83,7 @@ def people_html(people: list[room.Person]) -> str:
     if not people:
         return '<p class="plnkit-empty">No one has joined yet. Share the course address with the room.</p>'
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in (
-        "Name", "Joined", "Last active", "Where now", *[f"Module {m.number}" for m in MODULES], "May be stuck"))
+        "Name", "Joined", "Last active", "Last page opened", *[f"Module {m.number}" for m in MODULES], "May be stuck"))
     rows = []
     for p in people:
         name = esc(p.name) + (" <small>(from a portfolio file)</small>" if p.imported else "") + (

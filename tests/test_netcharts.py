@@ -92,7 +92,7 @@ def test_then_and_now_draws_two_maps() -> None:
     events = events_for(3) + [NetworkEvent(50, START + timedelta(days=3), "add", "tool:x",
                                            {"label": "X", "type": "tool"})]
     fig = netcharts.then_and_now(events)
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Then: 2026-09-01 (3)", "Now (4)"]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Then: 1 Sep 2026 (3)", "Now (4)"]
     assert "had 3 connections; today it has 4: 1 new" in netcharts.describe_then_and_now(events)
 
 

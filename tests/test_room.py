@@ -16,7 +16,7 @@ import pytest
 
 from plnkit import room, session
 from plnkit.backchannel import Backchannel
-from plnkit.content import BENEFITS, PROMPTS, STAGES
+from plnkit.content import BENEFITS, STAGES
 from plnkit.dashboard import NOT_HERE, FacilitatorPage
 from plnkit.page import header
 from plnkit.portfolio import export_portfolio
@@ -117,7 +117,8 @@ def test_the_dashboard_counts_what_the_store_holds(workshop: Path, monkeypatch: 
     stages = room.stages(snap)
     assert {name: now for name, _, now in stages.rows} == direct
     assert room.ratings(snap).rows[0][2] == round(sum(first_benefit) / len(first_benefit), 1)
-    assert dict(room.reflections(snap).rows)[PROMPTS["why-pln/what"].question] == written == len(names)
+    assert dict(room.reflections(snap).rows)[room.prompt_label("why-pln/what")] == written == len(names)
+    assert room.prompt_label("why-pln/what") == "Module 1 · what"
     assert room.counts(room.people(snap))["module 1 complete"] == done == len(names)
     growth = room.growth(snap)
     assert growth.rows[-1][1] == sum(range(1, len(names) + 1))  # every connection everyone added
@@ -230,13 +231,14 @@ def test_moderation_hide_mute_and_the_whole_record(workshop: Path, monkeypatch: 
     page.posts.value = next(v for label, v in page.posts.options if "first" in label)
     page.hide()
     assert "Hidden from every stream" in page.status.text
-    assert "deleted by the facilitator" in page.record.value and "deleted by its author" in page.record.value
+    assert "hidden by the facilitator" in page.record.value and "deleted by its author" in page.record.value
     assert "first" not in ana.refresh(force=True) * ana.stream.value
     page.members.value = next(v for label, v in page.members.options if label == "Ben")
     page.mute(True)
     open_page(monkeypatch, tokens["Ben"])
     ben = Backchannel(poll_seconds=3600)
     ben.close()
+    assert "paused your posting" in ben.status.text  # told on opening the page, not only on pressing Post
     ben.body.value = "let me speak"
     ben.post()
     assert "paused your posting" in ben.status.text and ben.body.value == "let me speak"
@@ -265,16 +267,20 @@ def test_a_binder_participants_portfolio_counts_once(workshop: Path, monkeypatch
     assert not room.ratings(page.snapshot()).shown
     page.import_name.value = "Farah"
     page.import_portfolio({"name": "p.json", "content": data})
-    assert "Imported Farah" in page.status.text
+    assert "Imported Farah" in page.import_status.text
     snap = page.snapshot()
     assert [m.name for m in snap.members][-1] == "Farah" and snap.members[-1].imported
     assert room.ratings(snap).shown  # her ratings make the third
     page.import_name.value = "Farah again"
     page.import_portfolio({"name": "p.json", "content": data})
-    assert "already imported" in page.status.text and len(page.snapshot().members) == 3
+    assert "already imported" in page.import_status.text and len(page.snapshot().members) == 3
+    assert any(label.startswith("Farah") for label, _ in page.tools.people.options)  # reissue, erase: her too
+    page.import_name.value = ""
+    page.import_portfolio({"name": "p.json", "content": data})
+    assert "Type the participant's name first" in page.import_status.text
     page.import_name.value = "Garbage"
     page.import_portfolio({"name": "p.json", "content": b"{not json"})
-    assert "Nothing was" in page.status.text or "nothing was" in page.status.text
+    assert "nothing was" in page.import_status.text.lower()
     assert len(page.snapshot().members) == 3
 
 
