@@ -105,6 +105,7 @@ footer{margin-top:2.5rem;border-top:1px solid #c9d7dc;color:#4a5a66;font-size:.9
 break-after:avoid}article.item,figure,tr,caption{page-break-inside:avoid;break-inside:avoid}
 summary{color:inherit}}
 @page{margin:16mm}
+@media screen and (max-width:40rem){table{display:block;overflow-x:auto}body{margin:1rem auto}}
 """
 _STATUS = {"done": "Done", "started": "Started"}
 

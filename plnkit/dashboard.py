@@ -105,7 +105,7 @@ class FacilitatorPage(Component):
         self.report_button = w.Button(description="Make the workshop report (zip)", button_style="primary")
         self.downloads = w.HTML()
         self.import_name = w.Text(description="Their name", placeholder="as it should appear in the report",
-                                  style=wide, layout=w.Layout(width="auto", max_width="100%"))
+                                  style=wide, layout=w.Layout(width="26em", max_width="100%"))
         self.import_upload = w.FileUpload(description="Import their portfolio file", accept=".json",
                                           multiple=False)
         self.code = w.Text(description="Certificate code", placeholder="PLN-XXXX-XXXX-XXXX", style=wide,
