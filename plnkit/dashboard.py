@@ -94,10 +94,10 @@ class FacilitatorPage(Component):
         self.shared = w.HTML()
         self.record = w.HTML()
         self.posts = w.Dropdown(description="Post", options=[], value=None, style=wide,
-                                layout=w.Layout(width="auto", max_width="100%"))
+                                layout=w.Layout(width="auto", min_width="18em", max_width="100%"))
         self.hide_button = w.Button(description="Hide this post", tooltip="It leaves every stream; the record keeps it")
         self.members = w.Dropdown(description="Participant", options=[], value=None, style=wide,
-                                  layout=w.Layout(width="auto", max_width="100%"))
+                                  layout=w.Layout(width="auto", min_width="18em", max_width="100%"))
         self.mute_button = w.Button(description="Mute in the backchannel",
                                     tooltip="They can still read; their posts are refused for the rest of the session")
         self.unmute_button = w.Button(description="Let them post again")

@@ -78,6 +78,12 @@ def aggregate_html(agg: Aggregate, filename: str | None = None) -> str:
                           filename=filename or f"room-{agg.key}", table=table) + "</section>")
 
 
+def _short(moment: datetime) -> str:
+    """``14:02`` today, ``28 Nov 2026, 14:02`` on another day (a room's table stays narrow)."""
+    return clock(moment) if moment.astimezone().date() == datetime.now().astimezone().date() else \
+        day_and_clock(moment)
+
+
 def people_html(people: list[room.Person]) -> str:
     """The "Who is here" table (names escaped; "may be stuck" in words, not only colour)."""
     if not people:
@@ -88,7 +94,7 @@ def people_html(people: list[room.Person]) -> str:
     for p in people:
         name = esc(p.name) + (" <small>(from a portfolio file)</small>" if p.imported else "") + (
             " <small>(muted)</small>" if p.muted else "")
-        cells = [day_and_clock(p.joined_at), day_and_clock(p.last_active) if p.last_active else "—", p.where,
+        cells = [_short(p.joined_at), _short(p.last_active) if p.last_active else "—", p.where,
                  *p.modules]
         stuck = f'<td class="plnkit-stuck">⚠ {esc(p.stuck)}</td>' if p.stuck else "<td>—</td>"
         rows.append(f'<tr><th scope="row">{name}</th>' + "".join(f"<td>{esc(c)}</td>" for c in cells) + stuck
