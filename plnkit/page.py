@@ -25,8 +25,10 @@ _headers: weakref.WeakSet[Header] = weakref.WeakSet()
 
 @cache
 def stylesheet() -> str:
-    """The course stylesheet (one look for every page)."""
-    return resources.files("plnkit").joinpath("data/style.css").read_text(encoding="utf-8")
+    """The course stylesheet (one look for every page): ``data/style.css``, then ``data/keyboard.css`` (focus
+    rings and keyboard-only rules)."""
+    data = resources.files("plnkit").joinpath("data")
+    return "\n".join(data.joinpath(name).read_text(encoding="utf-8") for name in ("style.css", "keyboard.css"))
 
 
 def _progress(sess: _session.Session | None) -> dict[str, str]:
