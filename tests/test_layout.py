@@ -1,0 +1,75 @@
+"""Nothing is cut off at a phone's width (390 px) or a laptop's (1366 px), on every page, before and after the
+exercises are filled in: no control or text runs past the screen (a wide table scrolls in its own box), no
+label or button ends in "…", no dropdown is narrower than its choice, no text box too narrow to type in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from plnkit.content import PAGES
+
+from .conftest import ROOT, Server
+from .test_browser import open_course_page
+
+pytestmark = pytest.mark.browser
+CUT_OFF = (ROOT / "tests" / "js" / "cut_off.js").read_text(encoding="utf-8")
+WIDTHS = {"phone": (390, 844), "laptop": (1366, 900)}
+LONG = ("A long answer, with a very-long-word-that-does-not-break-anywhere-at-all-on-a-small-phone-screen, "
+        "to see that text wraps instead of running off the page. ") * 3
+
+
+@pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
+def sized(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
+    width, height = WIDTHS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def cut_off(page: Any) -> list[str]:
+    page.wait_for_timeout(600)  # layout settles after the last widget message
+    return list(page.evaluate(CUT_OFF))
+
+
+def fill_in(page: Any, number: int) -> None:
+    """Do the page's exercises the way a learner would, with long text where text goes."""
+    for area in page.locator(".plnkit-reflection .plnkit-answer textarea").all()[:2]:
+        area.fill(LONG)
+    if number == 1:
+        for group in page.locator(".plnkit-rating .widget-radio-box").all():
+            group.locator("label").nth(3).click()
+        page.get_by_role("button", name="Show my profile").click()
+        page.get_by_role("button", name="Save my choice").wait_for()
+    if number == 2:
+        page.get_by_label("About how many hours a week do you spend on your networks?").fill("6")
+        page.get_by_label("In how many networks, groups or spaces are you active?").fill("4")
+        page.get_by_role("button", name="Estimate my stage").click()
+        page.get_by_role("button", name="Confirm my stage").click()
+        page.get_by_label("One boundary I will keep").fill(LONG[:150])
+        page.get_by_role("button", name="Check and save my plan").click()
+    if number == 3:
+        page.get_by_label("Username").first.fill("@a_very_long_username_for_a_teacher_on_every_service")
+        page.get_by_role("button", name="Check my usernames").click()
+        page.get_by_label("Address", exact=True).fill("https://example.org/" + "long-path/" * 12)
+        page.get_by_label("Title", exact=True).fill(LONG[:140])
+        page.get_by_role("button", name="Add bookmark").click()
+        page.get_by_label("Feed or blog address").fill("http://127.0.0.1:9/not-a-feed")
+        page.get_by_role("button", name="Subscribe", exact=True).click()
+    if number >= 1:
+        page.get_by_label("Name", exact=True).last.fill("#EduSky 🦋 " + "Colleagues" * 3)
+        page.get_by_role("button", name="Add to my network").click()
+    page.locator(".plnkit-status").get_by_text("Saved", exact=False).first.wait_for()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.slug)
+def test_nothing_is_cut_off_before_or_after_the_exercises(voila: Server, sized: Any, spec: Any) -> None:
+    open_course_page(sized, voila.page(spec.notebook))
+    assert cut_off(sized) == [], f"{spec.notebook} as first opened"
+    fill_in(sized, spec.number)
+    sized.wait_for_timeout(1500)  # statuses and charts arrive
+    assert cut_off(sized) == [], f"{spec.notebook} after the exercises"
