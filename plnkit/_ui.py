@@ -225,8 +225,13 @@ def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max
     upload_widget.observe(changed, names="value")
 
 
-def download_link(filename: str, mime: str, data: bytes, label: str | None = None) -> str:
-    """A link that downloads ``data`` as ``filename`` (a data: URL, so nothing is written on the server)."""
+def download_link(filename: str, mime: str, data: bytes, label: str | None = None, *, auto: bool = False) -> str:
+    """A link that downloads ``data`` as ``filename`` (a data: URL, so nothing is written on the server).
+
+    ``auto=True`` (for a link made because the learner pressed a download button) has the page follow it once
+    as it appears (``page.js``), so one press downloads; the link stays in case the browser blocks that.
+    """
     encoded = base64.b64encode(data).decode("ascii")
-    return (f'<a class="plnkit-download" download="{esc(filename)}" href="data:{mime};base64,{encoded}">'
+    mark = ' data-plnkit-auto="1"' if auto else ""
+    return (f'<a class="plnkit-download" download="{esc(filename)}" href="data:{mime};base64,{encoded}"{mark}>'
             f"{esc(label or f'Download {filename}')}</a>")

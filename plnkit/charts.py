@@ -8,33 +8,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from textwrap import fill
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from ._figures import INK, MUTED, PALETTE, new_figure
+from ._figures import BODY, INK, MUTED, PALETTE, PHONE_WIDTH, SMALL, WIDE_WIDTH, new_figure
 from ._ui import day
 from .content import BENEFITS, RATING_ANCHORS, STAGES
 
 
-def benefit_profile(ratings: Mapping[str, int], before: Mapping[str, int] | None = None) -> Figure:
-    """Horizontal bars of the seven ratings (1-5); with ``before``, paired bars show the change."""
-    fig = new_figure(7.5, 4.2)
+def benefit_profile(ratings: Mapping[str, int], before: Mapping[str, int] | None = None, *,
+                    narrow: bool = False) -> Figure:
+    """Horizontal bars of the seven ratings (1-5); with ``before``, paired bars show the change.
+
+    ``narrow`` draws it for a phone: each benefit's name above its bars instead of beside them.
+    """
+    fig = new_figure(PHONE_WIDTH, 6.4) if narrow else new_figure(WIDE_WIDTH, 4.6)
     ax = fig.add_subplot()
     names = [b.name for b in BENEFITS][::-1]
     now = [ratings[b.key] for b in BENEFITS][::-1]
-    y = np.arange(len(names))
+    step = 1.5 if narrow else 1.0  # room above each pair of bars for its name on a phone
+    y = np.arange(len(names)) * step
     if before:
         then = [before.get(b.key, 0) for b in BENEFITS][::-1]
         ax.barh(y + 0.2, then, height=0.38, color="#c9d7dc", edgecolor=MUTED, hatch="//", label="Before")
         ax.barh(y - 0.2, now, height=0.38, color=PALETTE[0], label="Now")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        fig.legend(loc="outside upper right", ncols=2, frameon=False)  # its own band, never on bars or title
     else:
         ax.barh(y, now, height=0.6, color=PALETTE[0])
-    ax.set_yticks(y, names, color=INK)
+    if narrow:
+        ax.set_yticks([])
+        for name, at in zip(names, y, strict=True):
+            ax.annotate(name, (0, at + 0.45), va="bottom", fontsize=BODY, color=INK)
+        ax.set_ylim(-0.6, y[-1] + 1.1)
+    else:
+        ax.set_yticks(y, names, color=INK, fontsize=BODY)
     ax.set_xlim(0, 5)
-    ax.set_xticks(range(1, 6), [f"{n}\n{RATING_ANCHORS[n]}" for n in range(1, 6)], fontsize=7, color=MUTED)
+    ax.set_xticks(range(1, 6), [str(n) for n in range(1, 6)], color=MUTED)
+    ends = f"1 = {RATING_ANCHORS[1].lower()}" + ("\n" if narrow else " … ") + f"5 = {RATING_ANCHORS[5].lower()}"
+    ax.set_xlabel(ends, color=MUTED, fontsize=SMALL)
     ax.set_title("How much a PLN already does for you", loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -55,9 +69,12 @@ _POSITIONS = {"immersion": (0.0, 0.35), "evaluation": (1.0, 0.65), "know-it-all"
               "perspective": (3.0, 0.55), "balance": (4.0, 0.4)}
 
 
-def stage_schematic(history: Sequence[tuple[datetime, str]] = ()) -> Figure:
-    """The five stages as a path, with the learner's confirmed stages marked (latest filled, earlier rings)."""
-    fig = new_figure(8.0, 3.6)
+def stage_schematic(history: Sequence[tuple[datetime, str]] = (), *, narrow: bool = False) -> Figure:
+    """The five stages as a path, with the learner's confirmed stages marked (latest filled, earlier rings).
+
+    ``narrow`` draws the same path in a narrower, taller figure for a phone.
+    """
+    fig = new_figure(PHONE_WIDTH, 4.4) if narrow else new_figure(WIDE_WIDTH, 3.4)
     ax = fig.add_subplot()
     xs = [p[0] for p in _POSITIONS.values()]
     ys = [p[1] for p in _POSITIONS.values()]
@@ -65,30 +82,34 @@ def stage_schematic(history: Sequence[tuple[datetime, str]] = ()) -> Figure:
     for stage in STAGES:
         x, y = _POSITIONS[stage.key]
         ax.scatter([x], [y], s=380, color="white", edgecolor=INK, linewidth=1.5, zorder=2)
-        ax.annotate(f"{stage.number}", (x, y), ha="center", va="center", fontsize=10, color=INK, zorder=3)
-        ax.annotate(stage.name, (x, y - 0.16), ha="center", va="top", fontsize=10, color=INK)
+        ax.annotate(f"{stage.number}", (x, y), ha="center", va="center", fontsize=BODY, color=INK, zorder=3)
+        ax.annotate(stage.name, (x, y), xytext=(0, -12), textcoords="offset points", ha="center", va="top",
+                    fontsize=BODY, color=INK)
     ax.add_patch(FancyArrowPatch(_POSITIONS["balance"], _POSITIONS["know-it-all"], connectionstyle="arc3,rad=0.45",
                                  arrowstyle="-|>", mutation_scale=14, color=MUTED, linestyle="--"))
-    ax.annotate("roundabout", (3.35, 1.05), fontsize=8, color=MUTED, style="italic")
-    ax.annotate("", (2.6, 0.15), (2.0, 0.95), arrowprops={"arrowstyle": "-|>", "color": MUTED, "linestyle": ":"})
-    ax.annotate("fork: some give up", (2.3, 0.08), fontsize=8, color=MUTED, style="italic")
+    ax.annotate("roundabout", (3.0, 1.0) if narrow else (3.3, 1.22), ha="center", va="bottom", fontsize=SMALL,
+                color=MUTED, style="italic")
+    ax.annotate("", (2.75, 0.12), (2.5, 0.75), arrowprops={"arrowstyle": "-|>", "color": MUTED, "linestyle": ":"})
+    ax.annotate("fork: some\ngive up" if narrow else "fork: some give up", (2.75, 0.1), ha="center", va="top",
+                fontsize=SMALL, color=MUTED, style="italic")
     past = list(history[:-1])
     for i, (_when, key) in enumerate(past):
         x, y = _POSITIONS[key]
-        ax.scatter([x + 0.12 * (i % 3 - 1)], [y + 0.13], s=70, facecolor="none", edgecolor=PALETTE[1], linewidth=2,
+        ax.scatter([x + 0.12 * (i % 3 - 1)], [y + 0.15], s=70, facecolor="none", edgecolor=PALETTE[1], linewidth=2,
                    zorder=4)
     if past:
-        ax.scatter([-0.45], [1.22], s=70, facecolor="none", edgecolor=PALETTE[1], linewidth=2)
-        ax.annotate("earlier confirmed stages", (-0.35, 1.22), va="center", fontsize=8, color=MUTED)
+        ax.scatter([-0.45], [1.42], s=70, facecolor="none", edgecolor=PALETTE[1], linewidth=2)
+        ax.annotate("earlier confirmed stages", (-0.3, 1.42), va="center", fontsize=SMALL, color=MUTED)
     if history:
         x, y = _POSITIONS[history[-1][1]]
-        ax.scatter([x], [y + 0.13], s=140, marker="v", color=PALETTE[5], zorder=5)
-        ax.annotate("you now", (x, y + 0.22), ha="center", fontsize=9, color=PALETTE[5], weight="bold")
+        ax.scatter([x], [y + 0.15], s=140, marker="v", color=PALETTE[5], zorder=5)
+        ax.annotate("you now", (x, y + 0.22), ha="center", va="bottom", fontsize=BODY, color=PALETTE[5],
+                    weight="bold")
     ax.set_xlim(-0.6, 4.6)
-    ax.set_ylim(-0.05, 1.3)
+    ax.set_ylim(-0.25 if narrow else -0.12, 1.5)
     ax.axis("off")
-    ax.set_title("Stages of PLN adoption: the course's interpretation of Utecht (2008), not his original graphic",
-                 loc="left", fontsize=9, color=MUTED)
+    title = "Stages of PLN adoption: the course's interpretation of Utecht (2008), not his original graphic"
+    ax.set_title(fill(title, 44) if narrow else title, loc="left", fontsize=SMALL, color=MUTED)
     return fig
 
 

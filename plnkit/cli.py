@@ -75,6 +75,10 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
+        # Kernels talk to the server over Unix sockets in the data folder's runtime dir, not loopback TCP ports any
+        # local user could reach (and the kernel's "susceptible to eavesdropping" warning goes with them).
+        "--KernelManager.transport=ipc",
+        "--NotebookNotary.db_file=:memory:",  # the course's notebooks are signed by the server while it runs
         "--VoilaExecutor.timeout=120",
         "--Voila.log_level=WARN",
         f"--CourseServer.max_kernels={max_pages}",

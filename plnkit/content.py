@@ -45,6 +45,12 @@ MODULES: tuple[Module, ...] = (
            "blogs and feeds, and a live backchannel. You set each one up for real."),
 )
 PAGES: tuple[Module, ...] = (START, *MODULES)
+#: Every page's browser-tab title (the notebook's ``metadata.title``; Voila's template puts it in ``<title>``).
+def page_title(page: Module) -> str:
+    """``Module 2 · Stages of PLN adoption — PLN course``; the start page is ``Start here — PLN course``."""
+    return f"{page.title} — PLN course" if page.number == 0 else f"Module {page.number} · {page.title} — PLN course"
+
+
 #: The facilitator's page (not part of the course's sequence; only the facilitator's link opens it).
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
 

@@ -308,7 +308,7 @@ class FacilitatorPage(Component):
         def run() -> None:
             nonlocal data
             data = backchannel_csv(self._sess().store.post_record(ROOM))
-            self.downloads.value = download_link("backchannel-record.csv", "text/csv", data)
+            self.downloads.value = download_link("backchannel-record.csv", "text/csv", data, auto=True)
             self.status.ok("The record is ready to download.")
 
         run()
@@ -325,7 +325,7 @@ class FacilitatorPage(Component):
             store = self._sess().store
             data = report_zip(self.snapshot(), store.post_record(ROOM), store.workshop_setting("title",
                                                                                             DEFAULT_TITLE))
-            self.downloads.value = download_link("workshop-report.zip", "application/zip", data)
+            self.downloads.value = download_link("workshop-report.zip", "application/zip", data, auto=True)
             self.status.ok("The report is ready to download.")
 
         run()

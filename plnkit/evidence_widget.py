@@ -102,7 +102,7 @@ class Evidence(Component):
                                  "on the start page instead: it holds everything.")
             data = made
             self.record_download.value = download_link(RECORD_FILE, "text/html", data,
-                                                       f"Download {RECORD_FILE}")
+                                                       f"Download {RECORD_FILE}", auto=True)
             self.status.ok("Your record is ready: open the file in a browser, or print it to PDF.")
 
         run()

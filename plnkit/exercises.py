@@ -117,7 +117,7 @@ class BenefitRating(_Exercise):
                            "Your benefit ratings")
         chart = figure_html(benefit_profile(ratings, before), alt="Bar chart of your seven benefit ratings",
                             description=describe_benefit_profile(ratings, before), filename="my-pln-benefits",
-                            table=table)
+                            table=table, phone=benefit_profile(ratings, before, narrow=True))
         self.result.value = (f'<div class="plnkit-summary" role="status"><p>{esc(profile.summary)}</p>'
                              + (f"<p>Since last time:</p><ul>{moved}</ul>" if moved else "") + f"</div>{chart}")
         self.status.ok(f"Saved at {day_and_clock(saved_at)}")
@@ -223,7 +223,8 @@ class StageFinder(_Exercise):
         table = table_html(["Date", "Stage"], [[day_and_clock(t), _STAGE_NAMES[k]] for t, k in points],
                            "Your confirmed stages") if points else ""
         chart = figure_html(stage_schematic(points), alt="Schematic of the five stages with your position",
-                            description=describe_stage_schematic(points), filename="my-pln-stage", table=table)
+                            description=describe_stage_schematic(points), filename="my-pln-stage", table=table,
+                            phone=stage_schematic(points, narrow=True))
         intro = ("<p>Come back in a few weeks and take it again: each confirmed stage is kept, so you can see "
                  "your journey.</p>" if len(points) < 2 else "")
         self.journey.value = intro + chart

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
@@ -9,21 +12,27 @@ import ipywidgets as w
 from . import network
 from . import session as _session
 from ._figures import figure_html, table_html
-from ._ui import Component, download_link, esc, guard, log, on_upload, upload_bytes
+from ._ui import Component, day, download_link, esc, guard, log, on_upload, upload_bytes
 from .errors import InputError
 from .netcharts import (
     MAP_HEADERS,
+    STAGE_NAMES,
     balance_chart,
     describe_balance,
     describe_growth,
     describe_map,
     describe_then_and_now,
+    first_visit,
     growth_chart,
+    growth_series,
     map_table,
     network_map,
     platform_warning,
     then_and_now,
+    two_way_share,
 )
+from .network import TYPE_LABELS, TYPES, Network, replay
+from .store import NetworkEvent
 
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
@@ -127,18 +136,24 @@ class MyNetwork(Component):
         self.link.value = ""
         table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
         parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
-                             filename="my-pln-map", table=table)]
+                             filename="my-pln-map", table=table, phone=network_map(net, narrow=True))]
         warning = platform_warning(net)
         if warning:
             parts.insert(0, f'<p class="plnkit-warning" role="note">{esc(warning)}</p>')
         if self.charts == "all":
             stages = _confirmed_stages(sess)
-            parts.append(figure_html(growth_chart(events, stages), alt="Growth of your network over time",
-                                     description=describe_growth(events, stages), filename="my-pln-growth"))
-            parts.append(figure_html(balance_chart(net), alt="Balance of your network by kind and platform",
-                                     description=describe_balance(net), filename="my-pln-balance"))
-            parts.append(figure_html(then_and_now(events), alt="Your network on your first day and today",
-                                     description=describe_then_and_now(events), filename="my-pln-then-and-now"))
+            parts.append(figure_html(
+                growth_chart(events, stages), alt="Growth of your network over time", filename="my-pln-growth",
+                description=describe_growth(events, stages), phone=growth_chart(events, stages, narrow=True),
+                table=_table(GROWTH_HEADERS, growth_table(events, stages), "Your network, day by day")))
+            parts.append(figure_html(
+                balance_chart(net), alt="Balance of your network by kind and platform", filename="my-pln-balance",
+                description=describe_balance(net), phone=balance_chart(net, narrow=True),
+                table=_table(BALANCE_HEADERS, balance_table(net), "Your network by kind and platform")))
+            parts.append(figure_html(
+                then_and_now(events), alt="Your network on your first day and today", filename="my-pln-then-and-now",
+                description=describe_then_and_now(events), phone=then_and_now(events, narrow=True),
+                table=_table(THEN_AND_NOW_HEADERS, then_and_now_table(events), "Then and now")))
         self.view.value = "".join(parts)
 
     def export(self) -> tuple[bytes, bytes]:
@@ -162,6 +177,59 @@ class MyNetwork(Component):
             self.draw()
 
         run()
+
+
+# --- the charts' data tables (every row in full: names with their emoji, every platform) -------------------
+
+
+GROWTH_HEADERS = ["Day", *[TYPE_LABELS[t].capitalize() for t in TYPES], "Stage confirmed"]
+
+
+def growth_table(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> list[list[object]]:
+    """Rows for the growth chart's table: the connections of each kind at the end of every day with a change."""
+    changes = sorted([(at, kind, count) for kind, points in growth_series(events).items() for at, count in points]
+                     + [(at, "stage", STAGE_NAMES.get(key, key)) for at, key in stages], key=lambda c: c[0])
+    rows: dict[str, list[object]] = {}
+    last: dict[str, object] = {**dict.fromkeys(TYPES, 0), "stage": ""}
+    for at, kind, value in changes:
+        if day(at) not in rows:
+            last["stage"] = ""
+        last[kind] = value
+        rows[day(at)] = [day(at), *[last[t] for t in (*TYPES, "stage")]]
+    return list(rows.values())
+
+
+BALANCE_HEADERS = ["Chart", "Kind or platform", "Connections"]
+
+
+def balance_table(net: Network) -> list[list[object]]:
+    """Rows for the balance chart's table (every platform, also those the chart sums up as "Other")."""
+    counts = Counter(n.type for n in net.nodes.values())
+    platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
+    return ([["By kind", TYPE_LABELS[t].capitalize(), counts[t]] for t in TYPES if counts[t]]
+            + [["By platform", p, c] for p, c in platforms.most_common()]
+            + [["Two-way", "Connections where you contribute", f"{two_way_share(net):.0%}"]])
+
+
+THEN_AND_NOW_HEADERS = ["Name", "Kind", "On your first day", "Today"]
+
+
+def then_and_now_table(events: Sequence[NetworkEvent]) -> list[list[object]]:
+    """Rows for then-and-now: every connection of either map, where it was on the first day and where it is now."""
+    end = first_visit(events)
+    if end is None:
+        return []
+    then, now = replay(events, until=end), replay(events)
+    ring = {1: "Inner circle", 2: "Middle", 3: "Outer"}
+    both = {**then.nodes, **now.nodes}
+    return [[n.label, TYPE_LABELS[n.type], ring[then.nodes[k].ring] if k in then.nodes else "not yet",
+             ring[now.nodes[k].ring] if k in now.nodes else "removed"]
+            for k, n in sorted(both.items(), key=lambda item: item[1].label.lower())]
+
+
+def _table(headers: list[str], rows: list[list[object]], caption: str) -> str:
+    """A chart's data table, or nothing while the chart has no data (it then says so in words)."""
+    return table_html(headers, rows, caption) if rows else ""
 
 
 def _confirmed_stages(sess: _session.Session) -> list[tuple[Any, str]]:

@@ -1,8 +1,9 @@
 """Charts of the learner's network: map, growth, balance, then-and-now.
 
-Each chart takes a :class:`plnkit.network.Network` (or its events) and returns a matplotlib Figure; a
-``describe_*`` function gives the text description and ``*_table`` the data rows. The map draws at most
-:data:`MAX_DRAWN` nodes and summarises the rest, so drawing costs the same for 40 nodes or 5,000.
+Each chart takes a :class:`plnkit.network.Network` (or its events) and returns a matplotlib Figure (``narrow=True``:
+the phone's version); a ``describe_*`` function gives the text description (the data tables are built in
+:mod:`plnkit.mynetwork`). The map draws at most :data:`MAX_DRAWN` nodes and summarises the rest, so drawing costs
+the same for 40 nodes or 5,000; labels that would overlap are left out (the table names every connection).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from textwrap import fill
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -18,21 +20,22 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator
 
-from ._figures import INK, MUTED, PALETTE, new_figure
+from . import _figures
+from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
 from ._ui import day
+from .content import STAGES
 from .network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
 from .store import NetworkEvent
 
 MAX_DRAWN = 40
 LABEL_CHARS = 18
+NODE_SIZE = 110
 RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
-STYLE = {  # colour and shape by type: never colour alone
-    "person": (PALETTE[0], "o"),
-    "community": (PALETTE[1], "s"),
-    "feed": (PALETTE[2], "^"),
-    "tool": (PALETTE[3], "D"),
-}
+# Colour and shape by type: never colour alone.
+STYLE = {"person": (PALETTE[0], "o"), "community": (PALETTE[1], "s"), "feed": (PALETTE[2], "^"),
+         "tool": (PALETTE[3], "D")}
 SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
 PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
 
@@ -49,21 +52,15 @@ def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Count
     return shown, hidden
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
-
-
-def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[Node]:
-    """Draw the radial map on ``ax``; returns the nodes placed."""
+def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[Node, float, float, float]]:
+    """Draw the radial map on ``ax`` (labels come later, see :func:`label_map`); returns the nodes placed."""
     shown, hidden = drawn_nodes(net)
     ax.set_aspect("equal")
     ax.axis("off")
-    for ring, radius in RING_RADIUS.items():
+    for radius in RING_RADIUS.values():
         ax.add_patch(_circle(radius))
-        ax.annotate(("inner", "middle", "outer")[ring - 1], (0, radius), xytext=(0, 2), textcoords="offset points",
-                    ha="center", fontsize=7, color=MUTED)
     ax.scatter([0], [0], s=500, color=INK, zorder=5)
-    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=9, weight="bold", zorder=6)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6)
     # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
     by_ring: dict[int, list[Node]] = {1: [], 2: [], 3: []}
     for node in sorted(shown, key=lambda n: (TYPES.index(n.type), n.label.lower())):
@@ -78,7 +75,8 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[Node]:
             colour, marker = STYLE[node.type]
             ax.plot([0, x], [0, y], color="#9bb3bb", linewidth=1,
                     linestyle="--" if node.direction == "consume" else "-", zorder=1)
-            ax.scatter([x], [y], s=110, color=colour, marker=marker, edgecolor="white", linewidth=0.8, zorder=4)
+            ax.scatter([x], [y], s=NODE_SIZE, color=colour, marker=marker, edgecolor="white", linewidth=0.8,
+                       zorder=4)
             placed.append((node, x, y, angle))
     where = {node.key: (x, y) for node, x, y, _a in placed}
     for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
@@ -86,60 +84,65 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[Node]:
             if other in where:
                 ax.plot([x, where[other][0]], [y, where[other][1]], color=MUTED, linewidth=0.8, linestyle=":",
                         zorder=2, gid=f"link:{node.key}>{other}")
-    ax.set_xlim(-4.3, 4.3)
-    ax.set_ylim(-3.8, 3.5)
-    _place_labels(ax, placed)
+    ax.set_xlim(-3.6, 3.6)
+    ax.set_ylim(-3.3, 3.3)
     if hidden:
         more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
-        ax.annotate(more, (0, -3.55), ha="center", fontsize=8, color=MUTED, style="italic")
-    ax.set_title(title, loc="left", fontsize=10, color=INK)
-    return shown
+        ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
+                    color=MUTED, style="italic")
+    ax.set_title(title, loc="left", fontsize=BODY, color=INK)
+    return placed
 
 
-def _place_labels(ax: Axes, placed: list[tuple[Node, float, float, float]]) -> None:
-    """Greedy labelling: try four spots around each node; leave a label out rather than overlap another.
+def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: int = LABEL_CHARS) -> None:
+    """Name the rings and the nodes without overlap: a label goes to the first free spot around its node, or
+    is left out rather than cover another label or a node. Call it once the figure is laid out.
 
-    Every connection is still named in the chart's data table and text description.
+    Every connection is still named, in full and with any emoji, in the chart's data table.
     """
-    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see _figures)
-    taken: list[Any] = []
-    for node, x, y, angle in placed:
-        right = math.cos(angle) >= 0
-        spots = [(6, 0, "left", "center"), (-6, 0, "right", "center"), (0, 7, "center", "bottom"),
-                 (0, -7, "center", "top")]
-        if not right:
-            spots[0], spots[1] = spots[1], spots[0]
-        for dx, dy, ha, va in spots:
-            text = ax.annotate(_short(node.label), (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=7, color=INK, zorder=6,
-                               bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(box.overlaps(other) for other in taken):
-                taken.append(box)
-                text.set_gid(f"label:{node.key}")
+    inside = ax.get_window_extent()
+    taken = [_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed] + [_figures.marker_box(ax, 0, 0, 500)]
+    taken += [t.get_window_extent() for t in ax.texts if t.get_text()]
+    for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
+        for r, angle in [(r, float(a)) for r in (radius, radius - 0.42) for a in range(90, 450, 5)]:
+            spot = (r * math.cos(math.radians(angle)), r * math.sin(math.radians(angle)))
+            if _figures.place_text(ax, ("inner", "middle", "outer")[ring - 1], spot, [(0, 0, "center", "center")],
+                                   taken, inside, fontsize=SMALL, color=MUTED, zorder=3, gid=f"ring:{ring}",
+                                   bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}):
                 break
-            text.remove()
+    for node, x, y, angle in placed:
+        spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
+                 (0, -7, "center", "top")]
+        if math.cos(angle) < 0:
+            spots[0], spots[1] = spots[1], spots[0]
+        if label := shorten(node.label, most):
+            _figures.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
+                                gid=f"label:{node.key}",
+                                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
 
 
 def _circle(radius: float) -> Circle:
     return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
 
 
-def _legend(fig: Figure, net: Network) -> None:
+def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
     types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
     handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
                       label=TYPE_LABELS[t].capitalize()) for t in types]
     handles += [Line2D([], [], color="#9bb3bb", linestyle="--", label="You only consume"),
                 Line2D([], [], color="#9bb3bb", linestyle="-", label="Two-way (you contribute)")]
-    fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize=8)
+    if narrow:
+        _figures.legend_below(fig, narrow, handles, 3)
+    else:
+        fig.legend(handles=handles, loc="outside right center", frameon=False)
 
 
 def _empty(fig: Figure, message: str) -> Figure:
     ax = fig.add_subplot()
     ax.axis("off")
     ax.scatter([0], [0], s=500, color=INK)
-    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=9, weight="bold")
-    ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=10, color=MUTED, wrap=True)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold")
+    ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=BODY, color=MUTED, wrap=True)
     ax.set_xlim(-3, 3)
     ax.set_ylim(-1.5, 1)
     return fig
@@ -148,13 +151,19 @@ def _empty(fig: Figure, message: str) -> Figure:
 EMPTY_MESSAGE = "Your network starts here. Add the first person, space, feed or tool you learn from."
 
 
-def network_map(net: Network) -> Figure:
-    """The learner at the centre, rings by closeness, colour and shape by type, dashed consume-only links."""
-    fig = new_figure(8.0, 6.2)
+def network_map(net: Network, *, narrow: bool = False) -> Figure:
+    """The learner at the centre, rings by closeness, colour and shape by type, dashed consume-only links.
+
+    ``narrow`` draws it for a phone: the legend below the map, shorter labels.
+    """
+    fig = _figures.sized_figure(narrow, 6.0, 5.8)
     if not net.nodes:
         return _empty(fig, EMPTY_MESSAGE)
-    draw_map(fig.add_subplot(), net)
-    _legend(fig, net)
+    ax = fig.add_subplot()
+    placed = draw_map(ax, net)
+    _legend(fig, net, narrow)
+    _figures.freeze_layout(fig)
+    label_map(ax, placed, 14 if narrow else LABEL_CHARS)
     return fig
 
 
@@ -211,23 +220,28 @@ def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[dateti
     return series
 
 
-def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> Figure:
+STAGE_NAMES = {s.key: s.name for s in STAGES}
+
+
+def stage_bands(stages: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, str]]:
+    """The confirmed stages with repeats merged: confirming Know it all twice in a row is one band."""
+    return [(at, key) for i, (at, key) in enumerate(stages) if i == 0 or stages[i - 1][1] != key]
+
+
+def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = (), *,
+                 narrow: bool = False) -> Figure:
     """Cumulative connections by type over time; removals show as drops; confirmed stages as shaded bands."""
-    fig = new_figure(8.0, 4.0)
+    fig = _figures.sized_figure(narrow, 4.2, 4.6)
     series = growth_series(events)
     if not any(series.values()):
         return _empty(fig, "Your growth chart starts with your first connection.")
     ax = fig.add_subplot()
     end = max(points[-1][0] for points in series.values() if points)
-    if stages:
-        names = {"immersion": "Immersion", "evaluation": "Evaluation", "know-it-all": "Know it all",
-                 "perspective": "Perspective", "balance": "Balance"}
-        for i, (start, key) in enumerate(stages):
-            stop = stages[i + 1][0] if i + 1 < len(stages) else max(end, start)
-            ax.axvspan(float(date2num(start)), float(date2num(stop)), color=PALETTE[4], alpha=0.12 + 0.08 * (i % 2),
-                       linewidth=0)
-            ax.annotate(names.get(key, key), (start, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                        textcoords="offset points", fontsize=7, color=MUTED)
+    bands = stage_bands(stages)
+    for i, (start, _key) in enumerate(bands):
+        stop = bands[i + 1][0] if i + 1 < len(bands) else max(end, start)
+        ax.axvspan(float(date2num(start)), float(date2num(stop)), color=PALETTE[4], alpha=0.12 + 0.08 * (i % 2),
+                   linewidth=0)
     for kind, points in series.items():
         if not points:
             continue
@@ -239,12 +253,21 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
         if drops:
             ax.scatter([float(date2num(d[0])) for d in drops], [d[1] for d in drops], marker="x", color=colour, s=30,
                        zorder=4)
-    ax.xaxis_date()
+    top = max(p[1] for points in series.values() for p in points)
+    ax.set_ylim(0, top * 1.25 + (2 if bands else 0.5))  # headroom: the stage names sit above the lines
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", frameon=False, fontsize=8)
-    ax.set_title("How your network has grown (× marks a removal)", loc="left", fontsize=10, color=INK)
-    fig.autofmt_xdate()
+    _figures.legend_below(fig, narrow)
+    ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
+                 "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK)
+    _figures.freeze_layout(fig)
+    taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
+    for start, key in bands:
+        _figures.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
+                            [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
+                            xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
     return fig
 
 
@@ -255,11 +278,13 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     parts = [f"{_count(points[-1][1], kind)}" for kind, points in series.items() if points]
     removed = sum(1 for e in events if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
-    text = f"Since {day(first)} your network has grown to {', '.join(parts)}."
+    text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
+            f"{', '.join(parts)}.")
     if removed:
-        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way."
-    if stages:
-        text += f" Shaded bands show the {len(stages)} stage{'s' if len(stages) != 1 else ''} you confirmed."
+        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way (marked ×)."
+    if bands := stage_bands(stages):
+        text += " Shaded bands show the stages you confirmed: " + ", ".join(
+            f"{STAGE_NAMES.get(k, k)} from {day(at)}" for at, k in bands) + "."
     return text
 
 
@@ -287,29 +312,36 @@ def two_way_share(net: Network) -> float:
     return sum(1 for n in net.nodes.values() if n.direction != "consume") / len(net.nodes)
 
 
-def balance_chart(net: Network, top: int = 8) -> Figure:
-    """Counts by type and by platform, and the share of two-way connections."""
-    fig = new_figure(8.0, 3.8)
-    if not net.nodes:
-        return _empty(fig, "Balance appears once you have a few connections.")
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.4])
-    counts = Counter(n.type for n in net.nodes.values())
-    kinds = [t for t in TYPES if counts[t]]
-    left.barh([TYPE_LABELS[t].capitalize() for t in kinds], [counts[t] for t in kinds],
-              color=[STYLE[t][0] for t in kinds])
-    left.set_title("By kind", loc="left", fontsize=10, color=INK)
+def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
+    """The platform bars of the balance chart, largest first: the ``top`` platforms, then "Other (N platforms)"."""
     platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
     common = platforms.most_common(top)
-    rest = sum(platforms.values()) - sum(c for _, c in common)
-    labels = [p for p, _ in common] + (["Other"] if rest else [])
-    values = [c for _, c in common] + ([rest] if rest else [])
+    rest = platforms.most_common()[top:]
+    other = [(f"Other ({len(rest)} platform{'s' if len(rest) != 1 else ''})", sum(c for _, c in rest))] if rest else []
+    return common + other
+
+
+def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure:
+    """Counts by type and by platform, and the share of two-way connections."""
+    fig = _figures.sized_figure(narrow, 4.0, 6.4)
+    if not net.nodes:
+        return _empty(fig, "Balance appears once you have a few connections.")
+    left, right = fig.subplots(2, 1, height_ratios=[1, 2]) if narrow else fig.subplots(1, 2, width_ratios=[1, 1.4])
+    counts = Counter(n.type for n in net.nodes.values())
+    kinds = [t for t in TYPES if counts[t]]
+    left.barh([TYPE_LABELS[t].capitalize() for t in kinds][::-1], [counts[t] for t in kinds][::-1],
+              color=[STYLE[t][0] for t in kinds][::-1])
+    left.set_title("By kind", loc="left", fontsize=BODY, color=INK)
+    bars = platform_bars(net, top)
     warn = platform_warning(net)
-    colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(values))]
-    right.barh(labels[::-1], values[::-1], color=colours[::-1])
-    right.set_title(f"By platform · two-way: {two_way_share(net):.0%}", loc="left", fontsize=10, color=INK)
+    colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(bars))]
+    labels = [_figures.wrap_label(p, 16) if narrow else shorten(p, 24) or "(no name)" for p, _ in bars]
+    right.barh(range(len(bars))[::-1], [c for _, c in bars], color=colours, tick_label=labels)
+    right.set_title(f"By platform{chr(10) if narrow else ' · '}two-way: {two_way_share(net):.0%}", loc="left",
+                    fontsize=BODY, color=INK)
     for ax in (left, right):
         ax.spines[["top", "right"]].set_visible(False)
-        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
@@ -317,9 +349,8 @@ def describe_balance(net: Network) -> str:
     if not net.nodes:
         return "No connections yet."
     counts = Counter(n.type for n in net.nodes.values())
-    platforms = Counter(n.platform.strip() or "no platform" for n in net.nodes.values())
-    text = (f"By kind: {', '.join(_count(counts[t], t) for t in TYPES if counts[t])}. By platform: "
-            f"{', '.join(f'{p} {c}' for p, c in platforms.most_common(8))}. {two_way_share(net):.0%} of your "
+    text = (f"Two bar charts. By kind: {', '.join(_count(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+            f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
             "connections are two-way (you give as well as take).")
     warn = platform_warning(net)
     return f"{text} {warn}" if warn else text
@@ -336,17 +367,20 @@ def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
     return first.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 
-def then_and_now(events: Sequence[NetworkEvent]) -> Figure:
-    """The map as it was at the learner's first visit beside the map today."""
-    fig = new_figure(10.0, 5.2)
+def then_and_now(events: Sequence[NetworkEvent], *, narrow: bool = False) -> Figure:
+    """The map as it was at the learner's first visit beside the map today (above it, on a phone)."""
+    fig = _figures.sized_figure(narrow, 5.0, 8.6)
     end = first_visit(events)
     if end is None:
         return _empty(fig, "Then and now appears once you have started your network.")
     then, now = replay(events, until=end), replay(events)
-    left, right = fig.subplots(1, 2)
-    draw_map(left, then, f"Then: {day(end)} ({len(then.nodes)})")
-    draw_map(right, now, f"Now ({len(now.nodes)})")
-    _legend(fig, now)
+    axes = fig.subplots(2, 1) if narrow else fig.subplots(1, 2)
+    placed = [draw_map(axes[0], then, f"Then: {day(end)} ({len(then.nodes)})"),
+              draw_map(axes[1], now, f"Now ({len(now.nodes)})")]
+    _legend(fig, now, narrow=True)
+    _figures.freeze_layout(fig)
+    for ax, nodes in zip(axes, placed, strict=True):
+        label_map(ax, nodes, 14)
     return fig
 
 

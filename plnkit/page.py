@@ -157,14 +157,27 @@ def footer(page: str | int) -> Footer:
     return Footer(module(page))
 
 
+def _saved_in(sess: _session.Session | None, page: Module) -> bool:
+    """True once the learner has saved an answer on ``page`` (its answer keys start with its slug)."""
+    if sess is None:
+        return False
+    try:
+        return bool(sess.store.latest_answers(sess.learner, page.slug + "/"))
+    except PlnkitError:
+        return False
+
+
 def module_list() -> w.HTML:
     """The start page's list of modules, with time estimates and the learner's progress."""
     sess = _try_session()
     progress, q = _progress(sess), esc(_session.link_suffix(sess))
     items = []
     for m in MODULES:
+        status = progress.get(m.slug, "")
+        if status == "started" and not _saved_in(sess, m):
+            status = ""  # opened, nothing saved yet: not "in progress" for the learner
         state = {"done": '<span class="plnkit-done">✓ Completed</span>',
-                 "started": "<span>In progress</span>"}.get(progress.get(m.slug, ""), "")
+                 "started": "<span>In progress</span>"}.get(status, "")
         items.append(
             f'<li><strong><a href="{m.notebook}{q}">Module {m.number}: {esc(m.title)}</a></strong> '
             f"· about {m.minutes} minutes {state}<br>{esc(m.summary)}</li>"

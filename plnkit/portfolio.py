@@ -201,7 +201,7 @@ class Portfolio(Component):
         def run() -> None:
             nonlocal data
             data = export_portfolio(self._sess())
-            self.download.value = download_link("my-pln-course-work.json", "application/json", data)
+            self.download.value = download_link("my-pln-course-work.json", "application/json", data, auto=True)
             self.status.ok("Your work is ready to download. Keep the file somewhere safe.")
 
         run()

@@ -258,7 +258,7 @@ class FeedReader(Component):
         data = write_opml(subs)
         count = f"{len(subs)} feed{'s' if len(subs) != 1 else ''}"
         self.download.value = download_link("my-pln-feeds.opml", "text/x-opml", data,
-                                            f"Download my-pln-feeds.opml ({count})")
+                                            f"Download my-pln-feeds.opml ({count})", auto=True)
         return data
 
     def import_opml(self, upload: Any) -> None:

@@ -7,14 +7,25 @@ description and its data table can never disagree. Everything a participant wrot
 from __future__ import annotations
 
 from datetime import datetime
+from textwrap import fill
 
 import numpy as np
-from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import room
-from ._figures import INK, MUTED, PALETTE, figure_html, new_figure, table_html
+from ._figures import (
+    INK,
+    MUTED,
+    PALETTE,
+    date_axis,
+    figure_html,
+    legend_below,
+    shorten,
+    sized_figure,
+    table_html,
+    wrap_label,
+)
 from ._store_room import RoomSnapshot
 from ._store_social import RecordedPost
 from ._ui import clock, day_and_clock, esc, plural
@@ -22,26 +33,24 @@ from .content import MODULES
 from .room import Aggregate
 
 
-def _label(text: object, most: int = 38) -> str:
-    text = str(text)
-    return text if len(text) <= most else text[: most - 1] + "…"
+def aggregate_chart(agg: Aggregate, *, narrow: bool = False) -> Figure:
+    """A chart of a shown aggregate: a line over time for growth, paired horizontal bars otherwise.
 
-
-def aggregate_chart(agg: Aggregate) -> Figure:
-    """A chart of a shown aggregate: a line over time for growth, paired horizontal bars otherwise."""
+    ``narrow`` draws it for a phone (shorter labels, the legend below); the data table has every label in full.
+    """
     rows = agg.rows
     if agg.key == "growth":
-        fig = new_figure(7.5, 3.2)
+        fig = sized_figure(narrow, 3.4, 3.6)
         ax = fig.add_subplot()
         times = [r[0] for r in rows if isinstance(r[0], datetime)]
         counts = [int(r[1]) if isinstance(r[1], int) else 0 for r in rows]
-        ax.step([t.astimezone() for t in times], counts, where="post", color=PALETTE[0], lw=2)  # type: ignore[arg-type]
-        ax.xaxis.set_major_formatter(DateFormatter("%H:%M", tz=times[0].astimezone().tzinfo if times else None))
+        ax.step(times, counts, where="post", color=PALETTE[0], lw=2)  # type: ignore[arg-type]
+        date_axis(ax, narrow)
         ax.set_ylabel("Connections", color=MUTED)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        fig = new_figure(7.5, 0.9 + 0.42 * len(rows))
+        fig = sized_figure(narrow, 1.2 + 0.45 * len(rows), 1.5 + 0.5 * len(rows))
         ax = fig.add_subplot()
         y = np.arange(len(rows))[::-1]
         series = [[float(r[i]) for r in rows] for i in range(1, len(agg.headers))]  # type: ignore[arg-type]
@@ -50,14 +59,14 @@ def aggregate_chart(agg: Aggregate) -> Figure:
             offset = (len(series) - 1) / 2 - i
             ax.barh(y + offset * height, values, height=height * 0.95, color=PALETTE[i],
                     label=agg.headers[i + 1], hatch="//" if i else None, edgecolor="white")
-        ax.set_yticks(y, [_label(r[0]) for r in rows], color=INK, fontsize=8)
+        ax.set_yticks(y, [wrap_label(str(r[0]), 18) if narrow else shorten(str(r[0]), 38) for r in rows], color=INK)
         if agg.key == "ratings":
             ax.set_xlim(0, 5)
         else:  # counts of people: whole numbers only
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if len(series) > 1:  # beside the bars, never on them
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-    ax.set_title(agg.title, loc="left", color=INK)
+        if len(series) > 1:  # below the bars, never on them
+            legend_below(fig, narrow)
+    ax.set_title(fill(agg.title, 40) if narrow else agg.title, loc="left", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -75,7 +84,8 @@ def aggregate_html(agg: Aggregate, filename: str | None = None) -> str:
     table = table_html(agg.headers, table_rows(agg), agg.title)
     return (f'<section class="plnkit-aggregate"><h3>{esc(agg.title)}</h3>'
             + figure_html(aggregate_chart(agg), alt=f"Chart: {agg.title}", description=agg.description,
-                          filename=filename or f"room-{agg.key}", table=table) + "</section>")
+                          filename=filename or f"room-{agg.key}", table=table, phone=aggregate_chart(agg, narrow=True))
+            + "</section>")
 
 
 def _short(moment: datetime) -> str:

@@ -31,6 +31,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -102,7 +103,23 @@ class CourseServer(Voila):
         settings["log_function"] = _log_request
         settings["xsrf_cookie_kwargs"] = {"samesite": "Strict", **({"secure": True} if self.certfile else {})}
         self._count_kernels()
+        self._trust_course()
         return settings
+
+    def _trust_course(self) -> None:
+        """Sign the course's own notebooks for this server's life (an in-memory signature store), so the
+        console does not warn "Notebook ... is not trusted" on every page open. The operator who serves a
+        course trusts it, as ``jupyter trust`` would, without writing to their signature database."""
+        notary = getattr(self.contents_manager, "notary", None)
+        if notary is None:
+            return
+        import nbformat
+
+        for path in sorted(Path(self.root_dir).glob("*.ipynb")):
+            try:
+                notary.sign(nbformat.read(path, as_version=4))
+            except Exception:  # noqa: BLE001 - an unreadable notebook gets Voila's own error page later
+                log.warning("could not read %s to trust it", path.name)
 
     def init_handlers(self) -> list[Any]:
         handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler),

@@ -216,7 +216,7 @@ class BookmarkManager(Component):
     def export(self) -> bytes:
         """Offer every bookmark as a Netscape bookmark file download."""
         data = write_netscape(self._all(), "My PLN bookmarks")
-        self.download.value = download_link("my-pln-bookmarks.html", "text/html", data)
+        self.download.value = download_link("my-pln-bookmarks.html", "text/html", data, auto=True)
         return data
 
 

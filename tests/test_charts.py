@@ -31,7 +31,9 @@ def test_before_and_after_draws_pairs_and_a_legend() -> None:
     before = {**RATINGS, "aware": 1}
     fig = benefit_profile(RATINGS, before)
     assert len(bars(fig)) == 14
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Before", "Now"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Before", "Now"]  # above the bars, not on them
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1", "2", "3", "4", "5"]
+    assert fig.axes[0].get_xlabel() == "1 = not like me … 5 = very much like me"
     assert "More aware 1 (was 1)" in describe_benefit_profile(RATINGS, before)
 
 

@@ -82,3 +82,21 @@ def test_the_start_page_lists_each_module_with_its_link_and_time(store: object) 
     html = module_list().value
     for m in content.MODULES:
         assert f'href="{m.notebook}"' in html and f"about {m.minutes} minutes" in html
+
+
+@pytest.mark.parametrize("page", content.PAGES, ids=lambda p: p.slug)
+def test_every_page_has_a_tab_title_in_the_course_s_words(page: content.Module) -> None:
+    nb = json.loads((COURSE / page.notebook).read_text(encoding="utf-8"))
+    assert nb["metadata"]["title"] == content.page_title(page)
+
+
+def test_a_module_is_in_progress_only_once_something_is_saved(store: object) -> None:
+    from plnkit import session
+    from plnkit.page import header
+
+    header(1)  # opening module 1
+    assert "In progress" not in module_list().value
+    sess = session.current()
+    sess.store.save_answer(sess.learner, "why-pln/what", "A first thought")
+    html = module_list().value
+    assert html.count("In progress") == 1 and html.index("In progress") < html.index(content.MODULES[1].notebook)

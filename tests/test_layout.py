@@ -11,7 +11,7 @@ import pytest
 
 from plnkit.content import PAGES
 
-from .conftest import ROOT, Server
+from .conftest import ROOT, Server, serve, stop
 from .test_browser import open_course_page
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,16 @@ CUT_OFF = (ROOT / "tests" / "js" / "cut_off.js").read_text(encoding="utf-8")
 WIDTHS = {"phone": (390, 844), "laptop": (1366, 900)}
 LONG = ("A long answer, with a very-long-word-that-does-not-break-anywhere-at-all-on-a-small-phone-screen, "
         "to see that text wraps instead of running off the page. ") * 3
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own: the long answers typed here must not reach other tests' learner."""
+    server = serve(tmp_path_factory.mktemp("layout-home"))
+    try:
+        yield server
+    finally:
+        stop(server.proc)
 
 
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
@@ -67,8 +77,8 @@ def fill_in(page: Any, number: int) -> None:
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.slug)
-def test_nothing_is_cut_off_before_or_after_the_exercises(voila: Server, sized: Any, spec: Any) -> None:
-    open_course_page(sized, voila.page(spec.notebook))
+def test_nothing_is_cut_off_before_or_after_the_exercises(course: Server, sized: Any, spec: Any) -> None:
+    open_course_page(sized, course.page(spec.notebook))
     assert cut_off(sized) == [], f"{spec.notebook} as first opened"
     fill_in(sized, spec.number)
     sized.wait_for_timeout(1500)  # statuses and charts arrive

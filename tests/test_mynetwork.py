@@ -39,6 +39,17 @@ def test_module_three_shows_all_four_charts(store: Store) -> None:
                 "Balance of your network by kind and platform", "Your network on your first day and today"):
         assert f'alt="{alt}"' in view.view.value
     assert "3 of your 4 connections (75%) are on Facebook" in view.view.value
+    # every chart: a phone-sized picture, a description and its data table
+    assert view.view.value.count("<picture>") == 4 and view.view.value.count("plnkit-description") == 4
+    for caption in ("Your connections", "Your network, day by day", "Your network by kind and platform",
+                    "Then and now"):
+        assert f"<caption>{caption}</caption>" in view.view.value
+
+
+def test_a_name_with_emoji_keeps_it_in_the_table(store: Store) -> None:
+    network.add(network.make_node("community", "#EduSky 🦋", platform="Bluesky"))
+    value = MyNetwork("all").view.value
+    assert "<td>#EduSky 🦋</td>" in value and value.count("<table") == 4
 
 
 def test_export_and_import_through_the_widget(store: Store, tmp_path: object) -> None:
