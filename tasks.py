@@ -3,6 +3,7 @@
 
     python3 tasks.py serve [--port 8866] [--host 127.0.0.1]   install, then serve the course in Voila
     python3 tasks.py test [pytest args]                      install, then lint, type-check and run every test
+    python3 tasks.py screenshots                             regenerate the README's screenshots (docs/)
 
 Both create ``.venv/`` beside this file on first use and reinstall only when ``pyproject.toml`` changes.
 The test command uses the system Chromium when there is one, otherwise it downloads Playwright's own.
@@ -77,7 +78,7 @@ def test(args: list[str]) -> None:
         say("No Chromium on this machine: installing Playwright's own")
         run(PY, "-m", "playwright", "install", "chromium")
     say("Lint (ruff)")
-    run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "tasks.py")
+    run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "docs", "tasks.py")
     say("Types (mypy)")
     run(PY, "-m", "mypy")
     say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")
@@ -86,8 +87,19 @@ def test(args: list[str]) -> None:
     run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *targets, *args, env=env)
 
 
+def screenshots(args: list[str]) -> None:
+    ensure_venv("test")
+    env = dict(os.environ)
+    chromium = system_chromium()
+    if chromium:
+        env["PLNKIT_CHROMIUM"] = chromium
+    else:
+        run(PY, "-m", "playwright", "install", "chromium")
+    run(PY, ROOT / "docs" / "screenshots.py", *args, env=env)
+
+
 def main() -> None:
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "screenshots": screenshots}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
