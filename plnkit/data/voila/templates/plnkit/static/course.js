@@ -8,6 +8,8 @@
  *    class matches). After a reload, unsaved text is offered back.
  * 3. Sign-out: fills the form's _xsrf value from this browser's cookie.
  * 4. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
+ * 5. Keyboard: each radio group is one native group named by its statement (one Tab stop, arrows stay inside
+ *    it), and the headers of collapsible sections are buttons a keyboard can reach and press.
  */
 (function () {
   "use strict";
@@ -268,4 +270,72 @@
     }
     return nativeClick.apply(this, arguments);
   };
+
+  // --- 5. keyboard: radio groups and collapsible sections ----------------------------------------------
+  // ipywidgets draws RadioButtons as <div class="widget-radio"><label class="widget-label">statement</label>
+  // <div class="widget-radio-box"><label>choice<input type="radio"></label>…</div></div>, with no name on the
+  // inputs: every radio is its own Tab stop, arrows run on into the next statement (and choose there), and
+  // nothing ties the statement to its choices. One shared name per box makes each a native group: one Tab stop
+  // (the checked radio; with none checked, the first going forward, the last going back), arrows move and wrap
+  // inside it and fire "click", which the widget listens to, so the kernel gets the value. The box becomes a
+  // radiogroup named by the statement. ipywidgets rebuilds the inputs whenever the kernel sets the value, so
+  // every batch of changes is checked (one query; mutation batches arrive before the next key press) rather
+  // than after a timer.
+  // Accordion headers (div.jupyter-widget-Collapse-header) get tabindex, role="button", aria-expanded, and
+  // Enter or Space, which press them as a click does.
+  var groups = 0;
+  function nameGroups() {
+    document.querySelectorAll(".widget-radio-box").forEach(function (box) {
+      var name = box.getAttribute("data-plnkit-group");
+      if (!name) {
+        groups += 1;
+        name = "plnkit-radio-" + groups;
+        box.setAttribute("data-plnkit-group", name);
+        box.setAttribute("role", "radiogroup");
+      }
+      box.querySelectorAll("input[type=radio]").forEach(function (input) {
+        if (input.name !== name) { input.name = name; }
+      });
+      var label = box.parentNode ? box.parentNode.querySelector(":scope > .widget-label") : null;
+      if (label && label.textContent.trim()) {
+        if (!label.id) { label.id = name + "-label"; }
+        if (box.getAttribute("aria-labelledby") !== label.id) { box.setAttribute("aria-labelledby", label.id); }
+      }
+    });
+  }
+  function syncHeader(header) {
+    if (header.getAttribute("tabindex") === null) {
+      header.setAttribute("tabindex", "0");
+      header.setAttribute("role", "button");
+    }
+    var open = header.parentNode && header.parentNode.classList.contains("jupyter-widget-Collapse-open");
+    if (header.getAttribute("aria-expanded") !== String(!!open)) { header.setAttribute("aria-expanded", String(!!open)); }
+  }
+  function keyboardScan() {
+    if (document.querySelector(".widget-radio-box:not([role]), .widget-radio-box input[type=radio]:not([name])")) {
+      nameGroups();
+    }
+    document.querySelectorAll(".jupyter-widget-Collapse-header").forEach(syncHeader);
+  }
+  function header(target) {
+    return target && target.closest ? target.closest(".jupyter-widget-Collapse-header") : null;
+  }
+  document.addEventListener("keydown", function (event) {
+    var h = header(event.target);
+    if (h && event.target === h && (event.key === "Enter" || event.key === " ") && !event.repeat &&
+        !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault(); // Space would scroll the page
+      h.click();
+    }
+  });
+  document.addEventListener("click", function (event) { // after the header's own handler has toggled it
+    var h = header(event.target);
+    if (h) { syncHeader(h); }
+  });
+  function startKeyboard() {
+    new MutationObserver(keyboardScan).observe(document.body, { subtree: true, childList: true, attributes: true,
+                                                               attributeFilter: ["class"] });
+    keyboardScan();
+  }
+  if (document.body) { startKeyboard(); } else { document.addEventListener("DOMContentLoaded", startKeyboard); }
 }());
