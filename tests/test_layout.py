@@ -83,3 +83,30 @@ def test_nothing_is_cut_off_before_or_after_the_exercises(course: Server, sized:
     fill_in(sized, spec.number)
     sized.wait_for_timeout(1500)  # statuses and charts arrive
     assert cut_off(sized) == [], f"{spec.notebook} after the exercises"
+
+
+def test_the_facilitators_page_is_not_cut_off(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> None:
+    from plnkit.content import FACILITATOR_NOTEBOOK
+
+    from .test_room import seed
+    from .test_workshop_browser import follow_link
+
+    home = tmp_path_factory.mktemp("layout-room")
+    seed(home, ("Ana Lima", "Ben Okafor", "Chloé Martin-Dubois de la Fontaine"))
+    server = serve(home, "--workshop")
+    try:
+        for width, height in WIDTHS.values():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            try:
+                boss = context.new_page()
+                boss.set_default_timeout(60_000)
+                follow_link(boss, (home / "facilitator-link.txt").read_text().strip().replace("localhost",
+                                                                                              "127.0.0.1"),
+                            "Facilitator")
+                boss.goto(server.page(FACILITATOR_NOTEBOOK))
+                boss.wait_for_selector(".plnkit-dashboard .plnkit-aggregate img")
+                assert cut_off(boss) == [], f"the facilitator's page at {width} px"
+            finally:
+                context.close()
+    finally:
+        stop(server.proc)
