@@ -68,8 +68,8 @@ def serve(args: list[str]) -> None:
     sys.exit(subprocess.call(cmd, cwd=ROOT))
 
 
-def test(args: list[str]) -> None:
-    ensure_venv("test")
+def browser_env() -> dict[str, str]:
+    """The environment with the system Chromium named for Playwright (or Playwright's own installed)."""
     env = dict(os.environ)
     chromium = system_chromium()
     if chromium:
@@ -77,6 +77,12 @@ def test(args: list[str]) -> None:
     else:
         say("No Chromium on this machine: installing Playwright's own")
         run(PY, "-m", "playwright", "install", "chromium")
+    return env
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("test")
+    env = browser_env()
     say("Lint (ruff)")
     run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "docs", "tasks.py")
     say("Types (mypy)")
@@ -89,13 +95,7 @@ def test(args: list[str]) -> None:
 
 def screenshots(args: list[str]) -> None:
     ensure_venv("test")
-    env = dict(os.environ)
-    chromium = system_chromium()
-    if chromium:
-        env["PLNKIT_CHROMIUM"] = chromium
-    else:
-        run(PY, "-m", "playwright", "install", "chromium")
-    run(PY, ROOT / "docs" / "screenshots.py", *args, env=env)
+    run(PY, ROOT / "docs" / "screenshots.py", *args, env=browser_env())
 
 
 def main() -> None:

@@ -25,18 +25,9 @@ from plnkit.report import csv_bytes
 from plnkit.server import join_participant
 from plnkit.store import DB_NAME, Store
 
-from .test_workshop import open_page
+from .test_workshop import open_page, workshop
 
-
-@pytest.fixture
-def workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
-    monkeypatch.setenv("PLNKIT_WORKSHOP", "1")
-    for name in ("JUPYTERHUB_USER", "QUERY_STRING", "HTTP_COOKIE"):
-        monkeypatch.delenv(name, raising=False)
-    session.use(None)
-    yield tmp_path
-    session.use(None)
+__all__ = ["workshop"]  # the fixture, shared with the workshop tests
 
 
 def page_text(widget: Any) -> str:
