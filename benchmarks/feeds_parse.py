@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plnkit.errors import FeedError  # noqa: E402
-from plnkit.feeds import MAX_ENTRIES, parse_feed  # noqa: E402
+from plnkit.formats.feeds import MAX_ENTRIES, parse_feed  # noqa: E402
 
 URL = "https://example.org/feed"
 DEFAULT = """

@@ -21,8 +21,8 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plnkit.feedcache import refresh  # noqa: E402
-from plnkit.store import Store  # noqa: E402
+from plnkit.services.feedcache import refresh  # noqa: E402
+from plnkit.services.store import Store  # noqa: E402
 from tests.feedserver import FeedServer  # noqa: E402
 
 

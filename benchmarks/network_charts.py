@@ -17,9 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plnkit import netcharts, network  # noqa: E402
-from plnkit._figures import render  # noqa: E402
-from plnkit.store import NetworkEvent  # noqa: E402
+from plnkit.charts.learner._figures import render  # noqa: E402
+
+from plnkit.charts import network as netcharts  # noqa: E402
+from plnkit.rules import network
+from plnkit.services.store import NetworkEvent  # noqa: E402
 
 
 def make_events(nodes: int, seed: int = 7) -> list[NetworkEvent]:

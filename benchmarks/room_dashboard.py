@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def seed(home: Path, participants: int, events: int = 60) -> str:
-    from plnkit import session
     from plnkit.content import BENEFITS, MEDIUMS, MODULES, PROMPTS, STAGES
-    from plnkit.server import join_participant
-    from plnkit.store import DB_NAME, Store
+    from plnkit.services import session
+    from plnkit.services.server import join_participant
+    from plnkit.services.store import DB_NAME, Store
 
     fac = session.facilitator_token(home)
     with Store(home / DB_NAME) as store:
@@ -86,8 +86,8 @@ def main() -> None:
     fac = seed(home, args.participants, args.events)
     os.environ["HTTP_COOKIE"] = f"plnkit_learner={fac}"
 
-    from plnkit import room
-    from plnkit.dashboard import FacilitatorPage
+    from plnkit.rules import room
+    from plnkit.widgets.dashboard import FacilitatorPage
 
     page = FacilitatorPage(poll_seconds=3600)
     page.close()

@@ -32,10 +32,10 @@ def free_port() -> int:
 
 def seed(home: Path) -> None:
     """A room of four with answers, so the facilitator's page has something to show."""
-    from plnkit import session
     from plnkit.content import BENEFITS, STAGES
-    from plnkit.server import join_participant
-    from plnkit.store import DB_NAME, Store
+    from plnkit.services import session
+    from plnkit.services.server import join_participant
+    from plnkit.services.store import DB_NAME, Store
 
     session.facilitator_token(home)
     with Store(home / DB_NAME) as store:

@@ -6,8 +6,6 @@ and every learner's work goes to the store (one SQLite file under ``$PLNKIT_HOME
 
 from __future__ import annotations
 
-from .backchannel import Backchannel, backchannel
-from .dashboard import FacilitatorPage, facilitator_page
 from .errors import (
     IdentityError,
     InputError,
@@ -17,8 +15,11 @@ from .errors import (
     StoreLockedError,
     StoreReadOnlyError,
 )
-from .evidence_widget import Evidence, evidence
-from .exercises import (
+from .services.store import Store
+from .widgets.backchannel import Backchannel, backchannel
+from .widgets.dashboard import FacilitatorPage, facilitator_page
+from .widgets.evidence import Evidence, evidence
+from .widgets.exercises import (
     BalancePlanner,
     BenefitRating,
     FirstSteps,
@@ -28,14 +29,13 @@ from .exercises import (
     first_steps,
     stage_finder,
 )
-from .mynetwork import MyNetwork, my_network
-from .page import facts, footer, header, module_list, sources
-from .portfolio import Portfolio, portfolio
-from .reader import FeedReader, feed_reader
-from .reflection import Reflection, reflection
-from .store import Store
-from .toolbox import BookmarkManager, Communities, IdentityCheck, bookmark_manager, communities, identity_check
-from .workshop import Join, join
+from .widgets.mynetwork import MyNetwork, my_network
+from .widgets.page import facts, footer, header, module_list, sources
+from .widgets.portfolio import Portfolio, portfolio
+from .widgets.reader import FeedReader, feed_reader
+from .widgets.reflection import Reflection, reflection
+from .widgets.toolbox import BookmarkManager, Communities, IdentityCheck, bookmark_manager, communities, identity_check
+from .widgets.workshop import Join, join
 
 __version__ = "0.1.0"
 

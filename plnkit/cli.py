@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .content import FACILITATOR_NOTEBOOK, START
-from .store import default_home
+from .services.store import default_home
 
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
 #: fails (voila issue #1458), and every page visit starts a kernel of about 100 MB.
@@ -60,11 +60,11 @@ def shown_host(host: str) -> str:
 def voila_command(course: Path, *, host: str, port: int, open_browser: bool, workshop: bool = False,
                   allow_hosts: list[str] | None = None, certfile: str = "", keyfile: str = "",
                   max_pages: int = 80, max_pages_each: int = 8, keep_dropped: int = CULL_IDLE_SECONDS) -> list[str]:
-    """The command line the course is served with: :class:`plnkit.server.CourseServer`, Voila with the gate."""
+    """The command line the course is served with: :class:`plnkit.services.server.CourseServer`, Voila with the gate."""
     local = host in ("127.0.0.1", "::1", "localhost")
     names = [*LOCAL_NAMES, *(allow_hosts or [])] if local or allow_hosts else None
     cmd = [
-        sys.executable, "-m", "plnkit.server", str(course),
+        sys.executable, "-m", "plnkit.services.server", str(course),
         f"--Voila.ip={host}",
         f"--port={port}",
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
@@ -114,7 +114,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"The course is at {base}", flush=True)
     print(f"Learners' work is saved in {home}. Press Ctrl+C to stop.", flush=True)
     if args.workshop:
-        from .session import facilitator_token
+        from .services.session import facilitator_token
 
         link = f"{base}?learner={facilitator_token(home)}"
         link_file = home / "facilitator-link.txt"

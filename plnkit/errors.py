@@ -9,7 +9,7 @@
     │   ├── StoreCorruptError   the file is not a database (or is damaged)
     │   ├── StoreReadOnlyError  the file or its folder cannot be written
     │   └── StoreLockedError    another process held the database too long
-    └── FeedError             a feed could not be fetched or read (re-exported by plnkit.feeds)
+    └── FeedError             a feed could not be fetched or read (re-exported by plnkit.formats.feeds)
         ├── FeedURLError          not an http(s) address, has a password in it, or is not a URL at all
         ├── PrivateAddressError   the address is on a private, local or reserved network
         ├── HostNotFoundError     the site's name does not resolve

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from plnkit import session
-from plnkit.store import Store
+from plnkit.services import session
+from plnkit.services.store import Store
 
 from .feedserver import FeedServer
 

@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 
-from plnkit import network
-from plnkit.answers import RULES, check_answer, stored_answer
-from plnkit.backchannel import Backchannel
 from plnkit.content import PROMPTS
 from plnkit.errors import InputError
-from plnkit.exercises import BalancePlanner, BenefitRating, FirstSteps, StageFinder
-from plnkit.mynetwork import MyNetwork
-from plnkit.portfolio import MAX_BYTES, Portfolio, import_portfolio
-from plnkit.reflection import MAX_CHARS, Reflection
-from plnkit.session import Session
-from plnkit.store import Store
-from plnkit.toolbox import Communities, IdentityCheck
+from plnkit.rules import network
+from plnkit.rules.answers import RULES, check_answer, stored_answer
+from plnkit.services.session import Session
+from plnkit.services.store import Store
+from plnkit.widgets.backchannel import Backchannel
+from plnkit.widgets.exercises import BalancePlanner, BenefitRating, FirstSteps, StageFinder
+from plnkit.widgets.mynetwork import MyNetwork
+from plnkit.widgets.portfolio import MAX_BYTES, Portfolio, import_portfolio
+from plnkit.widgets.reflection import MAX_CHARS, Reflection
+from plnkit.widgets.toolbox import Communities, IdentityCheck
 
 RATINGS = {"aware": 3, "connected": 2, "empowered": 4, "model": 5, "confident": 1, "community": 3, "learner": 2}
 

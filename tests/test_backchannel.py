@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from plnkit.backchannel import Backchannel, check_post, linkify, record
 from plnkit.errors import InputError
-from plnkit.session import Session
-from plnkit.store import Store
+from plnkit.services.session import Session
+from plnkit.services.store import Store
+from plnkit.widgets.backchannel import Backchannel, check_post, linkify, record
 
 from .test_reflection import eventually
 

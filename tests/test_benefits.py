@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plnkit.benefits import changes, check_ratings, profile_summary
 from plnkit.content import BENEFITS
 from plnkit.errors import InputError
+from plnkit.rules.benefits import changes, check_ratings, profile_summary
 
 KEYS = [b.key for b in BENEFITS]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plnkit.bookmarks import (
+from plnkit.errors import InputError
+from plnkit.formats.bookmarks import (
     MAX_TAGS,
     Bookmark,
     check_bookmark,
@@ -14,7 +15,6 @@ from plnkit.bookmarks import (
     tag_counts,
     write_netscape,
 )
-from plnkit.errors import InputError
 
 from .conftest import DATA
 

@@ -236,8 +236,8 @@ def test_adding_a_person_through_the_widget_updates_the_map(voila: Server, page:
 
 def test_backchannel_posts_reach_another_page_live_as_text_and_deletions_stay_recorded(
         voila: Server, browser: Any) -> None:
-    from plnkit.backchannel import record
-    from plnkit.store import DB_NAME, Store
+    from plnkit.services.store import DB_NAME, Store
+    from plnkit.widgets.backchannel import record
 
     pages = []
     dialogs: list[str] = []

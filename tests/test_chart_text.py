@@ -19,10 +19,14 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from plnkit import _figures, mynetwork, netcharts, network, room, roomcharts
-from plnkit.charts import benefit_profile, stage_schematic
+from plnkit.charts import _figures
+from plnkit.charts import network as netcharts
+from plnkit.charts import room as roomcharts
+from plnkit.charts.learner import benefit_profile, stage_schematic
 from plnkit.content import BENEFITS, STAGES
-from plnkit.store import NetworkEvent
+from plnkit.rules import network, room
+from plnkit.services.store import NetworkEvent
+from plnkit.widgets import mynetwork
 
 PHONE_COLUMN, NARROWEST_WIDE_COLUMN, LAPTOP_COLUMN = 320, 691, 922
 MIN_PX = 11

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from matplotlib.collections import PathCollection
 from matplotlib.patches import Rectangle
 
-from plnkit.charts import benefit_profile, describe_benefit_profile, describe_stage_schematic, stage_schematic
+from plnkit.charts.learner import benefit_profile, describe_benefit_profile, describe_stage_schematic, stage_schematic
 from plnkit.content import BENEFITS
 
 RATINGS = {b.key: i % 5 + 1 for i, b in enumerate(BENEFITS)}

@@ -24,7 +24,7 @@ def test_printed_links_never_say_0_0_0_0(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_local_serving_answers_only_to_local_names_unless_told(tmp_path: Path) -> None:
     local = cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False)
-    assert local[1:3] == ["-m", "plnkit.server"]
+    assert local[1:3] == ["-m", "plnkit.services.server"]
     assert {a.split("=", 1)[1] for a in local if a.startswith("--CourseServer.allowed_hosts=")} == \
         {"localhost", "127.0.0.1", "::1"}
     proxied = cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, allow_hosts=["pln.example"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plnkit import content
-from plnkit.page import _facts_html, module_list
+from plnkit.widgets.page import _facts_html, module_list
 
 from .conftest import ROOT
 
@@ -91,8 +91,8 @@ def test_every_page_has_a_tab_title_in_the_course_s_words(page: content.Module) 
 
 
 def test_a_module_is_in_progress_only_once_something_is_saved(store: object) -> None:
-    from plnkit import session
-    from plnkit.page import header
+    from plnkit.services import session
+    from plnkit.widgets.page import header
 
     header(1)  # opening module 1
     assert "In progress" not in module_list().value

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from plnkit import content, network
-from plnkit._ui import day_and_clock, esc
-from plnkit.charts import describe_benefit_profile, describe_stage_schematic
+from plnkit import content
+from plnkit.charts.learner import describe_benefit_profile, describe_stage_schematic
 from plnkit.errors import InputError
-from plnkit.evidence import (
+from plnkit.formats.evidence import (
     CODE_ALPHABET,
     certificate_facts,
     certificate_html,
@@ -30,9 +29,11 @@ from plnkit.evidence import (
     portfolio_html,
     verify_certificate,
 )
-from plnkit.evidence_widget import Evidence
-from plnkit.session import Session
-from plnkit.store import Store
+from plnkit.rules import network
+from plnkit.services.session import Session
+from plnkit.services.store import Store
+from plnkit.widgets._ui import day_and_clock, esc
+from plnkit.widgets.evidence import Evidence
 
 RATINGS_BEFORE = {b.key: 2 for b in content.BENEFITS}
 RATINGS_AFTER = {**{b.key: 4 for b in content.BENEFITS}, "aware": 1}

@@ -8,8 +8,8 @@ import tracemalloc
 import matplotlib.pyplot as plt
 
 from plnkit.content import BENEFITS, TIPS
-from plnkit.exercises import BalancePlanner, BenefitRating, FirstSteps, StageFinder
-from plnkit.store import Store
+from plnkit.services.store import Store
+from plnkit.widgets.exercises import BalancePlanner, BenefitRating, FirstSteps, StageFinder
 
 
 def rate(widget: BenefitRating, values: list[int]) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from plnkit.errors import FeedHTTPError
-from plnkit.feedcache import FeedResult, backoff, refresh
-from plnkit.store import Store
+from plnkit.services.feedcache import FeedResult, backoff, refresh
+from plnkit.services.store import Store
 
 from .feedserver import FeedServer
 

@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from plnkit import feeds
 from plnkit.errors import (
     FeedConnectionError,
     FeedError,
@@ -22,7 +21,8 @@ from plnkit.errors import (
     PrivateAddressError,
     TooManyRedirectsError,
 )
-from plnkit.feeds import fetch_feed, parse_feed
+from plnkit.formats import feeds
+from plnkit.formats.feeds import fetch_feed, parse_feed
 
 from .conftest import DATA
 from .feedserver import HOSTILE, FeedServer
@@ -213,7 +213,7 @@ def test_the_real_corpus_sample_is_clean() -> None:
 def test_the_buffered_sax_driver_changes_nothing_but_speed() -> None:
     import feedparser.api
 
-    from plnkit import _sax
+    from plnkit.formats import _sax
 
     body = (DATA / "real-rss.xml").read_bytes()
     assert feedparser.api.PREFERRED_XML_PARSERS[0] == _sax.__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plnkit.errors import InputError
-from plnkit.identity import Presence, check_identity, check_presences, compare
+from plnkit.rules.identity import Presence, check_identity, check_presences, compare
 
 
 def report(*pairs: tuple[str, str]) -> object:

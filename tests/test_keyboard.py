@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from plnkit.content import BENEFITS, MEDIUMS, MODULES, PAGES, STAGE_STATEMENTS, TIPS
-from plnkit.store import Store
+from plnkit.services.store import Store
 
 from .conftest import Server, serve, stop
 from .test_browser import assert_no_error_output, open_course_page

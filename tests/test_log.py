@@ -11,8 +11,8 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 CODE = textwrap.dedent("""
-    from plnkit import session
-    from plnkit._ui import Status, guard
+    from plnkit.services import session
+    from plnkit.widgets._ui import Status, guard
     session.current()  # opens the learner's store (and the log beside it)
     status = Status()
 

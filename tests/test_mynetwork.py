@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from plnkit import network
-from plnkit.mynetwork import MyNetwork
-from plnkit.store import Store
+from plnkit.rules import network
+from plnkit.services.store import Store
+from plnkit.widgets.mynetwork import MyNetwork
 
 
 def test_adding_a_person_updates_the_map_and_can_be_removed(store: Store) -> None:
@@ -56,7 +56,7 @@ def test_export_and_import_through_the_widget(store: Store, tmp_path: object) ->
     network.add(network.make_node("tool", "Diigo"))
     data_json, data_csv = MyNetwork().export()
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
-    from plnkit.session import Session
+    from plnkit.services.session import Session
 
     view = MyNetwork(session=Session(other, other.learner("local")))
     view.import_file({"name": "n.csv", "content": memoryview(data_csv)})

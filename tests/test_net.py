@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from plnkit._net import check_url, is_public, parse_allow, resolve, retry_after_seconds, unwrap
 from plnkit.errors import FeedError, FeedURLError, PrivateAddressError
-from plnkit.feeds import fetch_feed
+from plnkit.formats.feeds import fetch_feed
+from plnkit.services._net import check_url, is_public, parse_allow, resolve, retry_after_seconds, unwrap
 
 PRIVATE = "That address is on a private network, so the course won't fetch it."
 
@@ -77,7 +77,7 @@ def test_the_environment_variable_adds_exemptions(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PLNKIT_FEED_ALLOW", "10.0.0.0/8")
     target = resolve("http://10.1.2.3/feed", parse_allow("10.0.0.0/8"))
     assert str(target.address) == "10.1.2.3"
-    from plnkit._net import exemptions
+    from plnkit.services._net import exemptions
 
     assert any(e.covers(ipaddress.ip_address("10.9.9.9"), 80) for e in exemptions(None))
 

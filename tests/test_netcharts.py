@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from matplotlib.collections import PathCollection
 
-from plnkit import netcharts, network
-from plnkit.store import NetworkEvent
+from plnkit.charts import network as netcharts
+from plnkit.rules import network
+from plnkit.services.store import NetworkEvent
 
 START = datetime(2026, 9, 1, tzinfo=timezone.utc)
 

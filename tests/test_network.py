@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from plnkit import network
 from plnkit.errors import InputError
-from plnkit.store import Store
+from plnkit.rules import network
+from plnkit.services.store import Store
 
 
 def test_events_replayed_give_the_same_network(store: Store) -> None:
@@ -58,7 +58,7 @@ def test_export_then_import_round_trips(store: Store, tmp_path: object, fmt: str
     before = network.current()
     data = network.export_json(before) if fmt == "json" else network.export_csv(before)
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
-    from plnkit.session import Session
+    from plnkit.services.session import Session
 
     elsewhere = Session(other, other.learner("local"))
     network.import_nodes(network.parse_import(data), elsewhere)

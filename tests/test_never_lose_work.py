@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from plnkit.content import MODULES, PAGES
-from plnkit.store import Store
+from plnkit.services.store import Store
 
 from .conftest import Server, serve, stop
 from .test_browser import kill_kernels, open_course_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plnkit.errors import OPMLError
-from plnkit.feeds import Subscription, read_opml, write_opml
+from plnkit.formats.feeds import Subscription, read_opml, write_opml
 
 FEEDLY = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0"><head><title>Feedly export</title></head><body>

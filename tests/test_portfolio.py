@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from plnkit import network
 from plnkit.errors import InputError
-from plnkit.portfolio import Portfolio, export_portfolio, import_portfolio
-from plnkit.session import Session
-from plnkit.store import Store
+from plnkit.rules import network
+from plnkit.services.session import Session
+from plnkit.services.store import Store
+from plnkit.widgets.portfolio import Portfolio, export_portfolio, import_portfolio
 
 
 def fresh(tmp_path: Path, name: str) -> Session:
@@ -97,8 +97,8 @@ def test_a_learner_erases_their_own_work_after_confirming(store: Store) -> None:
 
 def test_bookmarks_with_many_long_tags_import_and_then_restore(store: Store, tmp_path: Path) -> None:
     """A Pinboard-style export (24 tags, one of 59 characters) imports, and the learner's own download restores."""
-    from plnkit.bookmarks import MAX_TAGS, read_netscape
-    from plnkit.toolbox import vars_of
+    from plnkit.formats.bookmarks import MAX_TAGS, read_netscape
+    from plnkit.widgets.toolbox import vars_of
 
     from .conftest import DATA
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from plnkit import network
 from plnkit.errors import FeedConnectionError
-from plnkit.feedcache import FeedResult
-from plnkit.feeds import read_opml
-from plnkit.reader import FeedReader
-from plnkit.store import Store
+from plnkit.formats.feeds import read_opml
+from plnkit.rules import network
+from plnkit.services.feedcache import FeedResult
+from plnkit.services.store import Store
+from plnkit.widgets.reader import FeedReader
 
 from .feedserver import FeedServer
 from .test_reflection import eventually
@@ -93,7 +93,7 @@ def test_export_then_import_round_trips(server: FeedServer, store: Store, tmp_pa
     assert [s.url for s in read_opml(data, allow=server.allow)] == [f"{server.base}/feed.xml"]
     assert read_opml(data).skipped == 1  # without the exemption, a loopback address is refused
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
-    from plnkit.session import Session
+    from plnkit.services.session import Session
 
     elsewhere = FeedReader(allow=server.allow, session=Session(other, other.learner("local")))
     elsewhere.import_opml({"name": "my.opml", "content": memoryview(data)})
@@ -121,7 +121,7 @@ def test_removing_a_feed_keeps_it_in_history(server: FeedServer, store: Store) -
 
 def test_every_feed_unreachable_at_once_reads_as_offline_and_shows_what_was_saved(store: Store) -> None:
     from plnkit.errors import HostNotFoundError
-    from plnkit.feeds import Entry, Feed
+    from plnkit.formats.feeds import Entry, Feed
 
     cached = Feed("https://a.example/feed", "Saved blog", None, (Entry("Saved post", None, None, "<p>x</p>"),))
     reader = FeedReader()

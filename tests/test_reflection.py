@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from plnkit import session
-from plnkit.reflection import MAX_CHARS, Reflection, check_reflection
-from plnkit.store import Store
+from plnkit.services import session
+from plnkit.services.store import Store
+from plnkit.widgets.reflection import MAX_CHARS, Reflection, check_reflection
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -165,7 +165,7 @@ def test_a_save_that_meets_a_locked_database_is_retried_until_it_lands(tmp_path:
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
-    reflection_module = importlib.import_module("plnkit.reflection")  # the package exports a function of that name
+    reflection_module = importlib.import_module("plnkit.widgets.reflection")
 
     monkeypatch.setattr(reflection_module, "RETRY_SECONDS", (0.3, 0.3, 0.3, 0.3, 0.3))
     db = tmp_path / "plnkit.sqlite3"
@@ -192,7 +192,7 @@ def test_when_every_retry_fails_the_learner_is_told_and_the_text_stays(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
-    reflection_module = importlib.import_module("plnkit.reflection")  # the package exports a function of that name
+    reflection_module = importlib.import_module("plnkit.widgets.reflection")
 
     monkeypatch.setattr(reflection_module, "RETRY_SECONDS", (0.1, 0.1))
     db = tmp_path / "plnkit.sqlite3"

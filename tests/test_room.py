@@ -14,16 +14,17 @@ from typing import Any
 import ipywidgets as w
 import pytest
 
-from plnkit import room, session
-from plnkit.backchannel import Backchannel
 from plnkit.content import BENEFITS, STAGES
-from plnkit.dashboard import NOT_HERE, FacilitatorPage
-from plnkit.page import header
-from plnkit.portfolio import export_portfolio
-from plnkit.reflection import Reflection
-from plnkit.report import csv_bytes
-from plnkit.server import join_participant
-from plnkit.store import DB_NAME, Store
+from plnkit.formats.report import csv_bytes
+from plnkit.rules import room
+from plnkit.services import session
+from plnkit.services.server import join_participant
+from plnkit.services.store import DB_NAME, Store
+from plnkit.widgets.backchannel import Backchannel
+from plnkit.widgets.dashboard import NOT_HERE, FacilitatorPage
+from plnkit.widgets.page import header
+from plnkit.widgets.portfolio import export_portfolio
+from plnkit.widgets.reflection import Reflection
 
 from .test_workshop import open_page, workshop
 
@@ -209,11 +210,11 @@ def test_the_report_zip_opens_and_its_csvs_parse(workshop: Path, monkeypatch: py
 def test_moderation_hide_mute_and_the_whole_record(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fac, tokens = seed(workshop, ("Ana", "Ben", "Chloé"))
     open_page(monkeypatch, tokens["Ana"])
-    ana = Backchannel(poll_seconds=3600)
+    ana = Backchannel(poll_seconds=3600, session=session.current())
     ana.close()
     ana.body.value = "first"
     ana.post()
-    monkeypatch.setattr(sys.modules["plnkit.backchannel"], "MIN_GAP_SECONDS", 0.0)
+    monkeypatch.setattr(sys.modules["plnkit.widgets.backchannel"], "MIN_GAP_SECONDS", 0.0)
     ana.body.value = "second, about to be deleted by me"
     ana.post()
     ana.mine.value = ana.mine.options[0][1]
@@ -277,7 +278,7 @@ def test_a_binder_participants_portfolio_counts_once(workshop: Path, monkeypatch
 
 def test_the_stuck_rule(workshop: Path) -> None:
     now = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
-    from plnkit._store_room import Member
+    from plnkit.services._store_room import Member
 
     def member(page_ago: float | None, saved_ago: float | None, done: bool = False) -> Member:
         return Member(1, "Ana", now - timedelta(hours=1), False, False, "stages" if page_ago is not None else None,
@@ -322,7 +323,7 @@ def test_csv_cells_never_become_formulas() -> None:
 
 
 def test_the_snapshot_costs_a_fixed_number_of_queries(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from plnkit._store_room import SNAPSHOT_QUERIES
+    from plnkit.services._store_room import SNAPSHOT_QUERIES
 
     seed(workshop, ("Ana", "Ben", "Chloé", "Dev"))
     with Store(workshop / DB_NAME) as store:
@@ -335,7 +336,7 @@ def test_the_snapshot_costs_a_fixed_number_of_queries(workshop: Path, monkeypatc
 
 def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from plnkit.evidence import issue_certificate
+    from plnkit.formats.evidence import issue_certificate
 
     fac, tokens = seed(workshop, ("Ana",))
     open_page(monkeypatch, tokens["Ana"])
@@ -355,7 +356,7 @@ def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
 @pytest.mark.parametrize("name", ["Facılıtator", "Faci1itator", "Faci|itator", "FACIŁITATOR", "Fаcilitator"])
 def test_look_alikes_of_the_facilitator_are_refused(name: str) -> None:
     from plnkit.errors import InputError
-    from plnkit.names import clean_name
+    from plnkit.rules.names import clean_name
 
     with pytest.raises(InputError, match="kept for the facilitator"):
         clean_name(name)
@@ -363,9 +364,9 @@ def test_look_alikes_of_the_facilitator_are_refused(name: str) -> None:
 
 def test_pressing_get_my_certificate_again_issues_nothing_new(workshop: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from plnkit._store_room import MAX_CERTIFICATES
     from plnkit.errors import InputError
-    from plnkit.evidence import issue_certificate
+    from plnkit.formats.evidence import issue_certificate
+    from plnkit.services._store_room import MAX_CERTIFICATES
 
     _, tokens = seed(workshop, ("Ana",))
     open_page(monkeypatch, tokens["Ana"])
@@ -397,7 +398,7 @@ def test_a_paused_page_hides_shared_reflections(workshop: Path, monkeypatch: pyt
 
 
 def test_restored_work_is_never_dated_in_the_future(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from plnkit.portfolio import import_portfolio
+    from plnkit.widgets.portfolio import import_portfolio
 
     _, tokens = seed(workshop, ("Ana",))
     open_page(monkeypatch, tokens["Ana"])

@@ -17,8 +17,8 @@ from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, Request, bui
 import pytest
 
 from plnkit.content import MODULES, PAGES
-from plnkit.server import CSP
-from plnkit.store import DB_NAME, Store
+from plnkit.services.server import CSP
+from plnkit.services.store import DB_NAME, Store
 
 from .conftest import Server, kernel_pids, serve, stop
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from plnkit.errors import InputError
-from plnkit.stages import check_plan, estimate_stage, plan_warnings
+from plnkit.rules.stages import check_plan, estimate_stage, plan_warnings
 
 
 def test_agreeing_with_know_it_all_signs_estimates_know_it_all_with_reasons() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from plnkit.errors import InputError, StoreCorruptError, StoreError, StoreLockedError
-from plnkit.store import SCHEMA_VERSION, Store, default_home
+from plnkit.services.store import SCHEMA_VERSION, Store, default_home
 
 from .conftest import DATA, ROOT
 
@@ -92,7 +92,7 @@ def test_plnkit_home_chooses_the_data_folder(monkeypatch: pytest.MonkeyPatch, tm
 
 _WRITER = textwrap.dedent("""
     import sys
-    from plnkit.store import Store
+    from plnkit.services.store import Store
     store = Store(sys.argv[1])
     me = store.learner("local")
     sys.stdout.write("ready\\n"); sys.stdout.flush()
@@ -194,7 +194,7 @@ def _without_root_powers() -> None:
 _READ_ONLY_PROBE = textwrap.dedent("""
     import sys
     from plnkit.errors import StoreReadOnlyError
-    from plnkit.store import Store
+    from plnkit.services.store import Store
     shown = None
     try:
         store = Store(sys.argv[1])
@@ -309,8 +309,8 @@ def test_a_transaction_writes_everything_or_nothing(store: Store) -> None:
 
 
 def test_one_learner_cannot_grow_the_database_without_bound(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import plnkit._store_social as social
-    import plnkit.store as store_module
+    import plnkit.services._store_social as social
+    import plnkit.services.store as store_module
 
     me = store.learner("local")
     marks = [{"url": f"https://site{i}.example/"} for i in range(6)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plnkit import network
-from plnkit.bookmarks import read_netscape
-from plnkit.session import Session
-from plnkit.store import Store
-from plnkit.toolbox import BookmarkManager, Communities, IdentityCheck
+from plnkit.formats.bookmarks import read_netscape
+from plnkit.rules import network
+from plnkit.services.session import Session
+from plnkit.services.store import Store
+from plnkit.widgets.toolbox import BookmarkManager, Communities, IdentityCheck
 
 from .conftest import DATA
 

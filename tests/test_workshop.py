@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from plnkit import session
-from plnkit.backchannel import Backchannel, record
 from plnkit.errors import IdentityError, InputError
-from plnkit.page import Footer, header, module_list
-from plnkit.reflection import Reflection
-from plnkit.server import check_name, join_participant
-from plnkit.store import DB_NAME, Store
-from plnkit.workshop import Join
+from plnkit.services import session
+from plnkit.services.server import check_name, join_participant
+from plnkit.services.store import DB_NAME, Store
+from plnkit.widgets.backchannel import Backchannel, record
+from plnkit.widgets.page import Footer, header, module_list
+from plnkit.widgets.reflection import Reflection
+from plnkit.widgets.workshop import Join
 
 
 @pytest.fixture

@@ -1,0 +1,226 @@
+"""Showing a matplotlib Figure in a page: a PNG with alt text, a text description, a data table, downloads.
+
+Figures are made with ``matplotlib.figure.Figure`` (never pyplot), so nothing is kept in a global registry:
+once rendered here, a figure is garbage like any other object and memory does not grow per re-submit.
+
+**Readable on every screen.** A chart is drawn twice: a wide figure (at most :data:`WIDE_WIDTH` inches, shown
+at 110 dpi) and a narrow, taller one (:data:`PHONE_WIDTH` inches) that a ``<picture>`` swaps in on screens up
+to :data:`PHONE_MAX_PX` wide. Text is never smaller than :data:`SMALL` points, which on a 390 px phone (a
+320 px column) and on a 761 px tablet (a 691 px column) is still at least 11 px on screen.
+
+**Text a chart can draw.** Charts show names learners typed; :func:`drawable` drops what the chart font has no
+glyph for (emoji, pictographs), so "#EduSky 🦋" is drawn as "#EduSky" instead of an empty box. The data
+table beside every chart keeps the full name.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import os
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import MINUTELY, AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+from ..widgets._ui import esc
+
+#: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+INK = "#1d2b36"
+MUTED = "#4a5a66"
+
+#: Font sizes in points: no text in a chart is smaller than SMALL.
+SMALL, BODY, TITLE = 9.5, 10.0, 11.0
+#: The wide figure: its PNG is at most 880 px wide, so on a laptop it shows at its own size.
+WIDE_WIDTH, PNG_DPI = 8.0, 110
+#: The narrow figure for phones: 3.6 in at 180 dpi (648 px: sharp on a 2x phone), scaled to the column.
+PHONE_WIDTH, PHONE_DPI = 3.6, 180
+#: Screens up to this many CSS pixels wide get the narrow figure.
+PHONE_MAX_PX = 760
+
+# Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it as
+# math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
+matplotlib.rcParams["text.parse_math"] = False
+matplotlib.rcParams.update({"font.size": BODY, "axes.titlesize": TITLE, "axes.labelsize": BODY,
+                            "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "legend.fontsize": SMALL,
+                            "figure.titlesize": TITLE})
+
+
+def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
+    """A figure in the course's style (no pyplot state)."""
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)  # a real canvas, so text extents can be measured while laying out labels
+    fig.patch.set_facecolor("white")
+    return fig
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Lay the figure out now and keep it: labels placed afterwards are measured where they will be drawn."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+
+
+def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI) -> bytes:
+    """The figure as PNG or SVG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi if fmt == "png" else None)
+    return buffer.getvalue()
+
+
+# --- text a chart can draw ------------------------------------------------------------------------------
+
+# Joiners and presentation selectors only make sense between emoji; they draw nothing of their own.
+_JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+
+
+@functools.lru_cache(maxsize=1)
+def _chart_font() -> object:
+    return get_font(findfont(FontProperties(family=matplotlib.rcParams["font.family"])))
+
+
+@functools.lru_cache(maxsize=4096)
+def has_glyph(char: str) -> bool:
+    """Whether the charts' font draws ``char`` (a space or a letter it has), rather than an empty box."""
+    if char == " ":
+        return True
+    if ord(char) in _JOINERS or unicodedata.category(char)[0] in "CZ":  # controls, format, odd spaces
+        return False
+    return bool(_chart_font().get_char_index(ord(char)))  # type: ignore[attr-defined]
+
+
+def _invisible(char: str) -> bool:
+    return ord(char) in _JOINERS or unicodedata.category(char) == "Cf" or 0x1F3FB <= ord(char) <= 0x1F3FF
+
+
+def drawable(text: str, empty: str = "") -> str:
+    """``text`` without the characters the chart font lacks (emoji, pictographs), spaces tidied.
+
+    ``"#EduSky 🦋"`` becomes ``"#EduSky"``; text with nothing drawable left becomes ``empty``.
+    """
+    kept = "".join(ch if has_glyph(ch) else "" if _invisible(ch) else " "
+                   for ch in unicodedata.normalize("NFC", str(text)))
+    return " ".join(kept.split()) or empty
+
+
+def shorten(text: str, most: int) -> str:
+    """Drawable text cut to ``most`` characters with an ellipsis (the data table has the whole of it)."""
+    text = drawable(text)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def wrap_label(text: str, width: int, lines: int = 2, empty: str = "(no name)") -> str:
+    """Drawable text on at most ``lines`` lines of ``width`` characters, the last ending in "…" if cut."""
+    rows = textwrap.wrap(drawable(text, empty), width)
+    if len(rows) > lines:
+        rows = [*rows[: lines - 1], shorten(" ".join(rows[lines - 1:]), width)]
+    return "\n".join(rows)
+
+
+# --- HTML -----------------------------------------------------------------------------------------------
+
+
+def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str) -> str:
+    """A data table (the chart's numbers, for screen readers and for checking)."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return (f'<table class="plnkit-table"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def figure_html(fig: Figure, *, alt: str, description: str, filename: str, table: str = "",
+                phone: Figure | None = None) -> str:
+    """A ``<figure>`` with the chart, its description, an optional data table, and PNG/SVG downloads.
+
+    With ``phone`` (the same chart drawn narrow), screens up to :data:`PHONE_MAX_PX` wide show that one.
+    """
+    png = base64.b64encode(render(fig, "png")).decode("ascii")
+    svg = base64.b64encode(render(fig, "svg")).decode("ascii")
+    fig.clear()
+    img = f'<img src="data:image/png;base64,{png}" alt="{esc(alt)}">'
+    if phone is not None:
+        small = base64.b64encode(render(phone, "png", PHONE_DPI)).decode("ascii")
+        phone.clear()
+        img = (f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="data:image/png;base64,{small}">'
+               f"{img}</picture>")
+    details = (f'<details class="plnkit-data"><summary>Show the data as a table</summary>{table}</details>'
+               if table else "")
+    return (f'<figure class="plnkit-figure">{img}'
+            f'<figcaption class="plnkit-description">{esc(description)}</figcaption>{details}'
+            f'<p class="plnkit-downloads">Download: <a download="{esc(filename)}.png" '
+            f'href="data:image/png;base64,{png}">PNG</a> · <a download="{esc(filename)}.svg" '
+            f'href="data:image/svg+xml;base64,{svg}">SVG</a></p></figure>')
+
+
+# --- layout helpers shared by the charts ----------------------------------------------------------------
+
+
+_DAY = "%#d" if os.name == "nt" else "%-d"  # the day without a leading zero, as in "9 Nov 2026"
+
+
+def date_axis(ax: Axes, narrow: bool = False) -> None:
+    """Dates on the x axis in the reader's time zone: "29 Nov", or "17:25" within a day, never "29 17:25"."""
+    tz = datetime.now().astimezone().tzinfo
+    locator = AutoDateLocator(tz=tz, minticks=2, maxticks=5 if narrow else 8)
+    locator.intervald[MINUTELY] = [1, 2, 5, 10, 15, 20, 30, 45]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(
+        locator, tz=tz, formats=["%Y", "%b", f"{_DAY} %b", "%H:%M", "%H:%M", "%S.%f"],
+        zero_formats=["", "%Y", "%b", f"{_DAY} %b", "%H:%M", "%H:%M"], show_offset=True,
+        offset_formats=["", "%Y", "%b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y %H:%M"]))
+
+
+def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> bool:
+    """Whether ``box`` overlaps none of ``taken`` (and lies within ``inside``, when given)."""
+    if inside is not None and not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
+                                   and box.y1 <= inside.y1):
+        return False
+    return not any(box.overlaps(other) for other in taken)
+
+
+def marker_box(ax: Axes, x: float, y: float, size: float) -> Bbox:
+    """The screen box of a scatter marker of area ``size`` (points²) at data (x, y)."""
+    cx, cy = ax.transData.transform((x, y))
+    half = (size ** 0.5) / 2 * ax.figure.dpi / 72
+    return Bbox([[cx - half, cy - half], [cx + half, cy + half]])
+
+
+def sized_figure(narrow: bool, height: float, phone_height: float) -> Figure:
+    """A wide figure ``height`` inches tall, or the phone's narrow one ``phone_height`` inches tall."""
+    return new_figure(PHONE_WIDTH, phone_height) if narrow else new_figure(WIDE_WIDTH, height)
+
+
+def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tuple[float, float, str, str]],
+               taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
+    """Annotate ``text`` at ``xy`` in the first of ``spots`` (offset in points, ha, va) where it overlaps none of
+    ``taken`` and lies ``inside``; add its box to ``taken``. Leave it out (``None``) when no spot is free."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
+    for dx, dy, ha, va in spots:
+        label = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+        box = label.get_window_extent(renderer)
+        if free_of(box, taken, inside):
+            taken.append(box)
+            return label
+        label.remove()
+    return None
+
+
+def legend_below(fig: Figure, narrow: bool, handles: Sequence[Any] | None = None, wide_cols: int = 4) -> None:
+    """The figure's legend in a band below the charts: in as many columns as fit the figure's width."""
+    for ncols in ((2, 1) if narrow else (wide_cols, 2, 1)):
+        legend = fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=ncols,
+                            handlelength=1.5, columnspacing=1.0, handletextpad=0.5)
+        if legend.get_window_extent().width <= fig.bbox.width * 0.97 or ncols == 1:
+            return
+        legend.remove()

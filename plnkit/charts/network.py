@@ -1,0 +1,397 @@
+"""Charts of the learner's network: map, growth, balance, then-and-now.
+
+Each chart takes a :class:`plnkit.rules.network.Network` (or its events) and returns a matplotlib Figure
+(``narrow=True``: the phone's version); a ``describe_*`` function gives the text description (the data tables
+are built in :mod:`plnkit.widgets.mynetwork`). The map draws at most :data:`MAX_DRAWN` nodes and summarises the
+rest, so drawing costs the same for 40 nodes or 5,000; labels that would overlap are left out (the table names
+every connection).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from textwrap import fill
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator
+
+from ..content import STAGES
+from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
+from ..services.store import NetworkEvent
+from ..widgets._ui import day
+from . import _figures
+from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
+
+MAX_DRAWN = 40
+LABEL_CHARS = 18
+NODE_SIZE = 110
+RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
+# Colour and shape by type: never colour alone.
+STYLE = {"person": (PALETTE[0], "o"), "community": (PALETTE[1], "s"), "feed": (PALETTE[2], "^"),
+         "tool": (PALETTE[3], "D")}
+SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
+PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {SINGULAR[kind] if n == 1 else PLURAL[kind]}"
+
+
+def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Counter[str]]:
+    """The nodes the map draws (inner rings first, then the most recent) and how many of each type are left out."""
+    nodes = sorted(net.nodes.values(), key=lambda n: (n.ring, -(n.added_at.timestamp() if n.added_at else 0)))
+    shown = nodes[:limit]
+    hidden = Counter(n.type for n in nodes[limit:])
+    return shown, hidden
+
+
+def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[Node, float, float, float]]:
+    """Draw the radial map on ``ax`` (labels come later, see :func:`label_map`); returns the nodes placed."""
+    shown, hidden = drawn_nodes(net)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    for radius in RING_RADIUS.values():
+        ax.add_patch(_circle(radius))
+    ax.scatter([0], [0], s=500, color=INK, zorder=5)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6)
+    # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
+    by_ring: dict[int, list[Node]] = {1: [], 2: [], 3: []}
+    for node in sorted(shown, key=lambda n: (TYPES.index(n.type), n.label.lower())):
+        by_ring[node.ring].append(node)
+    placed: list[tuple[Node, float, float, float]] = []
+    for ring, nodes in by_ring.items():
+        offset = 0.35 * ring
+        for i, node in enumerate(nodes):
+            angle = offset + 2 * math.pi * i / max(1, len(nodes))
+            r = RING_RADIUS[ring]
+            x, y = r * math.cos(angle), r * math.sin(angle)
+            colour, marker = STYLE[node.type]
+            ax.plot([0, x], [0, y], color="#9bb3bb", linewidth=1,
+                    linestyle="--" if node.direction == "consume" else "-", zorder=1)
+            ax.scatter([x], [y], s=NODE_SIZE, color=colour, marker=marker, edgecolor="white", linewidth=0.8,
+                       zorder=4)
+            placed.append((node, x, y, angle))
+    where = {node.key: (x, y) for node, x, y, _a in placed}
+    for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
+        for other in node.links:
+            if other in where:
+                ax.plot([x, where[other][0]], [y, where[other][1]], color=MUTED, linewidth=0.8, linestyle=":",
+                        zorder=2, gid=f"link:{node.key}>{other}")
+    ax.set_xlim(-3.6, 3.6)
+    ax.set_ylim(-3.3, 3.3)
+    if hidden:
+        more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
+        ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
+                    color=MUTED, style="italic")
+    ax.set_title(title, loc="left", fontsize=BODY, color=INK)
+    return placed
+
+
+def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: int = LABEL_CHARS) -> None:
+    """Name the rings and the nodes without overlap: a label goes to the first free spot around its node, or
+    is left out rather than cover another label or a node. Call it once the figure is laid out.
+
+    Every connection is still named, in full and with any emoji, in the chart's data table.
+    """
+    inside = ax.get_window_extent()
+    taken = [_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed] + [_figures.marker_box(ax, 0, 0, 500)]
+    taken += [t.get_window_extent() for t in ax.texts if t.get_text()]
+    for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
+        for r, angle in [(r, float(a)) for r in (radius, radius - 0.42) for a in range(90, 450, 5)]:
+            spot = (r * math.cos(math.radians(angle)), r * math.sin(math.radians(angle)))
+            if _figures.place_text(ax, ("inner", "middle", "outer")[ring - 1], spot, [(0, 0, "center", "center")],
+                                   taken, inside, fontsize=SMALL, color=MUTED, zorder=3, gid=f"ring:{ring}",
+                                   bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}):
+                break
+    for node, x, y, angle in placed:
+        spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
+                 (0, -7, "center", "top")]
+        if math.cos(angle) < 0:
+            spots[0], spots[1] = spots[1], spots[0]
+        if label := shorten(node.label, most):
+            _figures.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
+                                gid=f"label:{node.key}",
+                                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+def _circle(radius: float) -> Circle:
+    return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
+
+
+def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
+    types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
+    handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
+                      label=TYPE_LABELS[t].capitalize()) for t in types]
+    handles += [Line2D([], [], color="#9bb3bb", linestyle="--", label="You only consume"),
+                Line2D([], [], color="#9bb3bb", linestyle="-", label="Two-way (you contribute)")]
+    if narrow:
+        _figures.legend_below(fig, narrow, handles, 3)
+    else:
+        fig.legend(handles=handles, loc="outside right center", frameon=False)
+
+
+def _empty(fig: Figure, message: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.scatter([0], [0], s=500, color=INK)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold")
+    ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=BODY, color=MUTED, wrap=True)
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-1.5, 1)
+    return fig
+
+
+EMPTY_MESSAGE = "Your network starts here. Add the first person, space, feed or tool you learn from."
+
+
+def network_map(net: Network, *, narrow: bool = False) -> Figure:
+    """The learner at the centre, rings by closeness, colour and shape by type, dashed consume-only links.
+
+    ``narrow`` draws it for a phone: the legend below the map, shorter labels.
+    """
+    fig = _figures.sized_figure(narrow, 6.0, 5.8)
+    if not net.nodes:
+        return _empty(fig, EMPTY_MESSAGE)
+    ax = fig.add_subplot()
+    placed = draw_map(ax, net)
+    _legend(fig, net, narrow)
+    _figures.freeze_layout(fig)
+    label_map(ax, placed, 14 if narrow else LABEL_CHARS)
+    return fig
+
+
+def describe_map(net: Network) -> str:
+    """The map in words."""
+    if not net.nodes:
+        return "Your network map is empty so far: just you at the centre."
+    counts = Counter(n.type for n in net.nodes.values())
+    parts = [_count(counts[t], t) for t in TYPES if counts[t]]
+    inner = [n.label for n in net.nodes.values() if n.ring == 1]
+    shown, hidden = drawn_nodes(net)
+    total = len(net.nodes)
+    text = f"Map of your network: {total} connection{'s' if total != 1 else ''} ({', '.join(parts)})."
+    if inner:
+        text += f" Inner circle: {', '.join(sorted(inner)[:10])}{' and more' if len(inner) > 10 else ''}."
+    two_way = sum(1 for n in net.nodes.values() if n.direction != "consume")
+    text += f" {two_way} of them are two-way."
+    if hidden:
+        text += f" The map draws {len(shown)}; the rest are summarised."
+    return text
+
+
+def map_table(net: Network) -> list[list[object]]:
+    """Rows for the map's data table."""
+    return [[n.label, TYPE_LABELS[n.type], n.platform, n.ring, DIRECTION_LABELS.get(n.direction, n.direction),
+             VALUE_LABELS.get(n.value, n.value), day(n.added_at) if n.added_at else ""]
+            for n in sorted(net.nodes.values(), key=lambda n: (n.ring, n.label.lower()))]
+
+
+MAP_HEADERS = ["Name", "Kind", "Platform", "Closeness (1 inner)", "Direction", "Value", "Added"]
+
+
+# --- growth ---------------------------------------------------------------------------------------------
+
+
+def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[datetime, int]]]:
+    """Cumulative active connections per type after each event that changed it."""
+    active: dict[str, str] = {}
+    counts = Counter[str]()
+    series: dict[str, list[tuple[datetime, int]]] = {t: [] for t in TYPES}
+    for e in events:
+        kind = None
+        if e.action == "add" and e.node_key not in active:
+            kind = e.data.get("type")
+            if kind not in TYPES:
+                continue
+            active[e.node_key] = kind
+            counts[kind] += 1
+        elif e.action == "remove" and e.node_key in active:
+            kind = active.pop(e.node_key)
+            counts[kind] -= 1
+        if kind:
+            series[kind].append((e.at, counts[kind]))
+    return series
+
+
+STAGE_NAMES = {s.key: s.name for s in STAGES}
+
+
+def stage_bands(stages: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, str]]:
+    """The confirmed stages with repeats merged: confirming Know it all twice in a row is one band."""
+    return [(at, key) for i, (at, key) in enumerate(stages) if i == 0 or stages[i - 1][1] != key]
+
+
+def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = (), *,
+                 narrow: bool = False) -> Figure:
+    """Cumulative connections by type over time; removals show as drops; confirmed stages as shaded bands."""
+    fig = _figures.sized_figure(narrow, 4.2, 4.6)
+    series = growth_series(events)
+    if not any(series.values()):
+        return _empty(fig, "Your growth chart starts with your first connection.")
+    ax = fig.add_subplot()
+    end = max(points[-1][0] for points in series.values() if points)
+    bands = stage_bands(stages)
+    for i, (start, _key) in enumerate(bands):
+        stop = bands[i + 1][0] if i + 1 < len(bands) else max(end, start)
+        ax.axvspan(float(date2num(start)), float(date2num(stop)), color=PALETTE[4], alpha=0.12 + 0.08 * (i % 2),
+                   linewidth=0)
+    for kind, points in series.items():
+        if not points:
+            continue
+        colour, marker = STYLE[kind]
+        xs = [float(date2num(p[0])) for p in points] + [float(date2num(end))]
+        ys = [p[1] for p in points] + [points[-1][1]]
+        ax.step(xs, ys, where="post", color=colour, linewidth=2, label=TYPE_LABELS[kind].capitalize())
+        drops = [(p[0], p[1]) for prev, p in zip(points, points[1:], strict=False) if p[1] < prev[1]]
+        if drops:
+            ax.scatter([float(date2num(d[0])) for d in drops], [d[1] for d in drops], marker="x", color=colour, s=30,
+                       zorder=4)
+    top = max(p[1] for points in series.values() for p in points)
+    ax.set_ylim(0, top * 1.25 + (2 if bands else 0.5))  # headroom: the stage names sit above the lines
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _figures.date_axis(ax, narrow)
+    ax.set_ylabel("Connections", color=INK)
+    ax.spines[["top", "right"]].set_visible(False)
+    _figures.legend_below(fig, narrow)
+    ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
+                 "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK)
+    _figures.freeze_layout(fig)
+    taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
+    for start, key in bands:
+        _figures.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
+                            [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
+                            xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
+    return fig
+
+
+def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
+    series = growth_series(events)
+    if not any(series.values()):
+        return "No connections yet, so there is no growth to show."
+    parts = [f"{_count(points[-1][1], kind)}" for kind, points in series.items() if points]
+    removed = sum(1 for e in events if e.action == "remove")
+    first = min(points[0][0] for points in series.values() if points)
+    text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
+            f"{', '.join(parts)}.")
+    if removed:
+        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way (marked ×)."
+    if bands := stage_bands(stages):
+        text += " Shaded bands show the stages you confirmed: " + ", ".join(
+            f"{STAGE_NAMES.get(k, k)} from {day(at)}" for at, k in bands) + "."
+    return text
+
+
+# --- balance --------------------------------------------------------------------------------------------
+
+
+def platform_warning(net: Network) -> str | None:
+    """A plain-words warning when more than half the network sits on one platform."""
+    platforms = Counter(n.platform.strip().lower() for n in net.nodes.values() if n.platform.strip())
+    total = len(net.nodes)
+    if total < 2 or not platforms:
+        return None
+    name, count = platforms.most_common(1)[0]
+    if count * 2 <= total:
+        return None
+    shown = next(n.platform for n in net.nodes.values() if n.platform.strip().lower() == name)
+    return (f"{count} of your {total} connections ({count / total:.0%}) are on {shown}. If it closed or changed, "
+            "you'd lose most of your network: add a few connections elsewhere, and export what you can.")
+
+
+def two_way_share(net: Network) -> float:
+    """The share of connections where the learner contributes, not only consumes."""
+    if not net.nodes:
+        return 0.0
+    return sum(1 for n in net.nodes.values() if n.direction != "consume") / len(net.nodes)
+
+
+def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
+    """The platform bars of the balance chart, largest first: the ``top`` platforms, then "Other (N platforms)"."""
+    platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
+    common = platforms.most_common(top)
+    rest = platforms.most_common()[top:]
+    other = [(f"Other ({len(rest)} platform{'s' if len(rest) != 1 else ''})", sum(c for _, c in rest))] if rest else []
+    return common + other
+
+
+def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure:
+    """Counts by type and by platform, and the share of two-way connections."""
+    fig = _figures.sized_figure(narrow, 4.0, 6.4)
+    if not net.nodes:
+        return _empty(fig, "Balance appears once you have a few connections.")
+    left, right = fig.subplots(2, 1, height_ratios=[1, 2]) if narrow else fig.subplots(1, 2, width_ratios=[1, 1.4])
+    counts = Counter(n.type for n in net.nodes.values())
+    kinds = [t for t in TYPES if counts[t]]
+    left.barh([TYPE_LABELS[t].capitalize() for t in kinds][::-1], [counts[t] for t in kinds][::-1],
+              color=[STYLE[t][0] for t in kinds][::-1])
+    left.set_title("By kind", loc="left", fontsize=BODY, color=INK)
+    bars = platform_bars(net, top)
+    warn = platform_warning(net)
+    colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(bars))]
+    labels = [_figures.wrap_label(p, 16) if narrow else shorten(p, 24) or "(no name)" for p, _ in bars]
+    right.barh(range(len(bars))[::-1], [c for _, c in bars], color=colours, tick_label=labels)
+    right.set_title(f"By platform{chr(10) if narrow else ' · '}two-way: {two_way_share(net):.0%}", loc="left",
+                    fontsize=BODY, color=INK)
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def describe_balance(net: Network) -> str:
+    if not net.nodes:
+        return "No connections yet."
+    counts = Counter(n.type for n in net.nodes.values())
+    text = (f"Two bar charts. By kind: {', '.join(_count(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+            f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
+            "connections are two-way (you give as well as take).")
+    warn = platform_warning(net)
+    return f"{text} {warn}" if warn else text
+
+
+# --- then and now ---------------------------------------------------------------------------------------
+
+
+def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
+    """The end of the day of the learner's first network event."""
+    if not events:
+        return None
+    first = events[0].at
+    return first.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
+def then_and_now(events: Sequence[NetworkEvent], *, narrow: bool = False) -> Figure:
+    """The map as it was at the learner's first visit beside the map today (above it, on a phone)."""
+    fig = _figures.sized_figure(narrow, 5.0, 8.6)
+    end = first_visit(events)
+    if end is None:
+        return _empty(fig, "Then and now appears once you have started your network.")
+    then, now = replay(events, until=end), replay(events)
+    axes = fig.subplots(2, 1) if narrow else fig.subplots(1, 2)
+    placed = [draw_map(axes[0], then, f"Then: {day(end)} ({len(then.nodes)})"),
+              draw_map(axes[1], now, f"Now ({len(now.nodes)})")]
+    _legend(fig, now, narrow=True)
+    _figures.freeze_layout(fig)
+    for ax, nodes in zip(axes, placed, strict=True):
+        label_map(ax, nodes, 14)
+    return fig
+
+
+def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
+    end = first_visit(events)
+    if end is None:
+        return "No connections yet."
+    then, now = replay(events, until=end), replay(events)
+    added = len(set(now.nodes) - set(then.nodes))
+    dropped = len(set(then.nodes) - set(now.nodes))
+    return (f"Two maps side by side. On your first day ({day(end)}) your network had "
+            f"{len(then.nodes)} connections; today it has {len(now.nodes)}: {added} new and {dropped} no longer "
+            "in it.")

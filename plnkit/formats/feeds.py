@@ -1,0 +1,225 @@
+"""Live RSS, Atom and JSON feeds, fetched safely and cleaned before anyone sees them.
+
+``fetch_feed(url, allow=None)`` fetches with :mod:`plnkit.services._net` (private addresses refused, deadlines, size
+cap), parses the bytes with feedparser (never a user's string: feedparser would read local files), and
+sanitizes every summary with an allowlist (:mod:`plnkit.formats._clean`). Every refusal or failure raises a
+:class:`FeedError` subclass whose ``str()`` is the plain-language message shown to the learner.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+
+from ..errors import (
+    FeedConnectionError,
+    FeedError,
+    FeedHTTPError,
+    FeedParseError,
+    FeedTimeoutError,
+    FeedTooLargeError,
+    FeedURLError,
+    HostNotFoundError,
+    NotAFeedError,
+    OPMLError,
+    PrivateAddressError,
+    TooManyRedirectsError,
+)
+from ..services._net import Response, fetch
+from . import _sax
+from ._clean import clean_html, plain_to_html, safe_link, strip_tags
+from .opml import Subscription, read_opml, write_opml
+
+_sax.install()
+
+MAX_TITLE = 300
+MAX_ENTRIES = 200
+
+__all__ = [
+    "Entry", "Feed", "FeedConnectionError", "FeedError", "FeedHTTPError", "FeedParseError", "FeedTimeoutError",
+    "FeedTooLargeError", "FeedURLError", "HostNotFoundError", "NotAFeedError", "OPMLError", "PrivateAddressError",
+    "Subscription", "TooManyRedirectsError", "fetch_feed", "parse_feed", "read_opml", "write_opml",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed, safe to show: plain-text title, http(s) link or None, aware date, clean HTML."""
+
+    title: str
+    link: str | None
+    published: datetime | None
+    summary_html: str
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "link": self.link, "id": self.id, "summary_html": self.summary_html,
+                "published": self.published.isoformat() if self.published else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        published = datetime.fromisoformat(data["published"]) if data.get("published") else None
+        return cls(data["title"], data.get("link"), published, data["summary_html"], data.get("id", ""))
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A parsed, sanitized feed."""
+
+    url: str  # where it was fetched from (after redirects)
+    title: str
+    link: str | None = None  # the site's home page
+    entries: tuple[Entry, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "title": self.title, "link": self.link, "entries": [e.to_json() for e in self.entries]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Feed:
+        return cls(data["url"], data["title"], data.get("link"),
+                   tuple(Entry.from_json(e) for e in data.get("entries", [])))
+
+
+def fetch_feed(url: str, *, allow: str | Iterable[str] | None = None, **options: Any) -> Feed:
+    """Fetch and parse one feed. ``allow`` exempts addresses (``"127.0.0.1:8123"``, ``"10.0.0.0/8"``)."""
+    response = fetch(url, allow=allow, **options)
+    return parse_response(response)
+
+
+def parse_response(response: Response) -> Feed:
+    """Parse a finished fetch (200) into a :class:`Feed`."""
+    return parse_feed(response.body, response.url, content_type=response.headers.get("content-type", ""))
+
+
+def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
+    """Parse feed bytes (RSS, Atom or JSON Feed) fetched from ``url``; links resolve against ``url``."""
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] in (b"{", b"[") or "json" in content_type.lower():
+        return _parse_json_feed(stripped, url)
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers={"content-location": url, "content-type": content_type or "application/xml"},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    if not parsed.get("version") and not parsed.entries:
+        if _looks_like_html(stripped, content_type):
+            raise _not_a_feed(stripped, url)
+        raise FeedParseError("That address didn't return a feed the course can read (it is not valid RSS or Atom).")
+    meta = parsed.feed
+    base = safe_link(meta.get("link"), url) or url
+    entries = tuple(_entry(e, base) for e in parsed.entries[:MAX_ENTRIES])
+    title = _text(meta.get("title", ""), meta.get("title_detail")) or _host(url)
+    return Feed(url, title[:MAX_TITLE], safe_link(meta.get("link"), url), entries)
+
+
+def _text(value: str, detail: Any) -> str:
+    kind = (detail or {}).get("type", "text/plain") if isinstance(detail, dict) else "text/plain"
+    text = strip_tags(value) if "html" in kind else value
+    return " ".join(text.split())
+
+
+def _entry(e: Any, base: str) -> Entry:
+    link = safe_link(e.get("link"), base)
+    summary, detail = e.get("summary", ""), e.get("summary_detail") or {}
+    if not summary and e.get("content"):
+        summary, detail = e.content[0].get("value", ""), e.content[0]
+    if (detail.get("type") or "text/html") == "text/plain":
+        summary_html = plain_to_html(summary)
+    else:
+        summary_html = clean_html(summary, base=link or base)
+    when = e.get("published_parsed") or e.get("updated_parsed")
+    published = datetime.fromtimestamp(calendar.timegm(when), tz=timezone.utc) if when else None
+    title = _text(e.get("title", ""), e.get("title_detail")) or "(untitled)"
+    return Entry(title[:MAX_TITLE], link, published, summary_html, str(e.get("id", ""))[:500])
+
+
+def _parse_json_feed(body: bytes, url: str) -> Feed:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedParseError("That address returned damaged data, not a feed the course can read.") from exc
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        raise NotAFeedError("That address returned data (JSON), not a feed. Check you have the feed's address.")
+    home = safe_link(data.get("home_page_url"), url)
+    entries = []
+    for item in (data.get("items") or [])[:MAX_ENTRIES]:
+        if not isinstance(item, dict):
+            continue
+        link = safe_link(item.get("url"), home or url)
+        summary_text, content_html = item.get("summary"), item.get("content_html")
+        if isinstance(summary_text, str) and summary_text:  # JSON Feed summaries are plain text
+            summary = plain_to_html(summary_text)
+        elif isinstance(content_html, str):
+            summary = clean_html(content_html, base=link or url)
+        else:
+            summary = plain_to_html(str(item.get("content_text") or ""))
+        published = None
+        stamp = item.get("date_published") or item.get("date_modified")
+        if isinstance(stamp, str):
+            try:
+                published = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+                if published.tzinfo is None:
+                    published = published.replace(tzinfo=timezone.utc)
+            except ValueError:
+                published = None
+        title = " ".join(str(item.get("title") or "").split()) or "(untitled)"
+        entries.append(Entry(title[:MAX_TITLE], link, published, summary, str(item.get("id", ""))[:500]))
+    title = " ".join(str(data.get("title") or "").split()) or _host(url)
+    return Feed(url, title[:MAX_TITLE], home, tuple(entries))
+
+
+def _host(url: str) -> str:
+    match = re.match(r"https?://([^/:?#]+)", url)
+    return match.group(1) if match else url
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    head = body[:1024].lower()
+    return "html" in content_type.lower() or b"<html" in head or b"<!doctype html" in head
+
+
+class _FeedLinks(HTMLParser):
+    """Collects ``<link rel="alternate" type="application/rss+xml" href>`` from a web page."""
+
+    TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if "alternate" in a.get("rel", "").lower().split() and a.get("type", "").lower().strip() in self.TYPES:
+            if a.get("href"):
+                self.found.append(a["href"])
+
+
+def feed_links(page: bytes, url: str) -> list[str]:
+    """Feed addresses a web page advertises, made absolute (http and https only)."""
+    parser = _FeedLinks()
+    try:
+        parser.feed(page[:2_000_000].decode("utf-8", errors="replace"))
+    except Exception:  # HTMLParser is lenient; a truly broken page just yields no links
+        pass
+    links = [safe_link(href, url) for href in parser.found]
+    return [link for link in dict.fromkeys(links) if link]
+
+
+def _not_a_feed(page: bytes, url: str) -> NotAFeedError:
+    links = feed_links(page, url)
+    if links:
+        return NotAFeedError(f"That page is not a feed: did you mean its feed at {links[0]}?", suggestion=links[0])
+    return NotAFeedError("That page is a web page, not a feed, and it doesn't link to one. Look on the site for "
+                         "an RSS or feed link.")

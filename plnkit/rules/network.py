@@ -1,0 +1,279 @@
+"""The learner's network: nodes (people, spaces, feeds, tools) rebuilt by replaying dated events.
+
+Every course action that connects the learner to something records an ``add`` event through the store;
+removing is an event too, so history is never rewritten. :func:`replay` turns events into a :class:`Network`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import InputError
+from ..services import session as _session
+
+TYPES = ("person", "community", "feed", "tool")
+TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed": "feeds and blogs",
+               "tool": "tools"}
+DIRECTIONS = ("consume", "contribute", "both")
+VALUES = ("cognitive", "social", "affective", "identity")
+#: How the course words each direction and value (the exercise's choices, the map's data table, the record).
+DIRECTION_LABELS = {"consume": "I mostly read or watch", "contribute": "I mostly share with them",
+                    "both": "Both: give and take"}
+VALUE_LABELS = {"cognitive": "New ideas and knowledge", "social": "People and connections",
+                "affective": "Encouragement and support", "identity": "Who I am as a teacher"}
+MAX_LABEL = 120
+MAX_LINKS = 50
+MAX_NODE_KEY = 200
+log = logging.getLogger("plnkit.rules.network")
+
+
+@dataclass(frozen=True)
+class Node:
+    """Something in the learner's network."""
+
+    key: str
+    label: str
+    type: str
+    platform: str = ""
+    ring: int = 2  # 1 inner ... 3 peripheral
+    direction: str = "consume"
+    value: str = "cognitive"
+    links: tuple[str, ...] = ()
+    added_at: datetime | None = None
+    removed_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["links"] = list(self.links)
+        for k in ("added_at", "removed_at"):
+            data[k] = data[k].isoformat() if data[k] else None
+        return data
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "item"
+
+
+def make_node(type: str, label: object, *, platform: object = "", ring: object = 2, direction: object = "consume",
+              value: object = "cognitive", key: str | None = None, links: Iterable[str] = ()) -> Node:
+    """Validate what a learner (or a tool) describes and return a :class:`Node`; InputError says what is wrong."""
+    if type not in TYPES:
+        raise InputError(f"Unknown kind of connection {str(type)[:40]!r}: choose a person, community, feed or tool.")
+    if not isinstance(label, str) or not label.strip():
+        raise InputError("Give the connection a name.")
+    label = " ".join(label.split())
+    if len(label) > MAX_LABEL:
+        raise InputError(f"That name is {len(label):,} characters; keep it under {MAX_LABEL}.")
+    if not isinstance(platform, str) or len(platform) > MAX_LABEL:
+        raise InputError(f"The platform name must be text under {MAX_LABEL} characters.")
+    if isinstance(ring, bool) or not isinstance(ring, int) or ring not in (1, 2, 3):
+        raise InputError("Closeness must be 1 (inner circle), 2 or 3 (peripheral).")
+    if direction not in DIRECTIONS:
+        raise InputError("Direction must be consume, contribute or both.")
+    if value not in VALUES:
+        raise InputError("The value must be cognitive, social, affective or identity.")
+    return Node(key or f"{type}:{_slug(label)}", label, type, " ".join(platform.split()), ring, str(direction),
+                str(value), tuple(links))
+
+
+_FIELDS = set(Node.__dataclass_fields__)
+
+
+def check_event(action: object, node_key: object, data: object) -> dict[str, Any]:
+    """The data to store for a network event, checked as strictly as the course records one.
+
+    ``action`` is ``"add"`` (``data`` describes the node: type, label, platform, ring, direction, value,
+    links) or ``"remove"`` (``data`` is ignored and stored empty). Raises :class:`InputError` otherwise.
+    """
+    if not isinstance(node_key, str) or not node_key or len(node_key) > MAX_NODE_KEY:
+        raise InputError("A connection in that network has no valid name.")
+    if action == "remove":
+        return {}
+    if action != "add" or not isinstance(data, dict) or not set(data) <= _FIELDS:
+        raise InputError("A change in that network is not one the course records.")
+    links = data.get("links", [])
+    if (not isinstance(links, (list, tuple)) or len(links) > MAX_LINKS
+            or not all(isinstance(k, str) and 0 < len(k) <= MAX_NODE_KEY for k in links)):
+        raise InputError("A connection in that network has damaged links.")
+    node = make_node(data.get("type"), data.get("label"), platform=data.get("platform", ""),  # type: ignore[arg-type]
+                     ring=data.get("ring", 2), direction=data.get("direction", "consume"),
+                     value=data.get("value", "cognitive"), key=node_key, links=links)
+    return _event_data(node)
+
+
+def _event_data(node: Node) -> dict[str, Any]:
+    """What an ``add`` event stores about a node (its key and dates live on the event itself)."""
+    data = node.to_json()
+    for k in ("key", "added_at", "removed_at"):
+        data.pop(k)
+    return data
+
+
+@dataclass
+class Network:
+    """The network as it stands after replaying events (``removed`` keeps what was dropped)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    removed: dict[str, Node] = field(default_factory=dict)
+    events: int = 0
+
+    def active(self) -> list[Node]:
+        return list(self.nodes.values())
+
+
+def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
+    """Rebuild the network from store events (oldest first), optionally as it was at ``until``."""
+    net = Network()
+    for event in events:
+        if until is not None and event.at > until:
+            break
+        net.events += 1
+        if event.action == "add":
+            try:
+                data = check_event("add", event.node_key, event.data)
+            except InputError as exc:  # a damaged stored event: left out of the picture, never breaking it
+                log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
+                continue
+            data["links"] = tuple(data["links"])
+            net.nodes[event.node_key] = Node(**{**data, "key": event.node_key, "added_at": event.at})
+            net.removed.pop(event.node_key, None)
+        elif event.action == "remove" and event.node_key in net.nodes:
+            node = net.nodes.pop(event.node_key)
+            net.removed[event.node_key] = replace(node, removed_at=event.at)
+    return net
+
+
+def add(node: Node, sess: _session.Session | None = None) -> Node:
+    """Record that the learner connected to ``node`` (a dated ``add`` event)."""
+    sess = sess or _session.current()
+    event = sess.store.record_event(sess.learner, "add", node.key, _event_data(node))
+    return replace(node, added_at=event.at)
+
+
+def remove(key: str, sess: _session.Session | None = None) -> None:
+    """Record that the learner dropped a connection (history keeps it)."""
+    sess = sess or _session.current()
+    sess.store.record_event(sess.learner, "remove", key, {})
+
+
+def current(sess: _session.Session | None = None) -> Network:
+    """The learner's network now."""
+    sess = sess or _session.current()
+    return replay(sess.store.network_events(sess.learner))
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- export and import ----------------------------------------------------------------------------------
+
+CSV_FIELDS = ("key", "label", "type", "platform", "ring", "direction", "value", "links", "added_at", "removed_at")
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_NODES = 5_000
+
+
+def _all_nodes(net: Network) -> list[Node]:
+    return sorted([*net.nodes.values(), *net.removed.values()],
+                  key=lambda n: (n.added_at or datetime.min.replace(tzinfo=timezone.utc), n.key))
+
+
+def export_json(net: Network) -> bytes:
+    """The network (current and removed connections, with dates) as JSON."""
+    import json
+
+    return json.dumps({"format": "plnkit-network", "version": 1, "nodes": [n.to_json() for n in _all_nodes(net)]},
+                      ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def export_csv(net: Network) -> bytes:
+    """The network as CSV (one row per connection; links separated by spaces)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for node in _all_nodes(net):
+        row = node.to_json()
+        row["links"] = " ".join(node.links)
+        writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
+    return out.getvalue().encode("utf-8")
+
+
+def _date(value: object, row: int) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError(f"Row {row}: {str(value)[:30]!r} is not a date.") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_import(data: bytes) -> list[Node]:
+    """Read a JSON or CSV export; every row is validated and any problem names its row (nothing is imported)."""
+    import csv
+    import io
+    import json
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InputError("That file is larger than 2 MB, so nothing was imported.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("That file is not a text file, so nothing was imported.") from exc
+    rows: list[dict[str, Any]]
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise InputError("That JSON file is damaged, so nothing was imported.") from exc
+        if not isinstance(doc, dict) or doc.get("format") != "plnkit-network" or not isinstance(doc.get("nodes"), list):
+            raise InputError("That JSON file is not a network exported by this course.")
+        rows = [r if isinstance(r, dict) else {} for r in doc["nodes"]]
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or not {"label", "type"} <= set(reader.fieldnames):
+            raise InputError("That CSV file needs at least 'label' and 'type' columns.")
+        rows = list(reader)
+    if len(rows) > MAX_IMPORT_NODES:
+        raise InputError(f"That file has more than {MAX_IMPORT_NODES:,} connections, so nothing was imported.")
+    nodes = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            ring = int(row.get("ring") or 2)
+        except (TypeError, ValueError):
+            raise InputError(f"Row {i}: closeness must be 1, 2 or 3.") from None
+        links = row.get("links") or ()
+        links = links.split() if isinstance(links, str) else [str(x) for x in links if isinstance(x, str)]
+        try:
+            node = make_node(str(row.get("type", "")), row.get("label"), platform=row.get("platform") or "",
+                             ring=ring, direction=row.get("direction") or "consume",
+                             value=row.get("value") or "cognitive", key=(str(row["key"])[:200] if row.get("key")
+                                                                         else None), links=links)
+        except InputError as exc:
+            raise InputError(f"Row {i}: {exc}") from None
+        nodes.append(replace(node, added_at=_date(row.get("added_at"), i), removed_at=_date(row.get("removed_at"), i)))
+    return nodes
+
+
+def import_nodes(nodes: list[Node], sess: _session.Session | None = None) -> int:
+    """Record imported connections as dated add (and remove) events, in one transaction."""
+    sess = sess or _session.current()
+    stamp = now()
+    events = []
+    for node in nodes:
+        data = node.to_json()
+        for k in ("key", "added_at", "removed_at"):
+            data.pop(k)
+        events.append((node.added_at or stamp, "add", node.key, data))
+        if node.removed_at:
+            events.append((node.removed_at, "remove", node.key, {}))
+    events.sort(key=lambda e: e[0])
+    return sess.store.record_events(sess.learner, events)

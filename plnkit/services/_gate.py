@@ -1,0 +1,203 @@
+"""The gate in front of every request of the course server: headers, Host check, workshop admission, and the
+small pages and forms served without a kernel (join, confirm a personal link, sign out).
+
+:class:`plnkit.services.server.CourseServer` mixes these into Voila's handlers; see its module for the whole picture.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import tornado.web
+
+from ..errors import InputError, PlnkitError
+from ..rules.names import check_name, unique_name
+from . import session as _session
+from .store import Store
+
+if TYPE_CHECKING:
+    from .server import CourseServer
+
+log = logging.getLogger("plnkit.services.server")
+
+COOKIE_DAYS = 14
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' data:; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+#: Joins accepted per minute for the whole room (a room of 25 joins in a few minutes; a script can't flood it).
+JOINS_PER_MINUTE = 30
+#: A kernel whose page has not connected this long after it started is shut down (nobody will use it).
+UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.timeout is 120 s)
+
+_client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
+
+
+def join_participant(store: Store, name: object) -> str:
+    """Make a participant called ``name``; returns their secret token (only its hash is stored).
+
+    A name already taken gets a number, once and for good ("Alice", then "Alice (2)"), so everyone in the room
+    can tell namesakes apart and a label never moves to someone else.
+    """
+    clean = check_name(name)
+    if store.workshop_closed():
+        raise InputError("This workshop has been closed by its facilitator, so no one can join it now.")
+    token = _session.new_token()
+    with store.transaction():
+        taken = [p.name for p in store.participants()]
+        store.learner(_session.token_key(token), unique_name(clean, taken))
+    return token
+
+
+class _Gate:
+    """Mixed into every handler: the Host check and the security headers."""
+
+    settings: dict[str, Any]
+    request: Any
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()  # type: ignore[misc]
+        self.set_header("Referrer-Policy", "no-referrer")  # type: ignore[attr-defined]
+        self.set_header("X-Content-Type-Options", "nosniff")  # type: ignore[attr-defined]
+        self.set_header("Content-Security-Policy", CSP)  # type: ignore[attr-defined]
+
+    @property
+    def content_security_policy(self) -> str:
+        return CSP
+
+    def _request_summary(self) -> str:
+        """What tornado's own log lines say about a request: never the query string (it can hold a token)."""
+        return f"{self.request.method} {quote(self.request.path, safe='/:._-')} ({self.request.remote_ip})"
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            log.warning("%d %s", value.status_code, self._request_summary())
+        else:
+            log.error("unexpected error in %s", self._request_summary(), exc_info=(typ, value, tb))
+
+    def prepare(self) -> Any:
+        allowed = self.settings.get("plnkit_allowed_hosts")
+        if allowed is not None:
+            host = re.sub(r":\d+$", "", self.request.host or "").strip("[]").lower()
+            if host not in allowed:
+                log.warning("refused a request for host %r (not a name this server answers to)", host[:100])
+                raise tornado.web.HTTPError(403, reason="Forbidden")
+        return super().prepare()  # type: ignore[misc]
+
+
+class _PageGate(_Gate):
+    """Mixed into Voila's page handler: workshop admission and kernel caps, before any kernel starts."""
+
+    async def prepare(self) -> None:
+        result = super().prepare()
+        if inspect.isawaitable(result):
+            await result
+        if getattr(self, "_finished", False):
+            return
+        self.xsrf_token  # type: ignore[attr-defined]  # noqa: B018 - sets the _xsrf cookie tab-close shutdown needs
+        server: CourseServer = self.settings["plnkit_server"]
+        headers = self.request.headers
+        if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") and (
+                headers.get("Sec-Fetch-Mode") != "navigate" or headers.get("Sec-Fetch-Dest") != "document"):
+            # Another site's script or frame asking for a page (each starts a kernel): only a person following
+            # a link gets one.
+            log.warning("refused a cross-site page request (%s)", headers.get("Sec-Fetch-Mode"))
+            raise tornado.web.HTTPError(403)
+        client = server.admit(self)  # type: ignore[arg-type]
+        problem = server.reserve(client)
+        if problem:
+            self.set_header("Retry-After", "60")  # type: ignore[attr-defined]
+            server.answer_page(self, 503, "The room is full right now", problem)  # type: ignore[arg-type]
+            raise tornado.web.Finish()
+        _client.set(client)  # read when the kernel starts (same task), to count it against this client
+        self._plnkit_client = client
+
+    def on_finish(self) -> None:
+        client = getattr(self, "_plnkit_client", None)
+        if client:
+            self.settings["plnkit_server"].release(client)
+        super().on_finish()  # type: ignore[misc]
+
+
+class _KernelGate(_Gate):
+    """Mixed into the kernel API, its websocket and the tab-close shutdown: in a workshop, only the participant
+    whose page started a kernel may talk to it (kernel ids are secret too; this does not rely on it)."""
+
+    def prepare(self) -> Any:
+        server: CourseServer = self.settings["plnkit_server"]
+        if server.workshop:
+            match = re.search(r"/([0-9a-f-]{36})(?:/|$)", self.request.path)
+            token = self.get_cookie(_session.COOKIE)  # type: ignore[attr-defined]
+            owner = "ws:" + _session.token_key(token) if token and _session.well_formed(token) else ""
+            if not match or not server.owns(owner, match.group(1)):
+                raise tornado.web.HTTPError(403)
+        return super().prepare()
+
+
+class JoinHandler(_Gate, tornado.web.RequestHandler):
+    """``POST /plnkit/join``: a name in, a participant cookie out, back to the start page."""
+
+    def post(self) -> None:
+        server: CourseServer = self.settings["plnkit_server"]
+        if not server.workshop:
+            raise tornado.web.HTTPError(404)
+        self.check_xsrf_cookie()  # the form's _xsrf value must match this browser's cookie: no cross-site joins
+        if not server.join_allowed():
+            server.answer_page(self, 503, "Lots of people are joining",
+                               "Lots of people are joining at once. Wait a few seconds and try again.")
+            return
+        try:
+            with server.store() as store:
+                token = join_participant(store, self.get_body_argument("name", ""))
+        except PlnkitError as exc:
+            server.join_page(self, 400, str(exc), name=self.get_body_argument("name", "")[:200])
+            return
+        server.set_participant_cookie(self, token)
+        self.redirect(server.start_url, status=303)
+
+
+class OpenHandler(_Gate, tornado.web.RequestHandler):
+    """``POST /plnkit/open``: after the participant confirmed, their personal link becomes this browser's cookie.
+
+    A link followed from another site can't switch a browser to someone else's workspace unseen: the switch
+    needs this form's ``_xsrf`` value, which only a page of this server has.
+    """
+
+    def post(self) -> None:
+        server: CourseServer = self.settings["plnkit_server"]
+        if not server.workshop:
+            raise tornado.web.HTTPError(404)
+        self.check_xsrf_cookie()
+        token = self.get_body_argument("token", "")
+        target = self.get_body_argument("next", server.start_url)
+        if not re.fullmatch(rf"{re.escape(server.base_url)}voila/render/[A-Za-z0-9_.-]+\.ipynb", target):
+            target = server.start_url
+        if server._valid(token) is None:
+            server.join_page(self, 403, _session.UNKNOWN_LINK)
+            return
+        server.set_participant_cookie(self, token)
+        self.redirect(target, status=303)
+
+
+class SignOutHandler(_Gate, tornado.web.RequestHandler):
+    """``POST /plnkit/signout``: this browser forgets the participant (a shared school computer)."""
+
+    def post(self) -> None:
+        server: CourseServer = self.settings["plnkit_server"]
+        self.check_xsrf_cookie()
+        self.clear_cookie(_session.COOKIE, path=server.base_url)
+        self.redirect(server.start_url, status=303)
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """The access log without query strings (they can hold a participant's token): method, path, status, time."""
+    status = handler.get_status()
+    if status < 400 and handler.request.method in ("GET", "HEAD"):
+        return  # quiet for normal page loads, as Voila's WARN level is
+    level = logging.WARNING if status >= 400 else logging.INFO
+    log.log(level, "%d %s %s %.0fms", status, handler.request.method, quote(handler.request.path, safe="/:._-"),
+            1000.0 * handler.request.request_time())

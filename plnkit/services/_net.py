@@ -1,0 +1,392 @@
+"""Fetching a URL a learner typed, safely, on a server many people share.
+
+The model is Miniflux's fetcher: http and https only; no credentials in URLs; the host is resolved and every
+address checked (private, loopback, link-local, multicast, unspecified, carrier-grade NAT, reserved, and IPv4
+wrapped in IPv6 are refused unless exempted); the connection goes to the very address that was checked, with
+the original name used for the Host header and TLS; every redirect hop is checked again; proxy variables are
+ignored; connect and read timeouts plus an overall deadline; a size cap counted after decompression.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from ..errors import (
+    FeedConnectionError,
+    FeedHTTPError,
+    FeedTimeoutError,
+    FeedTooLargeError,
+    FeedURLError,
+    HostNotFoundError,
+    PrivateAddressError,
+    TooManyRedirectsError,
+)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+USER_AGENT = "plnkit/0.1 (Personal Learning Networks course feed reader)"
+MAX_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+DEADLINE = 20.0
+MAX_URL_LENGTH = 2048
+ALLOW_ENV = "PLNKIT_FEED_ALLOW"
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """One allow-list entry: a network, optionally limited to one port."""
+
+    network: IPNetwork
+    port: int | None = None
+
+    def covers(self, address: IPAddress, port: int) -> bool:
+        return address in self.network and (self.port is None or self.port == port)
+
+
+def parse_allow(entries: str | Iterable[str] | None) -> tuple[Exemption, ...]:
+    """Parse exemptions like ``127.0.0.1:8123``, ``10.0.0.0/8``, ``[::1]:8080`` (comma-separated or a list)."""
+    if entries is None:
+        return ()
+    items = entries.split(",") if isinstance(entries, str) else list(entries)
+    result = []
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        port: int | None = None
+        host = item
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            if rest.startswith(":"):
+                port = int(rest[1:])
+        elif item.count(":") == 1:
+            host, _, port_text = item.partition(":")
+            port = int(port_text)
+        try:
+            result.append(Exemption(ipaddress.ip_network(host, strict=False), port))
+        except ValueError as exc:
+            raise ValueError(f"not an address, network or address:port in the feed allow-list: {item!r}") from exc
+    return tuple(result)
+
+
+def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
+    """The explicit ``allow`` list plus ``$PLNKIT_FEED_ALLOW``."""
+    return parse_allow(allow) + parse_allow(os.environ.get(ALLOW_ENV))
+
+
+def unwrap(address: IPAddress) -> IPAddress:
+    """The IPv4 address inside IPv4-mapped, NAT64, 6to4 and Teredo IPv6 forms (else the address itself)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if any(address in net for net in _NAT64):
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address.teredo is not None:
+            return address.teredo[1]
+    return address
+
+
+def is_public(address: IPAddress) -> bool:
+    """True only for globally routable unicast addresses (after unwrapping IPv4 inside IPv6)."""
+    a = unwrap(address)  # a wrapped address is judged by the IPv4 address inside it
+    return not (not a.is_global or a.is_multicast or a.is_unspecified or a.is_loopback or a.is_link_local
+                or a.is_reserved or a.is_private or (isinstance(a, ipaddress.IPv4Address) and a in _CGNAT))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect and what to call it."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: IPAddress
+
+
+def check_url(url: object) -> tuple[str, str, int, str]:
+    """Validate the form of a URL; returns (scheme, host, port, path-with-query)."""
+    if not isinstance(url, str) or not url.strip():
+        raise FeedURLError("Please type a web address, such as https://example.org/feed.")
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise FeedURLError("That address is too long to be a feed address.")
+    if any(ord(c) < 0x21 for c in url):
+        raise FeedURLError("That address contains spaces or control characters; check it and try again.")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        if not scheme or url.startswith("/"):
+            raise FeedURLError("That is not a web address: feed addresses start with http:// or https://.")
+        raise FeedURLError(f"The course only fetches http:// and https:// addresses, not {scheme}:.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise FeedURLError("That address contains a user name or password; the course won't send those.")
+    try:
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise FeedURLError("That address has an invalid port number.") from exc
+    if not host:
+        raise FeedURLError("That address has no site name in it.")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return scheme, host, port, path
+
+
+def resolve(url: str, allow: tuple[Exemption, ...],
+            resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Target:
+    """Check a URL and pick the address to connect to; every resolved address must be acceptable."""
+    scheme, host, port, path = check_url(url)
+    addresses = (resolver or _resolve)(host, port)
+    for address in addresses:
+        if not is_public(address) and not any(e.covers(address, port) for e in allow):
+            raise PrivateAddressError(
+                "That address is on a private network, so the course won't fetch it."
+            )
+    return Target(url.strip(), scheme, host, port, path, addresses[0])
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_AGAIN:  # no name server answered: this computer is probably offline
+            raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
+                                      "earlier.", offline=True) from exc
+        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
+    except UnicodeError as exc:
+        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
+    addresses: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.")
+    return addresses
+
+
+@dataclass
+class Response:
+    """A finished fetch."""
+
+    url: str  # the final URL, after redirects
+    status: int  # 200 or 304
+    headers: dict[str, str]
+    body: bytes = b""
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _status_error(status: int, retry_after: float | None) -> FeedHTTPError:
+    if status == 404 or status == 410:
+        msg = f"That page was not found (error {status}). Check the address; the feed may have moved."
+    elif status in (401, 403):
+        msg = f"That feed is private or needs a login (error {status}), so the course can't read it."
+    elif status == 429:
+        msg = "That site asked the course to slow down (error 429). It will try again later."
+    elif status >= 500:
+        msg = f"That site had a problem (error {status}). Try again later."
+    else:
+        msg = f"That site answered with error {status}."
+    return FeedHTTPError(msg, status=status, retry_after=retry_after)
+
+
+class _Decoder:
+    """Content-Encoding decoding with the size cap applied to the decoded bytes (stops gzip bombs)."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        encoding = encoding.strip().lower()
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+        if encoding in ("gzip", "x-gzip"):
+            self._z: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj()
+        elif encoding in ("", "identity"):
+            self._z = None
+        else:
+            raise FeedConnectionError(f"That site sent the feed in an encoding the course can't read ({encoding}).")
+
+    def feed(self, chunk: bytes) -> None:
+        if self._z is None:
+            self._add(chunk)
+            return
+        try:
+            data = self._z.decompress(chunk, self.cap - self.size + 1)
+            self._add(data)
+            while self._z.unconsumed_tail:
+                self._add(self._z.decompress(self._z.unconsumed_tail, self.cap - self.size + 1))
+        except zlib.error as exc:
+            raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise FeedTooLargeError(
+                f"That feed is larger than {self.cap // (1024 * 1024) or 1} MB, so the course won't download it."
+            )
+        self.parts.append(data)
+
+    def finish(self) -> bytes:
+        if self._z is not None:
+            self._add(self._z.flush())
+        return b"".join(self.parts)
+
+
+def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | None = None,
+          last_modified: str | None = None, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE,
+          connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+          resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Response:
+    """GET a URL under every rule in this module's docstring; 200 and 304 return, the rest raise FeedError."""
+    allowed = exemptions(allow)
+    end = time.monotonic() + deadline
+    seen: list[str] = []
+    current = url.strip() if isinstance(url, str) else url
+    for _hop in range(MAX_REDIRECTS + 1):
+        target = resolve(current, allowed, resolver)
+        if target.url in seen:
+            raise TooManyRedirectsError("That address redirects in a loop, so it can't be read.")
+        seen.append(target.url)
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
+                   "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+                             "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        status, resp_headers, body = _get_once(target, headers, end, max_bytes, connect_timeout, read_timeout)
+        if status in (301, 302, 303, 307, 308):
+            location = resp_headers.get("location")
+            if not location:
+                raise FeedHTTPError("That site redirected without saying where to.", status=status)
+            current = urljoin(target.url, location)
+            continue
+        if status == 304 or 200 <= status < 300:  # any 2xx carries the feed (203 from caches, for example)
+            return Response(target.url, 304 if status == 304 else 200, resp_headers, body, seen[1:])
+        raise _status_error(status, retry_after_seconds(resp_headers.get("retry-after")))
+    raise TooManyRedirectsError(f"That address redirects more than {MAX_REDIRECTS} times, so it can't be read.")
+
+
+def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: int, connect_timeout: float,
+              read_timeout: float) -> tuple[int, dict[str, str], bytes]:
+    remaining = end - time.monotonic()
+    if remaining <= 0:
+        raise FeedTimeoutError("That site took too long to answer. Try again later.")
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    if ":" in target.host and target.port == default_port:
+        host_header = f"[{target.host}]"
+    elif ":" in target.host:
+        host_header = f"[{target.host}]:{target.port}"
+    headers = {**headers, "Host": host_header}
+    timeout = urllib3.Timeout(connect=min(connect_timeout, remaining), read=min(read_timeout, remaining))
+    pool: urllib3.HTTPConnectionPool
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            str(target.address), target.port, timeout=timeout, retries=False, maxsize=1,
+            server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
+    else:
+        pool = urllib3.HTTPConnectionPool(str(target.address), target.port, timeout=timeout, retries=False, maxsize=1)
+    try:
+        resp = pool.urlopen("GET", target.path, headers=headers, redirect=False, retries=False,
+                            preload_content=False, decode_content=False, assert_same_host=False)
+        try:
+            status = resp.status
+            resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+            if not 200 <= status < 300:  # redirects, 304 and errors: their bodies are never used
+                return status, resp_headers, b""
+            length = resp_headers.get("content-length", "")
+            if length.isdigit() and int(length) > max_bytes and not resp_headers.get("content-encoding"):
+                raise FeedTooLargeError(
+                    f"That feed is larger than {max_bytes // (1024 * 1024) or 1} MB, so the course won't download it.")
+            decoder = _Decoder(resp_headers.get("content-encoding", ""), max_bytes)
+            while True:
+                if time.monotonic() > end:
+                    raise FeedTimeoutError("That site took too long to answer. Try again later.")
+                chunk = resp.read1(_CHUNK, decode_content=False)
+                if not chunk:
+                    break
+                decoder.feed(chunk)
+            return status, resp_headers, decoder.finish()
+        finally:
+            resp.release_conn()
+            resp.close()
+    except NewConnectionError as exc:  # before ConnectTimeoutError: urllib3 makes it a subclass of that
+        raise _connection_error(exc, target) from exc
+    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
+        raise FeedTimeoutError("That site took too long to answer. Try again later.") from exc
+    except urllib3.exceptions.MaxRetryError as exc:
+        raise _connection_error(exc.reason or exc, target) from exc
+    except (SSLError, ProtocolError, HTTPError, OSError) as exc:
+        raise _connection_error(exc, target) from exc
+    finally:
+        pool.close()
+
+
+def _connection_error(exc: BaseException, target: Target) -> FeedConnectionError | FeedTimeoutError:
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(exc, NewConnectionError):
+        return FeedTimeoutError("That site took too long to answer. Try again later.")
+    if isinstance(exc, SSLError):
+        return FeedConnectionError(f"The secure connection to {target.host} failed (its certificate may be "
+                                   "invalid), so the course won't read it.")
+    text = str(exc).lower()
+    offline = "network is unreachable" in text or "no route to host" in text
+    if offline:
+        return FeedConnectionError("The course can't reach the internet right now; showing what was saved "
+                                   "earlier.", offline=True)
+    return FeedConnectionError(f"Couldn't connect to {target.host}. The site may be down; try again later.")
+
+
+def public_url(url: str) -> str:
+    """A URL normalised for storage and comparison (lower-case scheme and host, no fragment)."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+

@@ -1,0 +1,381 @@
+"""The course's web server: Voila, with the gate a room needs in front of every page.
+
+``plnkit serve`` runs :class:`CourseServer` (a :class:`voila.app.Voila`) instead of plain ``voila``, adding:
+
+- **Host check** (local mode): only ``localhost``, ``127.0.0.1`` and ``::1`` (or the names given with
+  ``--allow-host``) are answered, so a web page the teacher visits cannot reach the course by DNS rebinding.
+- **Workshop admission** (``--workshop``): a page request without a valid participant cookie never starts a
+  kernel. The join page is plain HTML served here; joining (``POST /plnkit/join``) issues a token, sets it as
+  an HttpOnly, SameSite cookie and returns to the start page. A personal link (``?learner=TOKEN``) is checked,
+  turned into the cookie, and the token is taken out of the address. Unknown, revoked or closed-workshop links
+  get a plain message and create nothing. Voila passes the ``Cookie`` header to the kernel (``HTTP_COOKIE``),
+  where :mod:`plnkit.services.session` checks the token again.
+- **Bounded resources:** at most :attr:`CourseServer.max_kernels` kernels, and
+  :attr:`CourseServer.max_kernels_per_client` per participant (or per address outside a workshop); past that a
+  plain "the room is full" page (503, ``Retry-After``). Voila's own shutdown of a closed tab's kernel works
+  (the ``_xsrf`` cookie it needs is set; voila issue 1458).
+- **Secrets stay secret:** no query string in the request log; ``Referrer-Policy: no-referrer``; a
+  Content-Security-Policy that allows nothing from another host.
+- **TLS:** ``--certfile``/``--keyfile``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import posixpath
+import secrets
+import ssl
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import tornado.ioloop
+import tornado.web
+from traitlets import Bool, Int, List, Unicode
+from voila.app import Voila
+
+from ..content import FACILITATOR_NOTEBOOK, START
+from ..errors import PlnkitError, StoreError
+from . import session as _session
+from ._gate import (
+    COOKIE_DAYS,
+    CSP,
+    JOINS_PER_MINUTE,
+    UNOPENED_SECONDS,
+    JoinHandler,
+    OpenHandler,
+    SignOutHandler,
+    _client,
+    _Gate,
+    _KernelGate,
+    _log_request,
+    _PageGate,
+    check_name,
+    join_participant,
+)
+from .store import Store, default_home
+
+__all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
+
+log = logging.getLogger("plnkit.services.server")
+
+class CourseServer(Voila):
+    """Voila with the course's gate (see the module docstring)."""
+
+    name = "plnkit-serve"
+    workshop = Bool(False, config=True, help="A room of participants: only issued links open the course.")
+    allowed_hosts = List(Unicode(), default_value=None, allow_none=True, config=True,
+                         help="Host names to answer to; None answers any (set when serving beyond this computer).")
+    max_kernels = Int(80, config=True, help="Kernels (open pages) on the whole server, at most.")
+    max_kernels_per_client = Int(8, config=True, help="Kernels one participant (or address) may hold.")
+    dropped_seconds = Int(300, config=True, help="A page whose browser connection has been gone this long is shut "
+                          "down, however busy its kernel (a crashed browser, a laptop asleep).")
+    certfile = Unicode("", config=True, help="TLS certificate (PEM) to serve HTTPS.")
+    keyfile = Unicode("", config=True, help="TLS private key (PEM).")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()
+        self._kernels: dict[str, set[str]] = defaultdict(set)
+        self._joins: deque[float] = deque()
+        self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
+        self._gone: dict[str, float] = {}  # kernels whose page connected and then went away: since when
+        self._pending: dict[str, int] = {}  # places held for kernels being started, by client
+        self._store: Store | None = None
+
+    # --- set-up -----------------------------------------------------------------------------------------
+
+    @property
+    def start_url(self) -> str:
+        return f"{self.base_url}voila/render/{START.notebook}"
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        settings["plnkit_server"] = self
+        hosts = self.allowed_hosts
+        settings["plnkit_allowed_hosts"] = None if hosts is None else {h.lower().strip("[]") for h in hosts}
+        settings["log_function"] = _log_request
+        settings["xsrf_cookie_kwargs"] = {"samesite": "Strict", **({"secure": True} if self.certfile else {})}
+        self._count_kernels()
+        self._trust_course()
+        return settings
+
+    def _trust_course(self) -> None:
+        """Sign the course's own notebooks for this server's life (an in-memory signature store), so the
+        console does not warn "Notebook ... is not trusted" on every page open. The operator who serves a
+        course trusts it, as ``jupyter trust`` would, without writing to their signature database."""
+        notary = getattr(self.contents_manager, "notary", None)
+        if notary is None:
+            return
+        import nbformat
+
+        for path in sorted(Path(self.root_dir).glob("*.ipynb")):
+            try:
+                notary.sign(nbformat.read(path, as_version=4))
+            except Exception:  # noqa: BLE001 - an unreadable notebook gets Voila's own error page later
+                log.warning("could not read %s to trust it", path.name)
+
+    def init_handlers(self) -> list[Any]:
+        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler),
+                    (rf"{self.base_url}plnkit/signout", SignOutHandler)]
+        for spec in super().init_handlers():
+            pattern, cls, *rest = spec
+            gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \
+                pattern else _Gate
+            handlers.append((pattern, type(cls.__name__, (gate, cls), {}), *rest))
+        return handlers
+
+    def _count_kernels(self) -> None:
+        """Wrap the kernel manager's start so each new kernel is counted against the client that asked."""
+        manager = self.kernel_manager
+        start = manager.start_kernel
+
+        async def start_kernel(*args: Any, **kwargs: Any) -> Any:
+            kernel_id = start(*args, **kwargs)
+            if inspect.isawaitable(kernel_id):
+                kernel_id = await kernel_id
+            client = _client.get()
+            with self._lock:
+                self._started[str(kernel_id)] = time.monotonic()
+                if client:
+                    self._kernels[client].add(str(kernel_id))
+            return kernel_id
+
+        manager.start_kernel = start_kernel
+        connect = getattr(manager, "notify_connect", None)
+        if callable(connect):
+            def notify_connect(kernel_id: str) -> None:
+                connect(kernel_id)
+                with self._lock:  # its page has connected: from now on it is culled as a dropped page, if at all
+                    self._started.pop(str(kernel_id), None)
+
+            manager.notify_connect = notify_connect
+        tornado.ioloop.PeriodicCallback(self._cull_unopened, 15_000).start()
+
+    async def _cull_unopened(self) -> None:
+        """Shut down kernels whose page never connected within :data:`UNOPENED_SECONDS` (a script or a bot
+        fetching pages, a tab closed while loading), and kernels whose page connected but whose connection has
+        been gone for :attr:`dropped_seconds` (a sleeping laptop gets its minutes; a crashed browser's live page
+        does not run on for ever). Voila's own idle culler also runs, for quiet pages."""
+        manager = self.kernel_manager
+        now = time.monotonic()
+        connections = getattr(manager, "_kernel_connections", None)
+        if not isinstance(connections, dict):
+            return  # this jupyter_server doesn't count connections: leave culling to Voila's own culler
+        alive = set(manager.list_kernel_ids())
+        for kernel_id in list(self._gone):
+            if kernel_id not in alive:
+                self._gone.pop(kernel_id, None)
+        for kernel_id in alive:
+            with self._lock:
+                started = self._started.get(kernel_id)
+                if connections.get(kernel_id, 0) > 0:
+                    self._started.pop(kernel_id, None)  # opened by its page: no longer ours to cull
+                    self._gone.pop(kernel_id, None)
+                    continue
+                if started is None:  # its page connected once and has gone: a crash, a quit browser, a sleep
+                    gone = self._gone.setdefault(kernel_id, now)
+            if started is None:
+                # Voila's idle culler spares a kernel that keeps itself busy (a live page polling the room), so
+                # a page whose browser vanished is shut down here once its connection has been gone long enough.
+                if now - gone <= self.dropped_seconds:
+                    continue
+                log.info("shutting down a kernel whose page has been disconnected for %d s", now - gone)
+            elif now - started > UNOPENED_SECONDS:
+                log.info("shutting down a kernel whose page never connected")
+            else:
+                continue
+            with self._lock:
+                self._started.pop(kernel_id, None)
+                self._gone.pop(kernel_id, None)
+            try:
+                result = manager.shutdown_kernel(kernel_id)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # noqa: BLE001 - it may have gone meanwhile
+                log.debug("kernel %s already gone", kernel_id)
+
+    def listen(self) -> None:
+        if self.certfile:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certfile, self.keyfile or None)
+            self.app.listen(self.port, self.ip, ssl_options=context)
+        else:
+            self.app.listen(self.port, self.ip)
+        if self.open_browser:
+            self.launch_browser()
+        self.ioloop = tornado.ioloop.IOLoop.current()
+        try:
+            self.ioloop.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    # --- the gate ---------------------------------------------------------------------------------------
+
+    def reserve(self, client: str) -> str:
+        """Hold a place for one more kernel for ``client``: "" when there is room, else what to tell them.
+
+        Places are counted before kernels exist (pages asked for at the same moment can't all slip past the
+        caps); the place is released when the page's request ends, by then counted as a running kernel.
+        """
+        alive = set(self.kernel_manager.list_kernel_ids())
+        with self._lock:
+            for ids in self._kernels.values():
+                ids &= alive
+            total = len(alive) + sum(self._pending.values())
+            mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
+            if total >= self.max_kernels:
+                problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
+                           "try again in a minute.")
+            elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
+                problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
+                           "longer need, then try again.")
+            else:
+                self._pending[client] = self._pending.get(client, 0) + 1
+                return ""
+        log.warning("room full: %d kernels on the server, %d for this client", total, mine)
+        return problem
+
+    def owns(self, client: str, kernel_id: str) -> bool:
+        """True when ``kernel_id`` was started for ``client``'s page."""
+        with self._lock:
+            return bool(client) and kernel_id in self._kernels.get(client, ())
+
+    def release(self, client: str) -> None:
+        with self._lock:
+            left = self._pending.get(client, 0) - 1
+            if left > 0:
+                self._pending[client] = left
+            else:
+                self._pending.pop(client, None)
+
+    def join_allowed(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._joins and now - self._joins[0] > 60:
+                self._joins.popleft()
+            if len(self._joins) >= JOINS_PER_MINUTE:
+                return False
+            self._joins.append(now)
+        return True
+
+    def admit(self, handler: tornado.web.RequestHandler) -> str:
+        """Who is asking for a page: their client key. Otherwise answers here and raises ``Finish``."""
+        if not self.workshop:
+            return "ip:" + str(handler.request.remote_ip)
+        given = handler.get_query_argument(_session.TOKEN_PARAM, None)
+        if given is not None:  # a personal link: check it, then ask before this browser becomes that person
+            name = self._valid(given)
+            if name is None:
+                self.join_page(handler, 403, _session.UNKNOWN_LINK)
+                raise tornado.web.Finish()
+            self.answer_page(handler, 200, "Open your workspace", "", confirm=(name, given, handler.request.path))
+            raise tornado.web.Finish()
+        token = handler.get_cookie(_session.COOKIE)
+        if token is None:
+            self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
+            raise tornado.web.Finish()
+        if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
+            self.join_page(handler, 403, _session.UNKNOWN_LINK)
+            raise tornado.web.Finish()
+        if _names_notebook(handler.request.path, FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
+            self.answer_page(handler, 403, "This page is for the facilitator",
+                             "It shows the whole room, so only the workshop's facilitator link opens it. Your own "
+                             "work is on the course pages.")
+            raise tornado.web.Finish()
+        return "ws:" + _session.token_key(token)
+
+    def _is_facilitator(self, token: str) -> bool:
+        fac = _session.facilitator_token(default_home(), create=False)
+        return bool(fac) and secrets.compare_digest(fac or "", token)
+
+    def _valid(self, token: str) -> str | None:
+        """The name of the person whose link ``token`` is, if it may open the course now (else None)."""
+        if not _session.well_formed(token):
+            return None
+        try:
+            with self.store() as store:
+                return _session.admitted(store, _session.token_key(token)).name or "participant"
+        except PlnkitError as exc:
+            log.info("refused a workshop link: %s", exc)
+            return None
+
+    def set_participant_cookie(self, handler: tornado.web.RequestHandler, token: str) -> None:
+        handler.set_cookie(_session.COOKIE, token, path=self.base_url, httponly=True, samesite="Lax",
+                           secure=bool(self.certfile), expires_days=COOKIE_DAYS)
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The server's own connection to the course database, opened once and reused by every request.
+
+        A failure closes it, so the next request opens it afresh (a database fixed meanwhile works again).
+        """
+        if self._store is None:
+            self._store = Store.open_default()
+        try:
+            yield self._store
+        except StoreError:
+            self._store.close()
+            self._store = None
+            raise
+
+    # --- plain pages (no kernel) ------------------------------------------------------------------------
+
+    def join_page(self, handler: tornado.web.RequestHandler, status: int, message: str, name: str = "") -> None:
+        closed = False
+        try:
+            with self.store() as store:
+                closed = store.workshop_closed()
+        except PlnkitError:
+            pass
+        if closed:
+            self.answer_page(handler, 403 if status == 200 else status, "This workshop is closed",
+                             "Its facilitator has closed this workshop, so it can't be opened or joined now. "
+                             "Everyone's work is kept; ask the facilitator if you need a copy.", closed=True)
+            return
+        self.answer_page(handler, status, "Join the workshop", message, join=True, name=name)
+
+    def answer_page(self, handler: tornado.web.RequestHandler, status: int, title: str, message: str, *,
+                    join: bool = False, confirm: tuple[str, str, str] | None = None, name: str = "",
+                    closed: bool = False) -> None:
+        env = handler.settings["voila_jinja2_env"]
+        handler.set_status(status)
+        handler.set_header("Content-Type", "text/html; charset=utf-8")
+        handler.set_header("Cache-Control", "no-store")
+        handler.finish(env.get_template("plnkit-page.html").render(
+            title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
+            xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
+            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
+
+
+def _names_notebook(path: str, notebook: str) -> bool:
+    """True when a request path resolves to ``notebook`` as Voila reads it (decoded, normalised, any slashes)."""
+    previous = None
+    while previous != path:  # decode until stable: %252e and friends can't hide the name
+        previous, path = path, unquote(path)
+    parts = [p for p in posixpath.normpath("/" + path.replace("\\", "/")).split("/") if p]
+    return bool(parts) and parts[-1].casefold() == notebook.casefold()
+
+
+def _course_title() -> str:
+    from ..content import COURSE_TITLE
+
+    return COURSE_TITLE
+
+
+def main() -> None:
+    """Entry point used by ``plnkit serve`` (``python -m plnkit.services.server <voila options>``)."""
+    logging.basicConfig(level=logging.INFO, format="[plnkit] %(levelname)s | %(message)s")
+    CourseServer.launch_instance()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Who is the learner, and where is their work kept? Decided once per kernel.
+
+Each Voila page load is a new kernel, so this module is the single place that reads the environment:
+
+- under JupyterHub, the hub user (``JUPYTERHUB_USER``);
+- in workshop mode (``PLNKIT_WORKSHOP=1``, set by ``plnkit serve --workshop``), the participant named by the
+  secret token in their HttpOnly cookie (the course server passes the ``Cookie`` header to the kernel as
+  ``HTTP_COOKIE``; see :mod:`plnkit.services.server`) or, failing that, in the page address (``?learner=...``, which
+  Voila passes as ``QUERY_STRING``). Only a link that was issued, is not revoked, and belongs to an open
+  workshop is accepted: anything else is an :class:`IdentityError` and creates nothing;
+- otherwise the single local learner (a teacher alone at a laptop).
+
+Everything else receives the :class:`Session`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from ..errors import IdentityError, StoreError
+from . import _log
+from .store import Learner, Store, default_home
+
+LOCAL_LEARNER = "local"
+WORKSHOP_ENV = "PLNKIT_WORKSHOP"
+TOKEN_PARAM = "learner"
+COOKIE = "plnkit_learner"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass
+class Session:
+    """The learner of this kernel and the store their work goes to."""
+
+    store: Store
+    learner: Learner
+    token: str | None = None  # the workshop participant's token, carried by every course link
+    checked_at: float = 0.0  # when a workshop link was last confirmed as still valid (time.monotonic)
+
+
+#: An open workshop page re-checks its link this often, so a reissued link, a closed workshop or an erased
+#: participant stops an already open page too (within seconds, at the cost of one indexed query).
+RECHECK_SECONDS = 5.0
+
+
+_lock = threading.Lock()
+_session: Session | None = None
+
+
+def workshop_mode() -> bool:
+    """True when the course runs for a room of participants on one server."""
+    return os.environ.get(WORKSHOP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def well_formed(token: object) -> bool:
+    """True for a string that could be a token (the shape only; whether it was issued is the store's to say)."""
+    return isinstance(token, str) and bool(_TOKEN.match(token))
+
+
+def cookie_token(cookie_header: str) -> str | None:
+    """The participant token in a ``Cookie`` header, if it is well formed."""
+    try:
+        jar = SimpleCookie(cookie_header)
+    except CookieError:
+        return None
+    value = jar[COOKIE].value if COOKIE in jar else None
+    return value if well_formed(value) else None
+
+
+def request_token() -> str | None:
+    """The participant token of this page's request: its cookie, else its address (well formed, or None)."""
+    from_cookie = cookie_token(os.environ.get("HTTP_COOKIE", ""))
+    if from_cookie:
+        return from_cookie
+    values = parse_qs(os.environ.get("QUERY_STRING", "")).get(TOKEN_PARAM, [])
+    return values[0] if values and well_formed(values[0]) else None
+
+
+def new_token() -> str:
+    """A fresh, unguessable participant token."""
+    return secrets.token_urlsafe(18)
+
+
+def token_key(token: str) -> str:
+    """The learner key for a token (only a hash of the token is stored)."""
+    return "ws:" + hashlib.sha256(token.encode("ascii")).hexdigest()[:32]
+
+
+def learner_key() -> str:
+    """The key under which this kernel's learner is stored."""
+    hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub_user:
+        return f"hub:{hub_user}"
+    if workshop_mode():
+        token = request_token()
+        if token is None:
+            raise IdentityError(NO_LINK)
+        return token_key(token)
+    return LOCAL_LEARNER
+
+
+NO_LINK = ("This is a workshop: open the course from your personal link (you get it when you join on the start "
+           "page). Nothing here will be saved until you do.")
+UNKNOWN_LINK = ("This link isn't recognised: check it, or join again. If your facilitator has given you a new "
+                "link, open that one.")
+
+
+def current() -> Session:
+    """This kernel's session, opened on first use. Raises a :class:`PlnkitError` with a learner-facing message."""
+    global _session
+    with _lock:
+        if _session is None:
+            if _log.in_kernel():
+                _log.install(default_home())
+            key = learner_key()
+            store = Store.open_default()
+            try:
+                learner = admitted(store, key) if key.startswith("ws:") else store.learner(key)
+            except (StoreError, IdentityError):
+                store.close()
+                raise
+            _session = Session(store, learner, request_token() if key.startswith("ws:") else None,
+                               time.monotonic())
+        elif _session.token and time.monotonic() - _session.checked_at > RECHECK_SECONDS:
+            try:
+                admitted(_session.store, _session.learner.key)
+            except IdentityError as exc:
+                raise IdentityError(f"{exc} Nothing more is saved from this page.") from exc
+            _session.checked_at = time.monotonic()
+        return _session
+
+
+def admitted(store: Store, key: str) -> Learner:
+    """The workshop participant (or facilitator) for ``key``: an issued, unrevoked link of an open workshop.
+
+    Raises :class:`IdentityError` otherwise, creating nothing. The facilitator's own learner record is made
+    on first use, as their link is issued by ``plnkit serve`` rather than by joining.
+    """
+    fac = facilitator_token(store.path.parent, create=False)
+    if fac and secrets.compare_digest(token_key(fac), key):
+        return store.learner(key, "Facilitator")
+    learner = store.active_learner(key)
+    if learner is None or store.workshop_closed():
+        raise IdentityError(UNKNOWN_LINK if learner is None else "This workshop has been closed by its "
+                            "facilitator, so this link no longer opens it. Your work is kept.")
+    return learner
+
+
+FACILITATOR_FILE = "facilitator-token"
+
+
+def facilitator_token(home: os.PathLike[str] | str, *, create: bool = True) -> str | None:
+    """The workshop's facilitator token, created on first use in the data folder (readable by its owner only).
+
+    With ``create=False``, ``None`` when there is none yet.
+    """
+    path = os.path.join(os.fspath(home), FACILITATOR_FILE)
+    try:
+        with open(path, encoding="ascii") as fh:
+            token = fh.read().strip()
+        if _TOKEN.match(token):
+            return token
+    except OSError:
+        pass
+    if not create:
+        return None
+    token = new_token()
+    from ._store_file import make_folder
+
+    make_folder(Path(home) / FACILITATOR_FILE)  # a new data folder is readable by its owner only (0700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token)
+    return token
+
+
+def is_facilitator(sess: Session | None) -> bool:
+    """True when this page was opened with the workshop's facilitator link."""
+    if sess is None or not sess.token:
+        return False
+    path = os.path.join(os.fspath(sess.store.path.parent), FACILITATOR_FILE)
+    try:
+        with open(path, encoding="ascii") as fh:
+            return secrets.compare_digest(fh.read().strip(), sess.token)
+    except OSError:
+        return False
+
+
+def link_suffix(sess: Session | None) -> str:
+    """What every course link must carry so a workshop participant stays themselves.
+
+    Nothing when the participant's cookie carries them (as under ``plnkit serve --workshop``); the token
+    only when this page was opened from a link without a cookie (then every link must keep it).
+    """
+    if sess is None or not sess.token or cookie_token(os.environ.get("HTTP_COOKIE", "")) == sess.token:
+        return ""
+    return f"?{TOKEN_PARAM}={sess.token}"
+
+
+def use(session: Session | None) -> None:
+    """Replace this kernel's session (tests, and tools that work on another database)."""
+    global _session
+    with _lock:
+        _session = session

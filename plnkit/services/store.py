@@ -1,0 +1,384 @@
+"""The learner store: one SQLite file that keeps every learner's work.
+
+Answers are an append-only history: :meth:`Store.save_answer` always inserts a new version, the latest version
+is what the learner sees, and :meth:`Store.answer_history` lists them all. The database runs in WAL mode with a
+busy timeout so that several Voila kernels (one per open page) can write at the same time without losing a
+write; every write is its own short ``BEGIN IMMEDIATE`` transaction, committed before the call returns.
+
+The schema carries a version (``PRAGMA user_version``) and migrates itself, one step at a time, when an older
+database is opened. All SQL lives in this module; the rest of the package never sees a cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, StoreError, StoreReadOnlyError
+from ._schema import MIGRATIONS as _MIGRATIONS
+from ._schema import SCHEMA_VERSION
+from ._store_feeds import FeedStoreMixin
+from ._store_file import (
+    check_existing_file,
+    check_owner,
+    classify,
+    connect,
+    corrupt_error,
+    make_folder,
+    open_read_only,
+    read_only_error,
+)
+from ._store_room import RoomStoreMixin
+from ._store_social import SocialStoreMixin
+from ._store_workshop import WorkshopStoreMixin
+
+DB_NAME = "plnkit.sqlite3"
+MAX_KEY_LENGTH = 200
+MAX_VALUE_CHARS = 1_000_000
+#: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
+MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
+MAX_ANSWER_KEYS = 200
+MAX_NETWORK_EVENTS = 20_000
+
+
+def default_home() -> Path:
+    """The data folder: ``$PLNKIT_HOME`` when set, otherwise ``~/.plnkit``."""
+    env = os.environ.get("PLNKIT_HOME", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".plnkit"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A person whose work is stored."""
+
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AnswerVersion:
+    """One saved version of an answer."""
+
+    id: int
+    key: str
+    value: Any
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class NetworkEvent:
+    """A dated change to the learner's network (a node added, changed or removed)."""
+
+    id: int
+    at: datetime
+    action: str
+    node_key: str
+    data: dict[str, Any]
+
+
+class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin):
+    """A connection to one course database file.
+
+    Safe to share between the threads of one kernel (autosave timers, background refresh); every method
+    is a complete transaction.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting of write transactions (see :meth:`transaction`)
+        #: True when the file can only be read (a read-only folder or file): work shows, saves say why not.
+        self.read_only = False
+        make_folder(self.path)
+        check_existing_file(self.path)
+        try:
+            self._conn = connect(self.path, busy_timeout)
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
+        try:
+            self._prepare()
+        except StoreReadOnlyError:
+            self._conn.close()
+            if not self.path.is_file() or self.read_only:
+                raise
+            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
+        except StoreError:
+            self._conn.close()
+            raise
+        except sqlite3.Error as exc:
+            self._conn.close()
+            error = classify(exc, self.path)
+            if not isinstance(error, StoreReadOnlyError) or not self.path.is_file():
+                raise error from exc
+            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
+
+    @classmethod
+    def open_default(cls) -> Store:
+        """Open (creating when needed) the database under :func:`default_home`."""
+        return cls(default_home() / DB_NAME)
+
+    # --- plumbing ---------------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        conn = self._conn
+        # Reading the header first: a file that is not a database fails here, before anything is written.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise corrupt_error(self.path, "is a database of another program, not the course's")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"Your course data file ({self.path}) was written by a newer version of the course. "
+                "Update plnkit (pip install -U plnkit) and reload the page."
+            )
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across a process kill
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            # Re-read inside the write lock: another kernel may have migrated while we waited.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Group several writes into one transaction: all of them are committed, or none (on any error).
+
+        Inside it, every write method of this store joins the outer transaction.
+        """
+        with self._write():
+            yield self
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front, so concurrent writers queue, not fail."""
+        with self._lock:
+            if self.read_only:
+                raise read_only_error(self.path)
+            if self._depth:  # inside transaction(): the outer one commits or rolls back
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise classify(exc, self.path) from exc
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise classify(exc, self.path) from exc
+
+    def close(self) -> None:
+        """Close the connection; further calls fail."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with self._read() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- learners ---------------------------------------------------------------------------------------
+
+    def learner(self, key: str, name: str = "") -> Learner:
+        """The learner stored under ``key``, created on first use."""
+        key = _check_key(key, "learner")
+        with self._read() as conn:  # most page loads find the learner: no write lock needed
+            row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return Learner(*row)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO learners (key, name, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, name[:200], _now().isoformat()),
+            )
+            row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
+        return Learner(*row)
+
+    # --- answers ----------------------------------------------------------------------------------------
+
+    def save_answer(self, learner: Learner, key: str, value: Any, *, saved_at: datetime | None = None) -> AnswerVersion:
+        """Append a new version of an answer; returns it once it is committed to disk.
+
+        ``saved_at`` keeps the original time when a learner restores work exported elsewhere.
+        """
+        key = _check_key(key, "answer")
+        try:
+            encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InputError("That answer can't be saved: it is not plain text, numbers or lists.") from exc
+        if len(encoded) > MAX_VALUE_CHARS:
+            raise InputError(f"That answer is too long to save (over {MAX_VALUE_CHARS:,} characters).")
+        saved_at = saved_at or _now()
+        with self._write() as conn:
+            check_owner(conn, learner)
+            versions = conn.execute("SELECT count(*) FROM answers WHERE learner_id = ? AND key = ?",
+                                    (learner.id, key)).fetchone()[0]
+            if not versions and conn.execute("SELECT count(DISTINCT key) FROM answers WHERE learner_id = ?",
+                                             (learner.id,)).fetchone()[0] >= MAX_ANSWER_KEYS:
+                raise InputError(f"Not saved: you already have {MAX_ANSWER_KEYS} different answers, the most the "
+                                 "course keeps for one person.")
+            cur = conn.execute(
+                "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?)",
+                (learner.id, key, encoded, saved_at.isoformat()),
+            )
+            answer_id = cur.lastrowid
+            if versions >= MAX_VERSIONS_PER_ANSWER:  # keep the newest versions; the oldest go
+                conn.execute("DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE learner_id = ? AND key = ? "
+                             "ORDER BY id LIMIT ?)", (learner.id, key, versions + 1 - MAX_VERSIONS_PER_ANSWER))
+        assert answer_id is not None
+        return AnswerVersion(answer_id, key, json.loads(encoded), saved_at)
+
+    def latest_answer(self, learner: Learner, key: str) -> AnswerVersion | None:
+        """The most recent version of an answer, or ``None`` when it was never saved."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id, key, value, saved_at FROM answers WHERE learner_id = ? AND key = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (learner.id, key),
+            ).fetchone()
+        return _answer(row) if row else None
+
+    def answer_history(self, learner: Learner, key: str, *, limit: int | None = None) -> list[AnswerVersion]:
+        """Every saved version of an answer, newest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, key, value, saved_at FROM answers WHERE learner_id = ? AND key = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (learner.id, key, -1 if limit is None else limit),
+            ).fetchall()
+        return [_answer(row) for row in rows]
+
+    def latest_answers(self, learner: Learner, prefix: str = "") -> dict[str, AnswerVersion]:
+        """The latest version of every answer whose key starts with ``prefix``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT a.id, a.key, a.value, a.saved_at FROM answers a "
+                "JOIN (SELECT MAX(id) AS id FROM answers WHERE learner_id = ? AND substr(key, 1, ?) = ? "
+                "GROUP BY key) latest ON latest.id = a.id ORDER BY a.key",
+                (learner.id, len(prefix), prefix),
+            ).fetchall()
+        return {row[1]: _answer(row) for row in rows}
+
+    # --- progress ---------------------------------------------------------------------------------------
+
+    def set_progress(self, learner: Learner, module: str, status: str) -> None:
+        """Record a module's status (``"started"`` or ``"done"``); ``done`` is never downgraded."""
+        if status not in ("started", "done"):
+            raise ValueError(f"unknown progress status {status!r}")
+        with self._write() as conn:
+            check_owner(conn, learner)
+            conn.execute(
+                "INSERT INTO progress (learner_id, module, status, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (learner_id, module) DO UPDATE SET status = excluded.status, "
+                "updated_at = excluded.updated_at WHERE progress.status != 'done'",
+                (learner.id, _check_key(module, "module"), status, _now().isoformat()),
+            )
+
+    def progress(self, learner: Learner) -> dict[str, str]:
+        """Each module's status for this learner (modules never opened are absent)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT module, status FROM progress WHERE learner_id = ?", (learner.id,)
+            ).fetchall()
+        return dict(rows)
+
+    # --- network events ---------------------------------------------------------------------------------
+
+    def record_event(self, learner: Learner, action: str, node_key: str, data: dict[str, Any],
+                     *, at: datetime | None = None) -> NetworkEvent:
+        """Append a dated network event; history is never rewritten."""
+        when = (at or _now()).astimezone(timezone.utc)
+        encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
+        with self._write() as conn:
+            check_owner(conn, learner)
+            self._check_event_quota(conn, learner, 1)
+            cur = conn.execute(
+                "INSERT INTO network_events (learner_id, at, action, node_key, data) VALUES (?, ?, ?, ?, ?)",
+                (learner.id, when.isoformat(), action, _check_key(node_key, "node"), encoded),
+            )
+            event_id = cur.lastrowid
+        assert event_id is not None
+        return NetworkEvent(event_id, when, action, node_key, json.loads(encoded))
+
+    def record_events(self, learner: Learner, events: list[tuple[datetime, str, str, dict[str, Any]]]) -> int:
+        """Append many network events (at, action, node_key, data) in one transaction: all or none."""
+        rows = [(learner.id, at.astimezone(timezone.utc).isoformat(), action, _check_key(key, "node"),
+                 json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
+        with self._write() as conn:
+            check_owner(conn, learner)
+            self._check_event_quota(conn, learner, len(rows))
+            conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
+                             "VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    @staticmethod
+    def _check_event_quota(conn: sqlite3.Connection, learner: Learner, adding: int) -> None:
+        have = conn.execute("SELECT count(*) FROM network_events WHERE learner_id = ?", (learner.id,)).fetchone()[0]
+        if have + adding > MAX_NETWORK_EVENTS:
+            raise InputError(f"Not saved: your network history is limited to {MAX_NETWORK_EVENTS:,} changes, and "
+                             f"this would make {have + adding:,}.")
+
+    def network_events(self, learner: Learner) -> list[NetworkEvent]:
+        """All of a learner's network events in time order (restored events slot in where they happened)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, at, action, node_key, data FROM network_events WHERE learner_id = ? ORDER BY at, id",
+                (learner.id,),
+            ).fetchall()
+        return [NetworkEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], json.loads(r[4])) for r in rows]
+
+
+def _check_key(key: object, what: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        raise InputError(f"That {what} name is not valid (1-{MAX_KEY_LENGTH} characters of text).")
+    return key
+
+
+def _answer(row: tuple[Any, ...]) -> AnswerVersion:
+    return AnswerVersion(row[0], row[1], json.loads(row[2]), datetime.fromisoformat(row[3]))

@@ -1,0 +1,260 @@
+"""Small helpers shared by every widget: escaping, status lines, and the guard that keeps tracebacks away."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import ipywidgets as w
+
+from ..errors import InputError, PlnkitError
+from ..services import _log
+
+log = logging.getLogger("plnkit")
+if _log.in_kernel():
+    _log.install()  # before any widget can log: the learner's page must never receive a traceback
+    _log.refuse_browser_widgets()
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WORD = re.compile(r"\S+")
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 answer``, ``2 answers``, ``1,200 bookmarks`` (``plural_form`` for irregular nouns)."""
+    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
+
+
+def text_hash(text: str) -> str:
+    """FNV-1a (32 bit) over the UTF-16 code units of ``text``, as 8 hex digits.
+
+    The page's own script (``course.js``) computes the same hash in the browser to tell whether the text in a
+    field is the text the server last saved; it is a fingerprint, not a security measure.
+    """
+    h = 0x811C9DC5
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def draft_field(field: w.Widget, key: str, scope: str) -> None:
+    """Let the page keep unsaved text of ``field`` in the browser (see ``course.js``), under ``scope``/``key``.
+
+    The text is offered back after a reload if the server never confirmed it with :func:`mark_saved`.
+    """
+    field.add_class("plnkit-draft")
+    field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
+    field.add_class("plnkit-s-" + scope)
+
+
+def mark_saved(field: w.Widget, text: str) -> None:
+    """Tell the page that ``text`` is what the server holds for ``field`` (its browser draft can go)."""
+    old = [c for c in field._dom_classes if c.startswith("plnkit-saved-")]
+    field._dom_classes = (*[c for c in field._dom_classes if c not in old], "plnkit-saved-" + text_hash(text))
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything (learner or feed text) before it goes into markup."""
+    return html.escape(str(text), quote=True)
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: runs of non-space characters."""
+    return len(_WORD.findall(text))
+
+
+def clock(moment: datetime) -> str:
+    """A local wall-clock time such as ``14:02``."""
+    return moment.astimezone().strftime("%H:%M")
+
+
+def day(moment: datetime) -> str:
+    """A local date such as ``28 Nov 2026`` (the course's one date format, with :func:`day_and_clock`)."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
+def day_and_clock(moment: datetime) -> str:
+    """A local date and time such as ``28 Nov 2026, 14:02``."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+class Status:
+    """A one-line status (saved, not saved, errors), announced politely to screen readers."""
+
+    def __init__(self) -> None:
+        self.widget = w.HTML(layout=w.Layout(min_height="1.6em"))
+        self.widget.add_class("plnkit-status")
+
+    def ok(self, text: str) -> None:
+        self._set("ok", text)
+
+    def info(self, text: str) -> None:
+        self._set("info", text)
+
+    def error(self, text: str) -> None:
+        self._set("error", text)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"<[^>]+>", "", html.unescape(self.widget.value))
+
+    def _set(self, kind: str, text: str) -> None:
+        self.widget.value = f'<span class="plnkit-status-{kind}" role="status">{esc(text)}</span>'
+
+
+def guard(status: Status, *, doing: str = "do that",
+          kept: str = "What you typed is still here; try again.") -> Callable[[F], F]:
+    """Run a widget callback so the learner sees a message, never a traceback.
+
+    Known errors (:class:`PlnkitError`) show their own message; anything else is logged for the facilitator
+    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost).
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except PlnkitError as exc:
+                status.error(str(exc))
+            except Exception:
+                log.exception("unexpected error in %s", fn.__qualname__)
+                status.error(f"Sorry, the course could not {doing}. {kept}")
+            return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class Component:
+    """Base of every exercise widget: the learner's session, a status line, and a box to display.
+
+    Display a component as the last expression of a cell; its box is what the page shows.
+    """
+
+    def __init__(self, session: Any = None, *css: str) -> None:
+        self._session = session
+        self._identity_error: Exception | None = None
+        self._learner_id: int | None = None
+        self.status = Status()
+        self.widget = w.VBox()
+        for name in ("plnkit-exercise", *css):
+            self.widget.add_class(name)
+
+    def _sess(self) -> Any:
+        """The learner's session, checked again on every use (a reissued link or closed workshop stops saving).
+
+        A widget belongs to the learner it first resolved to: one opened without a valid link stays without one,
+        and a change of the process's session never makes it save into someone else's work.
+        """
+        from ..errors import IdentityError
+        from ..services import session as _session
+
+        if self._session is not None:
+            return self._session
+        if self._identity_error is not None:
+            raise self._identity_error
+        try:
+            sess = _session.current()
+        except IdentityError as exc:
+            if self._learner_id is None:
+                self._identity_error = exc
+            raise
+        if self._learner_id is None:
+            self._learner_id = sess.learner.id
+        elif sess.learner.id != self._learner_id:
+            raise IdentityError("This page was opened for someone else, so nothing more is saved from it. "
+                                "Open your own link.")
+        return sess
+
+    def _load_answer(self, key: str) -> Any:
+        """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
+        (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
+        from ..rules.answers import stored_answer
+
+        sess = self._sess()
+        version = sess.store.latest_answer(sess.learner, key)
+        return stored_answer(key, version.value) if version else None
+
+    def _answer_history(self, key: str) -> list[Any]:
+        """Every saved version of ``key`` that fits its rule, newest first (``AnswerVersion`` objects)."""
+        from dataclasses import replace
+
+        from ..rules.answers import stored_answer
+
+        sess = self._sess()
+        checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
+        return [v for v in checked if v.value is not None]
+
+    def _save_answer(self, key: str, value: Any) -> Any:
+        """Check ``value`` by the rule for ``key`` and save it; returns the stored ``AnswerVersion``."""
+        from ..rules.answers import check_answer
+
+        sess = self._sess()
+        return sess.store.save_answer(sess.learner, key, check_answer(key, value))
+
+    def _draft_scope(self) -> str:
+        """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart."""
+        import hashlib
+
+        try:
+            key = self._sess().learner.key
+        except PlnkitError:
+            key = "nobody"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def upload_bytes(upload: Any, max_bytes: int, what: str = "file") -> bytes:
+    """The content of one FileUpload entry, checked: browser values are hostile (type and size)."""
+    content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise InputError("That upload could not be read.")
+    if len(content) > max_bytes:
+        raise InputError(f"That {what} is larger than {max_bytes // (1024 * 1024)} MB, so nothing was imported.")
+    return bytes(content)
+
+
+def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max_bytes: int) -> None:
+    """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one.
+
+    ``max_bytes`` is also told to the page, whose script refuses a larger file before sending it (a file over
+    the connection's 10 MiB message limit would otherwise drop the page's connection without a word).
+    """
+    upload_widget.add_class(f"plnkit-max-{max_bytes}")
+    if not upload_widget.tooltip:  # ipywidgets shows "null" on hover otherwise
+        upload_widget.tooltip = f"Choose a file of at most {max_bytes // (1024 * 1024)} MB"
+
+    def changed(change: dict[str, Any]) -> None:
+        if change["new"]:
+            handle(change["new"][0])
+            upload_widget.value = ()
+
+    upload_widget.observe(changed, names="value")
+
+
+def download_link(filename: str, mime: str, data: bytes, label: str | None = None, *, auto: bool = False) -> str:
+    """A link that downloads ``data`` as ``filename`` (a data: URL, so nothing is written on the server).
+
+    ``auto=True`` (for a link made because the learner pressed a download button) has the page follow it once
+    as it appears (``page.js``), so one press downloads; the link stays in case the browser blocks that.
+    """
+    encoded = base64.b64encode(data).decode("ascii")
+    mark = ' data-plnkit-auto="1"' if auto else ""
+    return (f'<a class="plnkit-download" download="{esc(filename)}" href="data:{mime};base64,{encoded}"{mark}>'
+            f"{esc(label or f'Download {filename}')}</a>")

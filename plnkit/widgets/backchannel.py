@@ -1,0 +1,251 @@
+"""A live backchannel shared by everyone using the same course server.
+
+Posts are stored in the shared database; each open page polls it from a background thread that only changes
+widget values (never prints), so a post appears on the other pages within a couple of seconds. Posts are
+rendered as text: HTML is escaped and only http(s) links become clickable. Deleting a post removes it from
+the stream but keeps it, with the deletion time, in the record: "everything is recorded (even when deleted)".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import weakref
+from typing import Any
+
+import ipywidgets as w
+
+from ..content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
+from ..errors import InputError, PlnkitError
+from ..rules.names import MAX_NAME, is_reserved
+from ..services import session as _session
+from ..services._store_social import Post
+from ._ui import Component, clock, draft_field, esc, guard, mark_saved
+
+ROOM = "course"
+MAX_POST = 1_000
+MAX_AUTHOR = MAX_NAME
+MAX_PER_MINUTE = 5
+#: The whole room's posts per minute, at most (25 people each posting every 12 s stays under it).
+MAX_ROOM_PER_MINUTE = 120
+FACILITATOR = "Facilitator"
+MIN_GAP_SECONDS = 3.0
+POLL_SECONDS = 1.5
+#: Live updates pause after this long without anything done on the page. Voila can't tell when a tab has
+#: closed (its shutdown request fails: voila issue #1458), and a kernel whose widgets keep changing never
+#: looks idle, so without this pause every abandoned page would stay alive as long as the room keeps posting.
+LIVE_SECONDS = 30 * 60
+SHOWN = 60
+_URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def check_post(author: object, body: object, *, facilitator: bool = False) -> tuple[str, str]:
+    """Validate a post before it is stored; InputError says what to change.
+
+    Only the facilitator may post as "Facilitator" (the name marks their posts).
+    """
+    if not isinstance(author, str) or not author.strip():
+        raise InputError("Add your name so others know who is posting.")
+    if len(author.strip()) > MAX_AUTHOR:
+        raise InputError(f"Keep your name under {MAX_AUTHOR} characters.")
+    if not facilitator and is_reserved(author):
+        raise InputError("That name is kept for the facilitator: post with your own name.")
+    if not isinstance(body, str) or not body.strip():
+        raise InputError("Write something first.")
+    if len(body) > MAX_POST:
+        raise InputError(f"Posts are limited to {MAX_POST:,} characters; yours has {len(body):,}. "
+                         "Shorten it and post again.")
+    return " ".join(author.split()), body.strip()
+
+
+def linkify(text: str) -> str:
+    """Escape a post for HTML and make http(s) addresses clickable (nothing else)."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        out.append(esc(text[last:match.start()]))
+        out.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(url)}</a>')
+        last = end
+    out.append(esc(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def post_html(post: Post) -> str:
+    """One post as safe HTML (the facilitator's posts carry a badge)."""
+    badge = ' <span class="plnkit-badge">facilitator</span>' if post.author == FACILITATOR else ""
+    return (f'<article class="plnkit-post" data-post="{post.id}"><p class="plnkit-post-meta"><strong>'
+            f"{esc(post.author)}</strong>{badge} · {clock(post.created_at)}</p>"
+            f'<p class="plnkit-post-body">{linkify(post.body)}</p></article>')
+
+
+def stream_html(posts: list[Post]) -> str:
+    if not posts:
+        return '<p class="plnkit-empty">No posts yet. Start the conversation!</p>'
+    return "".join(post_html(p) for p in reversed(posts))  # newest first
+
+
+def record(store: Any, room: str = ROOM) -> list[Post]:
+    """Every post in a room, deleted ones included (with their deletion time): the facilitator's record."""
+    return list(store.posts(room, limit=1_000_000, include_deleted=True))
+
+
+_live: weakref.WeakSet[Backchannel] = weakref.WeakSet()
+
+
+class Backchannel(Component):
+    """The backchannel exercise: the norms, a name, a post box, the live stream, and deleting one's own posts."""
+
+    def __init__(self, room: str = ROOM, *, poll_seconds: float = POLL_SECONDS, live_seconds: float = LIVE_SECONDS,
+                 session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-backchannel")
+        self.room = room
+        norms = "".join(f"<li><strong>{esc(n)}</strong></li>" for n in BACKCHANNEL_NORMS)
+        self.norms = w.HTML(f'<div class="plnkit-norms"><p>Before you post, the three norms:</p><ul>{norms}</ul>'
+                            f"<p>{esc(BACKCHANNEL_PURPOSE)}</p></div>")
+        self.author = w.Text(description="Your name", placeholder="How others will see you", style={
+            "description_width": "initial"})
+        self.body = w.Textarea(description="Your post", placeholder="Share an idea, a link or a question",
+                               layout=w.Layout(width="100%", height="5em"), style={"description_width": "initial"})
+        draft_field(self.body, "backchannel/post", self._draft_scope())
+        mark_saved(self.body, "")
+        self.post_button = w.Button(description="Post", button_style="primary")
+        self.stream = w.HTML()
+        self.stream.add_class("plnkit-stream")
+        self.mine = w.Dropdown(description="Delete one of my posts", options=[], value=None,
+                               style={"description_width": "initial"})
+        self.delete_button = w.Button(description="Delete post")
+        self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
+        self.widget.children = [self.norms, self.author, self.body,
+                                w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
+                                self.resume_button,
+                                self.stream, w.HBox([self.mine, self.delete_button],
+                                                    layout=w.Layout(flex_flow="row wrap"))]
+        self.post_button.on_click(lambda _b: self.post())
+        self.delete_button.on_click(lambda _b: self.delete())
+        self.resume_button.on_click(lambda _b: self.resume())
+        self.body.observe(lambda _c: self._touch(), names="value")
+        self._seen: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._every, self._live_seconds = poll_seconds, live_seconds
+        self._touched = time.monotonic()
+        try:
+            fixed = self._workshop_name()
+            saved = self._load_answer("backchannel/name")
+            if fixed:  # in a workshop everyone posts as who they joined as
+                self.author.value, self.author.disabled = fixed, True
+                if self._sess().store.is_muted(self._sess().learner):
+                    self.status.info("The facilitator has paused your posting for this session; you can still "
+                                     "read the backchannel.")
+            elif saved:
+                self.author.value = saved
+            elif self._sess().learner.name:
+                self.author.value = self._sess().learner.name
+            self.refresh()
+        except PlnkitError as exc:
+            self.status.error(str(exc))
+        self._start()
+        _live.add(self)
+
+    def _workshop_name(self) -> str | None:
+        """In a workshop, the name this participant joined as (numbered at joining if taken), else None."""
+        sess = self._sess()
+        if not sess.token:
+            return None
+        return FACILITATOR if _session.is_facilitator(sess) else (sess.learner.name or "Participant")
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, args=(self._stop,), daemon=True, name="plnkit-backchannel")
+        self._thread.start()
+
+    def _touch(self) -> None:
+        self._touched = time.monotonic()
+
+    def close(self) -> None:
+        """Stop the background refresh."""
+        self._stop.set()
+
+    def resume(self) -> None:
+        """Catch up and restart live updates after a pause."""
+        self._touch()
+        self.resume_button.layout.display = "none"
+        self.refresh(force=True)
+        self.status.info("Live updates are on.")
+        if not self._thread.is_alive():
+            self._start()
+
+    def _poll(self, stop: threading.Event) -> None:
+        while not stop.wait(self._every):
+            if time.monotonic() - self._touched > self._live_seconds:
+                self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
+                self.resume_button.layout.display = "flex"
+                return
+            try:
+                self.refresh()
+            except Exception:  # a locked or vanished database: try again next tick, never print
+                continue
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-render the stream if anything changed (a new post or a deletion); True when it did."""
+        with self._lock:
+            store = self._sess().store
+            version = store.backchannel_version(self.room)
+            if version == self._seen and not force:
+                return False
+            posts = store.posts(self.room, limit=SHOWN)
+            self.stream.value = stream_html(posts)
+            me = self._sess().learner.id
+            moderator = _session.is_facilitator(self._sess())
+            own = [(f"{clock(p.created_at)} · {p.author[:20] + ': ' if moderator else ''}{p.body[:40]}", p.id)
+                   for p in reversed(posts) if moderator or p.learner_id == me]
+            self.mine.description = "Delete a post (facilitator)" if moderator else "Delete one of my posts"
+            self.mine.options = own
+            self.mine.value = None
+            self._seen = version
+            return True
+
+    def post(self) -> None:
+        @guard(self.status, doing="post that")
+        def run() -> None:
+            sess = self._sess()
+            fixed = self._workshop_name()
+            author, body = check_post(fixed or self.author.value, self.body.value,
+                                      facilitator=_session.is_facilitator(sess))
+            stored = sess.store.add_post(sess.learner, self.room, author, body, max_per_minute=MAX_PER_MINUTE,
+                                         min_gap=MIN_GAP_SECONDS, max_room_per_minute=MAX_ROOM_PER_MINUTE)
+            if stored is None:
+                raise InputError(f"Slow down a little: at most {MAX_PER_MINUTE} posts a minute each, "
+                                 f"{MIN_GAP_SECONDS:g} seconds apart, and the room is busy. Your text is still here.")
+            if not fixed:
+                self._save_answer("backchannel/name", author)
+            self.body.value = ""
+            mark_saved(self.body, "")
+            self._touch()
+            self.status.ok(f"Posted at {clock(stored.created_at)}.")
+            self.refresh()
+
+        run()
+
+    def delete(self) -> None:
+        @guard(self.status, doing="delete that post")
+        def run() -> None:
+            if self.mine.value is None:
+                self.status.error("Choose one of your posts to delete.")
+                return
+            sess = self._sess()
+            if not sess.store.delete_post(sess.learner, int(self.mine.value),
+                                          moderator=_session.is_facilitator(sess)):
+                raise InputError("Only the person who wrote a post can delete it.")
+            self.status.ok("Deleted from the stream. As the norms say, it stays in the record.")
+            self.refresh()
+
+        run()
+
+
+def backchannel(**kwargs: Any) -> Backchannel:
+    """The course's live backchannel."""
+    return Backchannel(**kwargs)

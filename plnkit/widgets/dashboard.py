@@ -1,0 +1,400 @@
+"""The facilitator's page: the room at a glance, live, safe to project.
+
+Opened with the facilitator's link only (anyone else sees one sentence, and under ``plnkit serve`` the
+server refuses the page before a kernel starts). It shows who is here and who may be stuck, the room's
+aggregates (withheld below :data:`plnkit.rules.room.MIN_GROUP` contributors), the reflections participants chose
+to share, the backchannel record with moderation (hide a post, mute a participant), the workshop report,
+importing a Binder participant's portfolio file, and checking a certificate's code. Nothing a participant
+did not share is ever shown: reflections are only counted.
+
+It refreshes itself: a background thread reads a one-query fingerprint of the room every
+:data:`POLL_SECONDS` and re-reads the room (:data:`plnkit.services._store_room.SNAPSHOT_QUERIES` queries) only when
+something changed, or every :data:`FULL_SECONDS` so "last active" and "may be stuck" stay true. After
+:data:`LIVE_SECONDS` without anything done on the page it pauses, like the backchannel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+import ipywidgets as w
+
+from ..charts.room import people_html, record_html, shared_html
+from ..content import MODULES
+from ..errors import InputError, PlnkitError
+from ..rules import room
+from ..rules.names import MAX_NAME, clean_name
+from ..services import session as _session
+from ..services._store_room import RoomSnapshot
+from ..services._store_social import RecordedPost
+from ._ui import Component, Status, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
+from .backchannel import LIVE_SECONDS, ROOM
+from .workshop import FacilitatorTools
+
+POLL_SECONDS = 2.0
+FULL_SECONDS = 60.0
+DEFAULT_TITLE = "PLN workshop"
+NOT_HERE = ("This page is for the workshop's facilitator: open it from the facilitator's link. Your own work is on "
+            "the course pages.")
+NOT_WORKSHOP = ("The facilitator's page works when the course runs as a workshop: start it with "
+                "“plnkit serve --workshop” and open this page from the facilitator's link it prints.")
+
+
+def page_header() -> str:
+    """The page's header in the course's look (the course stylesheet, title, and a link back to the start)."""
+    from ..content import COURSE_TITLE, START
+    from .page import stylesheet
+
+    return (f"<style>{stylesheet()}</style>"
+            '<header class="plnkit-header" role="banner">'
+            f'<p class="plnkit-course">{esc(COURSE_TITLE)}</p><h1 class="plnkit-title">The room: facilitator\'s page'
+            '</h1><div class="plnkit-meta"><span>Safe to project: it shows no answer a participant has not shared'
+            f'</span></div><nav class="plnkit-nav" aria-label="Course navigation"><a href="{START.notebook}">Course '
+            "start</a></nav></header>")
+
+
+class FacilitatorPage(Component):
+    """The facilitator's page (see the module docstring)."""
+
+    def __init__(self, *, poll_seconds: float = POLL_SECONDS, live_seconds: float = LIVE_SECONDS,
+                 session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-dashboard")
+        self.allowed = False
+        self._stop = threading.Event()
+        top = w.HTML(page_header())
+        if not _session.workshop_mode():
+            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(NOT_WORKSHOP)}</p>')]
+            return
+        try:
+            sess = self._sess()
+        except PlnkitError as exc:
+            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
+            return
+        if not _session.is_facilitator(sess):
+            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(NOT_HERE)}</p>')]
+            return
+        self.allowed = True
+        wide = {"description_width": "initial"}
+        self.headline = w.HTML()
+        self.title = w.Text(description="Workshop title", style=wide, layout=w.Layout(width="auto", max_width="100%"))
+        self.facilitator_name = w.Text(description="Your name (on certificates)", style=wide,
+                                       layout=w.Layout(width="auto", max_width="100%"))
+        self.save_details = w.Button(description="Save details")
+        self.people = w.HTML()
+        self.tools = FacilitatorTools(sess, intro=False)
+        self.manage = w.Accordion(children=[self.tools.widget])  # closed: nothing destructive on the projector
+        self.manage.set_title(0, "Manage the room: reissue a link, erase work, close the workshop")
+        self.manage.selected_index = None
+        self.details_note = w.HTML()
+        self.import_status = Status()
+        self.aggregates = w.HTML()
+        self.shared = w.HTML()
+        self.record = w.HTML()
+        self.posts = w.Dropdown(description="Post", options=[], value=None, style=wide,
+                                layout=w.Layout(width="auto", min_width="18em", max_width="100%"))
+        self.hide_button = w.Button(description="Hide this post", tooltip="It leaves every stream; the record keeps it")
+        self.members = w.Dropdown(description="Participant", options=[], value=None, style=wide,
+                                  layout=w.Layout(width="auto", min_width="18em", max_width="100%"))
+        self.mute_button = w.Button(description="Mute in the backchannel",
+                                    tooltip="They can still read; their posts are refused for the rest of the session")
+        self.unmute_button = w.Button(description="Let them post again")
+        self.export_button = w.Button(description="Export the record (CSV)")
+        self.report_button = w.Button(description="Make the workshop report (zip)", button_style="primary")
+        self.downloads = w.HTML()
+        self.import_name = w.Text(description="Their name", placeholder="as it should appear in the report",
+                                  style=wide, layout=w.Layout(width="26em", max_width="100%"))
+        self.import_upload = w.FileUpload(description="Import their portfolio file", accept=".json",
+                                          multiple=False)
+        self.code = w.Text(description="Certificate code", placeholder="PLN-XXXX-XXXX-XXXX", style=wide,
+                           layout=w.Layout(width="auto", max_width="100%"))
+        self.verify_button = w.Button(description="Check the code")
+        self.verdict = w.HTML()
+        self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
+        row = w.Layout(flex_flow="row wrap", align_items="center")
+        self.widget.children = [
+            top, self.headline, self.details_note, self.status.widget, self.resume_button,
+            w.HTML('<h2 id="who">Who is here</h2>'), self.people, self.manage,
+            w.HTML('<h2 id="room">The room</h2>'), self.aggregates,
+            w.HTML('<h2 id="shared">Shared reflections</h2>'), self.shared,
+            w.HTML('<h2 id="backchannel">Backchannel</h2>'), self.record,
+            w.HBox([self.posts, self.hide_button], layout=row),
+            w.HBox([self.members, self.mute_button, self.unmute_button], layout=row),
+            w.HTML('<h2 id="report">Workshop report and evidence</h2><p>The report is one zip: a page with '
+                   "everything above (no private answer) and CSV files of progress, ratings and stages.</p>"),
+            w.HBox([self.report_button, self.export_button], layout=row), self.downloads,
+            w.HTML("<h3>A participant who worked on Binder</h3><p>They can send you their portfolio file (“Take "
+                   "your work with you” on the start page): type their name, then import the file, and their work "
+                   "counts in the report.</p>"),
+            w.HBox([self.import_name, self.import_upload], layout=row), self.import_status.widget,
+            w.HTML("<h3>Check a certificate</h3><p>Type the code printed on a certificate of completion issued "
+                   "on this server.</p>"),
+            w.HBox([self.code, self.verify_button], layout=row), self.verdict,
+            w.HTML('<h3 id="details">Workshop details</h3><p>Your name and the workshop\'s title appear on '
+                   "participants' certificates.</p>"),
+            w.HBox([self.title, self.facilitator_name, self.save_details], layout=row),
+        ]
+        for button in (self.save_details, self.hide_button, self.mute_button, self.unmute_button, self.export_button,
+                       self.report_button, self.verify_button):
+            button.on_click(lambda _b: self._touch())  # any press counts as someone at the page
+        self.save_details.on_click(lambda _b: self.save_settings())
+        self.hide_button.on_click(lambda _b: self.hide())
+        self.mute_button.on_click(lambda _b: self.mute(True))
+        self.unmute_button.on_click(lambda _b: self.mute(False))
+        self.export_button.on_click(lambda _b: self.export_record())
+        self.report_button.on_click(lambda _b: self.make_report())
+        self.verify_button.on_click(lambda _b: self.verify())
+        self.resume_button.on_click(lambda _b: self.resume())
+        on_upload(self.import_upload, self.import_portfolio, max_bytes=_portfolio_max())
+        self._lock = threading.Lock()
+        self._seen: tuple[Any, ...] | None = None
+        self._full_at = 0.0
+        self._charts: dict[str, tuple[object, str]] = {}
+        self._every, self._live_seconds = poll_seconds, live_seconds
+        self._touched = time.monotonic()
+        for field in (self.title, self.facilitator_name, self.posts, self.members, self.code, self.import_name):
+            field.observe(lambda _c: self._touch(), names="value")
+
+        @guard(self.status, doing="read the room")
+        def first() -> None:
+            store = self._sess().store
+            self.title.value = store.workshop_setting("title", DEFAULT_TITLE)
+            self.facilitator_name.value = store.workshop_setting("facilitator_name")
+            self.refresh(force=True)
+
+        first()
+        self._start()
+
+    # --- live updates -----------------------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        self._touched = time.monotonic()
+
+    def _start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, args=(self._stop,), daemon=True, name="plnkit-room")
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the background refresh."""
+        self._stop.set()
+
+    def resume(self) -> None:
+        self._touch()
+        self.resume_button.layout.display = "none"
+        guard(self.status, doing="read the room")(self.refresh)(True)
+        self.status.info("Live updates are on.")
+        if not self._thread.is_alive():
+            self._start()
+
+    def _poll(self, stop: threading.Event) -> None:
+        while not stop.wait(self._every):
+            if time.monotonic() - self._touched > self._live_seconds:
+                # Paused, the page can't see a participant unshare: nothing shared stays on the projector.
+                self.shared.value = ('<p class="plnkit-empty">Shared reflections are hidden while live updates '
+                                     "are paused, so nothing a participant has since unshared stays on screen. "
+                                     "Press Resume to show them again.</p>")
+                self.resume_button.layout.display = "flex"
+                self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
+                return
+            try:
+                self.refresh()
+            except Exception:  # a locked database: try again next tick; the page never prints
+                continue
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-read the room when anything changed (or a minute passed); True when the page was redrawn."""
+        if not self.allowed:
+            return False
+        with self._lock:
+            sess = self._sess()  # re-checks the facilitator's link: a closed page stops here
+            store = sess.store
+            version = store.room_version()
+            if not force and version == self._seen and time.monotonic() - self._full_at < FULL_SECONDS:
+                return False
+            snapshot = self.snapshot()
+            record = store.post_record(ROOM)
+            self._draw(snapshot, record)
+            self._seen, self._full_at = version, time.monotonic()
+            return True
+
+    def snapshot(self) -> RoomSnapshot:
+        sess = self._sess()
+        return sess.store.room_snapshot(exclude=sess.learner.id, tracked=room.TRACKED, prompts=room.COUNTED)
+
+    def _draw(self, snapshot: RoomSnapshot, record: list[RecordedPost]) -> None:
+        from ..charts.room import aggregate_html
+
+        people = room.people(snapshot)
+        numbers = room.counts(people)
+        done = " · ".join(f"Module {m.number} complete: {numbers[f'module {m.number} complete']}" for m in MODULES)
+        self.headline.value = (f'<p class="plnkit-headline"><strong>{plural(numbers["participants"], "participant")}'
+                               f"</strong> · may be stuck: {numbers['stuck']} · {done} · updated "
+                               f"{esc(day_and_clock(snapshot.taken_at))}</p>")
+        self.people.value = people_html(people)
+        parts = []
+        for agg in room.aggregates(snapshot):
+            cached = self._charts.get(agg.key)
+            if cached is None or cached[0] != (agg.rows, agg.description):
+                cached = ((agg.rows, agg.description), aggregate_html(agg))
+                self._charts[agg.key] = cached
+            parts.append(cached[1])
+        self.aggregates.value = "".join(parts)
+        self.shared.value = shared_html(snapshot)
+        self.record.value = record_html(record)
+        _keep_choice(self.posts, [(f"{p.post.created_at.astimezone():%H:%M} · {r_name(p)}: {p.post.body[:50]}",
+                                   p.post.id) for p in reversed(record) if p.post.deleted_at is None])
+        _keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
+                                    if not p.imported])
+        if len(self.tools.people.options) != len(people):  # someone joined, was imported or erased
+            self.tools.refresh()
+        named = bool(self._sess().store.workshop_setting("facilitator_name"))
+        self.details_note.value = "" if named else (
+            '<p class="plnkit-warning" role="note">Certificates will say “issued by the facilitator of '
+            f"{esc(self.title.value or DEFAULT_TITLE)}”. Add your name under "
+            '<a href="#details">Workshop details</a> at the end of this page.</p>')
+
+    # --- actions ----------------------------------------------------------------------------------------
+
+    def save_settings(self) -> None:
+        @guard(self.status, doing="save the workshop details")
+        def run() -> None:
+            title = clean_name(self.title.value or DEFAULT_TITLE, most=120)
+            name = clean_name(self.facilitator_name.value, most=MAX_NAME) if self.facilitator_name.value.strip() \
+                else ""
+            store = self._sess().store
+            store.set_workshop_setting("title", title)
+            store.set_workshop_setting("facilitator_name", name)
+            self.status.ok("Workshop details saved.")
+            self.refresh(force=True)
+
+        run()
+
+    def hide(self) -> None:
+        @guard(self.status, doing="hide that post")
+        def run() -> None:
+            if self.posts.value is None:
+                raise InputError("Choose a post to hide first.")
+            sess = self._sess()
+            if not sess.store.delete_post(sess.learner, int(self.posts.value), moderator=True):
+                raise InputError("That post is already gone from the stream.")
+            self.status.ok("Hidden from every stream. The record keeps it, marked as hidden by you.")
+            self.refresh(force=True)
+
+        run()
+
+    def mute(self, muted: bool) -> None:
+        @guard(self.status, doing="change that")
+        def run() -> None:
+            if self.members.value is None:
+                raise InputError("Choose a participant first.")
+            label = str(self.members.label or "").replace(" (muted)", "")
+            if not self._sess().store.set_muted(int(self.members.value), muted):
+                raise InputError("That participant is no longer in this workshop.")
+            self.status.ok(f"{label} can no longer post in the backchannel; they can still read it." if muted
+                           else f"{label} can post again.")
+            self.refresh(force=True)
+
+        run()
+
+    def export_record(self) -> bytes | None:
+        from ..formats.report import backchannel_csv
+
+        data: bytes | None = None
+
+        @guard(self.status, doing="export the record")
+        def run() -> None:
+            nonlocal data
+            data = backchannel_csv(self._sess().store.post_record(ROOM))
+            self.downloads.value = download_link("backchannel-record.csv", "text/csv", data, auto=True)
+            self.status.ok("The record is ready to download.")
+
+        run()
+        return data
+
+    def make_report(self) -> bytes | None:
+        from ..formats.report import report_zip
+
+        data: bytes | None = None
+
+        @guard(self.status, doing="make the report")
+        def run() -> None:
+            nonlocal data
+            store = self._sess().store
+            data = report_zip(self.snapshot(), store.post_record(ROOM), store.workshop_setting("title",
+                                                                                            DEFAULT_TITLE))
+            self.downloads.value = download_link("workshop-report.zip", "application/zip", data, auto=True)
+            self.status.ok("The report is ready to download.")
+
+        run()
+        return data
+
+    def import_portfolio(self, upload: Any) -> None:
+        @guard(self.import_status, doing="import that portfolio", kept="Nothing was imported.")
+        def run() -> None:
+            from .portfolio import MAX_BYTES, import_portfolio
+
+            if not str(self.import_name.value or "").strip():
+                raise InputError("Type the participant's name first (as it should appear in the report), then "
+                                 "choose their file.")
+            name = clean_name(self.import_name.value, most=MAX_NAME)
+            data = upload_bytes(upload, MAX_BYTES, "portfolio")
+            store = self._sess().store
+            digest = hashlib.sha256(data).hexdigest()[:32]
+            with store.transaction():
+                learner, new = store.imported_participant(digest, name)
+                if not new:
+                    raise InputError(f"That file was already imported (as {learner.name}).")
+                summary = import_portfolio(data, _session.Session(store, learner))
+            self.import_name.value = ""
+            self.import_status.ok(f"Imported {name}'s portfolio: {summary} They are now in “Who is here”.")
+            self.refresh(force=True)
+
+        run()
+
+    def verify(self) -> None:
+        @guard(self.status, doing="check that code")
+        def run() -> None:
+            from ..formats.evidence import verify_certificate
+
+            cert = verify_certificate(self._sess().store, self.code.value)
+            if cert is None:
+                self.verdict.value = ('<p role="status"><strong>Not found.</strong> No certificate with that code '
+                                      "was issued on this server. Check the code for typing mistakes.</p>")
+                return
+            facts = cert.facts
+            holder = self._sess().store.learner_name(cert.learner_id)
+            joined = (f" (joined this workshop as {esc(holder)})" if holder and holder != facts.get("name") else "")
+            self.verdict.value = (
+                f'<p role="status"><strong>Valid.</strong> Issued {esc(day_and_clock(cert.issued_at))} to '
+                f"<strong>{esc(facts.get('name', ''))}</strong>{joined} for completing "
+                f"“{esc(facts.get('course', ''))}” "
+                f"— {esc(facts.get('hours_text', ''))}; issuer: {esc(facts.get('issuer', ''))}.</p>")
+
+        run()
+
+
+def r_name(p: RecordedPost) -> str:
+    return p.post.author if p.post.author == p.poster else f"{p.post.author} ({p.poster})"
+
+
+def _keep_choice(dropdown: w.Dropdown, options: list[tuple[str, int]]) -> None:
+    """Replace a dropdown's options, keeping the facilitator's choice when it is still there."""
+    if list(dropdown.options) == options:
+        return
+    chosen = dropdown.value
+    dropdown.options = options
+    dropdown.value = chosen if chosen in {v for _, v in options} else None
+
+
+def _portfolio_max() -> int:
+    from .portfolio import MAX_BYTES
+
+    return MAX_BYTES
+
+
+def facilitator_page(**kwargs: Any) -> FacilitatorPage:
+    """The facilitator's page (shows one sentence to anyone but the workshop's facilitator)."""
+    return FacilitatorPage(**kwargs)

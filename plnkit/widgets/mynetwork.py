@@ -1,0 +1,246 @@
+"""“Your network so far”: add a person, space, feed or tool, see the charts update, export and import."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import ipywidgets as w
+
+from ..charts._figures import figure_html, table_html
+from ..charts.network import (
+    MAP_HEADERS,
+    STAGE_NAMES,
+    balance_chart,
+    describe_balance,
+    describe_growth,
+    describe_map,
+    describe_then_and_now,
+    first_visit,
+    growth_chart,
+    growth_series,
+    map_table,
+    network_map,
+    platform_warning,
+    then_and_now,
+    two_way_share,
+)
+from ..errors import InputError
+from ..rules import network
+from ..rules.network import TYPE_LABELS, TYPES, Network, replay
+from ..services import session as _session
+from ..services.store import NetworkEvent
+from ._ui import Component, day, download_link, esc, guard, log, on_upload, upload_bytes
+
+_WIDE = {"description_width": "initial"}
+RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
+         ("Outer: I keep an eye on them", 3)]
+DIRECTIONS = [(label, key) for key, label in network.DIRECTION_LABELS.items()]
+VALUES = [(label, key) for key, label in network.VALUE_LABELS.items()]
+KINDS = [("A person", "person"), ("A community or space", "community"), ("A feed or blog", "feed"),
+         ("A tool", "tool")]
+
+
+class MyNetwork(Component):
+    """The learner's network: a small form to add to it, and its charts (the map, or all four)."""
+
+    def __init__(self, charts: str = "map", *, session: _session.Session | None = None) -> None:
+        if charts not in ("map", "all"):
+            raise ValueError("charts is 'map' or 'all'")
+        super().__init__(session, "plnkit-network")
+        self.charts = charts
+        self.kind = w.Dropdown(description="Kind", options=KINDS, value="person", style=_WIDE)
+        self.label = w.Text(description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy", style=_WIDE)
+        self.platform = w.Text(description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
+                               style=_WIDE)
+        self.ring = w.Dropdown(description="How close", options=RINGS, value=2, style=_WIDE)
+        self.direction = w.Dropdown(description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
+        self.value = w.Dropdown(description="What it brings you", options=VALUES, value="cognitive", style=_WIDE)
+        self.link = w.Dropdown(description="Met through (optional)", options=[("—", "")], value="", style=_WIDE)
+        self.add_button = w.Button(description="Add to my network", button_style="primary")
+        self.remove_list = w.Dropdown(description="Remove a connection", options=[], value=None, style=_WIDE)
+        self.remove_button = w.Button(description="Remove")
+        self.view = w.HTML()
+        self.export_button = w.Button(description="Export my network (JSON and CSV)", layout=w.Layout(width="auto"))
+        self.download = w.HTML()
+        self.upload = w.FileUpload(accept=".json,.csv", multiple=False, description="Import a network file",
+                                   layout=w.Layout(width="auto"))
+        form = w.VBox([w.HBox([self.kind, self.label], layout=w.Layout(flex_flow="row wrap")),
+                       w.HBox([self.platform, self.ring], layout=w.Layout(flex_flow="row wrap")),
+                       w.HBox([self.direction, self.value], layout=w.Layout(flex_flow="row wrap")),
+                       self.link,
+                       w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center"))])
+        self.widget.children = [form, self.view, w.HBox([self.remove_list, self.remove_button]),
+                                 w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                                 self.download]
+        self.add_button.on_click(lambda _b: self.add())
+        self.label.on_submit(lambda _t: self.add())
+        self.remove_button.on_click(lambda _b: self.remove())
+        self.export_button.on_click(lambda _b: self.export())
+        on_upload(self.upload, self.import_file, max_bytes=network.MAX_IMPORT_BYTES)
+        self._draw_guarded()
+
+    def add(self) -> None:
+        @guard(self.status, doing="add that connection")
+        def run() -> None:
+            current = network.current(self._sess())
+            links = [self.link.value] if self.link.value in current.nodes else []
+            node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
+                                     ring=self.ring.value, direction=self.direction.value, value=self.value.value,
+                                     links=links)
+            if node.key in current.nodes:
+                raise InputError(f"{node.label} is already in your network.")
+            network.add(node, self._sess())
+            self.label.value = ""
+            self.status.ok(f"Added {node.label}.")
+            self._draw_after_save(f"Added {node.label}")
+
+        run()
+
+    def remove(self) -> None:
+        @guard(self.status, doing="remove that connection")
+        def run() -> None:
+            key = self.remove_list.value
+            current = network.current(self._sess())
+            if key not in current.nodes:
+                self.status.error("Choose a connection to remove.")
+                return
+            network.remove(key, self._sess())
+            self.status.ok(f"Removed {current.nodes[key].label}. It stays in your history.")
+            self._draw_after_save(f"Removed {current.nodes[key].label}")
+
+        run()
+
+    def _draw_after_save(self, done: str) -> None:
+        """Redraw after a change that is already saved: a drawing failure must not read as a failed save."""
+        try:
+            self.draw()
+        except Exception:
+            log.exception("network chart failed after a saved change")
+            self.status.error(f"{done} (saved), but the charts could not be drawn. Reload the page to see them.")
+
+    def _draw_guarded(self) -> None:
+        guard(self.status, doing="draw your network")(self.draw)()
+
+    def draw(self) -> None:
+        """Redraw the charts from the store (every kernel reads the same events)."""
+        sess = self._sess()
+        events = sess.store.network_events(sess.learner)
+        net = network.replay(events)
+        choices = [(n.label, n.key) for n in sorted(net.nodes.values(), key=lambda n: n.label.lower())]
+        self.remove_list.options = choices
+        self.remove_list.value = None
+        self.link.options = [("—", ""), *choices]
+        self.link.value = ""
+        table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
+        parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
+                             filename="my-pln-map", table=table, phone=network_map(net, narrow=True))]
+        warning = platform_warning(net)
+        if warning:
+            parts.insert(0, f'<p class="plnkit-warning" role="note">{esc(warning)}</p>')
+        if self.charts == "all":
+            stages = _confirmed_stages(sess)
+            parts.append(figure_html(
+                growth_chart(events, stages), alt="Growth of your network over time", filename="my-pln-growth",
+                description=describe_growth(events, stages), phone=growth_chart(events, stages, narrow=True),
+                table=_table(GROWTH_HEADERS, growth_table(events, stages), "Your network, day by day")))
+            parts.append(figure_html(
+                balance_chart(net), alt="Balance of your network by kind and platform", filename="my-pln-balance",
+                description=describe_balance(net), phone=balance_chart(net, narrow=True),
+                table=_table(BALANCE_HEADERS, balance_table(net), "Your network by kind and platform")))
+            parts.append(figure_html(
+                then_and_now(events), alt="Your network on your first day and today", filename="my-pln-then-and-now",
+                description=describe_then_and_now(events), phone=then_and_now(events, narrow=True),
+                table=_table(THEN_AND_NOW_HEADERS, then_and_now_table(events), "Then and now")))
+        self.view.value = "".join(parts)
+
+    def export(self) -> tuple[bytes, bytes]:
+        """Offer the network as JSON and CSV downloads."""
+        net = network.current(self._sess())
+        data_json, data_csv = network.export_json(net), network.export_csv(net)
+        self.download.value = (download_link("my-pln-network.json", "application/json", data_json) + " · "
+                               + download_link("my-pln-network.csv", "text/csv", data_csv))
+        return data_json, data_csv
+
+    def import_file(self, upload: Any) -> None:
+        @guard(self.status, doing="import that file")
+        def run() -> None:
+            nodes = network.parse_import(upload_bytes(upload, network.MAX_IMPORT_BYTES))
+            current = network.current(self._sess())
+            fresh = [n for n in nodes if n.key not in current.nodes and n.key not in current.removed]
+            network.import_nodes(fresh, self._sess())
+            skipped = len(nodes) - len(fresh)
+            self.status.ok(f"Imported {len(fresh)} connection{'s' if len(fresh) != 1 else ''}"
+                           + (f"; {skipped} you already had." if skipped else "."))
+            self.draw()
+
+        run()
+
+
+# --- the charts' data tables (every row in full: names with their emoji, every platform) -------------------
+
+
+GROWTH_HEADERS = ["Day", *[TYPE_LABELS[t].capitalize() for t in TYPES], "Stage confirmed"]
+
+
+def growth_table(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> list[list[object]]:
+    """Rows for the growth chart's table: the connections of each kind at the end of every day with a change."""
+    changes = sorted([(at, kind, count) for kind, points in growth_series(events).items() for at, count in points]
+                     + [(at, "stage", STAGE_NAMES.get(key, key)) for at, key in stages], key=lambda c: c[0])
+    rows: dict[str, list[object]] = {}
+    last: dict[str, object] = {**dict.fromkeys(TYPES, 0), "stage": ""}
+    for at, kind, value in changes:
+        if day(at) not in rows:
+            last["stage"] = ""
+        last[kind] = value
+        rows[day(at)] = [day(at), *[last[t] for t in (*TYPES, "stage")]]
+    return list(rows.values())
+
+
+BALANCE_HEADERS = ["Chart", "Kind or platform", "Connections"]
+
+
+def balance_table(net: Network) -> list[list[object]]:
+    """Rows for the balance chart's table (every platform, also those the chart sums up as "Other")."""
+    counts = Counter(n.type for n in net.nodes.values())
+    platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
+    return ([["By kind", TYPE_LABELS[t].capitalize(), counts[t]] for t in TYPES if counts[t]]
+            + [["By platform", p, c] for p, c in platforms.most_common()]
+            + [["Two-way", "Connections where you contribute", f"{two_way_share(net):.0%}"]])
+
+
+THEN_AND_NOW_HEADERS = ["Name", "Kind", "On your first day", "Today"]
+
+
+def then_and_now_table(events: Sequence[NetworkEvent]) -> list[list[object]]:
+    """Rows for then-and-now: every connection of either map, where it was on the first day and where it is now."""
+    end = first_visit(events)
+    if end is None:
+        return []
+    then, now = replay(events, until=end), replay(events)
+    ring = {1: "Inner circle", 2: "Middle", 3: "Outer"}
+    both = {**then.nodes, **now.nodes}
+    return [[n.label, TYPE_LABELS[n.type], ring[then.nodes[k].ring] if k in then.nodes else "not yet",
+             ring[now.nodes[k].ring] if k in now.nodes else "removed"]
+            for k, n in sorted(both.items(), key=lambda item: item[1].label.lower())]
+
+
+def _table(headers: list[str], rows: list[list[object]], caption: str) -> str:
+    """A chart's data table, or nothing while the chart has no data (it then says so in words)."""
+    return table_html(headers, rows, caption) if rows else ""
+
+
+def _confirmed_stages(sess: _session.Session) -> list[tuple[Any, str]]:
+    from ..rules.answers import stored_answer
+
+    versions = sess.store.answer_history(sess.learner, "stages/confirmed")
+    checked = [(v.saved_at, stored_answer("stages/confirmed", v.value)) for v in reversed(versions)]
+    return [(at, value["stage"]) for at, value in checked if value]
+
+
+def my_network(charts: str = "map", **kwargs: Any) -> MyNetwork:
+    """"Your network so far": the map (``charts="map"``) or all four charts (``charts="all"``)."""
+    return MyNetwork(charts, **kwargs)
+

@@ -1,0 +1,287 @@
+"""The feed reader exercise in module 03: subscribe, refresh with a progress bar, read, import and export OPML."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import ipywidgets as w
+import nh3
+
+from ..content import STARTER_FEEDS
+from ..errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, PlnkitError
+from ..formats.feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
+from ..rules import network
+from ..services import session as _session
+from ..services._net import check_url
+from ..services.feedcache import FeedResult, refresh, refresh_one
+from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
+
+ENTRIES_SHOWN = 30
+SUMMARY_CHARS = 1200
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def sample_feed() -> Feed:
+    """Bundled sample entries, shown on a first run without a network (clearly labelled as samples)."""
+    body = resources.files("plnkit").joinpath("data/sample-feed.xml").read_bytes()
+    return parse_feed(body, "https://example.org/plnkit-sample-feed")
+
+
+def _short(summary_html: str) -> str:
+    if len(summary_html) <= SUMMARY_CHARS:
+        return summary_html
+    # Cutting markup can leave a tag open; a second allowlist pass closes it.
+    return nh3.clean(summary_html[:SUMMARY_CHARS], tags={"p", "a", "em", "strong", "b", "i", "br", "ul", "ol", "li",
+                                                           "code", "blockquote"},
+                     link_rel="noopener noreferrer") + " …"
+
+
+def entries_html(results: Iterable[tuple[str, Entry]], *, sample: bool = False) -> str:
+    """The merged, newest-first list of entries as safe HTML (titles and sources escaped)."""
+    items = sorted(results, key=lambda pair: pair[1].published or datetime.min.replace(tzinfo=timezone.utc),
+                   reverse=True)[:ENTRIES_SHOWN]
+    if not items:
+        return '<p class="plnkit-empty">No entries yet. Subscribe to a blog, then press Refresh.</p>'
+    parts = []
+    if sample:
+        parts.append('<p class="plnkit-sample" role="note"><strong>Sample entries.</strong> The course is offline, '
+                     "so these are examples bundled with it, not live posts.</p>")
+    for source, e in items:
+        title = esc(e.title)
+        heading = (f'<a href="{esc(e.link)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+                   if e.link else title)
+        when = f" · {day_and_clock(e.published)}" if e.published else ""
+        parts.append(f'<article class="plnkit-entry"><h4>{heading}</h4><p class="plnkit-entry-meta">{esc(source)}'
+                     f'{when}</p><div class="plnkit-entry-summary">{_short(e.summary_html)}</div></article>')
+    return "".join(parts)
+
+
+def problems_html(results: Iterable[FeedResult], titles: dict[str, str]) -> str:
+    """One plain-language line per feed that failed."""
+    rows = [f"<li><strong>{esc(titles.get(r.url) or r.url)}</strong>: {esc(str(r.error))}</li>"
+            for r in results if r.error is not None]
+    return f'<ul class="plnkit-problems" aria-label="Feeds with problems">{"".join(rows)}</ul>' if rows else ""
+
+
+class FeedReader(Component):
+    """Subscribe to feeds, refresh them all at once, and read the latest entries."""
+
+    def __init__(self, *, allow: str | Iterable[str] | None = None,
+                 session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-reader")
+        self.allow = allow
+        self.url = w.Text(description="Feed or blog address", placeholder="https://example.org/feed",
+                          style={"description_width": "initial"}, layout=w.Layout(width="100%"))
+        self.subscribe_button = w.Button(description="Subscribe", button_style="primary")
+        self.suggestion_button = w.Button(description="Subscribe to that feed",
+                                          layout=w.Layout(display="none", width="auto"))
+        self._suggestion: str | None = None
+        self.starter = w.Dropdown(description="Or pick a starter blog",
+                                  options=[(f.title, f.url) for f in STARTER_FEEDS],
+                                  style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+        self.starter_button = w.Button(description="Add this blog")
+        self.subs = w.VBox()
+        self.subs.add_class("plnkit-subscriptions")
+        self.refresh_button = w.Button(description="Refresh", button_style="primary",
+                                       tooltip="Fetch the latest entries from every feed")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Fetching",
+                                      layout=w.Layout(visibility="hidden"))
+        self.problems = w.HTML()
+        self.entries = w.HTML(entries_html([]))
+        self.entries.add_class("plnkit-entries")
+        self.export_button = w.Button(description="Export my feeds (OPML)",
+                                      layout=w.Layout(width="auto"))
+        self.download = w.HTML()
+        self.upload = w.FileUpload(accept=".opml,.xml,text/xml,application/xml", multiple=False,
+                                   description="Import OPML", layout=w.Layout(width="auto"))
+        self._busy = threading.Lock()
+
+        self.widget.children = [
+            w.HBox([self.url, self.subscribe_button], layout=w.Layout(align_items="flex-end")),
+            self.suggestion_button,
+            w.HBox([self.starter, self.starter_button], layout=w.Layout(flex_flow="row wrap")),
+            self.status.widget,
+            w.HTML("<h4>Your subscriptions</h4>"), self.subs,
+            w.HBox([self.refresh_button, self.progress], layout=w.Layout(align_items="center")),
+            self.problems, self.entries,
+            w.HTML("<h4>Take your feeds with you</h4><p>OPML is the file every feed reader (Feedly, Inoreader, "
+                   "NetNewsWire) imports and exports.</p>"),
+            w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")), self.download,
+        ]
+        self.subscribe_button.on_click(lambda _b: self.subscribe(self.url.value))
+        self.url.on_submit(lambda _t: self.subscribe(self.url.value))
+        self.suggestion_button.on_click(lambda _b: self.subscribe(self._suggestion or ""))
+        self.starter_button.on_click(lambda _b: self.subscribe(self.starter.value or ""))
+        self.refresh_button.on_click(lambda _b: self.start_refresh())
+        self.export_button.on_click(lambda _b: self.export())
+        on_upload(self.upload, self.import_opml, max_bytes=MAX_UPLOAD_BYTES)
+        self._show_subscriptions()
+
+    # --- subscriptions ----------------------------------------------------------------------------------
+
+    def _show_subscriptions(self) -> None:
+        try:
+            subs = self._sess().store.subscriptions(self._sess().learner)
+        except PlnkitError as exc:
+            self.status.error(str(exc))
+            return
+        rows: list[w.Widget] = []
+        for sub in subs:
+            remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub['url']}",
+                              layout=w.Layout(width="auto"))
+            remove.on_click(lambda _b, url=sub["url"]: self.unsubscribe(url))
+            label = esc(sub["title"] or sub["url"])
+            rows.append(w.HBox([w.HTML(f'<span class="plnkit-sub">{label}<br><small>{esc(sub["url"])}</small></span>'),
+                                remove], layout=w.Layout(justify_content="space-between", align_items="center")))
+        if not rows:
+            rows.append(w.HTML('<p class="plnkit-empty">No subscriptions yet.</p>'))
+        self.subs.children = rows
+
+    def subscribe(self, url: object) -> bool:
+        """Check and subscribe to a feed address; the status line says what happened."""
+        self.suggestion_button.layout.display = "none"
+
+        @guard(self.status, doing="subscribe to that feed")
+        def run() -> bool:
+            check_url(url)  # form first: scheme, credentials, length
+            text = str(url).strip()
+            sess = self._sess()
+            self.status.info("Checking that feed…")
+            result = refresh_one(sess.store, text, allow=self.allow)
+            note = ""
+            if result.feed is None and isinstance(result.error, NotAFeedError) and result.error.suggestion:
+                self._suggestion = result.error.suggestion
+                self.suggestion_button.description = "Subscribe to that feed"
+                self.suggestion_button.layout.display = "flex"
+                raise result.error
+            if result.feed is None and isinstance(result.error, (FeedConnectionError, FeedTimeoutError)):
+                note = " It couldn't be fetched just now; it will be tried again when you press Refresh."
+            elif result.feed is None and result.error is not None:
+                raise result.error
+            elif result.feed is None:
+                note = " Its entries will appear when you press Refresh."
+            title = result.feed.title if result.feed else ""
+            if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
+                self.status.info(f"You already follow {title or text}.")
+                return False
+            network.add(network.make_node("feed", title or urlsplit(text).hostname or text,
+                                          platform=urlsplit(text).hostname or "", key=f"feed:{text}"), sess)
+            self.url.value = ""
+            self._show_subscriptions()
+            self.status.ok(f"Subscribed to {title or text}.{note}")
+            return True
+
+        return bool(run())
+
+    def unsubscribe(self, url: str) -> None:
+        @guard(self.status, doing="remove that feed")
+        def run() -> None:
+            sess = self._sess()
+            if sess.store.unsubscribe(sess.learner, url):
+                network.remove(f"feed:{url}", sess)
+                self.status.ok("Removed. (It stays in your network's history.)")
+            self._show_subscriptions()
+
+        run()
+
+    # --- refreshing -------------------------------------------------------------------------------------
+
+    def start_refresh(self) -> threading.Thread | None:
+        """Refresh every subscription in a background thread (the page stays responsive)."""
+        if not self._busy.acquire(blocking=False):
+            return None
+        thread = threading.Thread(target=self._refresh_all, daemon=True)
+        thread.start()
+        return thread
+
+    def _refresh_all(self) -> None:
+        try:
+            self._refresh_guarded()
+        finally:
+            self.refresh_button.disabled = False
+            self.progress.layout.visibility = "hidden"
+            self._busy.release()
+
+    def _refresh_guarded(self) -> None:
+        @guard(self.status, doing="refresh your feeds")
+        def run() -> None:
+            sess = self._sess()
+            subs = sess.store.subscriptions(sess.learner)
+            if not subs:
+                self.status.info("Subscribe to a feed first, then press Refresh.")
+                return
+            self.refresh_button.disabled = True
+            self.progress.max, self.progress.value = len(subs), 0
+            self.progress.layout.visibility = "visible"
+            self.status.info(f"Fetching {len(subs)} feed{'s' if len(subs) != 1 else ''}…")
+
+            def tick(_r: FeedResult, done: int, _total: int) -> None:
+                self.progress.value = done
+
+            results = refresh(sess.store, [s["url"] for s in subs], allow=self.allow, on_result=tick)
+            self.show(results, {s["url"]: s["title"] for s in subs})
+
+        run()
+
+    def show(self, results: list[FeedResult], titles: dict[str, str]) -> None:
+        """Render refresh results: entries from every feed that has some, and a line per feed that failed."""
+        pairs = [((r.feed.title if r.feed else titles.get(r.url, r.url)), e) for r in results if r.feed
+                 for e in r.feed.entries]
+        # Offline: a name server said so, or every single feed was unreachable at once.
+        offline = bool(results) and (all(r.unreachable for r in results) and (len(results) > 1 or results[0].offline))
+        failed = sum(1 for r in results if r.error is not None)
+        if offline and not pairs:
+            sample = sample_feed()
+            self.entries.value = entries_html([(sample.title, e) for e in sample.entries], sample=True)
+        else:
+            self.entries.value = entries_html(pairs)
+        self.problems.value = problems_html(results, titles)
+        if offline:
+            self.status.error("You seem to be offline. Showing the entries saved earlier.")
+        elif failed:
+            self.status.info(f"Updated. {failed} feed{'s' if failed != 1 else ''} could not be read (see below).")
+        else:
+            self.status.ok(f"Updated {len(results)} feed{'s' if len(results) != 1 else ''}.")
+
+    # --- OPML -------------------------------------------------------------------------------------------
+
+    def export(self) -> bytes:
+        """Offer the learner's subscriptions as an OPML download; returns the bytes."""
+        sess = self._sess()
+        subs = [Subscription(s["url"], s["title"], s["folder"], s["html_url"])
+                for s in sess.store.subscriptions(sess.learner)]
+        data = write_opml(subs)
+        count = f"{len(subs)} feed{'s' if len(subs) != 1 else ''}"
+        self.download.value = download_link("my-pln-feeds.opml", "text/x-opml", data,
+                                            f"Download my-pln-feeds.opml ({count})", auto=True)
+        return data
+
+    def import_opml(self, upload: Any) -> None:
+        """Import an uploaded OPML file: all its feeds or, on a fatal problem, none."""
+
+        @guard(self.status, doing="import that file")
+        def run() -> None:
+            result = read_opml(upload_bytes(upload, MAX_UPLOAD_BYTES), allow=self.allow)
+            sess = self._sess()
+            added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url) for s in result])
+            by_url = {s.url: s for s in result}
+            for url in added:
+                host = urlsplit(url).hostname or ""
+                network.add(network.make_node("feed", (by_url[url].title or host or url)[:network.MAX_LABEL],
+                                              platform=host, key=f"feed:{url}"), sess)
+            self._show_subscriptions()
+            already = len(result) - len(added)
+            extra = f" {already} you already followed." if already else ""
+            self.status.ok(result.message + extra)
+
+        run()
+
+
+def feed_reader(**kwargs: Any) -> FeedReader:
+    """The module 03 feed reader."""
+    return FeedReader(**kwargs)

@@ -1,0 +1,267 @@
+"""The reflection exercise: a prompt, a labelled text area, autosave, a Save button and earlier versions."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import ipywidgets as w
+
+from ..content import prompt as _prompt
+from ..errors import InputError, PlnkitError, StoreLockedError
+from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
+from ..rules.answers import check_reflection
+from ..services import session as _session
+from ..services.store import AnswerVersion
+from ._ui import Component, clock, day_and_clock, draft_field, esc, guard, log, mark_saved, word_count
+
+AUTOSAVE_SECONDS = 1.5
+#: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
+#: and sends button clicks straight away, so the last few characters can arrive just after the click; saving
+#: at once would show "Saved" for text that lacks them.
+SETTLE_SECONDS = 0.5
+HISTORY_SHOWN = 50
+#: After a save fails because the database is busy, it is tried again after these pauses (seconds); the
+#: learner is told at once, and told again if every retry fails. Their text stays on the page throughout.
+RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
+
+
+class Reflection(Component):
+    """A reflection exercise bound to one answer key in the learner's store.
+
+    Display it as the last expression of a cell. Its initial text is always the latest saved version, so
+    a page reload (a new kernel) shows what was saved.
+    """
+
+    def __init__(self, key: str, *, question: str | None = None, hints: tuple[str, ...] | None = None,
+                 max_chars: int = MAX_CHARS, autosave_seconds: float = AUTOSAVE_SECONDS,
+                 settle_seconds: float = SETTLE_SECONDS,
+                 session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-reflection")
+        spec = _prompt(key) if question is None else None
+        self.key = key
+        self.question = question if question is not None else spec.question  # type: ignore[union-attr]
+        self.hints = hints if hints is not None else (spec.hints if spec else ())
+        self.max_chars = max_chars
+        self.autosave_seconds = autosave_seconds
+        self.settle_seconds = settle_seconds
+        self._save_requested = False
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._saved_text: str | None = None
+        self._saved_at: datetime | None = None
+        self._retries = 0
+
+        label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
+            f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
+        self.text = w.Textarea(
+            description=label,
+            description_allow_html=True,
+            placeholder="Type your answer here. It saves as you type.",
+            continuous_update=True,
+            layout=w.Layout(width="100%"),
+            style={"description_width": "initial"},
+        )
+        self.text.add_class("plnkit-answer")
+        draft_field(self.text, key, self._draft_scope())
+        self.words = w.HTML()
+        self.save_button = w.Button(description="Save", tooltip="Save this answer now",
+                                    button_style="primary")
+        self.history_list = w.Dropdown(description="Version", options=[], style={"description_width": "initial"},
+                                       layout=w.Layout(width="auto"))
+        self.history_text = w.Textarea(description="Text of that version", disabled=True,
+                                       layout=w.Layout(width="100%", height="7em"),
+                                       style={"description_width": "initial"})
+        self.restore_button = w.Button(description="Restore this version",
+                                       tooltip="Make this version your current answer (a new version is saved)")
+        self.history = w.Accordion(children=[w.VBox([self.history_list, self.history_text,
+                                                     self.restore_button])])
+        self.history.set_title(0, "Earlier versions")
+        self.history.selected_index = None
+
+        #: In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`).
+        self.share_box = w.Checkbox(description="Share with the room: the facilitator may show my latest saved text "
+                                    "with my name", value=False, indent=False,
+                                    layout=w.Layout(width="auto", max_width="100%", display="none"))
+        self.share_box.add_class("plnkit-wrap")
+        parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
+                                    layout=w.Layout(align_items="center", flex_flow="row wrap")),
+                  self.share_box, self.history]
+        self.widget.children = parts
+
+        self.text.observe(self._on_change, names="value")
+        self.save_button.on_click(self._on_save_click)
+        self.history_list.observe(self._on_pick_version, names="value")
+        self.restore_button.on_click(self._on_restore)
+        self._load()
+        self._load_share()
+
+    # --- behaviour --------------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        try:
+            latest = self._sess().store.latest_answer(self._sess().learner, self.key)
+        except PlnkitError as exc:
+            self.status.error(str(exc))
+            self._update_words()
+            return
+        if latest is not None and self._fits(latest.value):
+            self._saved_text, self._saved_at = latest.value, latest.saved_at
+            self.text.value = latest.value
+            mark_saved(self.text, latest.value)
+            self.status.ok(f"Last saved {day_and_clock(latest.saved_at)}")
+        else:
+            if latest is not None:
+                log.warning("stored answer %r ignored: not a reflection of at most %d characters", self.key,
+                            self.max_chars)
+            mark_saved(self.text, "")
+            self.status.info("Not saved yet")
+        self._update_words()
+        self._refresh_history()
+
+    def _load_share(self) -> None:
+        """Offer sharing only to a workshop participant (the facilitator and a lone learner have no room)."""
+        try:
+            sess = self._sess()
+            if not sess.token or _session.is_facilitator(sess):
+                return
+            self.share_box.value = sess.store.is_shared(sess.learner, self.key)
+        except PlnkitError:
+            return
+        self.share_box.layout.display = "flex"
+        self.share_box.observe(self._on_share, names="value")
+
+    def _on_share(self, change: dict[str, Any]) -> None:
+        if not getattr(self, "_reverting", False):
+            self.share(bool(change["new"]))
+
+    def share(self, shared: bool) -> None:
+        """Share this reflection with the room, or stop at once (it leaves the facilitator's page)."""
+        @guard(self.status, doing="change sharing", kept="Your answer is unchanged.")
+        def run() -> bool:
+            sess = self._sess()
+            sess.store.set_shared(sess.learner, self.key, shared)
+            self.status.ok("Shared with the room." if shared else "No longer shared: it has left the facilitator's "
+                           "page.")
+            return True
+
+        if run() is None and self.share_box.value == shared:  # not changed: the box shows what is stored
+            self._reverting = True
+            try:
+                self.share_box.value = not shared
+            finally:
+                self._reverting = False
+
+    def _fits(self, value: object) -> bool:
+        try:
+            check_reflection(value, max_chars=self.max_chars)
+        except InputError:
+            return False
+        return True
+
+    def _update_words(self) -> None:
+        text = self.text.value
+        count = word_count(text)
+        over = len(text) > self.max_chars
+        note = f"{count:,} word{'s' if count != 1 else ''}"
+        if over:
+            note += f" · {len(text):,} / {self.max_chars:,} characters"
+        self.words.value = f'<span class="plnkit-words{" plnkit-over" if over else ""}">{esc(note)}</span>'
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        self._update_words()
+        if change["new"] != self._saved_text:
+            self.status.info("Unsaved changes…")
+        self._schedule()
+
+    def _schedule(self, delay: float | None = None) -> None:
+        """(Re)start the save timer: ``delay``, else short after an explicit Save and the autosave delay otherwise."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            if delay is None:
+                delay = self.settle_seconds if self._save_requested else self.autosave_seconds
+            self._timer = threading.Timer(delay, self._on_timer)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            forced, self._save_requested, self._timer = self._save_requested, False, None
+        self.save(force=forced)
+
+    def _on_save_click(self, _button: w.Button) -> None:
+        with self._lock:
+            self._save_requested = True
+        self.status.info("Saving…")
+        self._schedule()
+
+    def save(self, *, force: bool = False) -> AnswerVersion | None:
+        """Save the current text as a new version (unless unchanged); the status says what happened."""
+        return self._save(force)
+
+    def _save(self, force: bool) -> AnswerVersion | None:
+        @guard(self.status, doing="save your answer")
+        def run() -> AnswerVersion | None:
+            text = check_reflection(self.text.value, max_chars=self.max_chars)
+            if text == self._saved_text and self._saved_at is not None:
+                if force:  # an explicit Save of unchanged text confirms, without a duplicate version
+                    self.status.ok(f"Saved at {clock(self._saved_at)}")
+                return None
+            sess = self._sess()
+            try:
+                version = sess.store.save_answer(sess.learner, self.key, text)
+            except StoreLockedError:
+                self._retry_later()
+                return None
+            self._retries = 0
+            self._saved_text, self._saved_at = text, version.saved_at
+            mark_saved(self.text, text)
+            self._refresh_history()
+            # Only now, with the version committed and listed, does the learner see "Saved" (the status line is
+            # the last thing to change, so whoever waits for it sees everything else in place).
+            self.status.ok(f"Saved at {clock(version.saved_at)}")
+            return version
+
+        return run()
+
+    def _retry_later(self) -> None:
+        """The database was busy: say so, and try again with growing pauses until it saves or retries run out."""
+        if self._retries >= len(RETRY_SECONDS):
+            self._retries = 0
+            self.status.error("Not saved: the course database has been busy for over a minute. Your text is "
+                              "still here (and kept in this browser); press Save to try again, or tell your "
+                              "facilitator.")
+            return
+        delay = RETRY_SECONDS[self._retries]
+        self._retries += 1
+        self.status.info(f"Not saved yet: the course database is busy. Trying again in {delay:g} seconds; your "
+                         "text is safe here.")
+        self._schedule(delay)
+
+    def _refresh_history(self) -> None:
+        sess = self._sess()
+        versions = sess.store.answer_history(sess.learner, self.key, limit=HISTORY_SHOWN)
+        self._versions = {v.id: v for v in versions}
+        self.history.set_title(0, f"Earlier versions ({len(versions)})")
+        options = [(f"{day_and_clock(v.saved_at)} · {word_count(str(v.value))} words", v.id) for v in versions]
+        self.history_list.options = options
+        self.history_list.value = options[0][1] if options else None
+        self.restore_button.disabled = not options
+
+    def _on_pick_version(self, change: dict[str, Any]) -> None:
+        version = getattr(self, "_versions", {}).get(change["new"])
+        self.history_text.value = str(version.value) if version else ""
+
+    def _on_restore(self, _button: w.Button) -> None:
+        version = self._versions.get(self.history_list.value) if self.history_list.value else None
+        if version is None:
+            return
+        self.text.value = str(version.value)
+        self.save(force=True)
+
+
+def reflection(key: str, **kwargs: Any) -> Reflection:
+    """A reflection exercise for the prompt saved under ``key`` (see :data:`plnkit.content.PROMPTS`)."""
+    return Reflection(key, **kwargs)

@@ -1,0 +1,195 @@
+"""Workshop mode on the start page: the participant's welcome, and the facilitator's tools for the room.
+
+``plnkit serve --workshop`` turns it on. Joining happens before any kernel starts, on the course server's own
+join page (:mod:`plnkit.services.server`): by the time this page runs, the participant is known from their cookie.
+Here a participant sees who they are and their personal link (to continue on another device); the
+facilitator reissues a participant's link, erases a participant's work, and closes or reopens the workshop.
+Outside workshop mode this shows nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+from urllib.parse import urljoin
+
+import ipywidgets as w
+
+from ..content import FACILITATOR_NOTEBOOK, START
+from ..errors import InputError, PlnkitError
+from ..services import session as _session
+from ._ui import Component, day_and_clock, esc, guard, plural
+
+#: The second press of "Erase the whole workshop" must come within this many seconds of the first.
+ARM_SECONDS = 60.0
+
+
+def personal_link(token: str) -> str:
+    """The participant's personal link: the start page's full address with their token.
+
+    Built from the address this page was requested at (Voila gives it to the kernel as ``VOILA_REQUEST_URL``),
+    so it can be copied as text to another device; relative when that is unknown.
+    """
+    relative = f"{START.notebook}?{_session.TOKEN_PARAM}={token}"
+    page = os.environ.get("VOILA_REQUEST_URL", "")
+    return urljoin(page, relative) if page.startswith(("http://", "https://")) else relative
+
+
+class Join(Component):
+    """The start page's workshop panel: a welcome for a participant, the room's tools for the facilitator."""
+
+    def __init__(self, *, session: _session.Session | None = None) -> None:
+        super().__init__(session, "plnkit-join")
+        if not _session.workshop_mode():
+            self.widget.layout.display = "none"
+            return
+        try:
+            sess = self._sess()
+        except PlnkitError as exc:
+            self.widget.children = [w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
+            return
+        if _session.is_facilitator(sess):
+            self.tools: FacilitatorTools | None = FacilitatorTools(sess)
+            self.widget.children = [self.tools.widget]
+            return
+        self.tools = None
+        name = sess.learner.name or "participant"
+        link = personal_link(sess.token or "")
+        base = os.environ.get("VOILA_BASE_URL", "/")
+        self.widget.children = [w.HTML(
+            f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
+            "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
+            "yourself: anyone with it can open your work.</p>"
+            f'<p><a href="{esc(link)}">{esc(link)}</a></p></details>'
+            f'<form class="plnkit-signout" method="post" action="{esc(base)}plnkit/signout">'
+            '<input type="hidden" name="_xsrf" value=""><button type="submit">Sign out of this browser</button> '
+            "<small>(on a shared computer: your work stays; your personal link brings you back)</small></form>")]
+
+
+class FacilitatorTools(Component):
+    """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation)."""
+
+    def __init__(self, session: _session.Session, *, intro: bool = True) -> None:
+        super().__init__(session, "plnkit-facilitator")
+        self.people = w.Dropdown(description="Participant", options=[], value=None,
+                                 style={"description_width": "initial"},
+                                 layout=w.Layout(width="auto", max_width="100%"))
+        self.reissue_button = w.Button(description="Reissue their link",
+                                       tooltip="Their old link stops working; give them the new one")
+        self.confirm = w.Checkbox(description="Yes, I have exported what I need: erase for good", indent=False,
+                                  layout=w.Layout(width="auto", max_width="100%"))
+        self.confirm.add_class("plnkit-wrap")
+        self.erase_button = w.Button(description="Erase their work", button_style="danger")
+        self.erase_all_button = w.Button(description="Erase the whole workshop", button_style="danger")
+        self.close_button = w.Button(description="")
+        self.result = w.HTML()
+        welcome = w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post (it "
+                   "stays in the record). Here you manage the room; "
+                   f'<a href="{FACILITATOR_NOTEBOOK}{esc(_session.link_suffix(session))}" target="_blank">open the '
+                   "facilitator's page</a> to see who is here, the room's answers and shared reflections "
+                   "(safe to project).</p>")
+        self.widget.children = [
+            *([welcome] if intro else []),
+            w.HBox([self.people, self.reissue_button], layout=w.Layout(flex_flow="row wrap")),
+            self.confirm, w.HBox([self.erase_button, self.erase_all_button, self.close_button],
+                                 layout=w.Layout(flex_flow="row wrap")),
+            self.status.widget, self.result]
+        self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
+        self.reissue_button.on_click(lambda _b: self.reissue())
+        self.erase_button.on_click(lambda _b: self.erase())
+        self.erase_all_button.on_click(lambda _b: self.erase_all())
+        self.close_button.on_click(lambda _b: self.toggle_closed())
+        guard(self.status, doing="list the participants")(self.refresh)()
+
+    def refresh(self) -> None:
+        store = self._sess().store
+        people = store.participants()
+        mine = self._sess().learner.id
+        self.people.options = [(f"{p.name} (joined {day_and_clock(p.joined_at)})", p.id) for p in people
+                               if p.id != mine]
+        self.people.value = None
+        closed = store.workshop_closed()
+        self.close_button.description = "Reopen the workshop" if closed else "Close the workshop"
+        self.close_button.tooltip = ("Participant links work again" if closed else
+                                     "Every participant link stops working; all work stays in the file")
+
+    def _chosen(self) -> int:
+        if not isinstance(self.people.value, int):
+            raise InputError("Choose a participant first.")
+        return self.people.value
+
+    def reissue(self) -> str | None:
+        token: str | None = None
+
+        @guard(self.status, doing="reissue that link")
+        def run() -> None:
+            nonlocal token
+            learner_id = self._chosen()
+            token = _session.new_token()
+            if not self._sess().store.reissue(learner_id, _session.token_key(token)):
+                raise InputError("That participant is no longer in this workshop.")
+            link = personal_link(token)
+            self.result.value = (f'<p role="status">Their new personal link (the old one no longer works): '
+                                 f'<a href="{esc(link)}">{esc(link)}</a>. Give it to them privately; they open it '
+                                 "in their browser to continue.</p>")
+            self.status.ok("Link reissued.")
+
+        run()
+        return token
+
+    def _confirmed(self) -> None:
+        if self.confirm.value is not True:
+            raise InputError("Tick the box to confirm first: erasing can't be undone.")
+
+    def erase(self) -> None:
+        @guard(self.status, doing="erase that work")
+        def run() -> None:
+            learner_id = self._chosen()
+            self._confirmed()
+            label = self.people.label
+            self._sess().store.erase_learner(learner_id)
+            self.confirm.value = False
+            self.refresh()
+            self.status.ok(f"Erased {label.split(' (joined')[0] if label else 'that participant'}: their work "
+                           "is gone from the data file.")
+
+        run()
+
+    def erase_all(self) -> None:
+        """Erase every participant's work: needs the tick and a second press within a minute, naming the count."""
+
+        @guard(self.status, doing="erase the workshop")
+        def run() -> None:
+            self._confirmed()
+            store, me = self._sess().store, self._sess().learner.id
+            count = len([p for p in store.participants() if p.id != me])
+            if time.monotonic() - self._armed > ARM_SECONDS:
+                self._armed = time.monotonic()
+                self.status.error(f"This erases {plural(count, 'participant')} and all their work, for good. Press "
+                                  "“Erase the whole workshop” again within a minute to go ahead.")
+                return
+            self._armed = 0.0
+            erased = store.erase_workshop_except(me)
+            self.confirm.value = False
+            self.refresh()
+            self.status.ok(f"Erased {plural(erased, 'participant')} and all their work from the data file.")
+
+        run()
+
+    def toggle_closed(self) -> None:
+        @guard(self.status, doing="change the workshop")
+        def run() -> None:
+            store = self._sess().store
+            closing = not store.workshop_closed()
+            store.set_workshop_closed(closing)
+            self.refresh()
+            self.status.ok("Workshop closed: participant links no longer open it. Their work stays." if closing
+                           else "Workshop reopened: participant links work again.")
+
+        run()
+
+
+def join(**kwargs: Any) -> Join:
+    """The start page's workshop panel (shows nothing outside workshop mode)."""
+    return Join(**kwargs)
