@@ -70,12 +70,22 @@ def test_only_javascript_links_still_reports_what_was_skipped() -> None:
     assert result.bookmarks == [] and result.skipped == 1
 
 
-@pytest.mark.parametrize("url,words", [("javascript:alert(1)", "not javascript"), ("ftp://x.example/", "not ftp"),
-                                       ("example.org", "web address"), ("", "web address")])
+@pytest.mark.parametrize("url,words", [("javascript:alert(1)", "not javascript:"), ("ftp://x.example/", "not ftp:"),
+                                       ("etc/passwd", "not a web address"), ("", "Please type a web address")])
 def test_typed_bookmarks_need_web_addresses(url: str, words: str) -> None:
-    with pytest.raises(InputError) as info:
+    with pytest.raises(InputError, match=words) as info:
         check_bookmark(url)
-    assert "http" in str(info.value)
+    assert "http" in str(info.value) and "fetch" not in str(info.value)  # a bookmark is not fetched
+
+
+def test_typed_bookmarks_are_normalised_like_imported_ones() -> None:
+    assert check_bookmark("www.Example.org").url == "https://www.example.org/"
+    assert check_bookmark(" feed://example.org/x ").url == "http://example.org/x"
+    long = "https://maps.example/#" + "x" * 5000  # longer than any feed address: a bookmark may be long
+    assert check_bookmark(long).url == long and len(check_bookmark(long).title) == 300
+    with pytest.raises(InputError, match="password"):
+        check_bookmark("https://me:secret@intranet.example/")
+    assert check_bookmark("http://10.0.0.5/timetable").url == "http://10.0.0.5/timetable"  # never fetched
 
 
 def test_typed_bookmark_limits_and_defaults() -> None:

@@ -6,32 +6,51 @@ The Netscape format is what Diigo, Delicious, Pinboard and every browser export:
     <DD>An optional note
 
 ``<DT>`` and ``<DD>`` are never closed and folders are ``<H3>`` followed by a nested ``<DL>``, so the parser is
-lenient (it walks tags with :class:`html.parser.HTMLParser`). An import is all or nothing: a file over the
-caps, or with no bookmarks at all, imports nothing; entries whose address is not http(s) are skipped and
-counted.
+lenient (it walks tags with :class:`html.parser.HTMLParser`), and reads what browsers read:
+
+- the file is decoded like every upload (:mod:`plnkit.formats.text`: BOM, ``META`` charset, UTF-8,
+  windows-1252);
+- attribute values are unescaped by the HTML rule for attributes, so ``HREF="...&copy=1&not=2"`` keeps
+  ``&copy=`` (Python's parser alone would make it ``©=``);
+- dates come from ``ADD_DATE`` or any name other exporters use (:data:`DATE_ATTRIBUTES`), in seconds,
+  milliseconds or microseconds, through :mod:`plnkit.rules.dates` (0 or implausible: unknown);
+- addresses are normalised and checked by :mod:`plnkit.rules.urls`, the rule typing and restoring use, and
+  every field is cut to the limits restoring checks, so what imports also restores.
+
+An import is all or nothing: a file over the caps, or with no bookmarks at all, imports nothing; entries whose
+address is not http(s), or with too many tags, are skipped and counted.
 """
 
 from __future__ import annotations
 
 import html
+import html.entities
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from html.parser import HTMLParser
 
-from ..errors import FeedError, InputError
-from ..services._net import check_url
+from ..errors import InputError
+from ..rules.dates import parse_date
+from ..rules.urls import check_address
+from .text import decode
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_BOOKMARKS = 10_000
 MAX_TITLE = 300
 MAX_NOTE = 2_000
+MAX_FOLDER = 300
 #: Tag limits, the same for typing, importing and restoring (bookmark managers such as Pinboard and Diigo export
 #: dozens of tags per bookmark, some long).
 MAX_TAG = 100
 MAX_TAGS = 100
 FOLDER_SEP = " / "
+#: Where exporters put the date a bookmark was saved: Netscape and browsers, Firefox's JSON names, Pocket,
+#: Raindrop and others; the first plausible one wins (a modification date only when there is no other).
+DATE_ATTRIBUTES = ("add_date", "date_added", "dateadded", "time_added", "created", "created_at", "last_modified",
+                   "lastmodified")
 
 
 @dataclass(frozen=True)
@@ -69,16 +88,33 @@ def check_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
 def check_bookmark(url: object, title: object = "", tags: object = "", note: object = "",
                    private: object = True) -> Bookmark:
     """Validate a bookmark typed by the learner; InputError says what to fix."""
-    try:
-        check_url(url)
-    except FeedError as exc:
-        raise InputError(str(exc).replace("the course only fetches", "bookmarks must be")) from None
+    address = check_address(url, "bookmark")
     for value, name, limit in ((title, "title", MAX_TITLE), (note, "note", MAX_NOTE)):
         if not isinstance(value, str) or len(value) > limit:
             raise InputError(f"The {name} must be text under {limit:,} characters.")
     tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else tuple(str(t) for t in tags))  # type: ignore[attr-defined]
-    clean_title = " ".join(str(title).split()) or str(url).strip()
-    return Bookmark(str(url).strip(), clean_title[:MAX_TITLE], tag_list, str(note).strip(), "", bool(private is True))
+    clean_title = " ".join(str(title).split()) or address
+    return Bookmark(address, clean_title[:MAX_TITLE], tag_list, str(note).strip(), "", bool(private is True))
+
+
+def bookmark_from_file(url: object, title: object = "", tags: object = (), note: object = "", folder: object = "",
+                       private: object = True, added_at: object = None) -> Bookmark:
+    """A bookmark read from a file, by the rules every file entry point shares (bookmark import, portfolio
+    restore): the address normalised and checked as typing does, tags within the typing limits, title, note and
+    folder cut to their limits (an empty title becomes the address), the date read by
+    :func:`plnkit.rules.dates.parse_date` (unknown when implausible). Raises :class:`InputError` for the address
+    or the tags.
+    """
+    address = check_address(url, "bookmark")
+    tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else
+                          split_tags(",".join(str(t) for t in tags)) if isinstance(tags, (list, tuple)) else ())
+    clean_title = (" ".join(title.split()) if isinstance(title, str) else "") or address
+    clean_note = note.strip()[:MAX_NOTE] if isinstance(note, str) else ""
+    clean_folder = FOLDER_SEP.join(" ".join(p.split()) for p in folder.split(FOLDER_SEP) if p.strip()) \
+        if isinstance(folder, str) else ""
+    moment = added_at if isinstance(added_at, datetime) else parse_date(added_at)
+    return Bookmark(address, clean_title[:MAX_TITLE], tag_list, clean_note, clean_folder[:MAX_FOLDER],
+                    private is not False and private != 0, moment)
 
 
 def matches(bookmark: Bookmark, *, tag: str | None = None, text: str = "") -> bool:
@@ -127,16 +163,48 @@ class ImportResult:
         return text + "."
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value or not value.strip().isdigit():
-        return None
-    stamp = int(value.strip())
-    while stamp > 10**11:  # milliseconds or microseconds (some exporters)
-        stamp //= 1000
-    try:
-        return datetime.fromtimestamp(stamp, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
+def _date(attrs: dict[str, str | None]) -> datetime | None:
+    for name in DATE_ATTRIBUTES:
+        moment = parse_date(attrs.get(name))
+        if moment is not None:
+            return moment
+    return None
+
+
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+
+
+def unescape_attribute(value: str) -> str:
+    """An attribute value unescaped as browsers do it (HTML's rule for attributes, not for text).
+
+    A named reference without ``;`` followed by ``=`` stays as written, so ``?q=1&copy=2`` keeps ``&copy=2``;
+    ``&amp;``, ``&#38;`` and ``&eacute;`` are read.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref.startswith("#"):
+            return html.unescape(match.group(0))
+        if ref.endswith(";"):
+            return html.entities.html5.get(ref, match.group(0))
+        if ref in html.entities.html5 and value[match.end():match.end() + 1] != "=":
+            return html.entities.html5[ref]  # a legacy name such as "&amp" with nothing after it
+        return match.group(0)
+
+    return _CHARREF.sub(one, value)
+
+
+def _attributes(tag_text: str) -> dict[str, str | None]:
+    inner = tag_text.strip("<>").rstrip("/")
+    inner = inner.split(None, 1)[1] if len(inner.split(None, 1)) > 1 else ""
+    found: dict[str, str | None] = {}
+    for match in _ATTRIBUTE.finditer(inner):
+        name, raw = match.group(1).lower(), match.group(2)
+        if raw is not None and raw[:1] in ("'", '"'):
+            raw = raw[1:-1]
+        found.setdefault(name, None if raw is None else unescape_attribute(raw))
+    return found
 
 
 class _NetscapeParser(HTMLParser):
@@ -156,10 +224,10 @@ class _NetscapeParser(HTMLParser):
 
     def _end_note(self) -> None:
         if self.note_for is not None:
-            note = " ".join("".join(self.note_text).split())[:MAX_NOTE]
             old = self.result.bookmarks[self.note_for]
-            self.result.bookmarks[self.note_for] = Bookmark(old.url, old.title, old.tags, note, old.folder,
-                                                            old.private, old.added_at)
+            self.result.bookmarks[self.note_for] = bookmark_from_file(
+                old.url, old.title, old.tags, " ".join("".join(self.note_text).split()), old.folder, old.private,
+                old.added_at)
         self.note_for, self.note_text = None, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -173,7 +241,8 @@ class _NetscapeParser(HTMLParser):
             self.folders.append(self.pending_folder or "")
             self.pending_folder = None
         elif tag == "a":
-            self.link = {k.lower(): v for k, v in attrs}
+            raw = self.get_starttag_text()
+            self.link = _attributes(raw) if raw else {k.lower(): v for k, v in attrs}
             self.link_text = []
         elif tag == "dd" and self.result.bookmarks and self.note_for is None and self.last_was_bookmark:
             self.note_for, self.note_text = len(self.result.bookmarks) - 1, []
@@ -181,7 +250,8 @@ class _NetscapeParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "h3" and self.in_h3:
             self.in_h3 = False
-            self.pending_folder = " ".join("".join(self.h3_text).split()).replace(FOLDER_SEP, " ") or "Untitled"
+            name = " ".join("".join(self.h3_text).split()).replace(FOLDER_SEP, " ")[:MAX_FOLDER]
+            self.pending_folder = name or "Untitled"
             self.last_was_bookmark = False
         elif tag == "dl":
             self._end_note()
@@ -204,23 +274,22 @@ class _NetscapeParser(HTMLParser):
         self.entries += 1
         if self.entries > MAX_BOOKMARKS:
             raise InputError(f"That file has more than {MAX_BOOKMARKS:,} bookmarks, so nothing was imported.")
-        url = (attrs.get("href") or "").strip()
         try:
-            check_url(url)
-        except FeedError:
+            check_address(attrs.get("href") or "", "bookmark")
+        except InputError:
             self.result.skipped += 1
             self.last_was_bookmark = False
             return
         try:
-            tags = check_tags(split_tags(attrs.get("tags") or ""))  # the rule restore applies too
-        except InputError:
+            private = (attrs.get("private") or "1").strip() != "0"
+            folder = FOLDER_SEP.join(f for f in self.folders if f)
+            bookmark = bookmark_from_file(attrs.get("href"), "".join(self.link_text), attrs.get("tags") or "", "",
+                                          folder, private, _date(attrs))
+        except InputError:  # the tags: the rule typing and restoring apply too
             self.result.too_many_tags += 1
             self.last_was_bookmark = False
             return
-        title = " ".join("".join(self.link_text).split())[:MAX_TITLE] or url
-        private = (attrs.get("private") or "1").strip() != "0"
-        folder = FOLDER_SEP.join(f for f in self.folders if f)
-        self.result.bookmarks.append(Bookmark(url, title, tags, "", folder, private, _date(attrs.get("add_date"))))
+        self.result.bookmarks.append(bookmark)
         self.last_was_bookmark = True
 
     def close(self) -> None:
@@ -236,9 +305,7 @@ def read_netscape(data: bytes) -> ImportResult:
         raise InputError("That upload could not be read.")
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"That file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, so nothing was imported.")
-    if b"\x00" in data[:4096]:
-        raise InputError("That file is not a bookmark file (it isn't text), so nothing was imported.")
-    text = bytes(data).decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = decode(bytes(data), hint="Export the bookmarks again from your browser, Diigo or Pinboard.").text
     parser = _NetscapeParser()
     parser.feed(text)
     parser.close()

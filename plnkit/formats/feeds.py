@@ -4,6 +4,9 @@
 cap), parses the bytes with feedparser (never a user's string: feedparser would read local files), and
 sanitizes every summary with an allowlist (:mod:`plnkit.formats._clean`). Every refusal or failure raises a
 :class:`FeedError` subclass whose ``str()`` is the plain-language message shown to the learner.
+
+Dates are read by :mod:`plnkit.rules.dates` (feedparser would read ``CEST`` as UTC: a confident wrong time), and
+of a feed longer than :data:`MAX_ENTRIES` the newest entries are kept, whatever order the feed lists them in.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any
-
-import feedparser
 
 from ..errors import (
     FeedConnectionError,
@@ -34,12 +35,11 @@ from ..errors import (
     PrivateAddressError,
     TooManyRedirectsError,
 )
+from ..rules.dates import keep_newest, parse_date, plausible, unknown_zone
 from ..services._net import Response, fetch
 from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
 from .opml import Subscription, read_opml, write_opml
-
-_sax.install()
 
 MAX_TITLE = 300
 MAX_ENTRIES = 200
@@ -105,6 +105,9 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"[") or "json" in content_type.lower():
         return _parse_json_feed(stripped, url)
+    import feedparser  # here, not at the top: importing plnkit stays light
+
+    _sax.install()
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "application/xml"},
@@ -117,7 +120,7 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
         raise FeedParseError("That address didn't return a feed the course can read (it is not valid RSS or Atom).")
     meta = parsed.feed
     base = safe_link(meta.get("link"), url) or url
-    entries = tuple(_entry(e, base) for e in parsed.entries[:MAX_ENTRIES])
+    entries = tuple(_entry(e, base) for e in keep_newest(parsed.entries, _published, MAX_ENTRIES))
     title = _text(meta.get("title", ""), meta.get("title_detail")) or _host(url)
     return Feed(url, title[:MAX_TITLE], safe_link(meta.get("link"), url), entries)
 
@@ -137,10 +140,24 @@ def _entry(e: Any, base: str) -> Entry:
         summary_html = plain_to_html(summary)
     else:
         summary_html = clean_html(summary, base=link or base)
-    when = e.get("published_parsed") or e.get("updated_parsed")
-    published = datetime.fromtimestamp(calendar.timegm(when), tz=timezone.utc) if when else None
+    published = _published(e)
     title = _text(e.get("title", ""), e.get("title_detail")) or "(untitled)"
     return Entry(title[:MAX_TITLE], link, published, summary_html, str(e.get("id", ""))[:500])
+
+
+def _published(e: Any) -> datetime | None:
+    """The entry's date by :func:`plnkit.rules.dates.parse_date`; feedparser's reading only for forms it doesn't
+    know, and never when the date ends in a zone nobody can place."""
+    for name in ("published", "updated", "created"):
+        raw = e.get(name)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        moment = parse_date(raw)
+        if moment is None and not unknown_zone(raw) and e.get(f"{name}_parsed"):
+            moment = plausible(datetime.fromtimestamp(calendar.timegm(e[f"{name}_parsed"]), tz=timezone.utc))
+        if moment is not None:
+            return moment
+    return None
 
 
 def _parse_json_feed(body: bytes, url: str) -> Feed:
@@ -152,9 +169,8 @@ def _parse_json_feed(body: bytes, url: str) -> Feed:
         raise NotAFeedError("That address returned data (JSON), not a feed. Check you have the feed's address.")
     home = safe_link(data.get("home_page_url"), url)
     entries = []
-    for item in (data.get("items") or [])[:MAX_ENTRIES]:
-        if not isinstance(item, dict):
-            continue
+    items = [i for i in data.get("items") or [] if isinstance(i, dict)] if isinstance(data.get("items"), list) else []
+    for item in keep_newest(items, _json_date, MAX_ENTRIES):
         link = safe_link(item.get("url"), home or url)
         summary_text, content_html = item.get("summary"), item.get("content_html")
         if isinstance(summary_text, str) and summary_text:  # JSON Feed summaries are plain text
@@ -163,19 +179,15 @@ def _parse_json_feed(body: bytes, url: str) -> Feed:
             summary = clean_html(content_html, base=link or url)
         else:
             summary = plain_to_html(str(item.get("content_text") or ""))
-        published = None
-        stamp = item.get("date_published") or item.get("date_modified")
-        if isinstance(stamp, str):
-            try:
-                published = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-                if published.tzinfo is None:
-                    published = published.replace(tzinfo=timezone.utc)
-            except ValueError:
-                published = None
+        published = _json_date(item)
         title = " ".join(str(item.get("title") or "").split()) or "(untitled)"
         entries.append(Entry(title[:MAX_TITLE], link, published, summary, str(item.get("id", ""))[:500]))
     title = " ".join(str(data.get("title") or "").split()) or _host(url)
     return Feed(url, title[:MAX_TITLE], home, tuple(entries))
+
+
+def _json_date(item: dict[str, Any]) -> datetime | None:
+    return parse_date(item.get("date_published")) or parse_date(item.get("date_modified"))
 
 
 def _host(url: str) -> str:

@@ -1,30 +1,40 @@
 """OPML import and export: the subscription list format Feedly, Inoreader and NetNewsWire exchange.
 
 Any ``outline`` with an ``xmlUrl`` is a subscription; outlines without one are folders (nesting is kept).
-Imports are parsed with defusedxml (no entity expansion, no DTDs), capped in size and count, and every
-address is checked like a typed one. Only the address, title, site link and folder are read: a file can
-never set how or where the course fetches.
+Imports are decoded like every uploaded text file (:mod:`plnkit.formats.text`), parsed with defusedxml (no
+entity expansion, no DTDs), capped in size and count, and every address is normalised and checked like a typed
+one (:mod:`plnkit.rules.urls`: ``feed://`` forms become http(s)). Only the address, title, site link and folder
+are read: a file can never set how or where the course fetches.
+
+Lenient where other readers are: a raw ``&``, an HTML entity such as ``&nbsp;`` or a stray control character
+is repaired; a file still not well-formed imports every outline that can be read on its own, and counts the
+ones that can't (:attr:`OPMLImport.damaged`).
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
+import html.entities
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
-from ..errors import FeedError, OPMLError
-from ..services._net import Exemption, check_url, exemptions, is_public, public_url
-from ._clean import safe_link
+from ..errors import FeedError, InputError, OPMLError
+from ..rules.urls import acceptable_feed_url, exemptions, feed_address, same_address_key, web_address_or_none
+from .text import decode
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 MAX_OUTLINES = 5_000
+MAX_TITLE = 300
 FOLDER_SEP = " / "
+
+__all__ = ["FOLDER_SEP", "MAX_OPML_BYTES", "MAX_OUTLINES", "OPMLImport", "Subscription", "acceptable_feed_url",
+           "read_opml", "write_opml"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +48,18 @@ class Subscription:
 
 
 class OPMLImport(list[Subscription]):
-    """The subscriptions read from a file (a list), plus how many entries were skipped and why."""
+    """The subscriptions read from a file (a list), plus what was left out and why.
 
-    def __init__(self, items: Iterable[Subscription] = (), skipped: int = 0, duplicates: int = 0) -> None:
+    ``skipped``: addresses the course won't fetch; ``duplicates``: the same feed twice; ``damaged``: outlines
+    too damaged to read (only in a file that was not well-formed).
+    """
+
+    def __init__(self, items: Iterable[Subscription] = (), skipped: int = 0, duplicates: int = 0,
+                 damaged: int = 0) -> None:
         super().__init__(items)
         self.skipped = skipped
         self.duplicates = duplicates
+        self.damaged = damaged
 
     @property
     def message(self) -> str:
@@ -52,26 +68,90 @@ class OPMLImport(list[Subscription]):
             parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} merged")
         if self.skipped:
             parts.append(f"{self.skipped} skipped (not a web address the course will fetch)")
+        if self.damaged:
+            parts.append(f"{self.damaged} skipped (damaged in the file)")
         return ", ".join(parts) + "."
 
 
-def acceptable_feed_url(url: str, allowed: tuple[Exemption, ...] = ()) -> bool:
-    """The checks a typed URL gets before any network use; names are resolved (and checked) when fetched."""
+_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_REFERENCE = re.compile(r"&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?")
+_OUTLINE_TAG = re.compile(r"<(/?)outline\b([^<>]*)(>|(?=<)|$)", re.IGNORECASE)
+
+
+def _reference(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref is None:
+        return "&amp;"  # a raw "&", as in "?a=1&b=2"
+    if ref.startswith("#") or ref[:-1] in ("amp", "lt", "gt", "quot", "apos"):
+        return match.group(0)
+    char = html.entities.html5.get(ref)
+    return "".join(f"&#{ord(c)};" for c in char) if char else "&amp;" + ref
+
+
+def repair(text: str) -> str:
+    """``text`` with the faults other readers forgive made well-formed: raw ``&``, HTML entities, control chars."""
+    return _REFERENCE.sub(_reference, _XML_CHARS.sub("", text))
+
+
+def _walk(node: Element, folders: tuple[str, ...]) -> Iterator[tuple[dict[str, str], tuple[str, ...]]]:
+    for child in node:
+        if not isinstance(child.tag, str) or child.tag.lower() != "outline":
+            continue
+        attrs = {k.lower(): v for k, v in child.attrib.items()}
+        yield attrs, folders
+        if not attrs.get("xmlurl", "").strip() and len(child):
+            yield from _walk(child, (*folders, _label(attrs).replace(FOLDER_SEP, " ") or "Untitled folder"))
+
+
+def _label(attrs: dict[str, str]) -> str:
+    return " ".join((attrs.get("title") or attrs.get("text") or "").split())[:MAX_TITLE]
+
+
+def _parse(text: str) -> Element:
     try:
-        _scheme, host, port, _path = check_url(url)
-    except FeedError:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host.lower() != "localhost" and not host.lower().endswith(".localhost")
-    return is_public(address) or any(e.covers(address, port) for e in allowed)
+        return safe_et.fromstring(text, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise OPMLError("That file contains XML features the course refuses (a DTD or entities), so nothing "
+                        "was imported.") from exc
+
+
+def _salvage(text: str) -> tuple[list[tuple[dict[str, str], tuple[str, ...]]], int]:
+    """Outlines read one tag at a time from a file that is not well-formed, and how many could not be read."""
+    found: list[tuple[dict[str, str], tuple[str, ...]]] = []
+    stack: list[str | None] = []  # open outlines: a folder's name, or None for an outline that isn't one
+    damaged = 0
+    for match in _OUTLINE_TAG.finditer(text):
+        if match.group(1):
+            if stack:
+                stack.pop()
+            continue
+        body = match.group(2).rstrip()
+        closed = body.endswith("/")
+        try:
+            if not match.group(3):  # the tag never ends (a "<" inside it, or the file stops)
+                raise ParseError("unfinished tag")
+            element = _parse(f"<outline {repair(body.rstrip('/'))}/>")
+            attrs = {k.lower(): v for k, v in element.attrib.items()}
+        except (ParseError, ValueError):
+            attrs = {}
+            if "xmlurl" in body.lower():  # a feed (they have no children, so nothing to close)
+                damaged += 1
+                continue
+        folders = tuple(f for f in stack if f)
+        if attrs:
+            found.append((attrs, folders))
+        if not closed:
+            is_folder = not attrs.get("xmlurl", "").strip()
+            stack.append((_label(attrs).replace(FOLDER_SEP, " ") or "Untitled folder") if is_folder else None)
+    return found, damaged
 
 
 def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLImport:
-    """Read subscriptions from OPML bytes; raises :class:`OPMLError` (importing nothing) on a fatal problem.
+    """Read subscriptions from OPML bytes (see the module docstring).
 
-    ``allow`` is the same exemption list :func:`plnkit.formats.feeds.fetch_feed` takes.
+    ``allow`` is the same exemption list :func:`plnkit.formats.feeds.fetch_feed` takes. Raises
+    :class:`OPMLError` (importing nothing) when the file is too large, has too many entries, uses a DTD, or is
+    not an OPML list at all.
     """
     allowed = exemptions(allow)
     if not isinstance(data, (bytes, bytearray)):
@@ -79,41 +159,45 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
     if len(data) > MAX_OPML_BYTES:
         raise OPMLError(f"That file is larger than {MAX_OPML_BYTES // (1024 * 1024)} MB, so nothing was imported.")
     try:
-        root = safe_et.fromstring(bytes(data), forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise OPMLError("That file contains XML features the course refuses (a DTD or entities), so nothing "
-                        "was imported.") from exc
-    except Exception as exc:  # ParseError and friends: not well-formed XML
-        raise OPMLError("That file is not valid OPML (the XML is damaged), so nothing was imported.") from exc
-    if root.tag.lower() != "opml" or root.find("body") is None:
-        raise OPMLError("That file is not an OPML subscription list, so nothing was imported.")
-    outlines = sum(1 for _ in root.iter("outline"))
-    if outlines > MAX_OUTLINES:
-        raise OPMLError(f"That file lists more than {MAX_OUTLINES:,} entries, so nothing was "
-                        "imported.")
+        text = decode(bytes(data), hint="Export the list again from your feed reader.").text
+    except InputError as exc:
+        raise OPMLError(f"{exc}".replace("That file isn't text", "That file isn't an OPML list")) from exc
+    damaged = 0
+    try:
+        root = _parse(text)
+    except ParseError:
+        try:
+            root = _parse(repair(text))
+        except ParseError:
+            root = None
+    if root is not None:
+        if not isinstance(root.tag, str) or root.tag.lower() != "opml" or root.find("body") is None:
+            raise OPMLError("That file is not an OPML subscription list, so nothing was imported.")
+        outlines = list(_walk(root.find("body"), ()))  # type: ignore[arg-type]
+    elif re.search(r"<opml\b", text[:4096], re.IGNORECASE) and re.search(r"<body\b", text, re.IGNORECASE):
+        outlines, damaged = _salvage(text)
+    else:
+        raise OPMLError("That file is not valid OPML (the XML is damaged), so nothing was imported.")
+    if len(outlines) + damaged > MAX_OUTLINES:
+        raise OPMLError(f"That file lists more than {MAX_OUTLINES:,} entries, so nothing was imported.")
     found: dict[str, Subscription] = {}
     skipped = duplicates = 0
-
-    def walk(node: Element, folders: tuple[str, ...]) -> None:
-        nonlocal skipped, duplicates
-        for child in node.findall("outline"):
-            url = (child.get("xmlUrl") or child.get("xmlurl") or "").strip()
-            label = " ".join((child.get("title") or child.get("text") or "").split())[:300]
-            if url:
-                if not acceptable_feed_url(url, allowed):
-                    skipped += 1
-                    continue
-                key = public_url(url)
-                if key in found:
-                    duplicates += 1
-                    continue
-                found[key] = Subscription(url, label, FOLDER_SEP.join(folders),
-                                          safe_link(child.get("htmlUrl") or child.get("htmlurl")))
-            elif len(child):
-                walk(child, (*folders, label.replace(FOLDER_SEP, " ") or "Untitled folder"))
-
-    walk(root.find("body"), ())
-    return OPMLImport(found.values(), skipped, duplicates)
+    for attrs, folders in outlines:
+        raw = (attrs.get("xmlurl") or "").strip()
+        if not raw:
+            continue
+        try:
+            url = feed_address(raw, allowed)
+        except FeedError:
+            skipped += 1
+            continue
+        key = same_address_key(url)
+        if key in found:
+            duplicates += 1
+            continue
+        found[key] = Subscription(url, _label(attrs), FOLDER_SEP.join(folders)[:MAX_TITLE],
+                                  web_address_or_none(attrs.get("htmlurl")))
+    return OPMLImport(found.values(), skipped, duplicates, damaged)
 
 
 def _as_subscription(item: Any) -> Subscription:
@@ -122,7 +206,7 @@ def _as_subscription(item: Any) -> Subscription:
     if isinstance(item, str):
         return Subscription(item)
     if isinstance(item, dict):
-        return Subscription(str(item["url"]), str(item.get("title", "")), str(item.get("folder", "")),
+        return Subscription(str(item["url"]), str(item.get("title") or ""), str(item.get("folder") or ""),
                             item.get("html_url"))
     return Subscription(str(item.url), str(getattr(item, "title", "")), str(getattr(item, "folder", "")),
                         getattr(item, "html_url", None))

@@ -10,14 +10,13 @@ ignored; connect and read timeouts plus an overall deadline; a size cap counted 
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import urllib3
 from urllib3.exceptions import (
@@ -34,14 +33,24 @@ from ..errors import (
     FeedHTTPError,
     FeedTimeoutError,
     FeedTooLargeError,
-    FeedURLError,
     HostNotFoundError,
     PrivateAddressError,
     TooManyRedirectsError,
 )
+from ..rules.urls import (  # the form of an address, and which literals may be fetched, are pure rules
+    ALLOW_ENV,
+    Exemption,
+    IPAddress,
+    check_address,
+    exemptions,
+    is_public,
+    parse_allow,
+    split_address,
+    unwrap,
+)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+__all__ = ["ALLOW_ENV", "Exemption", "Response", "Target", "check_address", "check_url", "exemptions", "fetch",
+           "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]
 
 USER_AGENT = "plnkit/0.1 (Personal Learning Networks course feed reader)"
 MAX_BYTES = 10 * 1024 * 1024
@@ -49,75 +58,7 @@ MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 DEADLINE = 20.0
-MAX_URL_LENGTH = 2048
-ALLOW_ENV = "PLNKIT_FEED_ALLOW"
-
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Exemption:
-    """One allow-list entry: a network, optionally limited to one port."""
-
-    network: IPNetwork
-    port: int | None = None
-
-    def covers(self, address: IPAddress, port: int) -> bool:
-        return address in self.network and (self.port is None or self.port == port)
-
-
-def parse_allow(entries: str | Iterable[str] | None) -> tuple[Exemption, ...]:
-    """Parse exemptions like ``127.0.0.1:8123``, ``10.0.0.0/8``, ``[::1]:8080`` (comma-separated or a list)."""
-    if entries is None:
-        return ()
-    items = entries.split(",") if isinstance(entries, str) else list(entries)
-    result = []
-    for raw in items:
-        item = raw.strip()
-        if not item:
-            continue
-        port: int | None = None
-        host = item
-        if item.startswith("["):
-            host, _, rest = item[1:].partition("]")
-            if rest.startswith(":"):
-                port = int(rest[1:])
-        elif item.count(":") == 1:
-            host, _, port_text = item.partition(":")
-            port = int(port_text)
-        try:
-            result.append(Exemption(ipaddress.ip_network(host, strict=False), port))
-        except ValueError as exc:
-            raise ValueError(f"not an address, network or address:port in the feed allow-list: {item!r}") from exc
-    return tuple(result)
-
-
-def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
-    """The explicit ``allow`` list plus ``$PLNKIT_FEED_ALLOW``."""
-    return parse_allow(allow) + parse_allow(os.environ.get(ALLOW_ENV))
-
-
-def unwrap(address: IPAddress) -> IPAddress:
-    """The IPv4 address inside IPv4-mapped, NAT64, 6to4 and Teredo IPv6 forms (else the address itself)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if any(address in net for net in _NAT64):
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if address.sixtofour is not None:
-            return address.sixtofour
-        if address.teredo is not None:
-            return address.teredo[1]
-    return address
-
-
-def is_public(address: IPAddress) -> bool:
-    """True only for globally routable unicast addresses (after unwrapping IPv4 inside IPv6)."""
-    a = unwrap(address)  # a wrapped address is judged by the IPv4 address inside it
-    return not (not a.is_global or a.is_multicast or a.is_unspecified or a.is_loopback or a.is_link_local
-                or a.is_reserved or a.is_private or (isinstance(a, ipaddress.IPv4Address) and a in _CGNAT))
 
 
 @dataclass(frozen=True)
@@ -133,46 +74,23 @@ class Target:
 
 
 def check_url(url: object) -> tuple[str, str, int, str]:
-    """Validate the form of a URL; returns (scheme, host, port, path-with-query)."""
-    if not isinstance(url, str) or not url.strip():
-        raise FeedURLError("Please type a web address, such as https://example.org/feed.")
-    url = url.strip()
-    if len(url) > MAX_URL_LENGTH:
-        raise FeedURLError("That address is too long to be a feed address.")
-    if any(ord(c) < 0x21 for c in url):
-        raise FeedURLError("That address contains spaces or control characters; check it and try again.")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        if not scheme or url.startswith("/"):
-            raise FeedURLError("That is not a web address: feed addresses start with http:// or https://.")
-        raise FeedURLError(f"The course only fetches http:// and https:// addresses, not {scheme}:.")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise FeedURLError("That address contains a user name or password; the course won't send those.")
-    try:
-        host = parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
-        raise FeedURLError("That address has an invalid port number.") from exc
-    if not host:
-        raise FeedURLError("That address has no site name in it.")
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return scheme, host, port, path
+    """Validate the form of a feed URL (:func:`plnkit.rules.urls.check_address`); returns (scheme, host, port,
+    path-with-query) of its normalised form. Raises :class:`FeedURLError`."""
+    return split_address(check_address(url, "feed"))
 
 
 def resolve(url: str, allow: tuple[Exemption, ...],
             resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Target:
     """Check a URL and pick the address to connect to; every resolved address must be acceptable."""
-    scheme, host, port, path = check_url(url)
+    url = check_address(url, "feed")
+    scheme, host, port, path = split_address(url)
     addresses = (resolver or _resolve)(host, port)
     for address in addresses:
         if not is_public(address) and not any(e.covers(address, port) for e in allow):
             raise PrivateAddressError(
                 "That address is on a private network, so the course won't fetch it."
             )
-    return Target(url.strip(), scheme, host, port, path, addresses[0])
+    return Target(url, scheme, host, port, path, addresses[0])
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
@@ -238,32 +156,74 @@ def _status_error(status: int, retry_after: float | None) -> FeedHTTPError:
     return FeedHTTPError(msg, status=status, retry_after=retry_after)
 
 
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_SNIFF = 16  # bytes looked at before deciding how a body is encoded
+
+
+def _is_zlib(head: bytes) -> bool:
+    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _looks_like_text(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
+    return not text or text[:1] in (b"<", b"{", b"[")
+
+
 class _Decoder:
-    """Content-Encoding decoding with the size cap applied to the decoded bytes (stops gzip bombs)."""
+    """Content-Encoding decoding, lenient as browsers and feed readers are, with the size cap applied to the
+    decoded bytes (stops gzip bombs).
+
+    The declared encoding is a hint checked against the first bytes: a body that starts like gzip or zlib data is
+    decompressed whatever the header says (``identity``, nothing, ``aws-chunked``, ``UTF-8``), a body declared
+    ``gzip`` or ``deflate`` that starts like text (a caching plugin's bug) is read as it is, and ``deflate``
+    without a zlib header is read as raw deflate. Only a body in an encoding the course can't decode (``br``,
+    ``zstd``) that isn't readable as it is gets an error.
+    """
 
     def __init__(self, encoding: str, cap: int) -> None:
-        encoding = encoding.strip().lower()
+        labels = [e.strip().lower() for e in encoding.split(",") if e.strip()]
+        self.declared = labels[-1] if labels else ""
         self.cap = cap
         self.size = 0
         self.parts: list[bytes] = []
-        if encoding in ("gzip", "x-gzip"):
-            self._z: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
+        self._head = b""
+        self._z: zlib._Decompress | None = None
+        self._decided = False
+
+    def _decide(self) -> None:
+        head, self._head, self._decided = self._head, b"", True
+        if head.startswith(_GZIP_MAGIC):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.declared in ("deflate", "gzip", "x-gzip", "x-deflate") and _is_zlib(head):
             self._z = zlib.decompressobj()
-        elif encoding in ("", "identity"):
+        elif _looks_like_text(head):
             self._z = None
-        else:
-            raise FeedConnectionError(f"That site sent the feed in an encoding the course can't read ({encoding}).")
+        elif self.declared in ("deflate", "x-deflate"):
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
+        elif self.declared in ("br", "zstd", "compress", "x-compress"):
+            raise FeedConnectionError(f"That site sent the feed in an encoding the course can't read "
+                                      f"({self.declared}).")
+        self._inflate(head)
 
     def feed(self, chunk: bytes) -> None:
+        if not self._decided:
+            self._head += chunk
+            if len(self._head) >= _SNIFF:
+                self._decide()
+            return
+        self._inflate(chunk)
+
+    def _inflate(self, chunk: bytes) -> None:
         if self._z is None:
             self._add(chunk)
             return
         try:
-            data = self._z.decompress(chunk, self.cap - self.size + 1)
-            self._add(data)
+            self._add(self._z.decompress(chunk, self.cap - self.size + 1))
             while self._z.unconsumed_tail:
                 self._add(self._z.decompress(self._z.unconsumed_tail, self.cap - self.size + 1))
+            if self._z.eof and self._z.unused_data.startswith(_GZIP_MAGIC):  # a second gzip member follows
+                rest, self._z = self._z.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._inflate(rest)
         except zlib.error as exc:
             raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
 
@@ -276,8 +236,13 @@ class _Decoder:
         self.parts.append(data)
 
     def finish(self) -> bytes:
+        if not self._decided:
+            self._decide()
         if self._z is not None:
-            self._add(self._z.flush())
+            try:
+                self._add(self._z.flush())
+            except zlib.error as exc:
+                raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
         return b"".join(self.parts)
 
 
@@ -344,7 +309,7 @@ def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: in
             if not 200 <= status < 300:  # redirects, 304 and errors: their bodies are never used
                 return status, resp_headers, b""
             length = resp_headers.get("content-length", "")
-            if length.isdigit() and int(length) > max_bytes and not resp_headers.get("content-encoding"):
+            if length.isdigit() and int(length) > max_bytes:  # compressed or not, the decoded body is larger
                 raise FeedTooLargeError(
                     f"That feed is larger than {max_bytes // (1024 * 1024) or 1} MB, so the course won't download it.")
             decoder = _Decoder(resp_headers.get("content-encoding", ""), max_bytes)
@@ -383,10 +348,3 @@ def _connection_error(exc: BaseException, target: Target) -> FeedConnectionError
         return FeedConnectionError("The course can't reach the internet right now; showing what was saved "
                                    "earlier.", offline=True)
     return FeedConnectionError(f"Couldn't connect to {target.host}. The site may be down; try again later.")
-
-
-def public_url(url: str) -> str:
-    """A URL normalised for storage and comparison (lower-case scheme and host, no fragment)."""
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
-

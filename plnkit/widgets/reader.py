@@ -17,7 +17,7 @@ from ..errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, Plnki
 from ..formats.feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
 from ..rules import network
 from ..services import session as _session
-from ..services._net import check_url
+from ..services._net import check_address, check_url
 from ..services.feedcache import FeedResult, refresh, refresh_one
 from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
 
@@ -149,7 +149,7 @@ class FeedReader(Component):
         @guard(self.status, doing="subscribe to that feed")
         def run() -> bool:
             check_url(url)  # form first: scheme, credentials, length
-            text = str(url).strip()
+            text = check_address(url, "feed")  # normalised as import and restore do: www.x.org, feed://
             sess = self._sess()
             self.status.info("Checking that feed…")
             result = refresh_one(sess.store, text, allow=self.allow)
