@@ -1,17 +1,82 @@
-"""The seed's first tip as a rule: use the same username everywhere. A plain function with unit tests."""
+"""The seed's first tip as a rule: use the same username everywhere. A plain function with unit tests.
+
+What people type is read the way it is meant: profile links are parsed as links (``https://mastodon.social/@ana``,
+``https://bsky.app/profile/ana.bsky.social``, ``https://www.linkedin.com/in/ana/``), fediverse addresses and
+e-mail addresses give the name before the ``@``, and domain handles (``ana.bsky.social``, ``ana.blog``) their
+first label. Names are compared after Unicode normalisation (NFKC, so ``Ána`` typed with a combining accent is
+``Ána``) and case folding.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from ..errors import InputError
 
 MAX_PRESENCES = 12
 MAX_FIELD = 100
 _SEPARATORS = re.compile(r"[._\-\s]+")
+#: Path words that come before the name in profile links (``/in/ana``, ``/user/ana``, ``/profile/ana``).
+_PROFILE_WORDS = {"in", "u", "user", "users", "profile", "people", "member", "members", "c", "channel", "author",
+                  "authors", "pub"}
+#: Last labels that make a dotted name a domain handle rather than a name with a dot (``ms.rivera``).
+_TLDS = {"com", "org", "net", "edu", "gov", "social", "blog", "io", "me", "dev", "app", "page", "site", "online",
+         "xyz", "info", "art", "school", "education", "academy", "teacher", "press", "space", "website", "link",
+         "bio", "name", "pro", "club", "team", "tech", "world", "life", "co"}
+_URLISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://|www\.)", re.IGNORECASE)
+
+
+def normal(text: str) -> str:
+    """``text`` in Unicode normal form NFKC (one spelling for what looks the same), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def fold(text: str) -> str:
+    """``text`` for comparing regardless of case: NFKC, case-folded, NFKC again (Unicode's NFKC_Casefold)."""
+    return unicodedata.normalize("NFKC", normal(text).casefold())
+
+
+def _domain_label(name: str) -> str | None:
+    labels = [p for p in name.lower().split(".") if p]
+    if len(labels) < 2 or not (labels[-1] in _TLDS or len(labels[-1]) == 2 and labels[-1].isalpha()):
+        return None
+    first = name.split(".")[1] if labels[0] == "www" and len(labels) > 2 else name.split(".")[0]
+    return first
+
+
+def handle_of(text: str) -> str:
+    """The username in what someone typed for a presence (see the module docstring)."""
+    name = normal(text)
+    if _URLISH.match(name) or ("/" in name and _domain_label(name.split("/", 1)[0])):
+        parts = urlsplit(name if "://" in name else "https://" + name)
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        for segment in segments:
+            if segment.startswith("@") and len(segment) > 1:
+                return segment[1:].split("@", 1)[0]
+        if segments and segments[0].lower() in _PROFILE_WORDS and len(segments) > 1:
+            return handle_of(segments[1]) if "." in segments[1] else segments[1]
+        if segments and segments[0].startswith("~"):
+            return segments[0][1:]
+        host = parts.hostname or ""
+        if segments and host.removeprefix("www.") in _SOCIAL_HOSTS:
+            return segments[0]
+        return _domain_label(host) or host
+    name = name.lstrip("@")
+    if "@" in name:  # a fediverse address or an e-mail address
+        return name.split("@", 1)[0]
+    return _domain_label(name) or name
+
+
+#: Sites whose profile links are ``https://site/NAME`` (the first path part is the name).
+_SOCIAL_HOSTS = {"twitter.com", "x.com", "github.com", "instagram.com", "facebook.com", "pinterest.com",
+                 "tiktok.com", "medium.com", "youtube.com", "threads.net", "linktr.ee", "flickr.com", "vimeo.com",
+                 "diigo.com", "pinboard.in", "wakelet.com", "padlet.com", "gitlab.com", "substack.com",
+                 "soundcloud.com", "twitch.tv", "reddit.com", "scholar.social", "mastodon.social"}
 
 
 @dataclass(frozen=True)
@@ -23,16 +88,9 @@ class Presence:
 
     @property
     def handle(self) -> str:
-        """The username without decorations: ``@ana@mastodon.social`` and ``ana@gmail.com`` become ``ana``."""
-        name = self.username.strip().lstrip("@")
-        if "@" in name:
-            name = name.split("@", 1)[0]
-        if "/" in name:  # a profile or blog address: take its last path part or its sub-domain
-            part = name.rstrip("/").rsplit("/", 1)[-1]
-            name = part.split(".")[0] if "." in part else part
-        elif name.lower().endswith(".bsky.social"):  # Bluesky's default handles are domains
-            name = name[: -len(".bsky.social")]
-        return name
+        """The username without decorations: ``@ana@mastodon.social``, ``ana@gmail.com``,
+        ``https://mastodon.social/@ana`` and ``ana.bsky.social`` become ``ana`` (:func:`handle_of`)."""
+        return handle_of(self.username)
 
 
 @dataclass(frozen=True)
@@ -73,14 +131,17 @@ def check_presences(rows: Sequence[tuple[object, object]]) -> list[Presence]:
 
 
 def _core(handle: str) -> str:
-    return _SEPARATORS.sub("", handle.lower())
+    return _SEPARATORS.sub("", fold(handle))
 
 
 def compare(handle: str, reference: str) -> str | None:
-    """How ``handle`` differs from ``reference``: None (same), case, separators, digits or different."""
-    if handle == reference:
+    """How ``handle`` differs from ``reference``: None (same), case, separators, digits or different.
+
+    Both are compared in Unicode normal form, so the same letters typed differently are the same.
+    """
+    if normal(handle) == normal(reference):
         return None
-    if handle.lower() == reference.lower():
+    if fold(handle) == fold(reference):
         return "case"
     a, b = _core(handle), _core(reference)
     if a == b:
@@ -105,8 +166,8 @@ def check_identity(presences: Sequence[Presence]) -> IdentityReport:
     handles = [p.handle for p in presences]
     by_core = Counter(_core(h) for h in handles)
     top_core = max(by_core, key=lambda c: (by_core[c], -len(c)))
-    variants = Counter(h for h in handles if _core(h) == top_core)
-    suggestion = max(variants, key=lambda h: (variants[h], h == h.lower(), -len(h)))
+    variants = Counter(normal(h) for h in handles if _core(h) == top_core)
+    suggestion = max(variants, key=lambda h: (variants[h], h == fold(h), -len(h)))
     findings = []
     for p in presences:
         kind = compare(p.handle, suggestion)
