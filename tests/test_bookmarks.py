@@ -103,3 +103,42 @@ def test_filter_search_and_tag_overview() -> None:
     assert [b.url for b in items if matches(b, text="élèves")] == ["https://example.org/cells"]
     assert tag_counts(items)[:2] == [("biology", 1), ("retrieval practice", 1)]
     assert split_tags(None) == ()
+
+
+# --- property: our own exports always re-import unchanged ----------------------------------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from plnkit.formats.bookmarks import bookmark_from_file  # noqa: E402
+
+from .test_opml import web_addresses  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+_NOW = int(datetime.now(timezone.utc).timestamp())
+
+
+@st.composite
+def bookmark_sets(draw: st.DrawFn) -> list[Bookmark]:
+    urls = draw(st.lists(web_addresses(), max_size=8, unique=True))
+    marks = []
+    for url in urls:
+        stamp = draw(st.one_of(st.none(), st.integers(662_688_000, _NOW)))
+        folder = " / ".join(draw(st.lists(_TEXT, max_size=3)))
+        tags = draw(st.lists(st.text(max_size=20), max_size=6))
+        # what any entry point keeps: normalised and cut by the rule import and restore share
+        marks.append(bookmark_from_file(url, draw(_TEXT), tags, " ".join(draw(_TEXT).split()), folder,
+                                        draw(st.booleans()), stamp and datetime.fromtimestamp(stamp, timezone.utc)))
+    return marks
+
+
+@settings(max_examples=100, deadline=None)
+@given(bookmark_sets())
+def test_any_bookmark_set_survives_export_then_import_unchanged(marks: list[Bookmark]) -> None:
+    again = read_netscape(write_netscape(marks)) if marks else None
+    if again is None:
+        return
+    assert sorted(again.bookmarks, key=lambda b: b.url) == sorted(marks, key=lambda b: b.url)
+    assert again.skipped == again.too_many_tags == 0

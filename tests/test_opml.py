@@ -72,3 +72,57 @@ def test_size_and_count_caps() -> None:
         read_opml(too_many)
     with pytest.raises(OPMLError, match="larger than 5 MB"):
         read_opml(b"<opml>" + b" " * (5 * 1024 * 1024 + 1) + b"</opml>")
+
+
+# --- property: our own exports always re-import unchanged ----------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from plnkit.rules.urls import normalize  # noqa: E402
+
+_LABEL = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_HOST = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]{1,8})*\.[a-z]{2,6}", fullmatch=True)
+_PATH = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters="#"),
+                max_size=30)
+
+
+@st.composite
+def web_addresses(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["http", "https"]))
+    port = draw(st.sampled_from(["", ":8080"]))
+    return normalize(f"{scheme}://{draw(_HOST)}{port}/{draw(_PATH)}")
+
+
+def _title(text: str) -> str:
+    import re
+
+    return " ".join(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text).split())[:300].rstrip()
+
+
+@st.composite
+def subscription_lists(draw: st.DrawFn) -> list[Subscription]:
+    urls = draw(st.lists(web_addresses(), max_size=8, unique_by=lambda u: u.lower()))
+    folders = [" / ".join(f for f in (_title(p).replace(" / ", " ") for p in parts) if f)
+               for parts in draw(st.lists(st.lists(_LABEL, max_size=3), min_size=len(urls), max_size=len(urls)))]
+    subs = []
+    for url, folder in zip(urls, folders, strict=True):
+        title = _title(draw(_LABEL))
+        subs.append(Subscription(url, "" if title == url else title, folder,
+                                 draw(st.one_of(st.none(), web_addresses()))))
+    return subs
+
+
+@settings(max_examples=100, deadline=None)
+@given(subscription_lists())
+def test_any_subscription_list_survives_export_then_import_unchanged(subs: list[Subscription]) -> None:
+    again = read_opml(write_opml(subs))
+    assert sorted(again, key=lambda s: s.url) == sorted(subs, key=lambda s: s.url)
+    assert again.skipped == again.duplicates == again.damaged == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(web_addresses(), st.text(max_size=30), st.text(max_size=30)), max_size=6))
+def test_any_text_at_all_still_re_imports(rows: list[tuple[str, str, str]]) -> None:
+    again = read_opml(write_opml([Subscription(u, t, f) for u, t, f in rows]))
+    assert again.damaged == again.skipped == 0 and len(again) + again.duplicates == len(rows)

@@ -102,7 +102,7 @@ def test_bookmarks_with_many_long_tags_import_and_then_restore(store: Store, tmp
 
     from .conftest import DATA
 
-    result = read_netscape((DATA / "20-netscape-many-tags.html").read_bytes())
+    result = read_netscape((DATA / "cases" / "20-netscape-many-tags.html").read_bytes())
     assert len(result.bookmarks) == 1 and len(result.bookmarks[0].tags) == 24
     assert max(len(t) for t in result.bookmarks[0].tags) == 59
     store.add_bookmarks(store.learner("local"), [vars_of(b) for b in result.bookmarks])

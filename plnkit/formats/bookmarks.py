@@ -94,7 +94,7 @@ def check_bookmark(url: object, title: object = "", tags: object = "", note: obj
             raise InputError(f"The {name} must be text under {limit:,} characters.")
     tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else tuple(str(t) for t in tags))  # type: ignore[attr-defined]
     clean_title = " ".join(str(title).split()) or address
-    return Bookmark(address, clean_title[:MAX_TITLE], tag_list, str(note).strip(), "", bool(private is True))
+    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, str(note).strip(), "", bool(private is True))
 
 
 def bookmark_from_file(url: object, title: object = "", tags: object = (), note: object = "", folder: object = "",
@@ -106,14 +106,19 @@ def bookmark_from_file(url: object, title: object = "", tags: object = (), note:
     or the tags.
     """
     address = check_address(url, "bookmark")
+    title, note, folder = (_CONTROLS.sub("", v) if isinstance(v, str) else v for v in (title, note, folder))
+    if isinstance(tags, str):
+        tags = _CONTROLS.sub("", tags)
+    elif isinstance(tags, (list, tuple)):
+        tags = [_CONTROLS.sub("", str(t)) for t in tags]
     tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else
                           split_tags(",".join(str(t) for t in tags)) if isinstance(tags, (list, tuple)) else ())
     clean_title = (" ".join(title.split()) if isinstance(title, str) else "") or address
-    clean_note = note.strip()[:MAX_NOTE] if isinstance(note, str) else ""
+    clean_note = note.strip()[:MAX_NOTE].rstrip() if isinstance(note, str) else ""  # cut, then no trailing space
     clean_folder = FOLDER_SEP.join(" ".join(p.split()) for p in folder.split(FOLDER_SEP) if p.strip()) \
         if isinstance(folder, str) else ""
     moment = added_at if isinstance(added_at, datetime) else parse_date(added_at)
-    return Bookmark(address, clean_title[:MAX_TITLE], tag_list, clean_note, clean_folder[:MAX_FOLDER],
+    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, clean_note, clean_folder[:MAX_FOLDER].rstrip(),
                     private is not False and private != 0, moment)
 
 
@@ -171,6 +176,7 @@ def _date(attrs: dict[str, str | None]) -> datetime | None:
     return None
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # no file format carries these
 _ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 
@@ -317,7 +323,14 @@ def read_netscape(data: bytes) -> ImportResult:
 
 
 def write_netscape(bookmarks: Sequence[Bookmark], title: str = "Bookmarks") -> bytes:
-    """A Netscape bookmark file (folders as nested lists) that browsers, Diigo and Pinboard import."""
+    """A Netscape bookmark file (folders as nested lists) that browsers, Diigo and Pinboard import.
+
+    :func:`read_netscape` reads every set of bookmarks this writes back unchanged (control characters, which no
+    bookmark file carries, are left out).
+    """
+    bookmarks = [Bookmark(b.url, _CONTROLS.sub("", b.title), tuple(_CONTROLS.sub("", t) for t in b.tags),
+                          _CONTROLS.sub("", b.note), _CONTROLS.sub("", b.folder), b.private, b.added_at)
+                 for b in bookmarks]
     lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>",
              '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
              f"<TITLE>{html.escape(title)}</TITLE>", f"<H1>{html.escape(title)}</H1>", "<DL><p>"]

@@ -73,7 +73,7 @@ class OPMLImport(list[Subscription]):
         return ", ".join(parts) + "."
 
 
-_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 _REFERENCE = re.compile(r"&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?")
 _OUTLINE_TAG = re.compile(r"<(/?)outline\b([^<>]*)(>|(?=<)|$)", re.IGNORECASE)
 
@@ -104,7 +104,7 @@ def _walk(node: Element, folders: tuple[str, ...]) -> Iterator[tuple[dict[str, s
 
 
 def _label(attrs: dict[str, str]) -> str:
-    return " ".join((attrs.get("title") or attrs.get("text") or "").split())[:MAX_TITLE]
+    return " ".join((attrs.get("title") or attrs.get("text") or "").split())[:MAX_TITLE].rstrip()
 
 
 def _parse(text: str) -> Element:
@@ -195,7 +195,8 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
         if key in found:
             duplicates += 1
             continue
-        found[key] = Subscription(url, _label(attrs), FOLDER_SEP.join(folders)[:MAX_TITLE],
+        label = _label(attrs)
+        found[key] = Subscription(url, "" if label in (raw, url) else label, FOLDER_SEP.join(folders)[:MAX_TITLE],
                                   web_address_or_none(attrs.get("htmlurl")))
     return OPMLImport(found.values(), skipped, duplicates, damaged)
 
@@ -213,20 +214,28 @@ def _as_subscription(item: Any) -> Subscription:
 
 
 def write_opml(subscriptions: Iterable[Any], *, title: str = "My PLN feeds") -> bytes:
-    """OPML 2.0 bytes for ``subscriptions`` (Subscription objects, dicts or URLs), folders as nested outlines."""
+    """OPML 2.0 bytes for ``subscriptions`` (Subscription objects, dicts or URLs), folders as nested outlines.
+
+    :func:`read_opml` reads every list this writes back unchanged (characters XML can't hold are left out).
+    """
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
-    SubElement(head, "title").text = title
+    SubElement(head, "title").text = _XML_CHARS.sub("", title)
     SubElement(head, "dateCreated").text = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
     body = SubElement(root, "body")
     folders: dict[tuple[str, ...], Element] = {(): body}
     for sub in map(_as_subscription, subscriptions):
+        clean = _XML_CHARS.sub
+        sub = Subscription(clean("", sub.url), clean("", sub.title), clean("", sub.folder),
+                           clean("", sub.html_url) if sub.html_url else None)
         path = tuple(p for p in sub.folder.split(FOLDER_SEP) if p) if sub.folder else ()
         for depth in range(1, len(path) + 1):
             if path[:depth] not in folders:
                 folders[path[:depth]] = SubElement(folders[path[:depth - 1]], "outline", text=path[depth - 1],
                                                    title=path[depth - 1])
-        attrs = {"type": "rss", "text": sub.title or sub.url, "title": sub.title or sub.url, "xmlUrl": sub.url}
+        attrs = {"type": "rss", "text": sub.title or sub.url, "xmlUrl": sub.url}  # OPML requires text
+        if sub.title:
+            attrs["title"] = sub.title
         if sub.html_url:
             attrs["htmlUrl"] = sub.html_url
         SubElement(folders[path], "outline", attrs)

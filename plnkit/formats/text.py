@@ -9,8 +9,8 @@ Bookmark files, OPML lists and spreadsheets arrive in whatever their program wro
 3. UTF-8 (a few damaged bytes in an otherwise UTF-8 file become U+FFFD and are counted);
 4. windows-1252, what Windows programs write when nothing is declared.
 
-A file with NUL bytes and no UTF-16/32 mark, or mostly control characters, is not text: :class:`InputError`
-with what to do (for a spreadsheet, "save it as CSV UTF-8").
+A file with many NUL bytes that isn't UTF-16/32, or mostly control characters, is not text: :class:`InputError`
+with what to do (for a spreadsheet, "save it as CSV UTF-8"). A stray NUL is dropped and counted.
 """
 
 from __future__ import annotations
@@ -84,10 +84,18 @@ def decode(data: bytes, *, hint: str = "Export it again and try again.") -> Deco
     head = data[:4096]
     if b"\x00" in head:
         name16 = _bomless_utf16(head)
-        if name16 is None:
+        if name16 is not None:
+            text = data.decode(name16, errors="replace")
+            return _checked(Decoded(text, name16, text.count("\ufffd")), hint)
+        if head.count(0) * 100 > len(head):
             raise InputError(f"That file isn't text (it looks like a program's own format). {hint}")
-        text = data.decode(name16, errors="replace")
-        return _checked(Decoded(text, name16, text.count("\ufffd")), hint)
+    nuls = data.count(0)  # a stray NUL or two in a text file: dropped, not a reason to refuse the file
+    data = data.replace(b"\x00", b"")
+    decoded = _decode_8bit(data, hint)
+    return Decoded(decoded.text, decoded.encoding, decoded.replaced + nuls)
+
+
+def _decode_8bit(data: bytes, hint: str) -> Decoded:
     declared = declared_charset(data)
     if declared and not declared.startswith(("utf-16", "utf-32")):  # a UTF-16 file can't declare itself in ASCII
         if declared == "utf-8" or (codecs.lookup(declared).name != "utf-8" and not _looks_like_utf8(data)):
