@@ -47,3 +47,16 @@ def test_rows_are_validated() -> None:
     with pytest.raises(InputError, match="at most 12"):
         check_presences([("S", f"u{i}") for i in range(13)])
     assert check_identity([]).summary.startswith("Add the places")
+
+
+@pytest.mark.parametrize("typed,handle", [
+    ("https://mastodon.social/@ana", "ana"), ("https://www.youtube.com/@ana", "ana"), ("@ana@mastodon.social", "ana"),
+    ("https://bsky.app/profile/ana.bsky.social", "ana"), ("ana.bsky.social", "ana"),
+    ("https://msrivera.blog", "msrivera"),
+    ("https://www.linkedin.com/in/ms-rivera/", "ms-rivera"), ("github.com/msrivera", "msrivera"),
+    ("https://example.org/~ana", "ana"), ("ms.rivera", "ms.rivera"), ("teacher@school.example", "teacher"),
+])
+def test_handles_are_read_from_links_addresses_and_domains(typed: str, handle: str) -> None:
+    from plnkit.rules.identity import handle_of
+
+    assert handle_of(typed) == handle

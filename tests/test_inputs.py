@@ -156,6 +156,7 @@ def test_06_cest_is_read_as_two_hours_ahead_of_utc(web: CaseServer) -> None:
     ("Thu, 30 May 2024 08:57:00 XYZ", None),
     ("2024-05-30T08:57:00+02:00", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),
     ("2024-05-30", datetime(2024, 5, 30, tzinfo=UTC)),
+    ("2024-05-30 08:57:00 CEST", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),
     ("Thu, 30 May 2124 08:57:00 GMT", None),  # far future
     ("Mon, 01 Jan 1900 00:00:00 GMT", None),
     ("0", None), ("-86400", None), ("not a date", None), ("", None),

@@ -94,3 +94,23 @@ def test_retry_after_reads_seconds_and_dates() -> None:
     assert retry_after_seconds("120") == 120.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == pytest.approx(60.0)
     assert retry_after_seconds("soon") is None
+
+
+@pytest.mark.parametrize("typed,parts", [
+    ("www.example.org/feed", ("https", "www.example.org", 443, "/feed")),
+    ("feed://example.org/rss", ("http", "example.org", 80, "/rss")),
+    ("feed:https://example.org/rss?a=1", ("https", "example.org", 443, "/rss?a=1")),
+    ("FEED://EXAMPLE.org", ("http", "example.org", 80, "/")),
+])
+def test_typed_addresses_are_normalised_before_they_are_checked(typed: str, parts: tuple[str, str, int, str]) -> None:
+    assert check_url(typed) == parts
+
+
+def test_the_form_rules_live_in_the_pure_module() -> None:
+    import plnkit.formats.bookmarks
+    import plnkit.formats.opml
+
+    for module in (plnkit.formats.bookmarks, plnkit.formats.opml):
+        assert "plnkit.services._net" not in {getattr(v, "__module__", "") for v in vars(module).values()}
+        source = open(module.__file__ or "").read()
+        assert "services._net" not in source and "import _net" not in source

@@ -101,6 +101,7 @@ def parse_date(text: object) -> datetime | None:
 
 
 def _rfc822(text: str) -> datetime | None:
+    offset = ""  # the zone as +HH:MM when it was given by name
     match = _ZONE_AT_END.search(text)
     if match and match.group(1).upper() not in _NAMES:
         before = text[:match.start()].strip()
@@ -109,12 +110,18 @@ def _rfc822(text: str) -> datetime | None:
         elif match.group(1).upper() in ZONES:
             hours = ZONES[match.group(1).upper()]
             minutes = round(abs(hours) * 60)
-            text = f"{before} {'-' if hours < 0 else '+'}{minutes // 60:02d}{minutes % 60:02d}"
+            offset = f"{'-' if hours < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
+            text = f"{before} {offset.replace(':', '')}"
         else:
             return None  # an abbreviation we can't place: unknown beats hours wrong
     parts = parsedate_tz(text)
     if parts is None:
-        return None
+        if not offset:
+            return None
+        try:  # "2024-05-30 08:57:00 UTC": ISO with a zone name
+            return plausible(datetime.fromisoformat(text.rsplit(" ", 1)[0] + offset))
+        except ValueError:
+            return None
     try:
         moment = datetime(*parts[:6], tzinfo=timezone(timedelta(seconds=parts[9] or 0)))
     except (ValueError, OverflowError):
