@@ -129,7 +129,7 @@ def bookmark_sets(draw: st.DrawFn) -> list[Bookmark]:
         folder = " / ".join(draw(st.lists(_TEXT, max_size=3)))
         tags = draw(st.lists(st.text(max_size=20), max_size=6))
         # what any entry point keeps: normalised and cut by the rule import and restore share
-        marks.append(bookmark_from_file(url, draw(_TEXT), tags, " ".join(draw(_TEXT).split()), folder,
+        marks.append(bookmark_from_file(url, draw(_TEXT), tags, draw(_TEXT), folder,
                                         draw(st.booleans()), stamp and datetime.fromtimestamp(stamp, timezone.utc)))
     return marks
 

@@ -113,3 +113,31 @@ def test_bookmarks_with_many_long_tags_import_and_then_restore(store: Store, tmp
     too_many = ",".join(f"t{i}" for i in range(MAX_TAGS + 1))
     over = read_netscape(f'<DT><A HREF="https://a.example/" TAGS="{too_many}">A</A>'.encode())
     assert over.bookmarks == [] and "skipped 1 with more than 100 tags" in over.message
+
+
+def test_any_bookmark_set_an_import_accepts_restores_unchanged() -> None:
+    """Property: whatever a bookmark file import can produce, the learner's own download restores exactly."""
+    import tempfile
+
+    from hypothesis import given, settings
+
+    from plnkit.widgets.toolbox import vars_of
+
+    from .test_bookmarks import bookmark_sets
+
+    def seen(s: Session) -> list[tuple[object, ...]]:
+        return sorted((b.url, b.title, b.tags, b.note, b.folder, b.private, b.added_at)
+                      for b in s.store.bookmarks(s.learner))
+
+    @settings(max_examples=25, deadline=None)
+    @given(bookmark_sets())
+    def check(marks: list[object]) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            here, elsewhere = fresh(Path(folder), "here"), fresh(Path(folder), "elsewhere")
+            here.store.add_bookmarks(here.learner, [vars_of(b) for b in marks])  # type: ignore[arg-type]
+            import_portfolio(export_portfolio(here), elsewhere)
+            assert seen(elsewhere) == seen(here)
+            here.store.close()
+            elsewhere.store.close()
+
+    check()

@@ -85,6 +85,12 @@ def check_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tags
 
 
+def clean_note(text: str) -> str:
+    """A note as kept: each line's spaces collapsed, blank lines at the ends dropped, at most :data:`MAX_NOTE`."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(lines).strip()[:MAX_NOTE].rstrip()
+
+
 def check_bookmark(url: object, title: object = "", tags: object = "", note: object = "",
                    private: object = True) -> Bookmark:
     """Validate a bookmark typed by the learner; InputError says what to fix."""
@@ -94,7 +100,8 @@ def check_bookmark(url: object, title: object = "", tags: object = "", note: obj
             raise InputError(f"The {name} must be text under {limit:,} characters.")
     tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else tuple(str(t) for t in tags))  # type: ignore[attr-defined]
     clean_title = " ".join(str(title).split()) or address
-    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, str(note).strip(), "", bool(private is True))
+    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, clean_note(str(note)), "",
+                    bool(private is True))
 
 
 def bookmark_from_file(url: object, title: object = "", tags: object = (), note: object = "", folder: object = "",
@@ -114,11 +121,11 @@ def bookmark_from_file(url: object, title: object = "", tags: object = (), note:
     tag_list = check_tags(split_tags(tags) if isinstance(tags, str) else
                           split_tags(",".join(str(t) for t in tags)) if isinstance(tags, (list, tuple)) else ())
     clean_title = (" ".join(title.split()) if isinstance(title, str) else "") or address
-    clean_note = note.strip()[:MAX_NOTE].rstrip() if isinstance(note, str) else ""  # cut, then no trailing space
+    note_text = clean_note(note) if isinstance(note, str) else ""
     clean_folder = FOLDER_SEP.join(" ".join(p.split()) for p in folder.split(FOLDER_SEP) if p.strip()) \
         if isinstance(folder, str) else ""
     moment = added_at if isinstance(added_at, datetime) else parse_date(added_at)
-    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, clean_note, clean_folder[:MAX_FOLDER].rstrip(),
+    return Bookmark(address, clean_title[:MAX_TITLE].rstrip(), tag_list, note_text, clean_folder[:MAX_FOLDER].rstrip(),
                     private is not False and private != 0, moment)
 
 
@@ -176,6 +183,7 @@ def _date(attrs: dict[str, str | None]) -> datetime | None:
     return None
 
 
+_BREAK = "\x00"  # stands for a <BR> inside a note while it is read (no file text holds a NUL)
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # no file format carries these
 _ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
@@ -231,9 +239,10 @@ class _NetscapeParser(HTMLParser):
     def _end_note(self) -> None:
         if self.note_for is not None:
             old = self.result.bookmarks[self.note_for]
-            self.result.bookmarks[self.note_for] = bookmark_from_file(
-                old.url, old.title, old.tags, " ".join("".join(self.note_text).split()), old.folder, old.private,
-                old.added_at)
+            lines = "".join(self.note_text).split(_BREAK)  # line breaks come from <BR>; the file's own are spaces
+            note = "\n".join(" ".join(line.split()) for line in lines)
+            self.result.bookmarks[self.note_for] = bookmark_from_file(old.url, old.title, old.tags, note, old.folder,
+                                                                      old.private, old.added_at)
         self.note_for, self.note_text = None, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -250,6 +259,8 @@ class _NetscapeParser(HTMLParser):
             raw = self.get_starttag_text()
             self.link = _attributes(raw) if raw else {k.lower(): v for k, v in attrs}
             self.link_text = []
+        elif tag == "br" and self.note_for is not None:
+            self.note_text.append(_BREAK)
         elif tag == "dd" and self.result.bookmarks and self.note_for is None and self.last_was_bookmark:
             self.note_for, self.note_text = len(self.result.bookmarks) - 1, []
 
@@ -353,7 +364,7 @@ def write_netscape(bookmarks: Sequence[Bookmark], title: str = "Bookmarks") -> b
         lines.append(f'{indent}<DT><A HREF="{html.escape(b.url)}"{added} PRIVATE="{1 if b.private else 0}" '
                      f'TAGS="{html.escape(tags)}">{html.escape(b.title)}</A>')
         if b.note:
-            lines.append(f"{indent}<DD>{html.escape(b.note)}")
+            lines.append(f"{indent}<DD>{'<BR>'.join(html.escape(line) for line in b.note.splitlines())}")
     for depth in range(len(open_path), 0, -1):
         lines.append("    " * depth + "</DL><p>")
     lines.append("</DL><p>")
