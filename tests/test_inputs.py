@@ -440,3 +440,46 @@ def test_a_restored_portfolio_keeps_dates_within_a_day(tmp_path: Path) -> None:
     marks = {b.url: b for b in here.store.bookmarks(here.learner)}
     assert set(marks) == {"https://www.example.org/", "https://b.example/"}
     assert all(b.added_at <= datetime.now(UTC) for b in marks.values())
+
+
+# --- properties: whatever arrives, a clear message or a value, never a traceback ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from plnkit.errors import OPMLError  # noqa: E402
+
+_TYPED = st.one_of(st.text(max_size=60), st.from_regex(r"(feed:|FEED://|https?://|www\.|//)?[\w.\[\]:@%/?#&=-]{0,40}",
+                                                         fullmatch=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TYPED)
+def test_any_typed_address_is_accepted_normalised_or_refused_with_a_message(text: str) -> None:
+    assert normalize(normalize(text)) == normalize(text)
+    for kind in ("feed", "bookmark"):
+        try:
+            url = check_address(text, kind)  # type: ignore[arg-type]
+        except (FeedURLError, InputError) as exc:
+            assert str(exc).endswith(".") and "Traceback" not in str(exc)
+        else:
+            assert check_address(url, kind) == url  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=200).map(lambda t: f"<opml><body>{t}".encode()))
+def test_any_upload_imports_or_says_why(data: bytes) -> None:
+    try:
+        read_opml(data)
+    except OPMLError as exc:
+        assert str(exc).endswith(".")
+    try:
+        read_netscape(data)
+    except InputError as exc:
+        assert str(exc).endswith(".")
+
+
+def test_a_broken_address_in_a_file_is_skipped_not_fatal() -> None:
+    assert read_opml(b'<opml><body><outline xmlUrl="http://[::1"/><outline xmlUrl="https://a.example/"/>'
+                     b"</body></opml>").skipped == 1
+    assert read_netscape(b'<DT><A HREF="http://[::1">x</A><DT><A HREF="https://a.example/">y</A>').skipped == 1

@@ -105,7 +105,10 @@ def check_address(text: object, kind: Kind = "web address") -> str:
         raise _refuse(kind, f"That address is too long to be {noun} (over {most:,} characters).")
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         raise _refuse(kind, "That address contains spaces or control characters; check it and try again.")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and other broken brackets
+        raise _refuse(kind, "That address is damaged (check its brackets); type it again.") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         if not scheme or url.startswith("/"):
@@ -118,8 +121,8 @@ def check_address(text: object, kind: Kind = "web address") -> str:
     if kind == "feed" and (parts.username is not None or "@" in parts.netloc):
         raise _refuse(kind, "That address contains a user name or password; the course won't send those.")
     if parts.password is not None:
-        raise _refuse(kind, "That address contains a password; remove it (bookmarks can be shared, so the course "
-                            "won't keep passwords).")
+        raise _refuse(kind, "That address contains a password; remove it (what you save here can be shared, so "
+                            "the course won't keep passwords).")
     try:
         host = parts.hostname or ""
         _ = parts.port

@@ -5,6 +5,12 @@ address checked (private, loopback, link-local, multicast, unspecified, carrier-
 wrapped in IPv6 are refused unless exempted); the connection goes to the very address that was checked, with
 the original name used for the Host header and TLS; every redirect hop is checked again; proxy variables are
 ignored; connect and read timeouts plus an overall deadline; a size cap counted after decompression.
+
+Only the fetch-time rules live here (resolving, private addresses after resolution, redirects, deadlines, the
+size cap). The form of an address (normalised ``www.x.org`` and ``feed://`` forms included) and which address
+literals may be fetched are pure rules in :mod:`plnkit.rules.urls`, shared with OPML import, bookmark files and
+portfolio restores. Bodies are decoded as leniently as feed readers do (:class:`_Decoder`): a readable body is
+read whatever its ``Content-Encoding`` says, under the same size cap.
 """
 
 from __future__ import annotations
