@@ -141,3 +141,12 @@ def test_any_bookmark_set_an_import_accepts_restores_unchanged() -> None:
             elsewhere.store.close()
 
     check()
+
+
+def test_a_portfolio_saved_again_by_a_text_editor_still_restores(store: Store, tmp_path: Path) -> None:
+    store.save_answer(store.learner("local"), "why-pln/what", "Édith’s answer")
+    data = export_portfolio(Session(store, store.learner("local")))
+    for edited in (b"\xef\xbb\xbf" + data, data.decode().encode("utf-16")):  # Notepad's "UTF-8 with BOM", "Unicode"
+        here = fresh(tmp_path, f"here-{len(edited)}")
+        assert import_portfolio(edited, here).startswith("Restored 1 answer")
+        assert here.store.latest_answer(here.learner, "why-pln/what").value == "Édith’s answer"  # type: ignore[union-attr]

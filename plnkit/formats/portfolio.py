@@ -20,6 +20,7 @@ from ..errors import FeedError, InputError
 from ..rules.dates import plausible
 from ..rules.urls import exemptions, feed_address, same_address_key, web_address_or_none
 from ..services import session as _session
+from .text import decode
 
 __all__ = ["EARLIEST", "FORMAT", "MAX_BYTES", "export_portfolio", "import_portfolio"]
 
@@ -101,7 +102,7 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
     if len(data) > MAX_BYTES:
         raise InputError(f"That file is larger than {MAX_BYTES // (1024 * 1024)} MB, so nothing was restored.")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = json.loads(decode(bytes(data)).text)  # a BOM or UTF-16 from a text editor is fine
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError("That file is not a course portfolio (it isn't valid JSON), so nothing was restored.") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
