@@ -152,6 +152,10 @@ def test_06_cest_is_read_as_two_hours_ahead_of_utc(web: CaseServer) -> None:
     ("Thu, 30 May 2024 08:57:00 JST", datetime(2024, 5, 29, 23, 57, tzinfo=UTC)),
     ("Thu, 30 May 2024 08:57:00 AEST", datetime(2024, 5, 29, 22, 57, tzinfo=UTC)),
     ("Thu, 30 May 2024 08:57:00 +0200 (CEST)", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),
+    ("Thu, 30 May 2024 08:57:00 GMT+2", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),  # as people write it
+    ("30 May 2024 08:57:00 +02:00", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),
+    ("Thu, 30 May 2024 08:57:00 UTC-04:00", datetime(2024, 5, 30, 12, 57, tzinfo=UTC)),
+    ("Thursday, 30-May-24 08:57:00 CEST", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),
     ("Thu, 30 May 2024 08:57:00 IST", None),  # India, Ireland or Israel: unknown beats hours wrong
     ("Thu, 30 May 2024 08:57:00 XYZ", None),
     ("2024-05-30T08:57:00+02:00", datetime(2024, 5, 30, 6, 57, tzinfo=UTC)),

@@ -40,6 +40,9 @@ _NAMES = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN", "JAN", "FEB", "MAR", 
           "SEP", "OCT", "NOV", "DEC", "AM", "PM"}
 _ZONE_AT_END = re.compile(r"\s\(?([A-Za-z]{1,5})\)?\s*$")
 _NUMERIC_ZONE = re.compile(r"[+-]\d{2}:?\d{2}")
+# an offset after the time, as people write it: "+02:00", "GMT+2", "UTC+0530", "UT -4"
+_OFFSET_AFTER_TIME = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:GMT|UTC|UT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$",
+                                re.IGNORECASE)
 
 
 def plausible(moment: datetime | None, *, earliest: datetime = EARLIEST, now: datetime | None = None
@@ -102,6 +105,10 @@ def parse_date(text: object) -> datetime | None:
 
 def _rfc822(text: str) -> datetime | None:
     offset = ""  # the zone as +HH:MM when it was given by name
+    numeric = _OFFSET_AFTER_TIME.search(text)
+    if numeric:
+        clock, sign, hours, minutes = numeric.groups()
+        text = f"{text[:numeric.start()]}{clock} {sign}{int(hours):02d}{minutes or '00'}"
     match = _ZONE_AT_END.search(text)
     if match and match.group(1).upper() not in _NAMES:
         before = text[:match.start()].strip()
