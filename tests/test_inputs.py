@@ -214,7 +214,7 @@ def test_09_feed_scheme_addresses_import_as_http(tmp_path: Path) -> None:
 
 TYPED = ["feed:http://example.org/a.xml", "FEED://Example.org/b.xml", "feed:https://example.org/c",
          "feeds://example.org/d", "www.example.org/e.rss", "example.org:8080/f", "  https://EXAMPLE.org  ",
-         "<https://example.org/g>", "itpc://example.org/podcast.xml", "javascript:alert(1)", "ftp://example.org/x",
+         "<https://example.org/g>", "“https://example.org/h”", "itpc://example.org/podcast.xml", "javascript:alert(1)", "ftp://example.org/x",
          "etc/passwd", "http://127.0.0.1/feed", "http://localhost/feed", "https://user:pw@example.org/feed",
          "http://exa mple.org/", "https://example.org:99999/", "data:text/xml,<rss/>"]
 
@@ -233,12 +233,12 @@ def test_typing_importing_and_restoring_accept_and_refuse_the_same_addresses(tmp
     assert expected["FEED://Example.org/b.xml"] == "http://example.org/b.xml"
     assert expected["www.example.org/e.rss"] == "https://www.example.org/e.rss"
     assert expected["  https://EXAMPLE.org  "] == "https://example.org/"
-    assert sum(v is not None for v in expected.values()) == 9
+    assert sum(v is not None for v in expected.values()) == 10
     outlines = "".join(f'<outline text="{i}" xmlUrl="{t.replace("&", "&amp;").replace("<", "&lt;")}"/>'
                        for i, t in enumerate(TYPED))
     imported = read_opml(f"<opml><body>{outlines}</body></opml>".encode())
     assert [s.url for s in imported] == [v for v in expected.values() if v]
-    assert imported.skipped == len(TYPED) - 9
+    assert imported.skipped == len(TYPED) - 10
     here = fresh(tmp_path, "here")
     doc = {"format": "plnkit-portfolio", "subscriptions": [{"url": t} for t in TYPED]}
     import json
@@ -453,8 +453,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 from plnkit.errors import OPMLError  # noqa: E402
 
-_TYPED = st.one_of(st.text(max_size=60), st.from_regex(r"(feed:|FEED://|https?://|www\.|//)?[\w.\[\]:@%/?#&=-]{0,40}",
-                                                         fullmatch=True))
+_TYPED = st.one_of(st.text(max_size=60),
+                   st.from_regex(r"[\"<“ ]{0,2}(feed:|FEED://|https?://|www\.|//)?[\w.\[\]:@%/?#&=-]{0,40}[\">” ]{0,2}",
+                                 fullmatch=True))
 
 
 @settings(max_examples=300, deadline=None)

@@ -45,6 +45,7 @@ _FEED_SCHEMES = {"feed": "http", "feeds": "https", "itpc": "http", "pcast": "htt
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 # a site name with a dot and a last label of letters (``www.example.org``, ``example.org:8080/x``), or an IPv4
 _HOSTLIKE = re.compile(r"^(?:(?:[\w\-]+\.)+[^\W\d_]{2,}\.?|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#]|$)")
+_QUOTES = (("<", ">"), ('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"))
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
@@ -57,8 +58,12 @@ def normalize(text: object) -> str:
     if not isinstance(text, str):
         return ""
     url = text.strip()
-    if url.startswith("<") and url.endswith(">"):  # as e-mails and some documents quote addresses
-        url = url[1:-1].strip()
+    quoted = True
+    while quoted:  # as e-mails, documents and spreadsheets quote addresses (even twice)
+        quoted = False
+        for opening, closing in _QUOTES:
+            if len(url) > 1 and url.startswith(opening) and url.endswith(closing):
+                url, quoted = url[1:-1].strip(), True
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
     if scheme in _FEED_SCHEMES:
