@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import InputError
 from ._store_file import check_owner
+from ._store_social import Fingerprint
 from ._store_workshop import WORKSHOP_PREFIX
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
@@ -119,6 +120,14 @@ class Certificate:
     facts: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ImportedParticipant:
+    """The participant made from a portfolio file; ``new`` is true when this import made them."""
+
+    learner: Any
+    new: bool
+
+
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
@@ -186,7 +195,7 @@ class RoomStoreMixin:
             conn.execute("INSERT INTO workshop_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                          "SET value = excluded.value", (name, value))
 
-    def imported_participant(self, digest: str, name: str) -> tuple[Any, bool]:
+    def imported_participant(self, digest: str, name: str) -> ImportedParticipant:
         """The participant made from a portfolio file with hash ``digest``; True when newly made.
 
         Their link never works (the row is revoked): they exist so their work counts in the room's report.
@@ -199,7 +208,7 @@ class RoomStoreMixin:
                                "ON CONFLICT (key) DO NOTHING", (key, name[:200], _now().isoformat(),
                                                                 _now().isoformat()))
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
-        return Learner(*row), cur.rowcount > 0
+        return ImportedParticipant(Learner(*row), cur.rowcount > 0)
 
     # --- certificates -----------------------------------------------------------------------------------
 
@@ -240,10 +249,10 @@ class RoomStoreMixin:
 
     # --- the room at a glance ---------------------------------------------------------------------------
 
-    def room_version(self) -> tuple[Any, ...]:
+    def room_version(self) -> Fingerprint:
         """A cheap fingerprint of everything the facilitator's page shows (one query)."""
         with self._read() as conn:
-            return tuple(conn.execute(
+            row = tuple(conn.execute(
                 "SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COALESCE(MAX(id), 0) FROM network_events),"
                 " (SELECT COUNT(*) || ':' || COALESCE(MAX(shared_at), '') FROM shared_answers),"
                 " (SELECT COUNT(*) || ':' || COUNT(revoked_at) || ':' || COUNT(muted_at) || ':' || "
@@ -251,6 +260,7 @@ class RoomStoreMixin:
                 " (SELECT COALESCE(MAX(opened_at), '') FROM page_visits),"
                 " (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), '') FROM progress),"
                 " (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(deleted_at) FROM backchannel_posts)").fetchone())
+        return Fingerprint(json.dumps(row))
 
     def room_snapshot(self, *, exclude: int | None = None, tracked: tuple[str, ...] = (),
                       prompts: tuple[str, ...] = ()) -> RoomSnapshot:

@@ -1,4 +1,17 @@
-"""Small helpers shared by every widget: escaping, status lines, and the guard that keeps tracebacks away."""
+"""The widget base and small helpers shared by every widget: escaping, status lines, and the guard that keeps
+tracebacks away.
+
+:class:`Component` is the one base of every exercise. Its life is always the same:
+
+1. **construct**: build empty controls (no store access);
+2. **load**: :meth:`Component.load` fills them from the store, guarded, once construction is complete; or,
+   after :func:`defer_loading` (a preheated kernel, whose page runs before anyone asks for it), when
+   :func:`load_all` is called once the visitor's request has arrived;
+3. **save**: :meth:`Component._commit` checks a value by its rule, saves it, redraws, and says "Saved at HH:MM"
+   last; network changes computed by :mod:`plnkit.rules.network` go to :meth:`Component._record`, one
+   transaction;
+4. every callback is wrapped in :func:`guard`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +20,20 @@ import functools
 import html
 import logging
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as w
 
 from ..errors import InputError, PlnkitError
+from ..rules.text import plural as plural
 from ..services import _log
+
+if TYPE_CHECKING:
+    from ..rules.network import Change, Network
+    from ..services.store import AnswerVersion, NetworkEvent
 
 log = logging.getLogger("plnkit")
 if _log.in_kernel():
@@ -23,11 +42,6 @@ if _log.in_kernel():
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WORD = re.compile(r"\S+")
-
-
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``1 answer``, ``2 answers``, ``1,200 bookmarks`` (``plural_form`` for irregular nouns)."""
-    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
 
 
 def text_hash(text: str) -> str:
@@ -139,20 +153,102 @@ def guard(status: Status, *, doing: str = "do that",
     return decorate
 
 
-class Component:
-    """Base of every exercise widget: the learner's session, a status line, and a box to display.
+#: Components created while loading is deferred, in creation order (``None``: not deferred).
+_pending: list[Component] | None = None
+_pending_lock = threading.Lock()
 
-    Display a component as the last expression of a cell; its box is what the page shows.
+
+def defer_loading() -> None:
+    """From now on, components do not read the store when they are made: they wait for :func:`load_all`.
+
+    For a page that runs before its visitor has asked for it (a preheated Voila kernel): no learner's data
+    may be read until the request has arrived (``voila.utils.wait_for_request()``).
     """
+    global _pending
+    with _pending_lock:
+        if _pending is None:
+            _pending = []
+
+
+def load_all() -> int:
+    """Load every component made since :func:`defer_loading`, in the order they were made, each guarded (a
+    failure shows in that component's status line). Loading is no longer deferred afterwards. Returns how
+    many were loaded."""
+    global _pending
+    with _pending_lock:
+        pending, _pending = _pending or [], None
+    for component in pending:
+        component.load_now()
+    return len(pending)
+
+
+class _LoadsWhenBuilt(type):
+    """Calls :meth:`Component._built` once the most derived ``__init__`` has finished."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        component = super().__call__(*args, **kwargs)
+        component._built()
+        return component
+
+
+class Component(metaclass=_LoadsWhenBuilt):
+    """Base of every exercise widget: the learner's session, a status line, a box to display, and one way to
+    load, save, record network changes and guard errors (see the module's docstring).
+
+    Subclasses build empty controls in ``__init__`` and fill them in :meth:`load`. Display a component as the
+    last expression of a cell; its box is what the page shows.
+    """
+
+    #: What loading does, for the status line when it fails ("Sorry, the course could not ...").
+    loading = "show your saved work"
 
     def __init__(self, session: Any = None, *css: str) -> None:
         self._session = session
         self._identity_error: Exception | None = None
         self._learner_id: int | None = None
+        self._drafts: list[tuple[w.Widget, str]] = []
+        #: True while :meth:`load` runs (observers that save skip the values it sets).
+        self.is_loading = False
+        #: True once :meth:`load` has run.
+        self.loaded = False
         self.status = Status()
         self.widget = w.VBox()
         for name in ("plnkit-exercise", *css):
             self.widget.add_class(name)
+
+    # --- load -------------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Fill the controls from the store (called once, after construction or by :func:`load_all`)."""
+
+    def _built(self) -> None:
+        with _pending_lock:
+            if _pending is not None:
+                _pending.append(self)
+                return
+        self.load_now()
+
+    def load_now(self) -> None:
+        """Run :meth:`load` now, guarded: a locked or damaged file or a bad link shows in the status line."""
+        self.is_loading = True
+        try:
+            guard(self.status, doing=self.loading, kept="Reload the page to try again.")(self._load_steps)()
+        finally:
+            self.is_loading = False
+            self.loaded = True
+
+    def _load_steps(self) -> None:
+        drafts, self._drafts = self._drafts, []
+        for field, key in drafts:
+            draft_field(field, key, self._draft_scope())
+        self.load()
+
+    def _draft(self, field: w.Widget, key: str) -> None:
+        """Let the page keep unsaved text of ``field`` in the browser (see :func:`draft_field`), under this
+        learner's scope, which is known only once loading starts."""
+        self._drafts.append((field, key))
+
+    # --- the learner ------------------------------------------------------------------------------------
 
     def _sess(self) -> Any:
         """The learner's session, checked again on every use (a reissued link or closed workshop stops saving).
@@ -180,6 +276,8 @@ class Component:
                                 "Open your own link.")
         return sess
 
+    # --- answers ----------------------------------------------------------------------------------------
+
     def _load_answer(self, key: str) -> Any:
         """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
         (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
@@ -199,12 +297,59 @@ class Component:
         checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
         return [v for v in checked if v.value is not None]
 
-    def _save_answer(self, key: str, value: Any) -> Any:
+    def _save_answer(self, key: str, value: Any) -> AnswerVersion:
         """Check ``value`` by the rule for ``key`` and save it; returns the stored ``AnswerVersion``."""
         from ..rules.answers import check_answer
 
         sess = self._sess()
         return sess.store.save_answer(sess.learner, key, check_answer(key, value))
+
+    def _commit(self, key: str, value: Any, *, changes: Callable[[Network], Sequence[Change]] | None = None,
+                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion:
+        """The one save path: check ``value`` by its rule and save it; record the network ``changes`` it implies
+        (a function of the network as it stands); ``then`` redraws and may return words to add; the status
+        line says "Saved at HH:MM" last, once everything is in place."""
+        version = self._save_answer(key, value)
+        if changes is not None:
+            self._record(changes(self._network()))
+        note = then(version) if then is not None else None
+        self._saved(version.saved_at, note or "")
+        return version
+
+    def _saved(self, moment: datetime, note: str = "") -> None:
+        """Say "Saved at HH:MM" (with ``note``, such as ``": 3 of 5 commitments."``)."""
+        self.status.ok(f"Saved at {clock(moment)}{note}")
+
+    # --- the network ------------------------------------------------------------------------------------
+
+    def _network_events(self) -> list[NetworkEvent]:
+        sess = self._sess()
+        return list(sess.store.network_events(sess.learner))
+
+    def _network(self) -> Network:
+        """The learner's network as it stands now."""
+        from ..rules.network import replay
+
+        return replay(self._network_events())
+
+    def _record(self, changes: Sequence[Change]) -> list[NetworkEvent]:
+        """Write network changes (from :mod:`plnkit.rules.network`) in one transaction: all or none."""
+        if not changes:
+            return []
+        sess = self._sess()
+        return list(sess.store.record_changes(sess.learner, changes))
+
+    def _record_sites(self, touched: Sequence[str]) -> list[NetworkEvent]:
+        """Keep one network node per site the learner follows or bookmarks, for the addresses just added or
+        removed (``touched``); see :func:`plnkit.rules.network.site_changes`."""
+        from ..rules.network import site_changes
+
+        sess = self._sess()
+        feeds = [(s["url"], s["title"] or "") for s in sess.store.subscriptions(sess.learner)]
+        marks = [b.url for b in sess.store.bookmarks(sess.learner)]
+        return self._record(site_changes(self._network(), touched, feeds=feeds, bookmarks=marks))
+
+    # --- the page ---------------------------------------------------------------------------------------
 
     def _draft_scope(self) -> str:
         """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart."""
