@@ -135,11 +135,15 @@ def test_a_site_is_one_node_whether_followed_or_bookmarked() -> None:
     assert (gone.action, gone.node_key) == ("remove", "site:cultofpedagogy.com")
 
 
-def test_a_feed_node_of_the_old_kind_folds_into_its_site() -> None:
+def test_a_feed_recorded_the_old_way_is_its_site() -> None:
     old = network.make_node("feed", "Edutopia", key="feed:https://www.edutopia.org/rss.xml")
-    net = network.replay([_event(1, network.adding(old))])
+    site = network.make_node("feed", "edutopia.org", key="site:edutopia.org", ring=3)
+    net = network.replay([_event(1, network.adding(old)), _event(2, network.adding(site))])
+    assert list(net.nodes) == ["site:edutopia.org"]  # a bookmark and a feed of one site: one node
     changes = network.site_changes(net, ["https://www.edutopia.org/rss.xml"], feeds=[], bookmarks=[])
-    assert [(c.action, c.node_key) for c in changes] == [("remove", "feed:https://www.edutopia.org/rss.xml")]
+    assert [(c.action, c.node_key) for c in changes] == [("remove", "site:edutopia.org")]
+    by_hand = network.make_node("feed", "Cult of Pedagogy")  # a feed the learner typed in: kept as it is
+    assert list(network.replay([_event(1, network.adding(by_hand))]).nodes) == ["feed:cult-of-pedagogy"]
 
 
 def test_importing_skips_what_the_learner_had_and_keeps_dates() -> None:

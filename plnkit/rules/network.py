@@ -37,7 +37,7 @@ MAX_LINKS = 50
 MAX_NODE_KEY = 200
 PRESENCE = "presence:"
 SITE = "site:"
-#: Before sites were one node, the feed reader keyed a feed by its address; such nodes are still replayed.
+#: Before sites were one node, the feed reader keyed a feed by its address: such events replay as its site.
 OLD_FEED = "feed:http"
 log = logging.getLogger("plnkit.rules.network")
 
@@ -156,18 +156,21 @@ def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
         if str(event.node_key).startswith(PRESENCE):
             _replay_presence(net, event)
             continue
+        key = str(event.node_key)
+        if key.startswith(OLD_FEED):  # the feed reader once keyed a feed by its address: it is its site
+            key = site_key(key.removeprefix("feed:")) or key
         if event.action == "add":
             try:
-                data = check_event("add", event.node_key, event.data)
+                data = check_event("add", key, event.data)
             except InputError as exc:  # a damaged stored event: left out of the picture, never breaking it
                 log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
                 continue
             data["links"] = tuple(data["links"])
-            net.nodes[event.node_key] = Node(**{**data, "key": event.node_key, "added_at": event.at})
-            net.removed.pop(event.node_key, None)
-        elif event.action == "remove" and event.node_key in net.nodes:
-            node = net.nodes.pop(event.node_key)
-            net.removed[event.node_key] = replace(node, removed_at=event.at)
+            net.nodes[key] = Node(**{**data, "key": key, "added_at": event.at})
+            net.removed.pop(key, None)
+        elif event.action == "remove" and key in net.nodes:
+            node = net.nodes.pop(key)
+            net.removed[key] = replace(node, removed_at=event.at)
     return net
 
 
@@ -267,6 +270,12 @@ def site_host(url: str) -> str:
     return host.removeprefix("www.")
 
 
+def site_key(url: str) -> str:
+    """The node key of the site ``url`` belongs to (``site:<host>``; ``""`` for an address without a host)."""
+    host = site_host(url)
+    return (SITE + host)[:MAX_NODE_KEY] if host else ""
+
+
 def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tuple[str, str]],
                  bookmarks: Iterable[str]) -> list[Change]:
     """The changes that keep one node per site the learner follows or bookmarks (``site:<host>``).
@@ -274,7 +283,6 @@ def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tu
     ``touched`` are the addresses just added or removed; ``feeds`` (address, title) and ``bookmarks``
     (addresses) are all the learner has now. A site with a feed is a feed node named by the feed (closeness
     2); a site only bookmarked is named by its host (closeness 3). A site with neither left is removed.
-    Nodes the feed reader once keyed by a feed's address (``feed:https://...``) are folded into their site.
     """
     feeds, bookmarks = list(feeds), list(bookmarks)
     hosts = {h for h in (site_host(u) for u in touched) if h}
@@ -289,10 +297,7 @@ def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tu
         if host in hosts:
             wanted[SITE + host] = make_node("feed", (title.strip() or host)[:MAX_LABEL], platform=host[:MAX_LABEL],
                                             key=(SITE + host)[:MAX_NODE_KEY])
-    changes = sync(current, SITE, wanted.values(), only={(SITE + h)[:MAX_NODE_KEY] for h in hosts})
-    changes += [removing(key) for key in current.nodes
-                if key.startswith(OLD_FEED) and site_host(key.removeprefix("feed:")) in hosts]
-    return changes
+    return sync(current, SITE, wanted.values(), only={(SITE + h)[:MAX_NODE_KEY] for h in hosts})
 
 
 # --- export and import ----------------------------------------------------------------------------------

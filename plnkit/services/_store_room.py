@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ._store_file import check_owner
 from ._store_social import Fingerprint
 from ._store_workshop import WORKSHOP_PREFIX
+
+if TYPE_CHECKING:
+    from .store import Learner
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
 #: this prefix plus a hash of the file, never a working link (the row is revoked from the start).
@@ -124,7 +127,7 @@ class Certificate:
 class ImportedParticipant:
     """The participant made from a portfolio file; ``new`` is true when this import made them."""
 
-    learner: Any
+    learner: Learner
     new: bool
 
 

@@ -144,9 +144,9 @@ class StageFinder(_Exercise):
         self.answers = {s.key: w.RadioButtons(options=options, value=0, description=s.text, style=_WIDE,
                                               layout=w.Layout(width="100%")) for s in STAGE_STATEMENTS}
         self.hours = w.Text(value="0", description="About how many hours a week do you spend on your networks?",
-                            style=_WIDE, layout=w.Layout(width="auto"))
+                            style=_WIDE)
         self.spaces = w.Text(value="0", description="In how many networks, groups or spaces are you active?",
-                             style=_WIDE, layout=w.Layout(width="auto"))
+                             style=_WIDE)
         self.estimate_button = w.Button(description="Estimate my stage", button_style="primary")
         self.estimate = w.HTML()
         self.choice = w.Dropdown(description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
