@@ -90,3 +90,16 @@ def test_network_changes_are_all_or_nothing(store: Store) -> None:
     with pytest.raises(Exception, match="not valid"):
         store.record_changes(me, [good, bad])
     assert store.network_events(me) == []
+
+
+def test_an_answer_whose_network_change_is_refused_is_not_saved_either(store: Store,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import plnkit.services._store_network as network_table
+
+    monkeypatch.setattr(network_table, "MAX_NETWORK_EVENTS", 0)
+    tool = Communities()
+    tool.choices["community:Discord"].value = "use"
+    tool.save_button.click()
+    assert tool.status.text == "Not saved: your network history is limited to 0 changes, and this would make 1."
+    assert store.answer_history(store.learner("local"), Communities.KEY) == []  # both kept, or neither
+    assert tool.choices["community:Discord"].value == "use"  # what they chose is still on the page

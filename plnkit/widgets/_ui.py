@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -306,15 +307,21 @@ class Component(metaclass=_LoadsWhenBuilt):
 
     def _commit(self, key: str, value: Any, *, changes: Callable[[Network], Sequence[Change]] | None = None,
                 then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion:
-        """The one save path: check ``value`` by its rule and save it; record the network ``changes`` it implies
-        (a function of the network as it stands); ``then`` redraws and may return words to add; the status
-        line says "Saved at HH:MM" last, once everything is in place."""
-        version = self._save_answer(key, value)
-        if changes is not None:
-            self._record(changes(self._network()))
+        """The one save path: check ``value`` by its rule and save it, with the network ``changes`` it implies (a
+        function of the network as it stands) in the same transaction, so both are kept or neither; ``then``
+        redraws and may return words to add; the status line says "Saved at HH:MM" last, once everything is in
+        place."""
+        with self._together():
+            version = self._save_answer(key, value)
+            if changes is not None:
+                self._record(changes(self._network()))
         note = then(version) if then is not None else None
         self._saved(version.saved_at, note or "")
         return version
+
+    def _together(self) -> AbstractContextManager[Any]:
+        """One transaction for several store calls (an answer or a bookmark and its network changes)."""
+        return self._sess().store.transaction()
 
     def _saved(self, moment: datetime, note: str = "") -> None:
         """Say "Saved at HH:MM" (with ``note``, such as ``": 3 of 5 commitments."``)."""

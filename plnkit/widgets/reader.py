@@ -162,10 +162,11 @@ class FeedReader(Component):
             if not decision.save and decision.error is not None:
                 raise decision.error
             title = result.feed.title if result.feed else _STARTERS.get(text, "")
-            if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
-                self.status.info(f"You already follow {title or text}.")
-                return False
-            self._record_sites([text])
+            with self._together():
+                if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
+                    self.status.info(f"You already follow {title or text}.")
+                    return False
+                self._record_sites([text])
             self.url.value = ""
             self._show_subscriptions()
             self.status.ok(f"Subscribed to {title or text}." + (f" {decision.note}" if decision.note else ""))
@@ -177,9 +178,10 @@ class FeedReader(Component):
         @guard(self.status, doing="remove that feed")
         def run() -> None:
             sess = self._sess()
-            removed = sess.store.unsubscribe(sess.learner, url)
-            if removed:
-                self._record_sites([url])
+            with self._together():
+                removed = sess.store.unsubscribe(sess.learner, url)
+                if removed:
+                    self._record_sites([url])
             self._show_subscriptions()
             if removed:
                 self.status.ok("Removed, and its connection left your network (its history keeps it).")
@@ -259,8 +261,10 @@ class FeedReader(Component):
         def run() -> None:
             result = read_opml(upload_bytes(upload, MAX_UPLOAD_BYTES), allow=self.allow)
             sess = self._sess()
-            added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url) for s in result])
-            self._record_sites(added)
+            with self._together():
+                added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url)
+                                                                 for s in result])
+                self._record_sites(added)
             self._show_subscriptions()
             already = len(result) - len(added)
             extra = f" {already} you already followed." if already else ""

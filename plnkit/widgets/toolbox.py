@@ -199,17 +199,18 @@ class BookmarkManager(Component):
                                private=not self.shared.value)
             sess = self._sess()
             editing = self._stored.get(self._editing) if self._editing is not None else None
-            if editing is not None:
-                if sess.store.update_bookmark(sess.learner, editing.id, b) is None:
-                    raise InputError("That bookmark is no longer there (deleted on another page?), so nothing "
-                                     "was changed.")
-                self._record_sites([editing.url, b.url])
-                done = f"Saved your changes to “{b.title}”."
-            else:
-                if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
-                    raise InputError(f"{b.url} is already in your bookmarks.")
-                self._record_sites([b.url])
-                done = f"Added “{b.title}”."
+            with self._together():
+                if editing is not None:
+                    if sess.store.update_bookmark(sess.learner, editing.id, b) is None:
+                        raise InputError("That bookmark is no longer there (deleted on another page?), so nothing "
+                                         "was changed.")
+                    self._record_sites([editing.url, b.url])
+                    done = f"Saved your changes to “{b.title}”."
+                else:
+                    if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
+                        raise InputError(f"{b.url} is already in your bookmarks.")
+                    self._record_sites([b.url])
+                    done = f"Added “{b.title}”."
             self._stop_editing()
             self.show()
             self.status.ok(done)
@@ -245,8 +246,9 @@ class BookmarkManager(Component):
                 self.status.error("Choose a bookmark to delete first.")
                 return
             sess = self._sess()
-            if sess.store.remove_bookmark(sess.learner, chosen.id):
-                self._record_sites([chosen.url])
+            with self._together():
+                if sess.store.remove_bookmark(sess.learner, chosen.id):
+                    self._record_sites([chosen.url])
             if self._editing == chosen.id:
                 self._stop_editing()
             self.show()
@@ -262,8 +264,9 @@ class BookmarkManager(Component):
         def run() -> None:
             result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
-            added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
-            self._record_sites([b.url for b in result.bookmarks])
+            with self._together():
+                added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
+                self._record_sites([b.url for b in result.bookmarks])
             already = len({b.url for b in result.bookmarks}) - added
             self.show()  # the list first: the status line is the signal that everything is in place
             self.status.ok(result.message + (f" {already:,} already in your bookmarks." if already else ""))
