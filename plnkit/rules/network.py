@@ -153,38 +153,23 @@ def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
         if until is not None and event.at > until:
             break
         net.events += 1
-        if str(event.node_key).startswith(PRESENCE):
-            _replay_presence(net, event)
-            continue
         key = str(event.node_key)
         if key.startswith(OLD_FEED):  # the feed reader once keyed a feed by its address: it is its site
             key = site_key(key.removeprefix("feed:")) or key
+        nodes = net.presences if key.startswith(PRESENCE) else net.nodes
         if event.action == "add":
             try:
                 data = check_event("add", key, event.data)
             except InputError as exc:  # a damaged stored event: left out of the picture, never breaking it
                 log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
                 continue
-            data["links"] = tuple(data["links"])
-            net.nodes[key] = Node(**{**data, "key": key, "added_at": event.at})
+            nodes[key] = Node(**{**data, "links": tuple(data["links"]), "key": key, "added_at": event.at})
             net.removed.pop(key, None)
-        elif event.action == "remove" and key in net.nodes:
-            node = net.nodes.pop(key)
-            net.removed[key] = replace(node, removed_at=event.at)
+        elif event.action == "remove" and key in nodes:
+            node = nodes.pop(key)
+            if nodes is net.nodes:
+                net.removed[key] = replace(node, removed_at=event.at)
     return net
-
-
-def _replay_presence(net: Network, event: Any) -> None:
-    if event.action == "remove":
-        net.presences.pop(event.node_key, None)
-        return
-    try:
-        data = check_event("add", event.node_key, event.data)
-    except InputError as exc:
-        log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
-        return
-    data["links"] = tuple(data["links"])
-    net.presences[event.node_key] = Node(**{**data, "key": event.node_key, "added_at": event.at})
 
 
 # --- changes (computed here, written by the store in one transaction) ------------------------------------
