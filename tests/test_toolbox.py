@@ -96,7 +96,7 @@ def test_import_then_export_through_the_widget(store: Store, tmp_path: Path) -> 
     elsewhere.import_file({"name": "b.html", "content": memoryview(data)})
     assert elsewhere.status.text == "Imported 4 bookmarks."
     elsewhere.import_file({"name": "b.html", "content": memoryview(data)})
-    assert elsewhere.status.text.endswith(" 4 already in your bookmarks.")
+    assert elsewhere.status.text == "Imported 0 bookmarks. 4 already in your bookmarks."
     assert len(other.bookmarks(other.learner("local"))) == 4  # nothing duplicated
     other.close()
 
@@ -132,3 +132,15 @@ def test_communities_become_nodes_and_can_be_dropped(store: Store) -> None:
     tool.save_button.click()
     assert "medium:bookmarking:diigo" in mine(store).removed
     assert Communities().choices["community:Discord"].value == "use"
+
+
+def test_re_importing_a_file_adds_only_what_is_new_and_says_how_many_were_there(store: Store) -> None:
+    from plnkit.formats.bookmarks import Bookmark, write_netscape
+
+    five = [Bookmark(f"https://site{i}.example/", f"Site {i}") for i in range(5)]
+    tool = BookmarkManager()
+    tool.import_file({"name": "a.html", "content": memoryview(write_netscape(five))})
+    six = write_netscape([*five, Bookmark("https://new.example/", "New one")])
+    tool.import_file({"name": "b.html", "content": memoryview(six)})
+    assert tool.status.text == "Imported 1 bookmark. 5 already in your bookmarks."
+    assert len(store.bookmarks(store.learner("local"))) == 6 and "6 of 6 bookmarks" in tool.listing.value

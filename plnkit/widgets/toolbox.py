@@ -6,6 +6,7 @@ own accounts become presences, each bookmarked site one node, each medium they u
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as w
@@ -265,11 +266,18 @@ class BookmarkManager(Component):
             result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
             with self._together():
-                added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
-                self._record_sites([b.url for b in result.bookmarks])
-            already = len({b.url for b in result.bookmarks}) - added
+                kept = {b.url for b in sess.store.bookmarks(sess.learner)}
+                already = len({b.url for b in result.bookmarks} & kept)
+                fresh = []
+                for b in result.bookmarks:  # a web address twice in the file: its first entry
+                    if b.url not in kept:
+                        kept.add(b.url)
+                        fresh.append(b)
+                sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in fresh])
+                self._record_sites([b.url for b in fresh])
             self.show()  # the list first: the status line is the signal that everything is in place
-            self.status.ok(result.message + (f" {already:,} already in your bookmarks." if already else ""))
+            self.status.ok(replace(result, bookmarks=fresh).message
+                           + (f" {already:,} already in your bookmarks." if already else ""))
 
         run()
 
