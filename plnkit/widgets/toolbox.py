@@ -151,12 +151,12 @@ class BookmarkManager(Component):
         return stored
 
     def _show_guarded(self) -> None:
-        if self.loaded:
-            guard(self.status, doing="show your bookmarks")(self.show)()
+        if self.loaded:  # a keystroke in the search box filters what was read, without reading it again
+            guard(self.status, doing="show your bookmarks")(self.show)(reread=False)
 
-    def show(self) -> None:
+    def show(self, *, reread: bool = True) -> None:
         """List bookmarks matching the tag filter and search (a line when nothing does), and the tag overview."""
-        stored = self._all()
+        stored = self._all() if reread else list(self._stored.values())
         everything = [_as_bookmark(b) for b in stored]
         counts = tag_counts(everything)
         options = [("All tags", "")] + [(f"{t} ({n})", t) for t, n in counts]
