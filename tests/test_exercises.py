@@ -31,6 +31,7 @@ def test_rating_shows_a_chart_a_summary_and_a_choice_and_restores(store: Store) 
     reopened = BenefitRating()
     assert [reopened.radios[b.key].value for b in BENEFITS] == [2, 5, 3, 1, 4, 2, 3]
     assert "Your strongest areas" in reopened.result.value and reopened.grow.value == "aware"
+    assert reopened.status.text.startswith("Last saved ")  # with its date: it may have been another day
 
 
 def test_re_rating_keeps_both_and_shows_the_change(store: Store) -> None:

@@ -84,7 +84,7 @@ class BenefitRating(_Exercise):
                 self.radios[key].value = value
         before = versions[1].value if len(versions) > 1 else None
         self._render(versions[0].value, before)
-        self._saved(versions[0].saved_at)
+        self.status.ok(f"Last saved {day_and_clock(versions[0].saved_at)}")
         choice = self._latest(self.CHOICE)
         if choice in self.radios:
             self.grow.value = choice
