@@ -299,7 +299,8 @@ class RoomStoreMixin:
                 "SELECT e.learner_id, MIN(CASE WHEN e.action = 'add' THEN e.at END), "
                 "(SELECT action || ' ' || at FROM network_events x WHERE x.learner_id = e.learner_id AND "
                 " x.node_key = e.node_key ORDER BY x.at DESC, x.id DESC LIMIT 1) "
-                f"FROM network_events e WHERE e.learner_id IN ({who}) GROUP BY e.learner_id, e.node_key").fetchall()
+                f"FROM network_events e WHERE e.learner_id IN ({who}) AND substr(e.node_key, 1, 9) != 'presence:' "
+                "GROUP BY e.learner_id, e.node_key").fetchall()  # a learner's own accounts are not connections
             shared_rows = conn.execute(
                 "SELECT s.learner_id, l.name, s.key, a.value, a.saved_at, s.shared_at FROM shared_answers s "
                 "JOIN learners l ON l.id = s.learner_id JOIN answers a ON a.id = (SELECT MAX(id) FROM answers "
