@@ -13,6 +13,7 @@ from plnkit.rules import network
 from plnkit.services import session
 from plnkit.services.store import Store
 from plnkit.widgets import _ui
+from plnkit.widgets.backchannel import Backchannel
 from plnkit.widgets.exercises import FirstSteps
 from plnkit.widgets.page import header
 from plnkit.widgets.reflection import Reflection
@@ -34,11 +35,14 @@ def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(stor
     ana = session.Session(store, store.learner("hub:ana"))
     store.save_answer(ana.learner, KEY, "Ana's answer")
     session.use(None)  # the kernel is running, but no request has arrived
-    first, second = Reflection(KEY), header(1)
+    first, second, chat = Reflection(KEY), header(1), Backchannel(poll_seconds=3600)
     assert first.text.value == "" and not first.loaded and "plnkit-draft" not in first.text._dom_classes
+    assert not hasattr(chat, "_thread")  # no live updates read the room before anyone asked
     assert not (Path(store.path).parent / "not-yet").exists()  # nothing was read or created
     session.use(ana)  # the visitor's request has arrived: now it is known whose page this is
-    assert _ui.load_all() == 2
+    assert _ui.load_all() == 3
+    chat.close()
+    assert chat.author.value == "" and "No posts yet" in chat.stream.value
     assert first.text.value == "Ana's answer" and first.status.text.startswith("Last saved")
     scope = hashlib.sha256(b"hub:ana").hexdigest()[:12]
     assert f"plnkit-s-{scope}" in first.text._dom_classes  # her browser drafts are kept under her name
