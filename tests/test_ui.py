@@ -38,7 +38,7 @@ def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(stor
     first, second, chat = Reflection(KEY), header(1), Backchannel(poll_seconds=3600)
     assert first.text.value == "" and not first.loaded and "plnkit-draft" not in first.text._dom_classes
     assert not hasattr(chat, "_thread")  # no live updates read the room before anyone asked
-    assert not (Path(store.path).parent / "not-yet").exists()  # nothing was read or created
+    assert (first._learner_id, second._learner_id, chat._learner_id) == (None, None, None)  # nobody resolved yet
     session.use(ana)  # the visitor's request has arrived: now it is known whose page this is
     assert _ui.load_all() == 3
     chat.close()
