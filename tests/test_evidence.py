@@ -100,8 +100,9 @@ def fill_the_course(store: Store) -> dict[str, str]:
     store.save_answer(learner, "stages/first-steps", ["one-email", "start-slowly"])
     store.save_answer(learner, "tools/identity", [["Mastodon", "@ana_lopez"], ["Bluesky", "analopez.bsky.social"]])
     store.save_answer(learner, "tools/communities", {"feeds:Feedly": "use", "community:Discord": "try"})
-    network.add(network.make_node("person", "Ana <i>Lopez</i>", ring=1, platform="Bluesky"), sess)
-    network.add(network.make_node("feed", "Cult of Pedagogy", ring=2), sess)
+    sess.store.record_changes(learner, [network.adding(network.make_node("person", "Ana <i>Lopez</i>", ring=1,
+                                                                         platform="Bluesky")),
+                                        network.adding(network.make_node("feed", "Cult of Pedagogy", ring=2))])
     store.add_bookmarks(learner, [{"url": "https://example.org/lesson?a=1&b=2", "title": "Lesson <ideas>",
                                    "tags": ("maths", "year-7"), "note": "Try in week 3"}])
     store.subscribe(learner, "https://www.cultofpedagogy.com/feed/", "Cult of Pedagogy")

@@ -5,6 +5,15 @@ from __future__ import annotations
 from plnkit.rules import network
 from plnkit.services.store import Store
 from plnkit.widgets.mynetwork import MyNetwork
+from plnkit.widgets.toolbox import IdentityCheck
+
+
+def add(store: Store, node: network.Node) -> None:
+    store.record_changes(store.learner("local"), [network.adding(node)])
+
+
+def mine(store: Store) -> network.Network:
+    return network.replay(store.network_events(store.learner("local")))
 
 
 def test_adding_a_person_updates_the_map_and_can_be_removed(store: Store) -> None:
@@ -28,12 +37,12 @@ def test_a_ten_thousand_character_label_is_refused(store: Store) -> None:
     view.label.value = "x" * 10_000
     view.add_button.click()
     assert view.status.text == "That name is 10,000 characters; keep it under 120."
-    assert network.current().nodes == {}
+    assert mine(store).nodes == {}
 
 
 def test_module_three_shows_all_four_charts(store: Store) -> None:
     for i, platform in enumerate(["Facebook", "Facebook", "Facebook", "Blog"]):
-        network.add(network.make_node("community", f"Group {i}", platform=platform))
+        add(store, network.make_node("community", f"Group {i}", platform=platform))
     view = MyNetwork("all")
     for alt in ("Map of your network", "Growth of your network over time",
                 "Balance of your network by kind and platform", "Your network on your first day and today"):
@@ -47,13 +56,13 @@ def test_module_three_shows_all_four_charts(store: Store) -> None:
 
 
 def test_a_name_with_emoji_keeps_it_in_the_table(store: Store) -> None:
-    network.add(network.make_node("community", "#EduSky 🦋", platform="Bluesky"))
+    add(store, network.make_node("community", "#EduSky 🦋", platform="Bluesky"))
     value = MyNetwork("all").view.value
     assert "<td>#EduSky 🦋</td>" in value and value.count("<table") == 4
 
 
 def test_export_and_import_through_the_widget(store: Store, tmp_path: object) -> None:
-    network.add(network.make_node("tool", "Diigo"))
+    add(store, network.make_node("tool", "Diigo"))
     data_json, data_csv = MyNetwork().export()
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
     from plnkit.services.session import Session
@@ -69,9 +78,19 @@ def test_export_and_import_through_the_widget(store: Store, tmp_path: object) ->
 
 
 def test_a_person_can_be_linked_to_the_community_where_they_were_met(store: Store) -> None:
-    network.add(network.make_node("community", "#EduSky", platform="Bluesky"))
+    add(store, network.make_node("community", "#EduSky", platform="Bluesky"))
     view = MyNetwork()
     view.label.value, view.link.value = "Ana", "community:edusky"
     view.add_button.click()
-    assert network.current().nodes["person:ana"].links == ("community:edusky",)
+    assert mine(store).nodes["person:ana"].links == ("community:edusky",)
     assert ("#EduSky", "community:edusky") in view.link.options
+
+
+def test_the_learners_own_accounts_show_as_presences_not_connections(store: Store) -> None:
+    check = IdentityCheck()
+    check.services[0].value, check.usernames[0].value = "Mastodon", "@ana@mastodon.social"
+    check.check.click()
+    view = MyNetwork("all")
+    assert "Where you are (1 presence, from your username check): Mastodon (@ana@mastodon.social)." in view.view.value
+    assert "empty so far" in view.view.value  # the map: no inner-circle, two-way connection to herself
+    assert view.remove_list.options == ()

@@ -1,4 +1,5 @@
-"""The network model: events replayed, removals kept, export and import, absurd input refused."""
+"""The network model: events replayed, removals kept, the changes each exercise implies, export and import,
+absurd input refused."""
 
 from __future__ import annotations
 
@@ -10,13 +11,23 @@ from plnkit.errors import InputError
 from plnkit.rules import network
 from plnkit.services.store import Store
 
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+
+def record(store: Store, *changes: network.Change, key: str = "local") -> None:
+    store.record_changes(store.learner(key), list(changes))
+
+
+def mine(store: Store) -> network.Network:
+    return network.replay(store.network_events(store.learner("local")))
+
 
 def test_events_replayed_give_the_same_network(store: Store) -> None:
     me = store.learner("local")
-    ana = network.add(network.make_node("person", "Ana López", platform="Bluesky", ring=1, direction="both"))
-    network.add(network.make_node("community", "#EduSky", platform="Bluesky"))
-    network.remove(ana.key)
-    network.add(network.make_node("tool", "Diigo", value="cognitive"))
+    ana = network.make_node("person", "Ana López", platform="Bluesky", ring=1, direction="both")
+    record(store, network.adding(ana), network.adding(network.make_node("community", "#EduSky", platform="Bluesky")))
+    record(store, network.removing(ana.key))
+    record(store, network.adding(network.make_node("tool", "Diigo", value="cognitive")))
     net = network.replay(store.network_events(me))
     assert sorted(net.nodes) == ["community:edusky", "tool:diigo"]
     assert net.removed["person:ana-l-pez"].label == "Ana López" and net.removed["person:ana-l-pez"].removed_at
@@ -51,18 +62,17 @@ def test_absurd_input_gets_a_clear_message(kwargs: dict[str, object], words: str
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_export_then_import_round_trips(store: Store, tmp_path: object, fmt: str) -> None:
-    network.add(network.make_node("person", "Ana, the \"science\" lead", platform="Mastodon", ring=1,
-                                  direction="both", value="social"))
-    network.add(network.make_node("feed", "Cult of Pedagogy", platform="www.cultofpedagogy.com"))
-    network.remove("feed:cult-of-pedagogy")
-    before = network.current()
+    record(store, network.adding(network.make_node("person", "Ana, the \"science\" lead", platform="Mastodon",
+                                                   ring=1, direction="both", value="social")),
+           network.adding(network.make_node("feed", "Cult of Pedagogy", platform="www.cultofpedagogy.com")))
+    record(store, network.removing("feed:cult-of-pedagogy"))
+    before = mine(store)
     data = network.export_json(before) if fmt == "json" else network.export_csv(before)
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
-    from plnkit.services.session import Session
-
-    elsewhere = Session(other, other.learner("local"))
-    network.import_nodes(network.parse_import(data), elsewhere)
-    after = network.current(elsewhere)
+    them = other.learner("local")
+    changes = network.importing(network.parse_import(data), network.Network(), NOW)
+    other.record_changes(them, changes)
+    after = network.replay(other.network_events(them))
     assert after.nodes.keys() == before.nodes.keys() and after.removed.keys() == before.removed.keys()
     for key, node in before.nodes.items():
         assert after.nodes[key] == node
@@ -82,3 +92,74 @@ def test_a_bad_import_names_the_problem_and_imports_nothing(store: Store, data: 
     with pytest.raises(InputError, match=words):
         network.parse_import(data)
     assert store.network_events(store.learner("local")) == []
+
+
+def test_sync_adds_changes_and_removes_only_under_its_prefix() -> None:
+    net = network.Network()
+    diigo = network.medium_node("bookmarking:Diigo", "try")
+    ana = network.make_node("person", "Ana")
+    net.nodes = {diigo.key: diigo, ana.key: ana}
+    discord = network.medium_node("community:Discord", "use")
+    changes = network.sync(net, network.MEDIUM, [network.medium_node("bookmarking:Diigo", "use"), discord])
+    assert [(c.action, c.node_key, c.data.get("ring")) for c in changes] == [
+        ("add", "medium:bookmarking:diigo", 2), ("add", "medium:community:discord", 2)]  # Diigo moved closer
+    assert network.sync(net, network.MEDIUM, [diigo]) == []  # nothing to change, nothing recorded
+    assert [(c.action, c.node_key) for c in network.sync(net, network.MEDIUM, [])] == [
+        ("remove", "medium:bookmarking:diigo")]  # Ana, outside the prefix, stays
+
+
+def test_presences_are_kept_apart_from_connections() -> None:
+    me = network.presence_node("Mastodon", "@ana@mastodon.social")
+    assert me.key == "presence:mastodon" and me.label == "Me on Mastodon (@ana@mastodon.social)"
+    events = [_event(1, c) for c in network.sync(network.Network(), network.PRESENCE, [me])]
+    net = network.replay(events)
+    assert list(net.presences) == ["presence:mastodon"] and net.nodes == {} and net.removed == {}
+    assert network.connection_events(events) == []  # the growth chart does not count them
+    gone = network.replay([*events, _event(2, network.sync(net, network.PRESENCE, [])[0])])
+    assert gone.presences == {}
+
+
+def test_a_site_is_one_node_whether_followed_or_bookmarked() -> None:
+    net = network.Network()
+    feed = ("https://www.cultofpedagogy.com/feed/", "Cult of Pedagogy")
+    bookmark = "https://cultofpedagogy.com/pod/episode-1/"
+    (add,) = network.site_changes(net, [bookmark], feeds=[], bookmarks=[bookmark])
+    assert (add.node_key, add.data["label"], add.data["ring"]) == ("site:cultofpedagogy.com", "cultofpedagogy.com", 3)
+    net = network.replay([_event(1, add)])
+    (named,) = network.site_changes(net, [feed[0]], feeds=[feed], bookmarks=[bookmark])
+    assert (named.node_key, named.data["label"], named.data["ring"]) == ("site:cultofpedagogy.com",
+                                                                         "Cult of Pedagogy", 2)
+    net = network.replay([_event(1, add), _event(2, named)])
+    assert network.site_changes(net, [bookmark], feeds=[feed], bookmarks=[]) == []  # the feed keeps it
+    (gone,) = network.site_changes(net, [feed[0]], feeds=[], bookmarks=[])
+    assert (gone.action, gone.node_key) == ("remove", "site:cultofpedagogy.com")
+
+
+def test_a_feed_recorded_the_old_way_is_its_site() -> None:
+    old = network.make_node("feed", "Edutopia", key="feed:https://www.edutopia.org/rss.xml")
+    site = network.make_node("feed", "edutopia.org", key="site:edutopia.org", ring=3)
+    net = network.replay([_event(1, network.adding(old)), _event(2, network.adding(site))])
+    assert list(net.nodes) == ["site:edutopia.org"]  # a bookmark and a feed of one site: one node
+    changes = network.site_changes(net, ["https://www.edutopia.org/rss.xml"], feeds=[], bookmarks=[])
+    assert [(c.action, c.node_key) for c in changes] == [("remove", "site:edutopia.org")]
+    by_hand = network.make_node("feed", "Cult of Pedagogy")  # a feed the learner typed in: kept as it is
+    assert list(network.replay([_event(1, network.adding(by_hand))]).nodes) == ["feed:cult-of-pedagogy"]
+
+
+def test_importing_skips_what_the_learner_had_and_keeps_dates() -> None:
+    had = network.make_node("tool", "Diigo")
+    net = network.replay([_event(1, network.adding(had))])
+    earlier = NOW - timedelta(days=3)
+    new = network.make_node("person", "Bo")
+    dropped = network.make_node("person", "Cy")
+    from dataclasses import replace
+
+    changes = network.importing([had, replace(new, added_at=earlier), replace(dropped, removed_at=NOW)], net, NOW)
+    assert [(c.action, c.node_key, c.at) for c in changes] == [
+        ("add", "person:bo", earlier), ("add", "person:cy", NOW), ("remove", "person:cy", NOW)]
+
+
+def _event(n: int, change: network.Change) -> object:
+    from plnkit.services.store import NetworkEvent
+
+    return NetworkEvent(n, change.at or NOW + timedelta(minutes=n), change.action, change.node_key, change.data)

@@ -28,13 +28,18 @@ def subscribed(store: Store) -> list[str]:
     return [s["url"] for s in store.subscriptions(store.learner("local"))]
 
 
+def mine(store: Store) -> network.Network:
+    return network.replay(store.network_events(store.learner("local")))
+
+
 def test_subscribe_refresh_and_read(server: FeedServer, store: Store) -> None:
     reader = FeedReader(allow=server.allow)
     reader.url.value = f"{server.base}/feed.xml"
     reader.subscribe_button.click()
     assert reader.status.text == "Subscribed to Loopback Teachers' Blog."
     assert subscribed(store) == [f"{server.base}/feed.xml"]
-    assert "feed:" + f"{server.base}/feed.xml" in network.current().nodes  # it joined the learner's network
+    node = mine(store).nodes["site:127.0.0.1"]  # it joined the learner's network, as its site
+    assert (node.label, node.type) == ("Loopback Teachers' Blog", "feed")
     reader.refresh_button.click()
     eventually(lambda: reader.status.text.startswith("Updated"))
     assert "Retrieval practice in Year 9" in reader.entries.value
@@ -110,13 +115,57 @@ def test_a_broken_opml_upload_imports_nothing(store: Store) -> None:
     assert "larger than 5 MB" in reader.status.text
 
 
-def test_removing_a_feed_keeps_it_in_history(server: FeedServer, store: Store) -> None:
+def test_removing_a_feed_removes_its_connection_and_history_keeps_it(server: FeedServer, store: Store) -> None:
     reader = FeedReader(allow=server.allow)
     reader.subscribe(f"{server.base}/feed.xml")
     reader.unsubscribe(f"{server.base}/feed.xml")
     assert subscribed(store) == []
-    net = network.current()
-    assert f"feed:{server.base}/feed.xml" in net.removed and not net.nodes
+    assert reader.status.text == "Removed, and its connection left your network (its history keeps it)."
+    net = mine(store)
+    assert "site:127.0.0.1" in net.removed and not net.nodes
+
+
+def test_a_feed_and_a_bookmark_of_one_site_are_one_node(server: FeedServer, store: Store) -> None:
+    from plnkit.widgets.toolbox import BookmarkManager
+
+    marks = BookmarkManager()
+    marks.url.value, marks.title.value = f"{server.base}/page", "A post I liked"
+    marks.add_button.click()
+    reader = FeedReader(allow=server.allow)
+    reader.subscribe(f"{server.base}/feed.xml")
+    net = mine(store)
+    assert list(net.nodes) == ["site:127.0.0.1"] and net.nodes["site:127.0.0.1"].label == "Loopback Teachers' Blog"
+    reader.unsubscribe(f"{server.base}/feed.xml")  # still bookmarked: still in the network, named by its host
+    assert mine(store).nodes["site:127.0.0.1"].label == "127.0.0.1"
+
+
+def test_an_unreachable_feed_is_saved_to_fetch_on_the_next_refresh(store: Store) -> None:
+    from .conftest import free_port
+
+    port = free_port()  # nothing listens there: the connection is refused, as when a site is down
+    reader = FeedReader(allow=f"127.0.0.1:{port}")
+    reader.subscribe(f"http://127.0.0.1:{port}/feed.xml")
+    assert reader.status.text == (f"Subscribed to http://127.0.0.1:{port}/feed.xml. It couldn't be fetched just "
+                                  "now; it will be fetched on the next Refresh.")
+    assert subscribed(store) == [f"http://127.0.0.1:{port}/feed.xml"]
+
+
+def test_a_starter_blog_never_gets_check_the_spelling(store: Store) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from plnkit.content import STARTER_FEEDS
+
+    starter = STARTER_FEEDS[0]
+    # Another page fetched it a moment ago and the name did not resolve (this computer had lost its network):
+    later = (datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat()
+    store.update_feed_cache(starter.url, next_check_at=later,
+                            error="Couldn't find a site called x. Check the spelling of the address.")
+    reader = FeedReader()
+    reader.starter.value = starter.url
+    reader.starter_button.click()
+    assert reader.status.text == (f"Subscribed to {starter.title}. It couldn't be fetched just now; it will be "
+                                  "fetched on the next Refresh.")
+    assert "spelling" not in reader.status.text and subscribed(store) == [starter.url]
 
 
 def test_every_feed_unreachable_at_once_reads_as_offline_and_shows_what_was_saved(store: Store) -> None:

@@ -328,7 +328,18 @@ def test_one_learner_cannot_grow_the_database_without_bound(store: Store, monkey
     store.save_answer(me, "why-pln/so-what", "a second answer")
     with pytest.raises(InputError, match="2 different answers"):
         store.save_answer(me, "why-pln/now-what", "a third")
-    monkeypatch.setattr(store_module, "MAX_NETWORK_EVENTS", 2)
+    import plnkit.services._store_network as network_table
+
+    monkeypatch.setattr(network_table, "MAX_NETWORK_EVENTS", 2)
     store.record_events(me, [(datetime.now(timezone.utc), "remove", "a", {})] * 2)
     with pytest.raises(InputError, match="limited to 2 changes"):
         store.record_event(me, "remove", "b", {})
+
+
+def test_the_rooms_connections_leave_out_each_learners_own_accounts(store: Store) -> None:
+    from plnkit.rules import network
+
+    ana = store.learner("ws:" + "a" * 32, "Ana")
+    store.record_changes(ana, [network.adding(network.presence_node("Mastodon", "@ana")),
+                               network.adding(network.make_node("person", "Bo"))])
+    assert [c.learner_id for c in store.room_snapshot().connections] == [ana.id]  # Bo only

@@ -1,20 +1,26 @@
 """The learner's network: nodes (people, spaces, feeds, tools) rebuilt by replaying dated events.
 
-Every course action that connects the learner to something records an ``add`` event through the store;
-removing is an event too, so history is never rewritten. :func:`replay` turns events into a :class:`Network`.
+Every course action that connects the learner to something is an ``add`` event; removing is an event too, so
+history is never rewritten. :func:`replay` turns events into a :class:`Network`. This module is pure: it
+computes :class:`Change` lists (:func:`adding`, :func:`removing`, :func:`sync`, :func:`site_changes`,
+:func:`importing`) and the store writes each list in one transaction (``Store.record_changes``).
+
+Keys name what a node stands for: ``site:<host>`` is one web site (its feed and its bookmarks are one node),
+``presence:<service>`` is the learner's own account (shown as a presence, never as a connection),
+``medium:<medium>:<tool>`` a tool from the mediums list, ``<type>:<slug>`` anything the learner adds by hand.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import InputError
-from ..services import session as _session
 
 TYPES = ("person", "community", "feed", "tool")
 TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed": "feeds and blogs",
@@ -29,6 +35,10 @@ VALUE_LABELS = {"cognitive": "New ideas and knowledge", "social": "People and co
 MAX_LABEL = 120
 MAX_LINKS = 50
 MAX_NODE_KEY = 200
+PRESENCE = "presence:"
+SITE = "site:"
+#: Before sites were one node, the feed reader keyed a feed by its address: such events replay as its site.
+OLD_FEED = "feed:http"
 log = logging.getLogger("plnkit.rules.network")
 
 
@@ -116,14 +126,24 @@ def _event_data(node: Node) -> dict[str, Any]:
 
 @dataclass
 class Network:
-    """The network as it stands after replaying events (``removed`` keeps what was dropped)."""
+    """The network as it stands after replaying events.
+
+    ``nodes`` are the learner's connections, ``removed`` keeps what was dropped, and ``presences`` are the
+    learner's own accounts (from the identity check): shown as where they are, never counted as connections.
+    """
 
     nodes: dict[str, Node] = field(default_factory=dict)
     removed: dict[str, Node] = field(default_factory=dict)
     events: int = 0
+    presences: dict[str, Node] = field(default_factory=dict)
 
     def active(self) -> list[Node]:
         return list(self.nodes.values())
+
+
+def connection_events(events: Iterable[Any]) -> list[Any]:
+    """The events about connections (the learner's own presences left out), for growth charts."""
+    return [e for e in events if not str(e.node_key).startswith(PRESENCE)]
 
 
 def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
@@ -133,42 +153,136 @@ def replay(events: Iterable[Any], *, until: datetime | None = None) -> Network:
         if until is not None and event.at > until:
             break
         net.events += 1
+        key = str(event.node_key)
+        if key.startswith(OLD_FEED):  # the feed reader once keyed a feed by its address: it is its site
+            key = site_key(key.removeprefix("feed:")) or key
+        nodes = net.presences if key.startswith(PRESENCE) else net.nodes
         if event.action == "add":
             try:
-                data = check_event("add", event.node_key, event.data)
+                data = check_event("add", key, event.data)
             except InputError as exc:  # a damaged stored event: left out of the picture, never breaking it
                 log.warning("network event %s ignored: %s", getattr(event, "id", "?"), exc)
                 continue
-            data["links"] = tuple(data["links"])
-            net.nodes[event.node_key] = Node(**{**data, "key": event.node_key, "added_at": event.at})
-            net.removed.pop(event.node_key, None)
-        elif event.action == "remove" and event.node_key in net.nodes:
-            node = net.nodes.pop(event.node_key)
-            net.removed[event.node_key] = replace(node, removed_at=event.at)
+            nodes[key] = Node(**{**data, "links": tuple(data["links"]), "key": key, "added_at": event.at})
+            net.removed.pop(key, None)
+        elif event.action == "remove" and key in nodes:
+            node = nodes.pop(key)
+            if nodes is net.nodes:
+                net.removed[key] = replace(node, removed_at=event.at)
     return net
 
 
-def add(node: Node, sess: _session.Session | None = None) -> Node:
-    """Record that the learner connected to ``node`` (a dated ``add`` event)."""
-    sess = sess or _session.current()
-    event = sess.store.record_event(sess.learner, "add", node.key, _event_data(node))
-    return replace(node, added_at=event.at)
+# --- changes (computed here, written by the store in one transaction) ------------------------------------
 
 
-def remove(key: str, sess: _session.Session | None = None) -> None:
-    """Record that the learner dropped a connection (history keeps it)."""
-    sess = sess or _session.current()
-    sess.store.record_event(sess.learner, "remove", key, {})
+@dataclass(frozen=True)
+class Change:
+    """One change to record: ``action`` is ``"add"`` (``data`` describes the node) or ``"remove"``.
+
+    ``at`` is when it happened (``None``: when it is recorded; imports keep their original dates).
+    """
+
+    action: str
+    node_key: str
+    data: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
 
 
-def current(sess: _session.Session | None = None) -> Network:
-    """The learner's network now."""
-    sess = sess or _session.current()
-    return replay(sess.store.network_events(sess.learner))
+def adding(node: Node, at: datetime | None = None) -> Change:
+    """The change that connects the learner to ``node``."""
+    return Change("add", node.key, _event_data(node), at)
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+def removing(key: str, at: datetime | None = None) -> Change:
+    """The change that drops a connection (history keeps it)."""
+    return Change("remove", key, {}, at)
+
+
+def _differs(node: Node, known: Node | None) -> bool:
+    return known is None or _event_data(node) != _event_data(known)
+
+
+def sync(current: Network, prefix: str, wanted: Iterable[Node], *,
+         only: Collection[str] | None = None) -> list[Change]:
+    """The changes that make the nodes under ``prefix`` exactly ``wanted``.
+
+    Missing or changed nodes are added, nodes under ``prefix`` not wanted are removed. With ``only``, just
+    those keys are considered (the rest stay as they are). Presences (``presence:``) are compared with the
+    presences, everything else with the connections.
+    """
+    have = current.presences if prefix.startswith(PRESENCE) else current.nodes
+    want = {n.key: n for n in wanted if n.key.startswith(prefix)}
+    changes = [adding(n) for key, n in want.items()
+               if (only is None or key in only) and _differs(n, have.get(key))]
+    changes += [removing(key) for key in have
+                if key.startswith(prefix) and key not in want and (only is None or key in only)]
+    return changes
+
+
+#: Services where a presence is a social space (a community) rather than a tool.
+SOCIAL_SERVICES = frozenset({"bluesky", "mastodon", "linkedin", "discord", "facebook", "slack", "threads", "x",
+                             "twitter"})
+
+
+def presence_node(service: str, username: str) -> Node:
+    """The learner's own account on ``service``, as a presence (``presence:<service>``)."""
+    label = f"Me on {service}" + (f" ({username})" if username else "")
+    kind = "community" if service.lower() in SOCIAL_SERVICES else "tool"
+    return make_node(kind, label[:MAX_LABEL], platform=service[:MAX_LABEL], ring=1, direction="both",
+                     value="identity", key=f"{PRESENCE}{service.lower()}"[:MAX_NODE_KEY])
+
+
+MEDIUM = "medium:"
+#: The kind of node a tool of each medium (``content.MEDIUMS``) becomes.
+MEDIUM_KINDS = {"backchannel": "tool", "bookmarking": "tool", "community": "community", "feeds": "tool",
+                "microblog": "community", "explainers": "feed"}
+
+
+def medium_node(choice: str, value: str) -> Node:
+    """The node for a medium's tool the learner uses (``value`` ``"use"``: closeness 2) or will try (3);
+    ``choice`` is ``"<medium key>:<tool>"``."""
+    medium, tool = choice.split(":", 1)
+    return make_node(MEDIUM_KINDS.get(medium, "tool"), tool, platform=tool, key=f"{MEDIUM}{choice.lower()}",
+                     ring=2 if value == "use" else 3)
+
+
+def site_host(url: str) -> str:
+    """The site a web address belongs to: its host name without ``www.`` (``""`` for no host)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def site_key(url: str) -> str:
+    """The node key of the site ``url`` belongs to (``site:<host>``; ``""`` for an address without a host)."""
+    host = site_host(url)
+    return (SITE + host)[:MAX_NODE_KEY] if host else ""
+
+
+def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tuple[str, str]],
+                 bookmarks: Iterable[str]) -> list[Change]:
+    """The changes that keep one node per site the learner follows or bookmarks (``site:<host>``).
+
+    ``touched`` are the addresses just added or removed; ``feeds`` (address, title) and ``bookmarks``
+    (addresses) are all the learner has now. A site with a feed is a feed node named by the feed (closeness
+    2); a site only bookmarked is named by its host (closeness 3). A site with neither left is removed.
+    """
+    feeds, bookmarks = list(feeds), list(bookmarks)
+    hosts = {h for h in (site_host(u) for u in touched) if h}
+    wanted: dict[str, Node] = {}
+    for url in bookmarks:
+        host = site_host(url)
+        if host in hosts:
+            wanted[SITE + host] = make_node("feed", host[:MAX_LABEL], platform=host[:MAX_LABEL], ring=3,
+                                            key=(SITE + host)[:MAX_NODE_KEY])
+    for url, title in feeds:
+        host = site_host(url)
+        if host in hosts:
+            wanted[SITE + host] = make_node("feed", (title.strip() or host)[:MAX_LABEL], platform=host[:MAX_LABEL],
+                                            key=(SITE + host)[:MAX_NODE_KEY])
+    return sync(current, SITE, wanted.values(), only={(SITE + h)[:MAX_NODE_KEY] for h in hosts})
 
 
 # --- export and import ----------------------------------------------------------------------------------
@@ -263,17 +377,17 @@ def parse_import(data: bytes) -> list[Node]:
     return nodes
 
 
-def import_nodes(nodes: list[Node], sess: _session.Session | None = None) -> int:
-    """Record imported connections as dated add (and remove) events, in one transaction."""
-    sess = sess or _session.current()
-    stamp = now()
-    events = []
+def importing(nodes: Sequence[Node], current: Network, now: datetime) -> list[Change]:
+    """The dated changes that add imported connections the learner never had (now or before), oldest first.
+
+    A node keeps its ``added_at`` (``now`` when it has none) and, when it was dropped, a ``remove`` at its
+    ``removed_at``.
+    """
+    changes = []
     for node in nodes:
-        data = node.to_json()
-        for k in ("key", "added_at", "removed_at"):
-            data.pop(k)
-        events.append((node.added_at or stamp, "add", node.key, data))
+        if node.key in current.nodes or node.key in current.removed:
+            continue
+        changes.append(adding(node, node.added_at or now))
         if node.removed_at:
-            events.append((node.removed_at, "remove", node.key, {}))
-    events.sort(key=lambda e: e[0])
-    return sess.store.record_events(sess.learner, events)
+            changes.append(removing(node.key, node.removed_at))
+    return sorted(changes, key=lambda c: c.at or now)

@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ._store_file import check_owner
+from ._store_social import Fingerprint
 from ._store_workshop import WORKSHOP_PREFIX
+
+if TYPE_CHECKING:
+    from .store import Learner
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
 #: this prefix plus a hash of the file, never a working link (the row is revoked from the start).
@@ -119,6 +123,14 @@ class Certificate:
     facts: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ImportedParticipant:
+    """The participant made from a portfolio file; ``new`` is true when this import made them."""
+
+    learner: Learner
+    new: bool
+
+
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
@@ -186,7 +198,7 @@ class RoomStoreMixin:
             conn.execute("INSERT INTO workshop_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                          "SET value = excluded.value", (name, value))
 
-    def imported_participant(self, digest: str, name: str) -> tuple[Any, bool]:
+    def imported_participant(self, digest: str, name: str) -> ImportedParticipant:
         """The participant made from a portfolio file with hash ``digest``; True when newly made.
 
         Their link never works (the row is revoked): they exist so their work counts in the room's report.
@@ -199,7 +211,7 @@ class RoomStoreMixin:
                                "ON CONFLICT (key) DO NOTHING", (key, name[:200], _now().isoformat(),
                                                                 _now().isoformat()))
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
-        return Learner(*row), cur.rowcount > 0
+        return ImportedParticipant(Learner(*row), cur.rowcount > 0)
 
     # --- certificates -----------------------------------------------------------------------------------
 
@@ -240,10 +252,10 @@ class RoomStoreMixin:
 
     # --- the room at a glance ---------------------------------------------------------------------------
 
-    def room_version(self) -> tuple[Any, ...]:
+    def room_version(self) -> Fingerprint:
         """A cheap fingerprint of everything the facilitator's page shows (one query)."""
         with self._read() as conn:
-            return tuple(conn.execute(
+            row = tuple(conn.execute(
                 "SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COALESCE(MAX(id), 0) FROM network_events),"
                 " (SELECT COUNT(*) || ':' || COALESCE(MAX(shared_at), '') FROM shared_answers),"
                 " (SELECT COUNT(*) || ':' || COUNT(revoked_at) || ':' || COUNT(muted_at) || ':' || "
@@ -251,6 +263,7 @@ class RoomStoreMixin:
                 " (SELECT COALESCE(MAX(opened_at), '') FROM page_visits),"
                 " (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), '') FROM progress),"
                 " (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(deleted_at) FROM backchannel_posts)").fetchone())
+        return Fingerprint(json.dumps(row))
 
     def room_snapshot(self, *, exclude: int | None = None, tracked: tuple[str, ...] = (),
                       prompts: tuple[str, ...] = ()) -> RoomSnapshot:
@@ -286,7 +299,8 @@ class RoomStoreMixin:
                 "SELECT e.learner_id, MIN(CASE WHEN e.action = 'add' THEN e.at END), "
                 "(SELECT action || ' ' || at FROM network_events x WHERE x.learner_id = e.learner_id AND "
                 " x.node_key = e.node_key ORDER BY x.at DESC, x.id DESC LIMIT 1) "
-                f"FROM network_events e WHERE e.learner_id IN ({who}) GROUP BY e.learner_id, e.node_key").fetchall()
+                f"FROM network_events e WHERE e.learner_id IN ({who}) AND substr(e.node_key, 1, 9) != 'presence:' "
+                "GROUP BY e.learner_id, e.node_key").fetchall()  # a learner's own accounts are not connections
             shared_rows = conn.execute(
                 "SELECT s.learner_id, l.name, s.key, a.value, a.saved_at, s.shared_at FROM shared_answers s "
                 "JOIN learners l ON l.id = s.learner_id JOIN answers a ON a.id = (SELECT MAX(id) FROM answers "

@@ -58,6 +58,13 @@ class RecordedPost:
     deleted_by: str | None
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """A cheap summary of some tables: two equal fingerprints mean nothing they cover has changed."""
+
+    value: str
+
+
 _BOOKMARK_COLUMNS = "id, url, title, tags, note, folder, private, added_at"
 _POST_COLUMNS = "id, room, learner_id, author, body, created_at, deleted_at, deleted_by"
 
@@ -112,6 +119,26 @@ class SocialStoreMixin:
             rows = conn.execute(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks WHERE learner_id = ? AND removed_at IS "
                                 "NULL ORDER BY added_at DESC, id DESC", (learner.id,)).fetchall()
         return [_bookmark(r) for r in rows]
+
+    def update_bookmark(self, learner: Any, bookmark_id: int, item: Any) -> StoredBookmark | None:
+        """Change one of the learner's bookmarks to ``item`` (url, title, tags, note, private; a checked
+        :class:`plnkit.formats.bookmarks.Bookmark`); its folder and date stay. Returns it as stored, or ``None``
+        when it is not theirs or was removed. Raises :class:`InputError` when another of their bookmarks already
+        has the new address.
+        """
+        with self._write() as conn:
+            check_owner(conn, learner)
+            clash = conn.execute("SELECT 1 FROM bookmarks WHERE learner_id = ? AND url = ? AND id != ? AND "
+                                 "removed_at IS NULL", (learner.id, item.url, bookmark_id)).fetchone()
+            if clash:
+                raise InputError(f"{item.url} is already in your bookmarks, so this one was not changed.")
+            conn.execute("UPDATE bookmarks SET url = ?, title = ?, tags = ?, note = ?, private = ? WHERE id = ? AND "
+                         "learner_id = ? AND removed_at IS NULL",
+                         (item.url, item.title, json.dumps(list(item.tags), ensure_ascii=False), item.note,
+                          1 if item.private else 0, bookmark_id, learner.id))
+            row = conn.execute(f"SELECT {_BOOKMARK_COLUMNS} FROM bookmarks WHERE id = ? AND learner_id = ? AND "
+                               "removed_at IS NULL", (bookmark_id, learner.id)).fetchone()
+        return _bookmark(row) if row else None
 
     def remove_bookmark(self, learner: Any, bookmark_id: int) -> bool:
         """Remove one of the learner's bookmarks (kept, marked removed)."""
@@ -175,9 +202,9 @@ class SocialStoreMixin:
                                (_now().isoformat(), learner.id, post_id, learner.id, 1 if moderator else 0))
         return cur.rowcount > 0
 
-    def backchannel_version(self, room: str) -> tuple[int, int]:
-        """A cheap fingerprint of a room (latest id, deletions) for background refresh."""
+    def backchannel_version(self, room: str) -> Fingerprint:
+        """A cheap fingerprint of a room (its latest post and its deletions) for background refresh."""
         with self._read() as conn:
             row = conn.execute("SELECT COALESCE(MAX(id), 0), COUNT(deleted_at) FROM backchannel_posts WHERE room = ?",
                                (room,)).fetchone()
-        return int(row[0]), int(row[1])
+        return Fingerprint(f"{int(row[0])}:{int(row[1])}")

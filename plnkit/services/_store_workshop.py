@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Learner
 
 WORKSHOP_PREFIX = "ws:"
 #: Every table that holds one learner's rows (column ``learner_id``), erased with the learner.
@@ -32,7 +35,7 @@ class WorkshopStoreMixin:
     _write: Any
     _read: Any
 
-    def active_learner(self, key: str) -> Any:
+    def active_learner(self, key: str) -> Learner | None:
         """The learner whose link (``key``) still works, or ``None`` (never creates one)."""
         from .store import Learner
 

@@ -36,6 +36,9 @@ from ._store_file import (
     open_read_only,
     read_only_error,
 )
+from ._store_network import MAX_NETWORK_EVENTS as MAX_NETWORK_EVENTS
+from ._store_network import NetworkEvent as NetworkEvent
+from ._store_network import NetworkStoreMixin
 from ._store_room import RoomStoreMixin
 from ._store_social import SocialStoreMixin
 from ._store_workshop import WorkshopStoreMixin
@@ -46,7 +49,6 @@ MAX_VALUE_CHARS = 1_000_000
 #: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
 MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
 MAX_ANSWER_KEYS = 200
-MAX_NETWORK_EVENTS = 20_000
 
 
 def default_home() -> Path:
@@ -78,22 +80,12 @@ class AnswerVersion:
     saved_at: datetime
 
 
-@dataclass(frozen=True)
-class NetworkEvent:
-    """A dated change to the learner's network (a node added, changed or removed)."""
-
-    id: int
-    at: datetime
-    action: str
-    node_key: str
-    data: dict[str, Any]
-
-
-class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin):
+class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin, NetworkStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method
-    is a complete transaction.
+    is a complete transaction. Everything it returns is a frozen record (:class:`Learner`,
+    :class:`AnswerVersion`, :class:`NetworkEvent`, ...) or a list or mapping of them.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
@@ -327,51 +319,6 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
                 "SELECT module, status FROM progress WHERE learner_id = ?", (learner.id,)
             ).fetchall()
         return dict(rows)
-
-    # --- network events ---------------------------------------------------------------------------------
-
-    def record_event(self, learner: Learner, action: str, node_key: str, data: dict[str, Any],
-                     *, at: datetime | None = None) -> NetworkEvent:
-        """Append a dated network event; history is never rewritten."""
-        when = (at or _now()).astimezone(timezone.utc)
-        encoded = json.dumps(data, ensure_ascii=False, allow_nan=False)
-        with self._write() as conn:
-            check_owner(conn, learner)
-            self._check_event_quota(conn, learner, 1)
-            cur = conn.execute(
-                "INSERT INTO network_events (learner_id, at, action, node_key, data) VALUES (?, ?, ?, ?, ?)",
-                (learner.id, when.isoformat(), action, _check_key(node_key, "node"), encoded),
-            )
-            event_id = cur.lastrowid
-        assert event_id is not None
-        return NetworkEvent(event_id, when, action, node_key, json.loads(encoded))
-
-    def record_events(self, learner: Learner, events: list[tuple[datetime, str, str, dict[str, Any]]]) -> int:
-        """Append many network events (at, action, node_key, data) in one transaction: all or none."""
-        rows = [(learner.id, at.astimezone(timezone.utc).isoformat(), action, _check_key(key, "node"),
-                 json.dumps(data, ensure_ascii=False, allow_nan=False)) for at, action, key, data in events]
-        with self._write() as conn:
-            check_owner(conn, learner)
-            self._check_event_quota(conn, learner, len(rows))
-            conn.executemany("INSERT INTO network_events (learner_id, at, action, node_key, data) "
-                             "VALUES (?, ?, ?, ?, ?)", rows)
-        return len(rows)
-
-    @staticmethod
-    def _check_event_quota(conn: sqlite3.Connection, learner: Learner, adding: int) -> None:
-        have = conn.execute("SELECT count(*) FROM network_events WHERE learner_id = ?", (learner.id,)).fetchone()[0]
-        if have + adding > MAX_NETWORK_EVENTS:
-            raise InputError(f"Not saved: your network history is limited to {MAX_NETWORK_EVENTS:,} changes, and "
-                             f"this would make {have + adding:,}.")
-
-    def network_events(self, learner: Learner) -> list[NetworkEvent]:
-        """All of a learner's network events in time order (restored events slot in where they happened)."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT id, at, action, node_key, data FROM network_events WHERE learner_id = ? ORDER BY at, id",
-                (learner.id,),
-            ).fetchall()
-        return [NetworkEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], json.loads(r[4])) for r in rows]
 
 
 def _check_key(key: object, what: str) -> str:

@@ -1,20 +1,42 @@
-"""Small helpers shared by every widget: escaping, status lines, and the guard that keeps tracebacks away."""
+"""The widget base and small helpers shared by every widget: escaping, status lines, and the guard that keeps
+tracebacks away.
+
+:class:`Component` is the one base of every exercise. Its life is always the same:
+
+1. **construct**: build empty controls (no store access);
+2. **load**: :meth:`Component.load` fills them from the store, guarded, once construction is complete; or,
+   after :func:`defer_loading` (a preheated kernel, whose page runs before anyone asks for it), when
+   :func:`load_all` is called once the visitor's request has arrived;
+3. **save**: :meth:`Component._commit` checks a value by its rule, saves it, redraws, and says "Saved at HH:MM"
+   last; network changes computed by :mod:`plnkit.rules.network` go to :meth:`Component._record`, one
+   transaction;
+4. every callback is wrapped in :func:`guard`.
+"""
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import logging
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as w
 
-from ..errors import InputError, PlnkitError
+from ..errors import PlnkitError
+from ..rules.text import plural as plural
 from ..services import _log
+from ._files import download_link as download_link
+from ._files import on_upload as on_upload
+from ._files import upload_bytes as upload_bytes
+
+if TYPE_CHECKING:
+    from ..rules.network import Change, Network
+    from ..services.store import AnswerVersion, NetworkEvent
 
 log = logging.getLogger("plnkit")
 if _log.in_kernel():
@@ -23,11 +45,6 @@ if _log.in_kernel():
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WORD = re.compile(r"\S+")
-
-
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``1 answer``, ``2 answers``, ``1,200 bookmarks`` (``plural_form`` for irregular nouns)."""
-    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
 
 
 def text_hash(text: str) -> str:
@@ -139,20 +156,102 @@ def guard(status: Status, *, doing: str = "do that",
     return decorate
 
 
-class Component:
-    """Base of every exercise widget: the learner's session, a status line, and a box to display.
+#: Components created while loading is deferred, in creation order (``None``: not deferred).
+_pending: list[Component] | None = None
+_pending_lock = threading.Lock()
 
-    Display a component as the last expression of a cell; its box is what the page shows.
+
+def defer_loading() -> None:
+    """From now on, components do not read the store when they are made: they wait for :func:`load_all`.
+
+    For a page that runs before its visitor has asked for it (a preheated Voila kernel): no learner's data
+    may be read until the request has arrived (``voila.utils.wait_for_request()``).
     """
+    global _pending
+    with _pending_lock:
+        if _pending is None:
+            _pending = []
+
+
+def load_all() -> int:
+    """Load every component made since :func:`defer_loading`, in the order they were made, each guarded (a
+    failure shows in that component's status line). Loading is no longer deferred afterwards. Returns how
+    many were loaded."""
+    global _pending
+    with _pending_lock:
+        pending, _pending = _pending or [], None
+    for component in pending:
+        component.load_now()
+    return len(pending)
+
+
+class _LoadsWhenBuilt(type):
+    """Calls :meth:`Component._built` once the most derived ``__init__`` has finished."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        component = super().__call__(*args, **kwargs)
+        component._built()
+        return component
+
+
+class Component(metaclass=_LoadsWhenBuilt):
+    """Base of every exercise widget: the learner's session, a status line, a box to display, and one way to
+    load, save, record network changes and guard errors (see the module's docstring).
+
+    Subclasses build empty controls in ``__init__`` and fill them in :meth:`load`. Display a component as the
+    last expression of a cell; its box is what the page shows.
+    """
+
+    #: What loading does, for the status line when it fails ("Sorry, the course could not ...").
+    loading = "show your saved work"
 
     def __init__(self, session: Any = None, *css: str) -> None:
         self._session = session
         self._identity_error: Exception | None = None
         self._learner_id: int | None = None
+        self._drafts: list[tuple[w.Widget, str]] = []
+        #: True while :meth:`load` runs (observers that save skip the values it sets).
+        self.is_loading = False
+        #: True once :meth:`load` has run.
+        self.loaded = False
         self.status = Status()
         self.widget = w.VBox()
         for name in ("plnkit-exercise", *css):
             self.widget.add_class(name)
+
+    # --- load -------------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Fill the controls from the store (called once, after construction or by :func:`load_all`)."""
+
+    def _built(self) -> None:
+        with _pending_lock:
+            if _pending is not None:
+                _pending.append(self)
+                return
+        self.load_now()
+
+    def load_now(self) -> None:
+        """Run :meth:`load` now, guarded: a locked or damaged file or a bad link shows in the status line."""
+        self.is_loading = True
+        try:
+            guard(self.status, doing=self.loading, kept="Reload the page to try again.")(self._load_steps)()
+        finally:
+            self.is_loading = False
+            self.loaded = True
+
+    def _load_steps(self) -> None:
+        drafts, self._drafts = self._drafts, []
+        for field, key in drafts:
+            draft_field(field, key, self._draft_scope())
+        self.load()
+
+    def _draft(self, field: w.Widget, key: str) -> None:
+        """Let the page keep unsaved text of ``field`` in the browser (see :func:`draft_field`), under this
+        learner's scope, which is known only once loading starts."""
+        self._drafts.append((field, key))
+
+    # --- the learner ------------------------------------------------------------------------------------
 
     def _sess(self) -> Any:
         """The learner's session, checked again on every use (a reissued link or closed workshop stops saving).
@@ -180,6 +279,8 @@ class Component:
                                 "Open your own link.")
         return sess
 
+    # --- answers ----------------------------------------------------------------------------------------
+
     def _load_answer(self, key: str) -> Any:
         """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
         (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
@@ -199,12 +300,65 @@ class Component:
         checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
         return [v for v in checked if v.value is not None]
 
-    def _save_answer(self, key: str, value: Any) -> Any:
+    def _save_answer(self, key: str, value: Any) -> AnswerVersion:
         """Check ``value`` by the rule for ``key`` and save it; returns the stored ``AnswerVersion``."""
         from ..rules.answers import check_answer
 
         sess = self._sess()
         return sess.store.save_answer(sess.learner, key, check_answer(key, value))
+
+    def _commit(self, key: str, value: Any, *, changes: Callable[[Network], Sequence[Change]] | None = None,
+                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion:
+        """The one save path: check ``value`` by its rule and save it, with the network ``changes`` it implies (a
+        function of the network as it stands) in the same transaction, so both are kept or neither; ``then``
+        redraws and may return words to add; the status line says "Saved at HH:MM" last, once everything is in
+        place."""
+        with self._together():
+            version = self._save_answer(key, value)
+            if changes is not None:
+                self._record(changes(self._network()))
+        note = then(version) if then is not None else None
+        self._saved(version.saved_at, note or "")
+        return version
+
+    def _together(self) -> AbstractContextManager[Any]:
+        """One transaction for several store calls (an answer or a bookmark and its network changes)."""
+        return self._sess().store.transaction()
+
+    def _saved(self, moment: datetime, note: str = "") -> None:
+        """Say "Saved at HH:MM" (with ``note``, such as ``": 3 of 5 commitments."``)."""
+        self.status.ok(f"Saved at {clock(moment)}{note}")
+
+    # --- the network ------------------------------------------------------------------------------------
+
+    def _network_events(self) -> list[NetworkEvent]:
+        sess = self._sess()
+        return list(sess.store.network_events(sess.learner))
+
+    def _network(self) -> Network:
+        """The learner's network as it stands now."""
+        from ..rules.network import replay
+
+        return replay(self._network_events())
+
+    def _record(self, changes: Sequence[Change]) -> list[NetworkEvent]:
+        """Write network changes (from :mod:`plnkit.rules.network`) in one transaction: all or none."""
+        if not changes:
+            return []
+        sess = self._sess()
+        return list(sess.store.record_changes(sess.learner, changes))
+
+    def _record_sites(self, touched: Sequence[str]) -> list[NetworkEvent]:
+        """Keep one network node per site the learner follows or bookmarks, for the addresses just added or
+        removed (``touched``); see :func:`plnkit.rules.network.site_changes`."""
+        from ..rules.network import site_changes
+
+        sess = self._sess()
+        feeds = [(s["url"], s["title"] or "") for s in sess.store.subscriptions(sess.learner)]
+        marks = [b.url for b in sess.store.bookmarks(sess.learner)]
+        return self._record(site_changes(self._network(), touched, feeds=feeds, bookmarks=marks))
+
+    # --- the page ---------------------------------------------------------------------------------------
 
     def _draft_scope(self) -> str:
         """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart."""
@@ -218,43 +372,3 @@ class Component:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
-
-
-def upload_bytes(upload: Any, max_bytes: int, what: str = "file") -> bytes:
-    """The content of one FileUpload entry, checked: browser values are hostile (type and size)."""
-    content = upload.get("content") if isinstance(upload, dict) else getattr(upload, "content", None)
-    if not isinstance(content, (bytes, bytearray, memoryview)):
-        raise InputError("That upload could not be read.")
-    if len(content) > max_bytes:
-        raise InputError(f"That {what} is larger than {max_bytes // (1024 * 1024)} MB, so nothing was imported.")
-    return bytes(content)
-
-
-def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max_bytes: int) -> None:
-    """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one.
-
-    ``max_bytes`` is also told to the page, whose script refuses a larger file before sending it (a file over
-    the connection's 10 MiB message limit would otherwise drop the page's connection without a word).
-    """
-    upload_widget.add_class(f"plnkit-max-{max_bytes}")
-    if not upload_widget.tooltip:  # ipywidgets shows "null" on hover otherwise
-        upload_widget.tooltip = f"Choose a file of at most {max_bytes // (1024 * 1024)} MB"
-
-    def changed(change: dict[str, Any]) -> None:
-        if change["new"]:
-            handle(change["new"][0])
-            upload_widget.value = ()
-
-    upload_widget.observe(changed, names="value")
-
-
-def download_link(filename: str, mime: str, data: bytes, label: str | None = None, *, auto: bool = False) -> str:
-    """A link that downloads ``data`` as ``filename`` (a data: URL, so nothing is written on the server).
-
-    ``auto=True`` (for a link made because the learner pressed a download button) has the page follow it once
-    as it appears (``page.js``), so one press downloads; the link stays in case the browser blocks that.
-    """
-    encoded = base64.b64encode(data).decode("ascii")
-    mark = ' data-plnkit-auto="1"' if auto else ""
-    return (f'<a class="plnkit-download" download="{esc(filename)}" href="data:{mime};base64,{encoded}"{mark}>'
-            f"{esc(label or f'Download {filename}')}</a>")

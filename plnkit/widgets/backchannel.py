@@ -17,19 +17,19 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
-from ..errors import InputError, PlnkitError
-from ..rules.names import MAX_NAME, is_reserved
+from ..errors import InputError
+from ..rules.posts import FACILITATOR, MAX_AUTHOR, MAX_POST, check_post
 from ..services import session as _session
-from ..services._store_social import Post
-from ._ui import Component, clock, draft_field, esc, guard, mark_saved
+from ..services._store_social import Fingerprint, Post
+from ._ui import Component, clock, esc, guard, mark_saved
+
+__all__ = ["FACILITATOR", "MAX_AUTHOR", "MAX_POST", "Backchannel", "backchannel", "check_post", "linkify",
+           "post_html", "record", "stream_html"]
 
 ROOM = "course"
-MAX_POST = 1_000
-MAX_AUTHOR = MAX_NAME
 MAX_PER_MINUTE = 5
 #: The whole room's posts per minute, at most (25 people each posting every 12 s stays under it).
 MAX_ROOM_PER_MINUTE = 120
-FACILITATOR = "Facilitator"
 MIN_GAP_SECONDS = 3.0
 POLL_SECONDS = 1.5
 #: Live updates pause after this long without anything done on the page. Voila can't tell when a tab has
@@ -39,25 +39,6 @@ LIVE_SECONDS = 30 * 60
 SHOWN = 60
 _URL = re.compile(r"https?://[^\s<>\"']+", re.I)
 _TRAILING = ".,;:!?)]}'\""
-
-
-def check_post(author: object, body: object, *, facilitator: bool = False) -> tuple[str, str]:
-    """Validate a post before it is stored; InputError says what to change.
-
-    Only the facilitator may post as "Facilitator" (the name marks their posts).
-    """
-    if not isinstance(author, str) or not author.strip():
-        raise InputError("Add your name so others know who is posting.")
-    if len(author.strip()) > MAX_AUTHOR:
-        raise InputError(f"Keep your name under {MAX_AUTHOR} characters.")
-    if not facilitator and is_reserved(author):
-        raise InputError("That name is kept for the facilitator: post with your own name.")
-    if not isinstance(body, str) or not body.strip():
-        raise InputError("Write something first.")
-    if len(body) > MAX_POST:
-        raise InputError(f"Posts are limited to {MAX_POST:,} characters; yours has {len(body):,}. "
-                         "Shorten it and post again.")
-    return " ".join(author.split()), body.strip()
 
 
 def linkify(text: str) -> str:
@@ -109,7 +90,7 @@ class Backchannel(Component):
             "description_width": "initial"})
         self.body = w.Textarea(description="Your post", placeholder="Share an idea, a link or a question",
                                layout=w.Layout(width="100%", height="5em"), style={"description_width": "initial"})
-        draft_field(self.body, "backchannel/post", self._draft_scope())
+        self._draft(self.body, "backchannel/post")
         mark_saved(self.body, "")
         self.post_button = w.Button(description="Post", button_style="primary")
         self.stream = w.HTML()
@@ -127,28 +108,30 @@ class Backchannel(Component):
         self.delete_button.on_click(lambda _b: self.delete())
         self.resume_button.on_click(lambda _b: self.resume())
         self.body.observe(lambda _c: self._touch(), names="value")
-        self._seen: tuple[int, int] | None = None
+        self._seen: Fingerprint | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._every, self._live_seconds = poll_seconds, live_seconds
         self._touched = time.monotonic()
-        try:
-            fixed = self._workshop_name()
-            saved = self._load_answer("backchannel/name")
-            if fixed:  # in a workshop everyone posts as who they joined as
-                self.author.value, self.author.disabled = fixed, True
-                if self._sess().store.is_muted(self._sess().learner):
-                    self.status.info("The facilitator has paused your posting for this session; you can still "
-                                     "read the backchannel.")
-            elif saved:
-                self.author.value = saved
-            elif self._sess().learner.name:
-                self.author.value = self._sess().learner.name
-            self.refresh()
-        except PlnkitError as exc:
-            self.status.error(str(exc))
+
+    loading = "show the backchannel"
+
+    def load(self) -> None:
+        """Start live updates, fill in the name, and show the stream."""
         self._start()
         _live.add(self)
+        fixed = self._workshop_name()
+        saved = self._load_answer("backchannel/name")
+        if fixed:  # in a workshop everyone posts as who they joined as
+            self.author.value, self.author.disabled = fixed, True
+            if self._sess().store.is_muted(self._sess().learner):
+                self.status.info("The facilitator has paused your posting for this session; you can still "
+                                 "read the backchannel.")
+        elif saved:
+            self.author.value = saved
+        elif self._sess().learner.name:
+            self.author.value = self._sess().learner.name
+        self.refresh()
 
     def _workshop_name(self) -> str | None:
         """In a workshop, the name this participant joined as (numbered at joining if taken), else None."""

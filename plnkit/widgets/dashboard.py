@@ -22,14 +22,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..charts.room import people_html, record_html, shared_html
 from ..content import MODULES
 from ..errors import InputError, PlnkitError
 from ..rules import room
 from ..rules.names import MAX_NAME, clean_name
 from ..services import session as _session
 from ..services._store_room import RoomSnapshot
-from ..services._store_social import RecordedPost
+from ..services._store_social import Fingerprint, RecordedPost
 from ._ui import Component, Status, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
 from .backchannel import LIVE_SECONDS, ROOM
 from .workshop import FacilitatorTools
@@ -64,19 +63,8 @@ class FacilitatorPage(Component):
         super().__init__(session, "plnkit-dashboard")
         self.allowed = False
         self._stop = threading.Event()
-        top = w.HTML(page_header())
-        if not _session.workshop_mode():
-            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(NOT_WORKSHOP)}</p>')]
-            return
-        try:
-            sess = self._sess()
-        except PlnkitError as exc:
-            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
-            return
-        if not _session.is_facilitator(sess):
-            self.widget.children = [top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(NOT_HERE)}</p>')]
-            return
-        self.allowed = True
+        self._top = top = w.HTML(page_header())
+        self.widget.children = [top]
         wide = {"description_width": "initial"}
         self.headline = w.HTML()
         self.title = w.Text(description="Workshop title", style=wide, layout=w.Layout(width="auto", max_width="100%"))
@@ -84,8 +72,8 @@ class FacilitatorPage(Component):
                                        layout=w.Layout(width="auto", max_width="100%"))
         self.save_details = w.Button(description="Save details")
         self.people = w.HTML()
-        self.tools = FacilitatorTools(sess, intro=False)
-        self.manage = w.Accordion(children=[self.tools.widget])  # closed: nothing destructive on the projector
+        self.tools: FacilitatorTools | None = None  # made once the facilitator is known (see :meth:`load`)
+        self.manage = w.Accordion(children=[w.VBox()])  # closed: nothing destructive on the projector
         self.manage.set_title(0, "Manage the room: reissue a link, erase work, close the workshop")
         self.manage.selected_index = None
         self.details_note = w.HTML()
@@ -114,7 +102,7 @@ class FacilitatorPage(Component):
         self.verdict = w.HTML()
         self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
         row = w.Layout(flex_flow="row wrap", align_items="center")
-        self.widget.children = [
+        self._page = [
             top, self.headline, self.details_note, self.status.widget, self.resume_button,
             w.HTML('<h2 id="who">Who is here</h2>'), self.people, self.manage,
             w.HTML('<h2 id="room">The room</h2>'), self.aggregates,
@@ -149,7 +137,7 @@ class FacilitatorPage(Component):
         self.resume_button.on_click(lambda _b: self.resume())
         on_upload(self.import_upload, self.import_portfolio, max_bytes=_portfolio_max())
         self._lock = threading.Lock()
-        self._seen: tuple[Any, ...] | None = None
+        self._seen: Fingerprint | None = None
         self._full_at = 0.0
         self._charts: dict[str, tuple[object, str]] = {}
         self._every, self._live_seconds = poll_seconds, live_seconds
@@ -157,15 +145,27 @@ class FacilitatorPage(Component):
         for field in (self.title, self.facilitator_name, self.posts, self.members, self.code, self.import_name):
             field.observe(lambda _c: self._touch(), names="value")
 
-        @guard(self.status, doing="read the room")
-        def first() -> None:
-            store = self._sess().store
-            self.title.value = store.workshop_setting("title", DEFAULT_TITLE)
-            self.facilitator_name.value = store.workshop_setting("facilitator_name")
-            self.refresh(force=True)
+    loading = "read the room"
 
-        first()
+    def load(self) -> None:
+        """Show the page to the facilitator only (anyone else gets one sentence), then keep it live."""
+        try:
+            sess = self._sess() if _session.workshop_mode() else None
+        except PlnkitError as exc:
+            return self._refuse(str(exc))
+        if sess is None or not _session.is_facilitator(sess):
+            return self._refuse(NOT_HERE if sess else NOT_WORKSHOP)
+        self.allowed = True
+        self.tools = FacilitatorTools(sess, intro=False)
+        self.manage.children = [self.tools.widget]
+        self.widget.children = [self._top, *self._page]
         self._start()
+        self.title.value = sess.store.workshop_setting("title", DEFAULT_TITLE)
+        self.facilitator_name.value = sess.store.workshop_setting("facilitator_name")
+        self.refresh(force=True)
+
+    def _refuse(self, why: str) -> None:
+        self.widget.children = [self._top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(why)}</p>')]
 
     # --- live updates -----------------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class FacilitatorPage(Component):
         return sess.store.room_snapshot(exclude=sess.learner.id, tracked=room.TRACKED, prompts=room.COUNTED)
 
     def _draw(self, snapshot: RoomSnapshot, record: list[RecordedPost]) -> None:
-        from ..charts.room import aggregate_html
+        from ..charts.room import aggregate_html, people_html, record_html, shared_html
 
         people = room.people(snapshot)
         numbers = room.counts(people)
@@ -248,7 +248,7 @@ class FacilitatorPage(Component):
                                    p.post.id) for p in reversed(record) if p.post.deleted_at is None])
         _keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
                                     if not p.imported])
-        if len(self.tools.people.options) != len(people):  # someone joined, was imported or erased
+        if self.tools is not None and len(self.tools.people.options) != len(people):  # joined, imported, erased
             self.tools.refresh()
         named = bool(self._sess().store.workshop_setting("facilitator_name"))
         self.details_note.value = "" if named else (
@@ -344,10 +344,10 @@ class FacilitatorPage(Component):
             store = self._sess().store
             digest = hashlib.sha256(data).hexdigest()[:32]
             with store.transaction():
-                learner, new = store.imported_participant(digest, name)
-                if not new:
-                    raise InputError(f"That file was already imported (as {learner.name}).")
-                summary = import_portfolio(data, _session.Session(store, learner))
+                made = store.imported_participant(digest, name)
+                if not made.new:
+                    raise InputError(f"That file was already imported (as {made.learner.name}).")
+                summary = import_portfolio(data, _session.Session(store, made.learner))
             self.import_name.value = ""
             self.import_status.ok(f"Imported {name}'s portfolio: {summary} They are now in “Who is here”.")
             self.refresh(force=True)

@@ -64,9 +64,14 @@ class Evidence(Component):
         self.record_button.on_click(lambda _b: self.make_record())
         self.name.on_submit(lambda _t: self.get_certificate())
         self.cert_button.on_click(lambda _b: self.get_certificate())
+
+    loading = "show your certificate"
+
+    def load(self) -> None:
+        """The certificate's state: what is missing, or the name to print and the latest certificate."""
         try:
             self._show_state()
-        except PlnkitError as exc:
+        except PlnkitError as exc:  # said where the certificate is offered
             self.cert_status.error(str(exc))
 
     def _show_state(self) -> None:

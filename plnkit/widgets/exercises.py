@@ -11,14 +11,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..charts._figures import figure_html, table_html
-from ..charts.learner import benefit_profile, describe_benefit_profile, describe_stage_schematic, stage_schematic
 from ..content import AGREEMENT, BENEFITS, RATING_ANCHORS, STAGE_STATEMENTS, STAGES, TIPS
-from ..errors import PlnkitError
 from ..rules.benefits import changes, check_ratings, profile_summary
 from ..rules.stages import check_plan, estimate_stage, plan_warnings
+from ..rules.text import parse_number
 from ..services import session as _session
-from ._ui import Component, day_and_clock, draft_field, esc, guard, mark_saved
+from ._ui import Component, day_and_clock, esc, guard, mark_saved
 
 _STAGE_NAMES = {s.key: s.name for s in STAGES}
 _WIDE = {"description_width": "initial"}
@@ -38,17 +36,10 @@ class _Exercise(Component):
     def _history(self, key: str) -> list[Any]:
         return self._answer_history(key)
 
-    def _save(self, key: str, value: Any) -> datetime:
-        return self._save_answer(key, value).saved_at
 
-    def _load(self) -> None:
-        try:
-            self.restore()
-        except PlnkitError as exc:
-            self.status.error(str(exc))
-
-    def restore(self) -> None:  # pragma: no cover - overridden
-        pass
+def _number_text(value: object) -> str:
+    """A stored number as the learner typed it (``14``, ``2.5``)."""
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
 
 
 # --- Module 01: benefit self-rating ---------------------------------------------------------------------
@@ -80,12 +71,11 @@ class BenefitRating(_Exercise):
         ]
         self.submit.on_click(lambda _b: self.show_profile())
         self.grow_button.on_click(lambda _b: self.save_choice())
-        self._load()
 
     def ratings(self) -> dict[str, Any]:
         return {key: radio.value for key, radio in self.radios.items() if radio.value is not None}
 
-    def restore(self) -> None:
+    def load(self) -> None:
         versions = self._history(self.KEY)
         if not versions:
             return
@@ -93,7 +83,8 @@ class BenefitRating(_Exercise):
             if key in self.radios:
                 self.radios[key].value = value
         before = versions[1].value if len(versions) > 1 else None
-        self._render(versions[0].value, before, versions[0].saved_at)
+        self._render(versions[0].value, before)
+        self.status.ok(f"Last saved {day_and_clock(versions[0].saved_at)}")
         choice = self._latest(self.CHOICE)
         if choice in self.radios:
             self.grow.value = choice
@@ -103,13 +94,15 @@ class BenefitRating(_Exercise):
         def run() -> None:
             ratings = check_ratings(self.ratings())
             previous = self._latest(self.KEY)
-            saved_at = self._save(self.KEY, ratings)
             before = previous if previous and previous != ratings else None
-            self._render(ratings, before, saved_at)
+            self._commit(self.KEY, ratings, then=lambda _v: self._render(ratings, before))
 
         run()
 
-    def _render(self, ratings: dict[str, int], before: dict[str, int] | None, saved_at: datetime) -> None:
+    def _render(self, ratings: dict[str, int], before: dict[str, int] | None) -> None:
+        from ..charts._figures import figure_html, table_html
+        from ..charts.learner import benefit_profile, describe_benefit_profile
+
         profile = profile_summary(ratings)
         moved = "".join(f"<li>{esc(line)}</li>" for line in changes(before, ratings)) if before else ""
         table = table_html(["Benefit", "Now", *(["Before"] if before else [])],
@@ -120,7 +113,6 @@ class BenefitRating(_Exercise):
                             table=table, phone=benefit_profile(ratings, before, narrow=True))
         self.result.value = (f'<div class="plnkit-summary" role="status"><p>{esc(profile.summary)}</p>'
                              + (f"<p>Since last time:</p><ul>{moved}</ul>" if moved else "") + f"</div>{chart}")
-        self.status.ok(f"Saved at {day_and_clock(saved_at)}")
         if self.grow.value is None:
             self.grow.value = profile.weakest[0].key if profile.weakest else None
         self.grow_box.layout.display = "flex"
@@ -131,9 +123,8 @@ class BenefitRating(_Exercise):
             if self.grow.value not in self.radios:
                 self.status.error("Choose one benefit first.")
                 return
-            saved_at = self._save(self.CHOICE, self.grow.value)
             name = next(b.name for b in BENEFITS if b.key == self.grow.value)
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}: you will grow “{name}” first.")
+            self._commit(self.CHOICE, self.grow.value, then=lambda _v: f": you will grow “{name}” first.")
 
         run()
 
@@ -152,10 +143,10 @@ class StageFinder(_Exercise):
         options = [(label, value) for value, label in AGREEMENT.items()]
         self.answers = {s.key: w.RadioButtons(options=options, value=0, description=s.text, style=_WIDE,
                                               layout=w.Layout(width="100%")) for s in STAGE_STATEMENTS}
-        self.hours = w.FloatText(value=0, description="About how many hours a week do you spend on your networks?",
-                                 style=_WIDE)
-        self.spaces = w.IntText(value=0, description="In how many networks, groups or spaces are you active?",
-                                style=_WIDE)
+        self.hours = w.Text(value="0", description="About how many hours a week do you spend on your networks?",
+                            style=_WIDE)
+        self.spaces = w.Text(value="0", description="In how many networks, groups or spaces are you active?",
+                             style=_WIDE)
         self.estimate_button = w.Button(description="Estimate my stage", button_style="primary")
         self.estimate = w.HTML()
         self.choice = w.Dropdown(description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
@@ -171,24 +162,25 @@ class StageFinder(_Exercise):
         self._estimated: str | None = None
         self.estimate_button.on_click(lambda _b: self.run_estimate())
         self.confirm.on_click(lambda _b: self.confirm_stage())
-        self._load()
 
-    def restore(self) -> None:
+    def load(self) -> None:
         saved = self._latest(self.ANSWERS)
         if isinstance(saved, dict):
             for key, value in saved.get("agreement", {}).items():
                 if key in self.answers and value in AGREEMENT:
                     self.answers[key].value = value
-            self.hours.value = saved.get("hours", 0)
-            self.spaces.value = saved.get("spaces", 0)
+            self.hours.value = _number_text(saved.get("hours", 0))
+            self.spaces.value = _number_text(saved.get("spaces", 0))
         self._show_journey()
 
     def run_estimate(self) -> None:
         @guard(self.status, doing="estimate your stage")
         def run() -> None:
             agreement = {key: radio.value for key, radio in self.answers.items()}
-            result = estimate_stage(agreement, self.hours.value, self.spaces.value)
-            self._save(self.ANSWERS, {"agreement": agreement, "hours": self.hours.value, "spaces": self.spaces.value})
+            hours = parse_number(self.hours.value, "hours a week")
+            spaces = parse_number(self.spaces.value, "number of spaces", whole=True)
+            result = estimate_stage(agreement, hours, spaces)
+            self._save_answer(self.ANSWERS, {"agreement": agreement, "hours": hours, "spaces": spaces})
             self._estimated = result.stage.key
             reasons = "".join(f"<li>{esc(r)}</li>" for r in result.reasons)
             self.estimate.value = (f'<div class="plnkit-summary" role="status"><p>Your answers suggest '
@@ -207,9 +199,13 @@ class StageFinder(_Exercise):
             if self.choice.value not in _STAGE_NAMES:
                 self.status.error("Pick a stage first.")
                 return
-            saved_at = self._save(self.CONFIRMED, {"stage": self.choice.value, "estimated": self._estimated})
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}: {_STAGE_NAMES[self.choice.value]}.")
-            self._show_journey()
+            name = _STAGE_NAMES[self.choice.value]
+
+            def shown(_v: Any) -> str:
+                self._show_journey()
+                return f": {name}."
+
+            self._commit(self.CONFIRMED, {"stage": self.choice.value, "estimated": self._estimated}, then=shown)
 
         run()
 
@@ -219,6 +215,9 @@ class StageFinder(_Exercise):
                 if isinstance(v.value, dict) and v.value.get("stage") in _STAGE_NAMES]
 
     def _show_journey(self) -> None:
+        from ..charts._figures import figure_html, table_html
+        from ..charts.learner import describe_stage_schematic, stage_schematic
+
         points = self.journey_points()
         table = table_html(["Date", "Stage"], [[day_and_clock(t), _STAGE_NAMES[k]] for t, k in points],
                            "Your confirmed stages") if points else ""
@@ -243,12 +242,12 @@ class BalancePlanner(_Exercise):
         super().__init__(session)
         self.names = [w.Text(description=f"Network or activity {i + 1}", placeholder="e.g. Mastodon, a blog",
                              style=_WIDE) for i in range(self.ROWS)]
-        self.minutes = [w.IntText(value=0, description="minutes a week", style=_WIDE,
-                                  layout=w.Layout(width="14em")) for _ in range(self.ROWS)]
+        self.minutes = [w.Text(value="0", description="minutes a week", style=_WIDE,
+                               layout=w.Layout(width="14em")) for _ in range(self.ROWS)]
         self.late = w.Checkbox(description="I often check my networks late at night", indent=False)
         self.boundary = w.Text(description="One boundary I will keep", placeholder="e.g. no notifications after 8 pm",
                                style=_WIDE, layout=w.Layout(width="100%"))
-        draft_field(self.boundary, "stages/balance-plan/boundary", self._draft_scope())
+        self._draft(self.boundary, "stages/balance-plan/boundary")
         self.check = w.Button(description="Check and save my plan", button_style="primary")
         self.result = w.HTML()
         rows = [w.HBox([n, m], layout=w.Layout(flex_flow="row wrap")) for n, m in zip(self.names, self.minutes,
@@ -257,14 +256,13 @@ class BalancePlanner(_Exercise):
                                 w.HBox([self.check, self.status.widget], layout=w.Layout(align_items="center")),
                                 self.result]
         self.check.on_click(lambda _b: self.check_plan())
-        self._load()
 
-    def restore(self) -> None:
+    def load(self) -> None:
         saved = self._latest(self.KEY)
         if not isinstance(saved, dict):
             return
         for i, (name, minutes) in enumerate(saved.get("minutes", [])[: self.ROWS]):
-            self.names[i].value, self.minutes[i].value = name, minutes
+            self.names[i].value, self.minutes[i].value = name, _number_text(minutes)
         self.late.value = bool(saved.get("late_night"))
         self.boundary.value = saved.get("boundary", "")
         mark_saved(self.boundary, self.boundary.value)
@@ -273,13 +271,16 @@ class BalancePlanner(_Exercise):
     def check_plan(self) -> None:
         @guard(self.status, doing="check your plan")
         def run() -> None:
-            plan = check_plan([(n.value, m.value) for n, m in zip(self.names, self.minutes, strict=True)],
-                              self.late.value, self.boundary.value)
-            saved_at = self._save(self.KEY, {"minutes": [list(item) for item in plan.minutes],
-                                             "late_night": plan.late_night, "boundary": plan.boundary})
-            mark_saved(self.boundary, self.boundary.value)
-            self._show(plan)
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}")
+            rows = [(n.value, parse_number(m.value, f"minutes for {n.value.strip() or 'that row'}", whole=True))
+                    for n, m in zip(self.names, self.minutes, strict=True)]
+            plan = check_plan(rows, self.late.value, self.boundary.value)
+
+            def shown(_v: Any) -> None:
+                mark_saved(self.boundary, plan.boundary)
+                self._show(plan)
+
+            self._commit(self.KEY, {"minutes": [list(item) for item in plan.minutes], "late_night": plan.late_night,
+                                    "boundary": plan.boundary}, then=shown)
 
         run()
 
@@ -310,11 +311,10 @@ class FirstSteps(_Exercise):
         for tip in TIPS:
             rows += [self.boxes[tip.key], w.HTML(f'<p class="plnkit-step">First step: {esc(tip.first_step)}</p>')]
         self.widget.children = [*rows, self.status.widget]
-        self._load()
         for box in self.boxes.values():
-            box.observe(lambda _c: self.save(), names="value")
+            box.observe(self._ticked, names="value")
 
-    def restore(self) -> None:
+    def load(self) -> None:
         saved = self._latest(self.KEY)
         if isinstance(saved, list):
             for key in saved:
@@ -322,12 +322,15 @@ class FirstSteps(_Exercise):
                     self.boxes[key].value = True
             self.status.ok(f"{len(saved)} of {len(TIPS)} commitments made.")
 
+    def _ticked(self, _change: dict[str, Any]) -> None:
+        if not self.is_loading:  # loading ticks the saved boxes: that is not a new answer
+            self.save()
+
     def save(self) -> None:
         @guard(self.status, doing="save your commitments")
         def run() -> None:
             chosen = [key for key, box in self.boxes.items() if box.value is True]
-            saved_at = self._save(self.KEY, chosen)
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}: {len(chosen)} of {len(TIPS)} commitments.")
+            self._commit(self.KEY, chosen, then=lambda _v: f": {len(chosen)} of {len(TIPS)} commitments.")
 
         run()
 

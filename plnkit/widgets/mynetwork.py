@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as w
 
-from ..charts._figures import figure_html, table_html
-from ..charts.network import (
-    MAP_HEADERS,
-    STAGE_NAMES,
-    balance_chart,
-    describe_balance,
-    describe_growth,
-    describe_map,
-    describe_then_and_now,
-    first_visit,
-    growth_chart,
-    growth_series,
-    map_table,
-    network_map,
-    platform_warning,
-    then_and_now,
-    two_way_share,
-)
+from ..content import STAGES
 from ..errors import InputError
 from ..rules import network
 from ..rules.network import TYPE_LABELS, TYPES, Network, replay
+from ..rules.text import plural
 from ..services import session as _session
 from ..services.store import NetworkEvent
 from ._ui import Component, day, download_link, esc, guard, log, on_upload, upload_bytes
@@ -80,19 +64,23 @@ class MyNetwork(Component):
         self.remove_button.on_click(lambda _b: self.remove())
         self.export_button.on_click(lambda _b: self.export())
         on_upload(self.upload, self.import_file, max_bytes=network.MAX_IMPORT_BYTES)
-        self._draw_guarded()
+
+    loading = "draw your network"
+
+    def load(self) -> None:
+        self.draw()
 
     def add(self) -> None:
         @guard(self.status, doing="add that connection")
         def run() -> None:
-            current = network.current(self._sess())
+            current = self._network()
             links = [self.link.value] if self.link.value in current.nodes else []
             node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
                                      ring=self.ring.value, direction=self.direction.value, value=self.value.value,
                                      links=links)
             if node.key in current.nodes:
                 raise InputError(f"{node.label} is already in your network.")
-            network.add(node, self._sess())
+            self._record([network.adding(node)])
             self.label.value = ""
             self.status.ok(f"Added {node.label}.")
             self._draw_after_save(f"Added {node.label}")
@@ -103,11 +91,11 @@ class MyNetwork(Component):
         @guard(self.status, doing="remove that connection")
         def run() -> None:
             key = self.remove_list.value
-            current = network.current(self._sess())
+            current = self._network()
             if key not in current.nodes:
                 self.status.error("Choose a connection to remove.")
                 return
-            network.remove(key, self._sess())
+            self._record([network.removing(key)])
             self.status.ok(f"Removed {current.nodes[key].label}. It stays in your history.")
             self._draw_after_save(f"Removed {current.nodes[key].label}")
 
@@ -121,14 +109,27 @@ class MyNetwork(Component):
             log.exception("network chart failed after a saved change")
             self.status.error(f"{done} (saved), but the charts could not be drawn. Reload the page to see them.")
 
-    def _draw_guarded(self) -> None:
-        guard(self.status, doing="draw your network")(self.draw)()
-
     def draw(self) -> None:
         """Redraw the charts from the store (every kernel reads the same events)."""
+        from ..charts._figures import figure_html, table_html
+        from ..charts.network import (
+            MAP_HEADERS,
+            balance_chart,
+            describe_balance,
+            describe_growth,
+            describe_map,
+            describe_then_and_now,
+            growth_chart,
+            map_table,
+            network_map,
+            platform_warning,
+            then_and_now,
+        )
+
         sess = self._sess()
-        events = sess.store.network_events(sess.learner)
-        net = network.replay(events)
+        every = sess.store.network_events(sess.learner)
+        net = network.replay(every)
+        events = network.connection_events(every)  # the learner's own presences are not connections
         choices = [(n.label, n.key) for n in sorted(net.nodes.values(), key=lambda n: n.label.lower())]
         self.remove_list.options = choices
         self.remove_list.value = None
@@ -140,6 +141,8 @@ class MyNetwork(Component):
         warning = platform_warning(net)
         if warning:
             parts.insert(0, f'<p class="plnkit-warning" role="note">{esc(warning)}</p>')
+        if net.presences:
+            parts.insert(0, presences_html(net))
         if self.charts == "all":
             stages = _confirmed_stages(sess)
             parts.append(figure_html(
@@ -158,7 +161,7 @@ class MyNetwork(Component):
 
     def export(self) -> tuple[bytes, bytes]:
         """Offer the network as JSON and CSV downloads."""
-        net = network.current(self._sess())
+        net = self._network()
         data_json, data_csv = network.export_json(net), network.export_csv(net)
         self.download.value = (download_link("my-pln-network.json", "application/json", data_json) + " · "
                                + download_link("my-pln-network.csv", "text/csv", data_csv))
@@ -168,18 +171,27 @@ class MyNetwork(Component):
         @guard(self.status, doing="import that file")
         def run() -> None:
             nodes = network.parse_import(upload_bytes(upload, network.MAX_IMPORT_BYTES))
-            current = network.current(self._sess())
-            fresh = [n for n in nodes if n.key not in current.nodes and n.key not in current.removed]
-            network.import_nodes(fresh, self._sess())
-            skipped = len(nodes) - len(fresh)
-            self.status.ok(f"Imported {len(fresh)} connection{'s' if len(fresh) != 1 else ''}"
-                           + (f"; {skipped} you already had." if skipped else "."))
-            self.draw()
+            changes = network.importing(nodes, self._network(), datetime.now(timezone.utc))
+            self._record(changes)
+            fresh = sum(1 for c in changes if c.action == "add")
+            skipped = len(nodes) - fresh
+            self.status.ok(f"Imported {plural(fresh, 'connection')}" + (f"; {skipped} you already had." if skipped
+                                                                         else "."))
+            self._draw_after_save(f"Imported {plural(fresh, 'connection')}")
 
         run()
 
 
+def presences_html(net: Network) -> str:
+    """The learner's own accounts (from the identity check): where they are, not connections."""
+    names = ", ".join(esc(n.label.removeprefix("Me on ")) for n in net.presences.values())
+    return (f'<p class="plnkit-presences">Where you are ({plural(len(net.presences), "presence")}, from your '
+            f"username check): {names}.</p>")
+
+
 # --- the charts' data tables (every row in full: names with their emoji, every platform) -------------------
+
+STAGE_NAMES = {s.key: s.name for s in STAGES}
 
 
 GROWTH_HEADERS = ["Day", *[TYPE_LABELS[t].capitalize() for t in TYPES], "Stage confirmed"]
@@ -187,6 +199,8 @@ GROWTH_HEADERS = ["Day", *[TYPE_LABELS[t].capitalize() for t in TYPES], "Stage c
 
 def growth_table(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> list[list[object]]:
     """Rows for the growth chart's table: the connections of each kind at the end of every day with a change."""
+    from ..charts.network import growth_series
+
     changes = sorted([(at, kind, count) for kind, points in growth_series(events).items() for at, count in points]
                      + [(at, "stage", STAGE_NAMES.get(key, key)) for at, key in stages], key=lambda c: c[0])
     rows: dict[str, list[object]] = {}
@@ -204,6 +218,8 @@ BALANCE_HEADERS = ["Chart", "Kind or platform", "Connections"]
 
 def balance_table(net: Network) -> list[list[object]]:
     """Rows for the balance chart's table (every platform, also those the chart sums up as "Other")."""
+    from ..charts.network import two_way_share
+
     counts = Counter(n.type for n in net.nodes.values())
     platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
     return ([["By kind", TYPE_LABELS[t].capitalize(), counts[t]] for t in TYPES if counts[t]]
@@ -216,6 +232,8 @@ THEN_AND_NOW_HEADERS = ["Name", "Kind", "On your first day", "Today"]
 
 def then_and_now_table(events: Sequence[NetworkEvent]) -> list[list[object]]:
     """Rows for then-and-now: every connection of either map, where it was on the first day and where it is now."""
+    from ..charts.network import first_visit
+
     end = first_visit(events)
     if end is None:
         return []
@@ -229,6 +247,8 @@ def then_and_now_table(events: Sequence[NetworkEvent]) -> list[list[object]]:
 
 def _table(headers: list[str], rows: list[list[object]], caption: str) -> str:
     """A chart's data table, or nothing while the chart has no data (it then says so in words)."""
+    from ..charts._figures import table_html
+
     return table_html(headers, rows, caption) if rows else ""
 
 

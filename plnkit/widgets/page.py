@@ -10,14 +10,13 @@ import re
 import weakref
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import ipywidgets as w
 
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..errors import PlnkitError
 from ..services import session as _session
-from ._ui import Status, esc, guard
+from ._ui import Component, esc, guard
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 _headers: weakref.WeakSet[Header] = weakref.WeakSet()
@@ -80,76 +79,84 @@ def header_html(page: Module, progress: dict[str, str], suffix: str = "") -> str
     )
 
 
-class Header:
-    """The page header; it refreshes itself when the learner completes a module."""
+class _PagePart(Component):
+    """A part of every page (header, footer, module list): it shows without a learner, and with one it adds
+    their progress and keeps their workshop link in every address."""
 
-    def __init__(self, page: Module, sess: _session.Session | None) -> None:
+    def __init__(self, session: _session.Session | None = None) -> None:
+        super().__init__(session)
+        self.learner_session: _session.Session | None = None
+
+    def _try_sess(self) -> _session.Session | None:
+        try:
+            return self._sess()
+        except PlnkitError:
+            return None
+
+
+class Header(_PagePart):
+    """The page header; it records that the page was opened, and refreshes itself when the learner completes
+    a module."""
+
+    def __init__(self, page: Module, sess: _session.Session | None = None) -> None:
+        super().__init__(sess)
         self.page = page
-        self._session = sess
-        self.widget = w.HTML()
+        self.widget = w.HTML(header_html(page, {}))
+
+    def load(self) -> None:
+        sess = self.learner_session = self._try_sess()
+        if sess is not None:
+            try:
+                if self.page.number > 0:
+                    sess.store.set_progress(sess.learner, self.page.slug, "started")
+                sess.store.record_visit(sess.learner, self.page.slug)  # where they are, for the facilitator's page
+            except PlnkitError:
+                pass  # the header still shows; the exercises report storage problems themselves
         self.refresh()
         _headers.add(self)
 
     def refresh(self) -> None:
-        self.widget.value = header_html(self.page, _progress(self._session), _session.link_suffix(self._session))
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def _try_session() -> _session.Session | None:
-    try:
-        return _session.current()
-    except PlnkitError:
-        return None
+        sess = self.learner_session
+        self.widget.value = header_html(self.page, _progress(sess), _session.link_suffix(sess))
 
 
 def header(page: str | int) -> Header:
     """The header for a course page (0 is the start page); also records that the module was opened."""
-    spec = module(page)
-    sess = _try_session()
-    if sess is not None:
-        try:
-            if spec.number > 0:
-                sess.store.set_progress(sess.learner, spec.slug, "started")
-            sess.store.record_visit(sess.learner, spec.slug)  # where they are, for the facilitator's page
-        except PlnkitError:
-            pass  # the header still shows; the exercises report storage problems themselves
-    return Header(spec, sess)
+    return Header(module(page))
 
 
-class Footer:
+class Footer(_PagePart):
     """End of a module: mark it complete, then links onward."""
 
-    def __init__(self, page: Module) -> None:
+    def __init__(self, page: Module, sess: _session.Session | None = None) -> None:
+        super().__init__(sess)
         self.page = page
-        self.status = Status()
         self.button = w.Button(description="I've finished this module", button_style="success",
                                tooltip="Mark this module complete in your progress")
         self.button.on_click(self._complete)
+        self.nav = w.HTML(nav_html(page))
         parts: list[w.Widget] = []
         if page.number > 0:
             parts.append(w.HBox([self.button, self.status.widget], layout=w.Layout(align_items="center")))
-        sess = _try_session()
-        parts.append(w.HTML(nav_html(page, _session.link_suffix(sess))))
-        self.widget = w.VBox(parts)
+        self.widget = w.VBox([*parts, self.nav])
         self.widget.add_class("plnkit-footer")
-        if sess is not None and page.number > 0 and _progress(sess).get(page.slug) == "done":
+
+    def load(self) -> None:
+        sess = self.learner_session = self._try_sess()
+        self.nav.value = nav_html(self.page, _session.link_suffix(sess))
+        if sess is not None and self.page.number > 0 and _progress(sess).get(self.page.slug) == "done":
             self.status.ok("You've completed this module.")
 
     def _complete(self, _button: w.Button) -> None:
         @guard(self.status, doing="record your progress")
         def run() -> None:
-            sess = _session.current()
+            sess = self._sess()
             sess.store.set_progress(sess.learner, self.page.slug, "done")
             self.status.ok("Marked complete. Well done!")
             for head in list(_headers):
                 head.refresh()
 
         run()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def footer(page: str | int) -> Footer:
@@ -167,9 +174,21 @@ def _saved_in(sess: _session.Session | None, page: Module) -> bool:
         return False
 
 
+class _ModuleList(_PagePart):
+    def __init__(self) -> None:
+        super().__init__()
+        self.widget = w.HTML(_modules_html(None))
+
+    def load(self) -> None:
+        self.widget.value = _modules_html(self._try_sess())
+
+
 def module_list() -> w.HTML:
     """The start page's list of modules, with time estimates and the learner's progress."""
-    sess = _try_session()
+    return _ModuleList().widget
+
+
+def _modules_html(sess: _session.Session | None) -> str:
     progress, q = _progress(sess), esc(_session.link_suffix(sess))
     items = []
     for m in MODULES:
@@ -182,7 +201,7 @@ def module_list() -> w.HTML:
             f'<li><strong><a href="{m.notebook}{q}">Module {m.number}: {esc(m.title)}</a></strong> '
             f"· about {m.minutes} minutes {state}<br>{esc(m.summary)}</li>"
         )
-    return w.HTML(f'<ul class="plnkit-modules" aria-label="Course modules">{"".join(items)}</ul>')
+    return f'<ul class="plnkit-modules" aria-label="Course modules">{"".join(items)}</ul>'
 
 
 def _facts_html(kind: str) -> str:

@@ -7,15 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
 import ipywidgets as w
-import nh3
 
 from ..content import STARTER_FEEDS
-from ..errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, PlnkitError
 from ..formats.feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
-from ..rules import network
+from ..rules.feedstatus import refresh_summary, seems_offline, subscribing
+from ..rules.text import plural
 from ..services import session as _session
 from ..services._net import check_address, check_url
 from ..services.feedcache import FeedResult, refresh, refresh_one
@@ -35,6 +33,8 @@ def sample_feed() -> Feed:
 def _short(summary_html: str) -> str:
     if len(summary_html) <= SUMMARY_CHARS:
         return summary_html
+    import nh3
+
     # Cutting markup can leave a tag open; a second allowlist pass closes it.
     return nh3.clean(summary_html[:SUMMARY_CHARS], tags={"p", "a", "em", "strong", "b", "i", "br", "ul", "ol", "li",
                                                            "code", "blockquote"},
@@ -120,16 +120,17 @@ class FeedReader(Component):
         self.refresh_button.on_click(lambda _b: self.start_refresh())
         self.export_button.on_click(lambda _b: self.export())
         on_upload(self.upload, self.import_opml, max_bytes=MAX_UPLOAD_BYTES)
+
+    loading = "show your subscriptions"
+
+    def load(self) -> None:
         self._show_subscriptions()
 
     # --- subscriptions ----------------------------------------------------------------------------------
 
     def _show_subscriptions(self) -> None:
-        try:
-            subs = self._sess().store.subscriptions(self._sess().learner)
-        except PlnkitError as exc:
-            self.status.error(str(exc))
-            return
+        sess = self._sess()
+        subs = sess.store.subscriptions(sess.learner)
         rows: list[w.Widget] = []
         for sub in subs:
             remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub['url']}",
@@ -153,27 +154,22 @@ class FeedReader(Component):
             sess = self._sess()
             self.status.info("Checking that feed…")
             result = refresh_one(sess.store, text, allow=self.allow)
-            note = ""
-            if result.feed is None and isinstance(result.error, NotAFeedError) and result.error.suggestion:
-                self._suggestion = result.error.suggestion
+            decision = subscribing(result, starter=text in _STARTERS)
+            if decision.suggestion:
+                self._suggestion = decision.suggestion
                 self.suggestion_button.description = "Subscribe to that feed"
                 self.suggestion_button.layout.display = "flex"
-                raise result.error
-            if result.feed is None and isinstance(result.error, (FeedConnectionError, FeedTimeoutError)):
-                note = " It couldn't be fetched just now; it will be tried again when you press Refresh."
-            elif result.feed is None and result.error is not None:
-                raise result.error
-            elif result.feed is None:
-                note = " Its entries will appear when you press Refresh."
-            title = result.feed.title if result.feed else ""
-            if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
-                self.status.info(f"You already follow {title or text}.")
-                return False
-            network.add(network.make_node("feed", title or urlsplit(text).hostname or text,
-                                          platform=urlsplit(text).hostname or "", key=f"feed:{text}"), sess)
+            if not decision.save and decision.error is not None:
+                raise decision.error
+            title = result.feed.title if result.feed else _STARTERS.get(text, "")
+            with self._together():
+                if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
+                    self.status.info(f"You already follow {title or text}.")
+                    return False
+                self._record_sites([text])
             self.url.value = ""
             self._show_subscriptions()
-            self.status.ok(f"Subscribed to {title or text}.{note}")
+            self.status.ok(f"Subscribed to {title or text}." + (f" {decision.note}" if decision.note else ""))
             return True
 
         return bool(run())
@@ -182,10 +178,13 @@ class FeedReader(Component):
         @guard(self.status, doing="remove that feed")
         def run() -> None:
             sess = self._sess()
-            if sess.store.unsubscribe(sess.learner, url):
-                network.remove(f"feed:{url}", sess)
-                self.status.ok("Removed. (It stays in your network's history.)")
+            with self._together():
+                removed = sess.store.unsubscribe(sess.learner, url)
+                if removed:
+                    self._record_sites([url])
             self._show_subscriptions()
+            if removed:
+                self.status.ok("Removed, and its connection left your network (its history keeps it).")
 
         run()
 
@@ -218,7 +217,7 @@ class FeedReader(Component):
             self.refresh_button.disabled = True
             self.progress.max, self.progress.value = len(subs), 0
             self.progress.layout.visibility = "visible"
-            self.status.info(f"Fetching {len(subs)} feed{'s' if len(subs) != 1 else ''}…")
+            self.status.info(f"Fetching {plural(len(subs), 'feed')}…")
 
             def tick(_r: FeedResult, done: int, _total: int) -> None:
                 self.progress.value = done
@@ -232,21 +231,15 @@ class FeedReader(Component):
         """Render refresh results: entries from every feed that has some, and a line per feed that failed."""
         pairs = [((r.feed.title if r.feed else titles.get(r.url, r.url)), e) for r in results if r.feed
                  for e in r.feed.entries]
-        # Offline: a name server said so, or every single feed was unreachable at once.
-        offline = bool(results) and (all(r.unreachable for r in results) and (len(results) > 1 or results[0].offline))
-        failed = sum(1 for r in results if r.error is not None)
+        offline = seems_offline(results)
         if offline and not pairs:
             sample = sample_feed()
             self.entries.value = entries_html([(sample.title, e) for e in sample.entries], sample=True)
         else:
             self.entries.value = entries_html(pairs)
         self.problems.value = problems_html(results, titles)
-        if offline:
-            self.status.error("You seem to be offline. Showing the entries saved earlier.")
-        elif failed:
-            self.status.info(f"Updated. {failed} feed{'s' if failed != 1 else ''} could not be read (see below).")
-        else:
-            self.status.ok(f"Updated {len(results)} feed{'s' if len(results) != 1 else ''}.")
+        kind, text = refresh_summary(results)
+        {"ok": self.status.ok, "info": self.status.info}.get(kind, self.status.error)(text)
 
     # --- OPML -------------------------------------------------------------------------------------------
 
@@ -256,7 +249,7 @@ class FeedReader(Component):
         subs = [Subscription(s["url"], s["title"], s["folder"], s["html_url"])
                 for s in sess.store.subscriptions(sess.learner)]
         data = write_opml(subs)
-        count = f"{len(subs)} feed{'s' if len(subs) != 1 else ''}"
+        count = plural(len(subs), "feed")
         self.download.value = download_link("my-pln-feeds.opml", "text/x-opml", data,
                                             f"Download my-pln-feeds.opml ({count})", auto=True)
         return data
@@ -268,18 +261,19 @@ class FeedReader(Component):
         def run() -> None:
             result = read_opml(upload_bytes(upload, MAX_UPLOAD_BYTES), allow=self.allow)
             sess = self._sess()
-            added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url) for s in result])
-            by_url = {s.url: s for s in result}
-            for url in added:
-                host = urlsplit(url).hostname or ""
-                network.add(network.make_node("feed", (by_url[url].title or host or url)[:network.MAX_LABEL],
-                                              platform=host, key=f"feed:{url}"), sess)
+            with self._together():
+                added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url)
+                                                                 for s in result])
+                self._record_sites(added)
             self._show_subscriptions()
             already = len(result) - len(added)
             extra = f" {already} you already followed." if already else ""
             self.status.ok(result.message + extra)
 
         run()
+
+
+_STARTERS = {f.url: f.title for f in STARTER_FEEDS}
 
 
 def feed_reader(**kwargs: Any) -> FeedReader:

@@ -14,7 +14,7 @@ from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
 from ..services.store import AnswerVersion
-from ._ui import Component, clock, day_and_clock, draft_field, esc, guard, log, mark_saved, word_count
+from ._ui import Component, clock, day_and_clock, esc, guard, log, mark_saved, plural, word_count
 
 AUTOSAVE_SECONDS = 1.5
 #: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
@@ -64,7 +64,7 @@ class Reflection(Component):
             style={"description_width": "initial"},
         )
         self.text.add_class("plnkit-answer")
-        draft_field(self.text, key, self._draft_scope())
+        self._draft(self.text, key)
         self.words = w.HTML()
         self.save_button = w.Button(description="Save", tooltip="Save this answer now",
                                     button_style="primary")
@@ -94,18 +94,13 @@ class Reflection(Component):
         self.save_button.on_click(self._on_save_click)
         self.history_list.observe(self._on_pick_version, names="value")
         self.restore_button.on_click(self._on_restore)
-        self._load()
-        self._load_share()
+        self._update_words()
 
     # --- behaviour --------------------------------------------------------------------------------------
 
-    def _load(self) -> None:
-        try:
-            latest = self._sess().store.latest_answer(self._sess().learner, self.key)
-        except PlnkitError as exc:
-            self.status.error(str(exc))
-            self._update_words()
-            return
+    def load(self) -> None:
+        """Show the latest saved text, its earlier versions, and (in a workshop) the share box."""
+        latest = self._sess().store.latest_answer(self._sess().learner, self.key)
         if latest is not None and self._fits(latest.value):
             self._saved_text, self._saved_at = latest.value, latest.saved_at
             self.text.value = latest.value
@@ -119,6 +114,7 @@ class Reflection(Component):
             self.status.info("Not saved yet")
         self._update_words()
         self._refresh_history()
+        self._load_share()
 
     def _load_share(self) -> None:
         """Offer sharing only to a workshop participant (the facilitator and a lone learner have no room)."""
@@ -164,13 +160,15 @@ class Reflection(Component):
         text = self.text.value
         count = word_count(text)
         over = len(text) > self.max_chars
-        note = f"{count:,} word{'s' if count != 1 else ''}"
+        note = plural(count, "word")
         if over:
             note += f" · {len(text):,} / {self.max_chars:,} characters"
         self.words.value = f'<span class="plnkit-words{" plnkit-over" if over else ""}">{esc(note)}</span>'
 
     def _on_change(self, change: dict[str, Any]) -> None:
         self._update_words()
+        if self.is_loading:  # the saved text being shown, not the learner typing
+            return
         if change["new"] != self._saved_text:
             self.status.info("Unsaved changes…")
         self._schedule()
@@ -245,7 +243,8 @@ class Reflection(Component):
         versions = sess.store.answer_history(sess.learner, self.key, limit=HISTORY_SHOWN)
         self._versions = {v.id: v for v in versions}
         self.history.set_title(0, f"Earlier versions ({len(versions)})")
-        options = [(f"{day_and_clock(v.saved_at)} · {word_count(str(v.value))} words", v.id) for v in versions]
+        options = [(f"{day_and_clock(v.saved_at)} · {plural(word_count(str(v.value)), 'word')}", v.id)
+                   for v in versions]
         self.history_list.options = options
         self.history_list.value = options[0][1] if options else None
         self.restore_button.disabled = not options

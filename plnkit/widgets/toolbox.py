@@ -1,17 +1,18 @@
 """Module 03's working tools as thin widgets: one identity, social bookmarks, communities and mediums.
 
-Each thing the learner adds becomes a dated node in their network (see :mod:`plnkit.rules.network`).
+Each thing the learner adds changes their network through the rules in :mod:`plnkit.rules.network`: their
+own accounts become presences, each bookmarked site one node, each medium they use or try one node.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import ipywidgets as w
 
 from ..content import MEDIUMS
-from ..errors import InputError, PlnkitError
+from ..errors import InputError
 from ..formats.bookmarks import (
     Bookmark,
     check_bookmark,
@@ -22,13 +23,13 @@ from ..formats.bookmarks import (
 )
 from ..rules import network
 from ..rules.identity import check_identity, check_presences
+from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}
 SERVICES = ["Bluesky", "Mastodon", "LinkedIn", "Blog", "Email", "Diigo", "Pinboard", "Discord", "Facebook",
             "Padlet", "YouTube"]
-SPACES = {"bluesky", "mastodon", "linkedin", "discord", "facebook", "slack", "threads", "x", "twitter"}
 
 
 # --- identity -------------------------------------------------------------------------------------------
@@ -53,14 +54,13 @@ class IdentityCheck(Component):
         self.widget.children = [*rows, w.HBox([self.check, self.status.widget],
                                               layout=w.Layout(align_items="center")), self.result]
         self.check.on_click(lambda _b: self.run_check())
-        try:
-            saved = self._load_answer(self.KEY)
-            for i, (service, username) in enumerate((saved or [])[: self.ROWS]):
-                self.services[i].value, self.usernames[i].value = service, username
-            if saved:
-                self._show(check_presences(saved))
-        except PlnkitError as exc:
-            self.status.error(str(exc))
+
+    def load(self) -> None:
+        saved = self._load_answer(self.KEY)
+        for i, (service, username) in enumerate((saved or [])[: self.ROWS]):
+            self.services[i].value, self.usernames[i].value = service, username
+        if saved:
+            self._show(check_presences(saved))
 
     def _show(self, presences: list[Any]) -> None:
         report = check_identity(presences)
@@ -73,24 +73,10 @@ class IdentityCheck(Component):
         def run() -> None:
             presences = check_presences([(s.value, u.value) for s, u in zip(self.services, self.usernames,
                                                                               strict=True)])
-            sess = self._sess()
-            saved_at = self._save_answer(self.KEY, [[p.service, p.username] for p in presences]).saved_at
-            current = network.current(sess)
-            wanted = {}
-            for p in presences:
-                kind = "community" if p.service.lower() in SPACES else "tool"
-                node = network.make_node(kind, f"Me on {p.service}"[: network.MAX_LABEL], platform=p.service,
-                                         ring=1, direction="both", value="identity",
-                                         key=f"presence:{p.service.lower()}")
-                wanted[node.key] = node
-            for key, node in wanted.items():
-                if key not in current.nodes:
-                    network.add(node, sess)
-            for key in current.nodes:
-                if key.startswith("presence:") and key not in wanted:
-                    network.remove(key, sess)
-            self._show(presences)
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}")
+            wanted = [network.presence_node(p.service, p.username) for p in presences]
+            self._commit(self.KEY, [[p.service, p.username] for p in presences],
+                         changes=lambda net: network.sync(net, network.PRESENCE, wanted),
+                         then=lambda _v: self._show(presences))
 
         run()
 
@@ -103,21 +89,9 @@ def _as_bookmark(stored: Any) -> Bookmark:
                     stored.added_at)
 
 
-def _source_nodes(bookmarks: list[Bookmark], sess: _session.Session) -> int:
-    """Each new site the learner bookmarks from becomes a source in their network."""
-    current = network.current(sess)
-    added = 0
-    for host in dict.fromkeys((urlsplit(b.url).hostname or "").removeprefix("www.") for b in bookmarks):
-        key = f"site:{host}"
-        if host and key not in current.nodes:
-            network.add(network.make_node("feed", host[: network.MAX_LABEL], platform=host[: network.MAX_LABEL],
-                                          ring=3, key=key), sess)
-            added += 1
-    return added
-
-
 class BookmarkManager(Component):
-    """Add, find, import and export bookmarks (Netscape format, as Diigo, Pinboard and browsers use)."""
+    """Add, edit, delete, find, import and export bookmarks (Netscape format, as Diigo, Pinboard and browsers
+    use). Search filters as the learner types."""
 
     SHOWN = 50
     MAX_UPLOAD = 5 * 1024 * 1024
@@ -130,97 +104,192 @@ class BookmarkManager(Component):
         self.note = w.Textarea(description="Note", style=_WIDE, layout=w.Layout(width="100%", height="3.5em"))
         self.shared = w.Checkbox(description="Share it with others (public)", value=False, indent=False)
         self.add_button = w.Button(description="Add bookmark", button_style="primary")
+        self.cancel_button = w.Button(description="Cancel editing", layout=w.Layout(display="none", width="auto"))
         self.filter_tag = w.Dropdown(description="Filter by tag", options=[("All tags", "")], value="", style=_WIDE)
         self.search = w.Text(description="Search", placeholder="words in the title, note or address",
-                             continuous_update=False, style=_WIDE)
+                             continuous_update=True, style=_WIDE)
         self.listing = w.HTML()
         self.overview = w.HTML()
+        self.chosen = w.Dropdown(description="Change a bookmark", options=[], value=None, style=_WIDE,
+                                 layout=w.Layout(width="auto", max_width="100%"))
+        self.edit_button = w.Button(description="Edit", layout=w.Layout(width="auto"))
+        self.delete_button = w.Button(description="Delete", layout=w.Layout(width="auto"))
         self.upload = w.FileUpload(accept=".html,.htm", multiple=False, description="Import a bookmark file",
                                    layout=w.Layout(width="auto"))
         self.export_button = w.Button(description="Export my bookmarks", layout=w.Layout(width="auto"))
         self.download = w.HTML()
+        self._editing: int | None = None
+        self._stored: dict[int, Any] = {}
         self.widget.children = [
             self.url, self.title, self.tags, self.note, self.shared,
-            w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center")),
+            w.HBox([self.add_button, self.cancel_button, self.status.widget],
+                   layout=w.Layout(align_items="center", flex_flow="row wrap")),
             w.HBox([self.filter_tag, self.search], layout=w.Layout(flex_flow="row wrap")),
             self.overview, self.listing,
+            w.HBox([self.chosen, self.edit_button, self.delete_button], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.upload, self.export_button], layout=w.Layout(flex_flow="row wrap")), self.download,
         ]
         self.widget.add_class("plnkit-bookmarks")
         self.add_button.on_click(lambda _b: self.add())
-        self.filter_tag.observe(lambda _c: self.show(), names="value")
-        self.search.observe(lambda _c: self.show(), names="value")
+        self.cancel_button.on_click(lambda _b: self._stop_editing())
+        self.edit_button.on_click(lambda _b: self.edit())
+        self.delete_button.on_click(lambda _b: self.delete())
+        self.filter_tag.observe(lambda _c: self._show_guarded(), names="value")
+        self.search.observe(lambda _c: self._show_guarded(), names="value")
         on_upload(self.upload, self.import_file, max_bytes=self.MAX_UPLOAD)
         self.export_button.on_click(lambda _b: self.export())
-        guard(self.status, doing="show your bookmarks")(self.show)()
 
-    def _all(self) -> list[Bookmark]:
+    loading = "show your bookmarks"
+
+    def load(self) -> None:
+        self.show()
+
+    def _all(self) -> list[Any]:
         sess = self._sess()
-        return [_as_bookmark(b) for b in sess.store.bookmarks(sess.learner)]
+        stored = sess.store.bookmarks(sess.learner)
+        self._stored = {b.id: b for b in stored}
+        return stored
 
-    def show(self) -> None:
-        """List bookmarks matching the tag filter and search, and the tag overview."""
-        everything = self._all()
+    def _show_guarded(self) -> None:
+        if self.loaded:  # a keystroke in the search box filters what was read, without reading it again
+            guard(self.status, doing="show your bookmarks")(self.show)(reread=False)
+
+    def show(self, *, reread: bool = True) -> None:
+        """List bookmarks matching the tag filter and search (a line when nothing does), and the tag overview."""
+        stored = self._all() if reread else list(self._stored.values())
+        everything = [_as_bookmark(b) for b in stored]
         counts = tag_counts(everything)
         options = [("All tags", "")] + [(f"{t} ({n})", t) for t, n in counts]
         current = self.filter_tag.value if self.filter_tag.value in [v for _, v in options] else ""
         self.filter_tag.options = options
         self.filter_tag.value = current
         search = self.search.value if isinstance(self.search.value, str) else ""
-        found = [b for b in everything if matches(b, tag=current or None, text=search[:200])]
+        found = [(s, b) for s, b in zip(stored, everything, strict=True)
+                 if matches(b, tag=current or None, text=search[:200])]
         self.overview.value = ("<p class='plnkit-tags'>Your tags: " + ", ".join(f"{esc(t)} ({n})" for t, n in counts)
                                + "</p>") if counts else ""
         rows = []
-        for b in found[: self.SHOWN]:
+        for _s, b in found[: self.SHOWN]:
             tags = f" · <em>{esc(', '.join(b.tags))}</em>" if b.tags else ""
             note = f"<br><span class='plnkit-note'>{esc(b.note)}</span>" if b.note else ""
             where = f" · {esc(b.folder)}" if b.folder else ""
             rows.append(f'<li><a href="{esc(b.url)}" target="_blank" rel="noopener noreferrer">{esc(b.title)}</a> '
                         f"<small>{'private' if b.private else 'shared'}{where}{tags}</small>{note}</li>")
         more = f"<p>… and {len(found) - self.SHOWN:,} more.</p>" if len(found) > self.SHOWN else ""
-        self.listing.value = (f'<p>{len(found):,} of {len(everything):,} bookmarks</p><ul class="plnkit-bookmark-list">'
-                              f'{"".join(rows)}</ul>{more}') if everything else \
-            '<p class="plnkit-empty">No bookmarks yet.</p>'
+        if not everything:
+            self.listing.value = '<p class="plnkit-empty">No bookmarks yet.</p>'
+        elif not found:
+            self.listing.value = (f'<p class="plnkit-empty" role="status">Nothing matches “{esc(search.strip())}”'
+                                  f'{f" tagged {esc(current)}" if current else ""} in your '
+                                  f'{plural(len(everything), "bookmark")}.</p>' if search.strip() else
+                                  f'<p class="plnkit-empty" role="status">No bookmarks are tagged {esc(current)}.</p>')
+        else:
+            self.listing.value = (f'<p>{len(found):,} of {plural(len(everything), "bookmark")}</p>'
+                                  f'<ul class="plnkit-bookmark-list">{"".join(rows)}</ul>{more}')
+        choices = [(b.title[:80] or b.url[:80], s.id) for s, b in found[: self.SHOWN]]
+        keep = self.chosen.value if self.chosen.value in [v for _, v in choices] else None
+        self.chosen.options = choices
+        self.chosen.value = keep
 
     def add(self) -> None:
-        @guard(self.status, doing="add that bookmark")
+        """Add the bookmark in the form (or, while editing one, save the changes to it)."""
+
+        @guard(self.status, doing="save that bookmark")
         def run() -> None:
             b = check_bookmark(self.url.value, self.title.value, self.tags.value, self.note.value,
                                private=not self.shared.value)
             sess = self._sess()
-            if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
-                raise InputError(f"{b.url} is already in your bookmarks.")
-            _source_nodes([b], sess)
-            self.url.value = self.title.value = self.tags.value = self.note.value = ""
+            editing = self._stored.get(self._editing) if self._editing is not None else None
+            with self._together():
+                if editing is not None:
+                    if sess.store.update_bookmark(sess.learner, editing.id, b) is None:
+                        raise InputError("That bookmark is no longer there (deleted on another page?), so nothing "
+                                         "was changed.")
+                    self._record_sites([editing.url, b.url])
+                    done = f"Saved your changes to “{b.title}”."
+                else:
+                    if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
+                        raise InputError(f"{b.url} is already in your bookmarks.")
+                    self._record_sites([b.url])
+                    done = f"Added “{b.title}”."
+            self._stop_editing()
             self.show()
-            self.status.ok(f"Added “{b.title}”.")
+            self.status.ok(done)
+
+        run()
+
+    def edit(self) -> None:
+        """Put the chosen bookmark in the form; Save changes stores it, Cancel editing leaves it as it was."""
+        chosen = self._stored.get(self.chosen.value) if self.chosen.value is not None else None
+        if chosen is None:
+            self.status.error("Choose a bookmark to edit first.")
+            return
+        self._editing = chosen.id
+        self.url.value, self.title.value, self.note.value = chosen.url, chosen.title, chosen.note
+        self.tags.value, self.shared.value = ", ".join(chosen.tags), not chosen.private
+        self.add_button.description = "Save changes"
+        self.cancel_button.layout.display = "flex"
+        self.status.info(f"Editing “{chosen.title}”: change it above, then press Save changes.")
+
+    def _stop_editing(self) -> None:
+        self._editing = None
+        self.title.value = self.tags.value = self.note.value = self.url.value = ""
+        self.add_button.description = "Add bookmark"
+        self.cancel_button.layout.display = "none"
+
+    def delete(self) -> None:
+        """Delete the chosen bookmark (the site leaves the network when nothing else of it is kept)."""
+
+        @guard(self.status, doing="delete that bookmark")
+        def run() -> None:
+            chosen = self._stored.get(self.chosen.value) if self.chosen.value is not None else None
+            if chosen is None:
+                self.status.error("Choose a bookmark to delete first.")
+                return
+            sess = self._sess()
+            with self._together():
+                if sess.store.remove_bookmark(sess.learner, chosen.id):
+                    self._record_sites([chosen.url])
+            if self._editing == chosen.id:
+                self._stop_editing()
+            self.show()
+            self.status.ok(f"Deleted “{chosen.title}”.")
 
         run()
 
     def import_file(self, upload: Any) -> None:
-        """Import a Netscape bookmark file: everything in it, or nothing."""
+        """Import a Netscape bookmark file: everything in it, or nothing; bookmarks already kept are not added
+        twice (the status line counts them)."""
 
         @guard(self.status, doing="import that file")
         def run() -> None:
             result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
-            added = sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in result.bookmarks])
-            _source_nodes(result.bookmarks, sess)
-            already = len({b.url for b in result.bookmarks}) - added
+            with self._together():
+                kept = {b.url for b in sess.store.bookmarks(sess.learner)}
+                already = len({b.url for b in result.bookmarks} & kept)
+                fresh = []
+                for b in result.bookmarks:  # a web address twice in the file: its first entry
+                    if b.url not in kept:
+                        kept.add(b.url)
+                        fresh.append(b)
+                sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in fresh])
+                self._record_sites([b.url for b in fresh])
             self.show()  # the list first: the status line is the signal that everything is in place
-            self.status.ok(result.message + (f" {already:,} were already in your bookmarks, so they were not added "
-                                             "again." if already else ""))
+            self.status.ok(replace(result, bookmarks=fresh).message
+                           + (f" {already:,} already in your bookmarks." if already else ""))
 
         run()
 
     def export(self) -> bytes:
         """Offer every bookmark as a Netscape bookmark file download."""
-        data = write_netscape(self._all(), "My PLN bookmarks")
+        data = write_netscape([_as_bookmark(b) for b in self._all()], "My PLN bookmarks")
         self.download.value = download_link("my-pln-bookmarks.html", "text/html", data, auto=True)
         return data
 
 
 def vars_of(b: Bookmark) -> dict[str, Any]:
+    """A bookmark as the store's ``add_bookmarks`` takes it."""
     return {"url": b.url, "title": b.title, "tags": b.tags, "note": b.note, "folder": b.folder,
             "private": b.private, "added_at": b.added_at}
 
@@ -228,8 +297,6 @@ def vars_of(b: Bookmark) -> dict[str, Any]:
 # --- communities and mediums ----------------------------------------------------------------------------
 
 STATUS_OPTIONS = [("—", ""), ("I use it", "use"), ("I'll try it", "try")]
-_KIND = {"backchannel": "tool", "bookmarking": "tool", "community": "community", "feeds": "tool",
-         "microblog": "community", "explainers": "feed"}
 
 
 class Communities(Component):
@@ -255,33 +322,21 @@ class Communities(Component):
         self.widget.children = [*sections, w.HBox([self.save_button, self.status.widget],
                                                   layout=w.Layout(align_items="center"))]
         self.save_button.on_click(lambda _b: self.save())
-        try:
-            saved = self._load_answer(self.KEY)
-            for key, value in (saved or {}).items():
-                if key in self.choices and value in ("use", "try"):
-                    self.choices[key].value = value
-        except PlnkitError as exc:
-            self.status.error(str(exc))
+
+    def load(self) -> None:
+        saved = self._load_answer(self.KEY)
+        for key, value in (saved or {}).items():
+            if key in self.choices and value in ("use", "try"):
+                self.choices[key].value = value
 
     def save(self) -> None:
         @guard(self.status, doing="save your choices")
         def run() -> None:
             chosen = {k: d.value for k, d in self.choices.items() if d.value in ("use", "try")}
-            sess = self._sess()
-            saved_at = self._save_answer(self.KEY, chosen).saved_at
-            current = network.current(sess)
-            for key, value in chosen.items():
-                medium, tool = key.split(":", 1)
-                node_key = f"medium:{key.lower()}"
-                if node_key not in current.nodes:
-                    network.add(network.make_node(_KIND[medium], tool, platform=tool, key=node_key,
-                                                  ring=2 if value == "use" else 3), sess)
-            for node_key in current.nodes:
-                if node_key.startswith("medium:") and node_key.removeprefix("medium:") not in {
-                        k.lower() for k in chosen}:
-                    network.remove(node_key, sess)
+            wanted = [network.medium_node(k, v) for k, v in chosen.items()]
             n_use = sum(1 for v in chosen.values() if v == "use")
-            self.status.ok(f"Saved at {day_and_clock(saved_at)}: {n_use} in use, {len(chosen) - n_use} to try.")
+            self._commit(self.KEY, chosen, changes=lambda net: network.sync(net, network.MEDIUM, wanted),
+                         then=lambda _v: f": {n_use} in use, {len(chosen) - n_use} to try.")
 
         run()
 

@@ -41,8 +41,13 @@ class Join(Component):
 
     def __init__(self, *, session: _session.Session | None = None) -> None:
         super().__init__(session, "plnkit-join")
+        self.tools: FacilitatorTools | None = None
         if not _session.workshop_mode():
             self.widget.layout.display = "none"
+
+    def load(self) -> None:
+        """Welcome the participant who opened the page (or give the facilitator their tools)."""
+        if not _session.workshop_mode():
             return
         try:
             sess = self._sess()
@@ -50,10 +55,9 @@ class Join(Component):
             self.widget.children = [w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
             return
         if _session.is_facilitator(sess):
-            self.tools: FacilitatorTools | None = FacilitatorTools(sess)
+            self.tools = FacilitatorTools(sess)
             self.widget.children = [self.tools.widget]
             return
-        self.tools = None
         name = sess.learner.name or "participant"
         link = personal_link(sess.token or "")
         base = os.environ.get("VOILA_BASE_URL", "/")
@@ -100,7 +104,11 @@ class FacilitatorTools(Component):
         self.erase_button.on_click(lambda _b: self.erase())
         self.erase_all_button.on_click(lambda _b: self.erase_all())
         self.close_button.on_click(lambda _b: self.toggle_closed())
-        guard(self.status, doing="list the participants")(self.refresh)()
+
+    loading = "list the participants"
+
+    def load(self) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         store = self._sess().store

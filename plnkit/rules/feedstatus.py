@@ -1,0 +1,98 @@
+"""What a feed's fetch result means to the learner: subscribe or not, what to say, and whether the course is offline.
+
+Pure rules over what :mod:`plnkit.services.feedcache` returns (anything with ``feed``, ``error``, ``offline``
+and ``unreachable``), so the feed reader only shows what they decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import FeedConnectionError, FeedError, FeedTimeoutError, NotAFeedError
+from .text import plural
+
+LATER = "It couldn't be fetched just now; it will be fetched on the next Refresh."
+OFFLINE = "You seem to be offline, so it couldn't be fetched; it will be fetched on the next Refresh."
+NO_ENTRIES_YET = "Its entries will appear when you press Refresh."
+
+
+class Result(Protocol):
+    """One feed's fetch result (``plnkit.services.feedcache.FeedResult``)."""
+
+    @property
+    def feed(self) -> Any: ...
+
+    @property
+    def error(self) -> FeedError | None: ...
+
+    @property
+    def offline(self) -> bool: ...
+
+    @property
+    def unreachable(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Subscribing:
+    """What to do with an address the learner asked to follow.
+
+    ``save``: keep the subscription, then say ``note``. Otherwise ``suggestion`` is a feed the page links to
+    (offer it), or ``error`` is the learner's message (show it, keep what they typed).
+    """
+
+    save: bool
+    note: str = ""
+    suggestion: str | None = None
+    error: FeedError | None = None
+
+
+def subscribing(result: Result, *, starter: bool = False) -> Subscribing:
+    """Decide on a subscription from its first fetch.
+
+    A feed that was read, or that could not be reached (a timeout, a refused connection, no network), is
+    saved: an unreachable site is tried again on the next Refresh. A page that links to its feed offers that
+    feed. A misspelt name or anything that is not a feed is refused with its message. A course-supplied
+    starter blog (``starter=True``) is always saved: its address is known good, so a failure is never the
+    learner's spelling.
+    """
+    error = result.error
+    if result.feed is not None:
+        return Subscribing(True)
+    if error is None:
+        return Subscribing(True, NO_ENTRIES_YET)
+    if starter:
+        return Subscribing(True, OFFLINE if _offline_error(error) else LATER)
+    if _offline_error(error):
+        return Subscribing(True, OFFLINE)
+    if isinstance(error, (FeedConnectionError, FeedTimeoutError)):
+        return Subscribing(True, LATER)
+    if isinstance(error, NotAFeedError) and error.suggestion:
+        return Subscribing(False, suggestion=error.suggestion, error=error)
+    return Subscribing(False, error=error)
+
+
+def _offline_error(error: FeedError) -> bool:
+    return isinstance(error, FeedConnectionError) and error.offline
+
+
+def seems_offline(results: Sequence[Result]) -> bool:
+    """True when the course seems to have no network: a name server said so, or every feed was unreachable at
+    once (more than one, so one dead site is not mistaken for being offline)."""
+    if not results:
+        return False
+    if any(r.offline for r in results):
+        return all(r.unreachable for r in results)
+    return len(results) > 1 and all(r.unreachable for r in results)
+
+
+def refresh_summary(results: Sequence[Result]) -> tuple[str, str]:
+    """The status line after a refresh: ``(kind, text)`` with kind ``"ok"``, ``"info"`` or ``"error"``."""
+    if seems_offline(results):
+        return "error", "You seem to be offline. Showing the entries saved earlier."
+    failed = sum(1 for r in results if r.error is not None)
+    if failed:
+        return "info", f"Updated. {plural(failed, 'feed')} could not be read (see below)."
+    return "ok", f"Updated {plural(len(results), 'feed')}."
+

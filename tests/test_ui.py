@@ -1,0 +1,109 @@
+"""The widget base: load once built (or, deferred, only once the visitor's request has arrived), one save path,
+network changes in one transaction, and errors as one line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plnkit.rules import network
+from plnkit.services import session
+from plnkit.services.store import Store
+from plnkit.widgets import _ui
+from plnkit.widgets.backchannel import Backchannel
+from plnkit.widgets.exercises import FirstSteps
+from plnkit.widgets.page import header
+from plnkit.widgets.reflection import Reflection
+from plnkit.widgets.toolbox import Communities
+
+KEY = "why-pln/what"
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """A preheated page: nobody has asked for it yet (reading the data folder now would find the wrong file)."""
+    monkeypatch.setenv("PLNKIT_HOME", str(tmp_path / "not-yet"))
+    _ui.defer_loading()
+    yield
+    _ui.load_all()
+
+
+def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(store: Store, deferred: None) -> None:
+    ana = session.Session(store, store.learner("hub:ana"))
+    store.save_answer(ana.learner, KEY, "Ana's answer")
+    session.use(None)  # the kernel is running, but no request has arrived
+    first, second, chat = Reflection(KEY), header(1), Backchannel(poll_seconds=3600)
+    assert first.text.value == "" and not first.loaded and "plnkit-draft" not in first.text._dom_classes
+    assert not hasattr(chat, "_thread")  # no live updates read the room before anyone asked
+    assert (first._learner_id, second._learner_id, chat._learner_id) == (None, None, None)  # nobody resolved yet
+    session.use(ana)  # the visitor's request has arrived: now it is known whose page this is
+    assert _ui.load_all() == 3
+    chat.close()
+    assert chat.author.value == "" and "No posts yet" in chat.stream.value
+    assert first.text.value == "Ana's answer" and first.status.text.startswith("Last saved")
+    scope = hashlib.sha256(b"hub:ana").hexdigest()[:12]
+    assert f"plnkit-s-{scope}" in first.text._dom_classes  # her browser drafts are kept under her name
+    assert "plnkit-progress" in second.widget.value and store.progress(ana.learner) == {"why-pln": "started"}
+    assert Reflection(KEY).text.value == "Ana's answer"  # after load_all, components load as they are made
+
+
+def test_load_all_loads_in_creation_order_and_guards_each(store: Store, deferred: None) -> None:
+    order: list[str] = []
+
+    class Broken(_ui.Component):
+        def load(self) -> None:
+            order.append("broken")
+            raise RuntimeError("disk on fire")
+
+    class Fine(_ui.Component):
+        def load(self) -> None:
+            order.append("fine")
+
+    broken, fine = Broken(), Fine()
+    assert order == []
+    _ui.load_all()
+    assert order == ["broken", "fine"] and fine.loaded
+    assert broken.status.text == "Sorry, the course could not show your saved work. Reload the page to try again."
+
+
+def test_loading_restores_without_saving_and_a_save_says_saved_last(store: Store) -> None:
+    steps = FirstSteps()
+    steps.boxes[next(iter(steps.boxes))].value = True
+    assert steps.status.text.startswith("Saved at ") and steps.status.text.endswith("1 of 4 commitments.")
+    FirstSteps()  # ticking the saved box while loading is not a new answer
+    assert len(store.answer_history(store.learner("local"), FirstSteps.KEY)) == 1
+
+
+def test_an_answer_and_its_network_changes_are_saved_together(store: Store) -> None:
+    tool = Communities()
+    tool.choices["community:Discord"].value = "use"
+    tool.save_button.click()
+    me = store.learner("local")
+    assert [(e.action, e.node_key) for e in store.network_events(me)] == [("add", "medium:community:discord")]
+    tool.save_button.click()  # saved again, unchanged: a new answer version, no network change
+    assert len(store.network_events(me)) == 1 and len(store.answer_history(me, Communities.KEY)) == 2
+
+
+def test_network_changes_are_all_or_nothing(store: Store) -> None:
+    me = store.learner("local")
+    good = network.adding(network.make_node("person", "Ana"))
+    bad = network.Change("add", "x" * 500, {})
+    with pytest.raises(Exception, match="not valid"):
+        store.record_changes(me, [good, bad])
+    assert store.network_events(me) == []
+
+
+def test_an_answer_whose_network_change_is_refused_is_not_saved_either(store: Store,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import plnkit.services._store_network as network_table
+
+    monkeypatch.setattr(network_table, "MAX_NETWORK_EVENTS", 0)
+    tool = Communities()
+    tool.choices["community:Discord"].value = "use"
+    tool.save_button.click()
+    assert tool.status.text == "Not saved: your network history is limited to 0 changes, and this would make 1."
+    assert store.answer_history(store.learner("local"), Communities.KEY) == []  # both kept, or neither
+    assert tool.choices["community:Discord"].value == "use"  # what they chose is still on the page
