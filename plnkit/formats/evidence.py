@@ -27,9 +27,9 @@ from typing import Any
 
 from ..content import COURSE_TITLE, MODULES, Module
 from ..errors import InputError
+from ..records import Certificate
 from ..rules.names import clean_name
 from ..services import session as _session
-from ..services._store_room import Certificate
 from ..widgets._ui import day_and_clock, esc, plural
 from ._evidence_record import (
     RECORD_CSS,

@@ -25,9 +25,8 @@ from datetime import datetime
 
 from ..charts.room import aggregate_html, people_html, record_html, shared_html
 from ..content import BENEFITS, COURSE_TITLE, MODULES, STAGES
+from ..records import RecordedPost, RoomSnapshot
 from ..rules import room
-from ..services._store_room import RoomSnapshot
-from ..services._store_social import RecordedPost
 from ..widgets._ui import day_and_clock, esc
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -1,4 +1,4 @@
-"""The room at a glance: rules that turn a :class:`~plnkit.services._store_room.RoomSnapshot` into what the
+"""The room at a glance: rules that turn a :class:`~plnkit.records.RoomSnapshot` into what the
 facilitator sees.
 
 Pure functions (no I/O): who is here and who may be stuck, and the room's aggregates. Every aggregate is
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..content import BENEFITS, MEDIUMS, MODULES, PAGES, PROMPTS, STAGES
-from ..services._store_room import Member, RoomSnapshot
+from ..records import Member, RoomSnapshot
 
 #: An aggregate needs this many contributing participants before it is shown.
 MIN_GROUP = 3

@@ -10,28 +10,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..records import NetworkEvent as NetworkEvent
 from ..rules.network import Change
 from ._store_file import check_owner
 
 #: Network changes one learner can record (far above what a teacher makes), so no one can fill the disk.
 MAX_NETWORK_EVENTS = 20_000
 MAX_NODE_KEY = 200
-
-
-@dataclass(frozen=True)
-class NetworkEvent:
-    """A dated change to the learner's network (a node added, changed or removed)."""
-
-    id: int
-    at: datetime
-    action: str
-    node_key: str
-    data: dict[str, Any]
 
 
 def _now() -> datetime:

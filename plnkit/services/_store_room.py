@@ -9,17 +9,23 @@ size, and it never reads a reflection's text unless its author shared it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..records import Certificate as Certificate
+from ..records import Connection as Connection
+from ..records import ImportedParticipant as ImportedParticipant
+from ..records import Member as Member
+from ..records import RoomSnapshot as RoomSnapshot
+from ..records import SharedAnswer as SharedAnswer
+from ..records import TrackedAnswer as TrackedAnswer
 from ._store_file import check_owner
 from ._store_social import Fingerprint
 from ._store_workshop import WORKSHOP_PREFIX
 
 if TYPE_CHECKING:
-    from .store import Learner
+    pass
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
 #: this prefix plus a hash of the file, never a working link (the row is revoked from the start).
@@ -36,99 +42,6 @@ def _now() -> datetime:
 
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class Member:
-    """One participant as the facilitator's page shows them (never their answers).
-
-    ``page`` is the slug of the course page they opened last (``None`` before any), ``last_saved_at`` the
-    time of their latest saved answer, network change or post, ``progress`` maps module slug to
-    ``"started"`` or ``"done"``.
-    """
-
-    id: int
-    name: str
-    joined_at: datetime
-    imported: bool
-    muted: bool
-    page: str | None
-    page_opened_at: datetime | None
-    last_saved_at: datetime | None
-    progress: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def last_active(self) -> datetime | None:
-        """The later of their last page open and their last save."""
-        times = [t for t in (self.page_opened_at, self.last_saved_at) if t is not None]
-        return max(times) if times else None
-
-
-@dataclass(frozen=True)
-class TrackedAnswer:
-    """The first and latest saved values of one answer of one participant (``versions`` in all)."""
-
-    learner_id: int
-    key: str
-    first: Any
-    latest: Any
-    versions: int
-    first_saved_at: datetime
-    saved_at: datetime
-
-
-@dataclass(frozen=True)
-class SharedAnswer:
-    """A reflection its author chose to share with the room: the latest saved text, with their name."""
-
-    learner_id: int
-    name: str
-    key: str
-    text: str
-    saved_at: datetime
-    shared_at: datetime
-
-
-@dataclass(frozen=True)
-class Connection:
-    """One connection in one participant's network: when it was first added, and when removed (if it is)."""
-
-    learner_id: int
-    added_at: datetime
-    removed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RoomSnapshot:
-    """Everything the facilitator's page shows, read at one moment.
-
-    ``reflections`` counts, per prompt key, the participants whose latest reflection is not empty.
-    """
-
-    taken_at: datetime
-    members: list[Member]
-    answers: list[TrackedAnswer]
-    reflections: dict[str, int]
-    connections: list[Connection]
-    shared: list[SharedAnswer]
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A certificate of completion as issued: its verification code, whose it is, when, and what it states."""
-
-    code: str
-    learner_id: int
-    issued_at: datetime
-    facts: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ImportedParticipant:
-    """The participant made from a portfolio file; ``new`` is true when this import made them."""
-
-    learner: Learner
-    new: bool
 
 
 def _marks(n: int) -> str:

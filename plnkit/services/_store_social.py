@@ -6,11 +6,14 @@ SQL stays in the store: this mixin is part of :class:`plnkit.services.store.Stor
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..records import Fingerprint as Fingerprint
+from ..records import Post as Post
+from ..records import RecordedPost as RecordedPost
+from ..records import StoredBookmark as StoredBookmark
 from ._store_file import check_owner
 
 #: A learner's bookmarks are capped far above what a teacher keeps, so no one can fill a shared server's disk.
@@ -18,51 +21,6 @@ MAX_BOOKMARKS = 10_000
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class StoredBookmark:
-    """A bookmark as stored."""
-
-    id: int
-    url: str
-    title: str
-    tags: tuple[str, ...]
-    note: str
-    folder: str
-    private: bool
-    added_at: datetime
-
-
-@dataclass(frozen=True)
-class Post:
-    """A backchannel post. ``deleted_at`` is set when its author deleted it (it stays in the record)."""
-
-    id: int
-    room: str
-    learner_id: int
-    author: str
-    body: str
-    created_at: datetime
-    deleted_at: datetime | None = None
-    deleted_by: int | None = None
-
-
-@dataclass(frozen=True)
-class RecordedPost:
-    """A post in the facilitator's record: who wrote it (the name they joined as, whatever name the post
-    shows) and, for a deleted post, who deleted it (``"author"`` or ``"facilitator"``)."""
-
-    post: Post
-    poster: str
-    deleted_by: str | None
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """A cheap summary of some tables: two equal fingerprints mean nothing they cover has changed."""
-
-    value: str
 
 
 _BOOKMARK_COLUMNS = "id, url, title, tags, note, folder, private, added_at"

@@ -7,9 +7,10 @@ reissuing a link gives the same learner a new key, so the old link stops working
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+
+from ..records import Participant as Participant
 
 if TYPE_CHECKING:
     from .store import Learner
@@ -18,15 +19,6 @@ WORKSHOP_PREFIX = "ws:"
 #: Every table that holds one learner's rows (column ``learner_id``), erased with the learner.
 _LEARNER_TABLES = ("answers", "progress", "network_events", "subscriptions", "bookmarks", "backchannel_posts",
                    "shared_answers", "page_visits", "certificates")
-
-
-@dataclass(frozen=True)
-class Participant:
-    """A workshop participant as the facilitator sees them."""
-
-    id: int
-    name: str
-    joined_at: datetime
 
 
 class WorkshopStoreMixin:

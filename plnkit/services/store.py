@@ -17,12 +17,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StoreError, StoreReadOnlyError
+from ..records import AnswerVersion as AnswerVersion
+from ..records import Learner as Learner
 from ._schema import MIGRATIONS as _MIGRATIONS
 from ._schema import SCHEMA_VERSION
 from ._store_feeds import FeedStoreMixin
@@ -59,25 +60,6 @@ def default_home() -> Path:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Learner:
-    """A person whose work is stored."""
-
-    id: int
-    key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class AnswerVersion:
-    """One saved version of an answer."""
-
-    id: int
-    key: str
-    value: Any
-    saved_at: datetime
 
 
 class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin, NetworkStoreMixin):

@@ -35,8 +35,8 @@ from ._files import on_upload as on_upload
 from ._files import upload_bytes as upload_bytes
 
 if TYPE_CHECKING:
+    from ..records import AnswerVersion, NetworkEvent
     from ..rules.network import Change, Network
-    from ..services.store import AnswerVersion, NetworkEvent
 
 log = logging.getLogger("plnkit")
 if _log.in_kernel():

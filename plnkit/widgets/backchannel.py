@@ -18,9 +18,9 @@ import ipywidgets as w
 
 from ..content import BACKCHANNEL_NORMS, BACKCHANNEL_PURPOSE
 from ..errors import InputError
+from ..records import Fingerprint, Post
 from ..rules.posts import FACILITATOR, MAX_AUTHOR, MAX_POST, check_post
 from ..services import session as _session
-from ..services._store_social import Fingerprint, Post
 from ._ui import Component, clock, esc, guard, mark_saved
 
 __all__ = ["FACILITATOR", "MAX_AUTHOR", "MAX_POST", "Backchannel", "backchannel", "check_post", "linkify",

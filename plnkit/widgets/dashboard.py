@@ -24,11 +24,10 @@ import ipywidgets as w
 
 from ..content import MODULES
 from ..errors import InputError, PlnkitError
+from ..records import Fingerprint, RecordedPost, RoomSnapshot
 from ..rules import room
 from ..rules.names import MAX_NAME, clean_name
 from ..services import session as _session
-from ..services._store_room import RoomSnapshot
-from ..services._store_social import Fingerprint, RecordedPost
 from ._ui import Component, Status, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
 from .backchannel import LIVE_SECONDS, ROOM
 from .workshop import FacilitatorTools

@@ -20,9 +20,9 @@ from ..formats.evidence import (
     open_badge,
     portfolio_html,
 )
+from ..records import Certificate
 from ..rules.names import MAX_NAME
 from ..services import session as _session
-from ..services._store_room import Certificate
 from ._ui import Component, Status, day_and_clock, download_link, esc, guard
 
 #: A download travels to the page inside one message, base64-encoded (4/3 larger), and a page's connection

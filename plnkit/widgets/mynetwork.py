@@ -11,11 +11,11 @@ import ipywidgets as w
 
 from ..content import STAGES
 from ..errors import InputError
+from ..records import NetworkEvent
 from ..rules import network
 from ..rules.network import TYPE_LABELS, TYPES, Network, replay
 from ..rules.text import plural
 from ..services import session as _session
-from ..services.store import NetworkEvent
 from ._ui import Component, day, download_link, esc, guard, log, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}

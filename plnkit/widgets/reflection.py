@@ -10,10 +10,10 @@ import ipywidgets as w
 
 from ..content import prompt as _prompt
 from ..errors import InputError, PlnkitError, StoreLockedError
+from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
-from ..services.store import AnswerVersion
 from ._ui import Component, clock, day_and_clock, esc, guard, log, mark_saved, plural, word_count
 
 AUTOSAVE_SECONDS = 1.5

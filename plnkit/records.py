@@ -1,0 +1,189 @@
+"""The records the store hands out: frozen dataclasses, the one shape of stored data everywhere.
+
+Every public method of :class:`plnkit.services.store.Store` returns these (or lists of them), never rows, dicts or
+tuples; rules, charts, formats and widgets all read them. They live here, below every layer, so a rule can take a
+record without importing the store. Times are timezone-aware UTC ``datetime`` values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A person whose work is stored."""
+
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AnswerVersion:
+    """One saved version of an answer."""
+
+    id: int
+    key: str
+    value: Any
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class NetworkEvent:
+    """A dated change to the learner's network (a node added, changed or removed)."""
+
+    id: int
+    at: datetime
+    action: str
+    node_key: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredBookmark:
+    """A bookmark as stored."""
+
+    id: int
+    url: str
+    title: str
+    tags: tuple[str, ...]
+    note: str
+    folder: str
+    private: bool
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Post:
+    """A backchannel post. ``deleted_at`` is set when its author deleted it (it stays in the record)."""
+
+    id: int
+    room: str
+    learner_id: int
+    author: str
+    body: str
+    created_at: datetime
+    deleted_at: datetime | None = None
+    deleted_by: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedPost:
+    """A post in the facilitator's record: who wrote it (the name they joined as, whatever name the post
+    shows) and, for a deleted post, who deleted it (``"author"`` or ``"facilitator"``)."""
+
+    post: Post
+    poster: str
+    deleted_by: str | None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A cheap summary of some tables: two equal fingerprints mean nothing they cover has changed."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A workshop participant as the facilitator sees them."""
+
+    id: int
+    name: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    """One participant as the facilitator's page shows them (never their answers).
+
+    ``page`` is the slug of the course page they opened last (``None`` before any), ``last_saved_at`` the
+    time of their latest saved answer, network change or post, ``progress`` maps module slug to
+    ``"started"`` or ``"done"``.
+    """
+
+    id: int
+    name: str
+    joined_at: datetime
+    imported: bool
+    muted: bool
+    page: str | None
+    page_opened_at: datetime | None
+    last_saved_at: datetime | None
+    progress: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def last_active(self) -> datetime | None:
+        """The later of their last page open and their last save."""
+        times = [t for t in (self.page_opened_at, self.last_saved_at) if t is not None]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class TrackedAnswer:
+    """The first and latest saved values of one answer of one participant (``versions`` in all)."""
+
+    learner_id: int
+    key: str
+    first: Any
+    latest: Any
+    versions: int
+    first_saved_at: datetime
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    """A reflection its author chose to share with the room: the latest saved text, with their name."""
+
+    learner_id: int
+    name: str
+    key: str
+    text: str
+    saved_at: datetime
+    shared_at: datetime
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One connection in one participant's network: when it was first added, and when removed (if it is)."""
+
+    learner_id: int
+    added_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoomSnapshot:
+    """Everything the facilitator's page shows, read at one moment.
+
+    ``reflections`` counts, per prompt key, the participants whose latest reflection is not empty.
+    """
+
+    taken_at: datetime
+    members: list[Member]
+    answers: list[TrackedAnswer]
+    reflections: dict[str, int]
+    connections: list[Connection]
+    shared: list[SharedAnswer]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate of completion as issued: its verification code, whose it is, when, and what it states."""
+
+    code: str
+    learner_id: int
+    issued_at: datetime
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportedParticipant:
+    """The participant made from a portfolio file; ``new`` is true when this import made them."""
+
+    learner: Learner
+    new: bool
