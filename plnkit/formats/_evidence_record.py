@@ -32,8 +32,8 @@ from ..rules.benefits import changes, profile_summary
 from ..rules.identity import Presence, check_identity
 from ..rules.network import replay
 from ..rules.stages import check_plan, plan_warnings
+from ..rules.text import day_and_clock, esc, plural
 from ..services import session as _session
-from ..widgets._ui import day_and_clock, esc, plural
 
 EARLIER_SHOWN = 20
 BOOKMARKS_SHOWN = 2_000

@@ -29,8 +29,8 @@ from ..content import COURSE_TITLE, MODULES, Module
 from ..errors import InputError
 from ..records import Certificate
 from ..rules.names import clean_name
+from ..rules.text import day_and_clock, esc, plural
 from ..services import session as _session
-from ..widgets._ui import day_and_clock, esc, plural
 from ._evidence_record import (
     RECORD_CSS,
     benefits_part,

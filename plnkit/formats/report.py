@@ -27,7 +27,7 @@ from ..charts.room import aggregate_html, people_html, record_html, shared_html
 from ..content import BENEFITS, COURSE_TITLE, MODULES, STAGES
 from ..records import RecordedPost, RoomSnapshot
 from ..rules import room
-from ..widgets._ui import day_and_clock, esc
+from ..rules.text import day_and_clock, esc
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,15 +1,19 @@
-"""How the course words counts and reads numbers typed as text: one rule for each, used on every page.
+"""How the course words counts, dates and times, reads numbers typed as text, and escapes text for markup: one
+rule for each, used on every page, chart and file.
 
 Pure functions: nothing here touches a widget, a file or the database.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
+from datetime import datetime
 
 from ..errors import InputError
 
+_WORD = re.compile(r"\S+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
@@ -53,3 +57,30 @@ def parse_number(text: object, what: str, *, whole: bool = False, lowest: float 
     if highest is not None and value > highest:
         raise InputError(f"The {what} can't be more than {highest:g}.")
     return int(value) if whole else value
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything (learner or feed text) before it goes into markup."""
+    return html.escape(str(text), quote=True)
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: runs of non-space characters."""
+    return len(_WORD.findall(text))
+
+
+def clock(moment: datetime) -> str:
+    """A local wall-clock time such as ``14:02``."""
+    return moment.astimezone().strftime("%H:%M")
+
+
+def day(moment: datetime) -> str:
+    """A local date such as ``28 Nov 2026`` (the course's one date format, with :func:`day_and_clock`)."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
+def day_and_clock(moment: datetime) -> str:
+    """A local date and time such as ``28 Nov 2026, 14:02``."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y, %H:%M}"

@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import ipywidgets as w
 
 from ..errors import PlnkitError
+from ..rules.text import clock as clock
+from ..rules.text import day as day
+from ..rules.text import day_and_clock as day_and_clock
+from ..rules.text import esc as esc
 from ..rules.text import plural as plural
+from ..rules.text import word_count as word_count
 from ..services import _log
 from ._files import download_link as download_link
 from ._files import on_upload as on_upload
@@ -44,7 +49,6 @@ if _log.in_kernel():
     _log.refuse_browser_widgets()
 F = TypeVar("F", bound=Callable[..., Any])
 
-_WORD = re.compile(r"\S+")
 
 
 def text_hash(text: str) -> str:
@@ -78,33 +82,6 @@ def mark_saved(field: w.Widget, text: str) -> None:
     """Tell the page that ``text`` is what the server holds for ``field`` (its browser draft can go)."""
     old = [c for c in field._dom_classes if c.startswith("plnkit-saved-")]
     field._dom_classes = (*[c for c in field._dom_classes if c not in old], "plnkit-saved-" + text_hash(text))
-
-
-def esc(text: object) -> str:
-    """HTML-escape anything (learner or feed text) before it goes into markup."""
-    return html.escape(str(text), quote=True)
-
-
-def word_count(text: str) -> int:
-    """Words as a reader counts them: runs of non-space characters."""
-    return len(_WORD.findall(text))
-
-
-def clock(moment: datetime) -> str:
-    """A local wall-clock time such as ``14:02``."""
-    return moment.astimezone().strftime("%H:%M")
-
-
-def day(moment: datetime) -> str:
-    """A local date such as ``28 Nov 2026`` (the course's one date format, with :func:`day_and_clock`)."""
-    local = moment.astimezone()
-    return f"{local.day} {local:%b %Y}"
-
-
-def day_and_clock(moment: datetime) -> str:
-    """A local date and time such as ``28 Nov 2026, 14:02``."""
-    local = moment.astimezone()
-    return f"{local.day} {local:%b %Y, %H:%M}"
 
 
 class Status:
