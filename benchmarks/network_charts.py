@@ -17,10 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plnkit.charts.learner._figures import render  # noqa: E402
-
 from plnkit.charts import network as netcharts  # noqa: E402
-from plnkit.rules import network
+from plnkit.charts._figures import render  # noqa: E402
+from plnkit.rules import network  # noqa: E402
 from plnkit.services.store import NetworkEvent  # noqa: E402
 
 
