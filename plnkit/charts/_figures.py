@@ -23,18 +23,15 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import MINUTELY, AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from typing import TYPE_CHECKING, Any
 
 from ..widgets._ui import esc
+
+if TYPE_CHECKING:  # matplotlib itself is imported when a chart is drawn (a fresh page draws none)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -50,16 +47,27 @@ PHONE_WIDTH, PHONE_DPI = 3.6, 180
 #: Screens up to this many CSS pixels wide get the narrow figure.
 PHONE_MAX_PX = 760
 
-# Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it as
-# math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
-matplotlib.rcParams["text.parse_math"] = False
-matplotlib.rcParams.update({"font.size": BODY, "axes.titlesize": TITLE, "axes.labelsize": BODY,
-                            "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "legend.fontsize": SMALL,
-                            "figure.titlesize": TITLE})
+
+@functools.cache
+def _matplotlib() -> Any:
+    """matplotlib, imported and set up in the course's style once, when the first chart is drawn."""
+    import matplotlib
+
+    # Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it
+    # as math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams.update({"font.size": BODY, "axes.titlesize": TITLE, "axes.labelsize": BODY,
+                                "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "legend.fontsize": SMALL,
+                                "figure.titlesize": TITLE})
+    return matplotlib
 
 
 def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
-    """A figure in the course's style (no pyplot state)."""
+    """A figure in the course's style (no pyplot state). The first call imports matplotlib."""
+    _matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)  # a real canvas, so text extents can be measured while laying out labels
     fig.patch.set_facecolor("white")
@@ -87,7 +95,9 @@ _JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
 
 @functools.lru_cache(maxsize=1)
 def _chart_font() -> object:
-    return get_font(findfont(FontProperties(family=matplotlib.rcParams["font.family"])))
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    return get_font(findfont(FontProperties(family=_matplotlib().rcParams["font.family"])))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -171,6 +181,8 @@ _DAY = "%#d" if os.name == "nt" else "%-d"  # the day without a leading zero, as
 
 def date_axis(ax: Axes, narrow: bool = False) -> None:
     """Dates on the x axis in the reader's time zone: "29 Nov", or "17:25" within a day, never "29 17:25"."""
+    from matplotlib.dates import MINUTELY, AutoDateLocator, ConciseDateFormatter
+
     tz = datetime.now().astimezone().tzinfo
     locator = AutoDateLocator(tz=tz, minticks=2, maxticks=5 if narrow else 8)
     locator.intervald[MINUTELY] = [1, 2, 5, 10, 15, 20, 30, 45]
@@ -191,6 +203,8 @@ def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> boo
 
 def marker_box(ax: Axes, x: float, y: float, size: float) -> Bbox:
     """The screen box of a scatter marker of area ``size`` (points²) at data (x, y)."""
+    from matplotlib.transforms import Bbox
+
     cx, cy = ax.transData.transform((x, y))
     half = (size ** 0.5) / 2 * ax.figure.dpi / 72
     return Bbox([[cx - half, cy - half], [cx + half, cy + half]])

@@ -14,14 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from textwrap import fill
-from typing import Any
-
-from matplotlib.axes import Axes
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Any
 
 from ..content import STAGES
 from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
@@ -29,6 +22,11 @@ from ..services.store import NetworkEvent
 from ..widgets._ui import day
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle
 
 MAX_DRAWN = 40
 LABEL_CHARS = 18
@@ -123,10 +121,14 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
 
 
 def _circle(radius: float) -> Circle:
+    from matplotlib.patches import Circle
+
     return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
 
 
 def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
+    from matplotlib.lines import Line2D
+
     types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
     handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
                       label=TYPE_LABELS[t].capitalize()) for t in types]
@@ -232,6 +234,9 @@ def stage_bands(stages: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, 
 def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = (), *,
                  narrow: bool = False) -> Figure:
     """Cumulative connections by type over time; removals show as drops; confirmed stages as shaded bands."""
+    from matplotlib.dates import date2num
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figures.sized_figure(narrow, 4.2, 4.6)
     series = growth_series(events)
     if not any(series.values()):
@@ -324,6 +329,8 @@ def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
 
 def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure:
     """Counts by type and by platform, and the share of two-way connections."""
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figures.sized_figure(narrow, 4.0, 6.4)
     if not net.nodes:
         return _empty(fig, "Balance appears once you have a few connections.")

@@ -18,8 +18,6 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any
 
-import feedparser
-
 from ..errors import (
     FeedConnectionError,
     FeedError,
@@ -38,8 +36,6 @@ from ..services._net import Response, fetch
 from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
 from .opml import Subscription, read_opml, write_opml
-
-_sax.install()
 
 MAX_TITLE = 300
 MAX_ENTRIES = 200
@@ -105,7 +101,7 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"[") or "json" in content_type.lower():
         return _parse_json_feed(stripped, url)
-    parsed = feedparser.parse(
+    parsed = _sax.feedparser().parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "application/xml"},
         sanitize_html=False,

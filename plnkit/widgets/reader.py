@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ipywidgets as w
-import nh3
 
 from ..content import STARTER_FEEDS
 from ..errors import FeedConnectionError, FeedTimeoutError, NotAFeedError, PlnkitError
@@ -36,6 +35,8 @@ def _short(summary_html: str) -> str:
     if len(summary_html) <= SUMMARY_CHARS:
         return summary_html
     # Cutting markup can leave a tag open; a second allowlist pass closes it.
+    import nh3  # imported when a summary is cut, not with the page
+
     return nh3.clean(summary_html[:SUMMARY_CHARS], tags={"p", "a", "em", "strong", "b", "i", "br", "ul", "ol", "li",
                                                            "code", "blockquote"},
                      link_rel="noopener noreferrer") + " …"
