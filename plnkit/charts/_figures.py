@@ -75,13 +75,26 @@ def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
 
 
 def freeze_layout(fig: Figure) -> None:
-    """Lay the figure out now and keep it: labels placed afterwards are measured where they will be drawn."""
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    """Lay the figure out now and keep it: labels placed afterwards are measured where they will be drawn, and
+    saving it (PNG, SVG) does not lay it out again.
+
+    Only the layout engine runs (not a whole draw), then each axes applies its aspect ratio (the maps'
+    ``"equal"``), which is all that data-to-screen transforms depend on.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    for ax in fig.axes:
+        ax.apply_aspect()
+    fig.set_layout_engine(None)  # none at all ("none" keeps a placeholder, and saving then draws twice)
 
 
 def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI) -> bytes:
-    """The figure as PNG or SVG bytes."""
+    """The figure as PNG or SVG bytes (its layout frozen first, so each format is drawn once)."""
+    if fig.get_layout_engine() is not None:  # laid out at the resolution it is drawn at: text hints per pixel
+        if fmt == "png":
+            fig.set_dpi(dpi)
+        freeze_layout(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=dpi if fmt == "png" else None)
     return buffer.getvalue()
@@ -193,6 +206,17 @@ def date_axis(ax: Axes, narrow: bool = False) -> None:
         offset_formats=["", "%Y", "%b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y %H:%M"]))
 
 
+def no_axes(ax: Axes) -> None:
+    """Turn the axes' frame and ticks off, and keep matplotlib from measuring ticks nobody sees.
+
+    ``axis("off")`` alone still lays out both axes' tick labels whenever the title is placed or the figure laid
+    out, which was a third of a map's drawing time.
+    """
+    ax.axis("off")
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
+
+
 def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> bool:
     """Whether ``box`` overlaps none of ``taken`` (and lies within ``inside``, when given)."""
     if inside is not None and not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
@@ -219,14 +243,29 @@ def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tup
                taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
     """Annotate ``text`` at ``xy`` in the first of ``spots`` (offset in points, ha, va) where it overlaps none of
     ``taken`` and lies ``inside``; add its box to ``taken``. Leave it out (``None``) when no spot is free."""
+    return place_text_at(ax, text, [(xy, spot) for spot in spots], taken, inside, **style)
+
+
+def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, float], tuple[float, float, str, str]]],
+                  taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
+    """Like :func:`place_text`, trying each candidate point with its spot in turn.
+
+    One annotation is made and moved from candidate to candidate (making and removing one per try cost most of a
+    map's drawing time); the text's layout is measured once and cached by matplotlib.
+    """
+    if not candidates:
+        return None
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
-    for dx, dy, ha, va in spots:
-        label = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+    (xy, (dx, dy, ha, va)) = candidates[0]
+    label = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+    for xy, (dx, dy, ha, va) in candidates:
+        label.xy, label.xyann = xy, (dx, dy)
+        label.set(horizontalalignment=ha, verticalalignment=va)
         box = label.get_window_extent(renderer)
         if free_of(box, taken, inside):
             taken.append(box)
             return label
-        label.remove()
+    label.remove()
     return None
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..content import BENEFITS, RATING_ANCHORS, STAGES
 from ..widgets._ui import day
-from ._figures import BODY, INK, MUTED, PALETTE, PHONE_WIDTH, SMALL, WIDE_WIDTH, new_figure
+from ._figures import BODY, INK, MUTED, PALETTE, PHONE_WIDTH, SMALL, WIDE_WIDTH, new_figure, no_axes
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
     from matplotlib.figure import Figure
@@ -109,7 +109,7 @@ def stage_schematic(history: Sequence[tuple[datetime, str]] = (), *, narrow: boo
                     weight="bold")
     ax.set_xlim(-0.6, 4.6)
     ax.set_ylim(-0.25 if narrow else -0.12, 1.5)
-    ax.axis("off")
+    no_axes(ax)
     title = "Stages of PLN adoption: the course's interpretation of Utecht (2008), not his original graphic"
     ax.set_title(fill(title, 44) if narrow else title, loc="left", fontsize=SMALL, color=MUTED)
     return fig
