@@ -246,23 +246,38 @@ def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tup
     return place_text_at(ax, text, [(xy, spot) for spot in spots], taken, inside, **style)
 
 
+_SHIFT = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
+
+
 def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, float], tuple[float, float, str, str]]],
                   taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
-    """Like :func:`place_text`, trying each candidate point with its spot in turn.
+    """Like :func:`place_text`, trying each candidate point (data coordinates where the points differ) with its
+    spot (offset in points, ha, va) in turn.
 
-    One annotation is made and moved from candidate to candidate (making and removing one per try cost most of a
-    map's drawing time); the text's layout is measured once and cached by matplotlib.
+    The text is measured once, at the first candidate; every other candidate's box is that box moved and aligned
+    by arithmetic (making, measuring and removing an annotation per try was most of a map's drawing time). The
+    annotation is then moved to the first free candidate.
     """
     if not candidates:
         return None
+    from matplotlib.transforms import Bbox
+
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
-    (xy, (dx, dy, ha, va)) = candidates[0]
-    label = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+    xy0, (dx0, dy0, ha0, va0) = candidates[0]
+    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0, **style)
+    first = label.get_window_extent(renderer)
+    width, height, scale = first.width, first.height, ax.figure.dpi / 72
+    anchor_x, anchor_y = first.x0 + _SHIFT[ha0] * width, first.y0 + _SHIFT[va0] * height
+    at0 = ax.transData.transform(xy0)
     for xy, (dx, dy, ha, va) in candidates:
-        label.xy, label.xyann = xy, (dx, dy)
-        label.set(horizontalalignment=ha, verticalalignment=va)
-        box = label.get_window_extent(renderer)
+        x, y = anchor_x + (dx - dx0) * scale, anchor_y + (dy - dy0) * scale
+        if xy != xy0:
+            at = ax.transData.transform(xy)
+            x, y = x + at[0] - at0[0], y + at[1] - at0[1]
+        box = Bbox.from_bounds(x - _SHIFT[ha] * width, y - _SHIFT[va] * height, width, height)
         if free_of(box, taken, inside):
+            label.xy, label.xyann = xy, (dx, dy)
+            label.set(horizontalalignment=ha, verticalalignment=va)
             taken.append(box)
             return label
     label.remove()
