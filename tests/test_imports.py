@@ -51,11 +51,16 @@ def test_every_public_name_is_there_and_importing_all_of_them_stays_light(tmp_pa
     assert set(plnkit.__all__) <= set(dir(plnkit))
 
 
-def test_a_fresh_learners_widgets_without_charts_stay_light(tmp_path: Path) -> None:
-    code = ("from plnkit import header, join, module_list, reflection, portfolio, evidence, footer, facts\n"
-            "header(0); join(); module_list(); reflection('start/hopes'); portfolio(); evidence(); footer(0)\n"
-            "facts('benefits')")
-    assert loaded_after(code, tmp_path) == []
+def code_cells(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("notebook", sorted(COURSE.glob("0*.ipynb")), ids=lambda p: p.stem)
+def test_a_fresh_learners_whole_page_loads_no_heavy_library(notebook: Path, tmp_path: Path) -> None:
+    """Every cell of the page, as its kernel runs them for a fresh learner: the empty network charts and the
+    stage schematic are shipped drawn (plnkit.charts._static), so nothing imports matplotlib."""
+    assert loaded_after(code_cells(notebook), tmp_path) == []
 
 
 def test_drawing_a_chart_loads_matplotlib(tmp_path: Path) -> None:

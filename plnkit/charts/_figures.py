@@ -168,22 +168,32 @@ def figure_html(fig: Figure, *, alt: str, description: str, filename: str, table
 
     With ``phone`` (the same chart drawn narrow), screens up to :data:`PHONE_MAX_PX` wide show that one.
     """
-    png = base64.b64encode(render(fig, "png")).decode("ascii")
-    svg = base64.b64encode(render(fig, "svg")).decode("ascii")
+    png, svg = render(fig, "png"), render(fig, "svg")
     fig.clear()
-    img = f'<img src="data:image/png;base64,{png}" alt="{esc(alt)}">'
+    small = None
     if phone is not None:
-        small = base64.b64encode(render(phone, "png", PHONE_DPI)).decode("ascii")
+        small = render(phone, "png", PHONE_DPI)
         phone.clear()
+    return figure_markup(png, svg, small, alt=alt, description=description, filename=filename, table=table)
+
+
+def figure_markup(png: bytes, svg: bytes, phone_png: bytes | None, *, alt: str, description: str, filename: str,
+                  table: str = "") -> str:
+    """The ``<figure>`` of :func:`figure_html` from images already rendered (PNG, SVG and the phone's PNG)."""
+    wide = base64.b64encode(png).decode("ascii")
+    img = f'<img src="data:image/png;base64,{wide}" alt="{esc(alt)}">'
+    if phone_png is not None:
+        small = base64.b64encode(phone_png).decode("ascii")
         img = (f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="data:image/png;base64,{small}">'
                f"{img}</picture>")
     details = (f'<details class="plnkit-data"><summary>Show the data as a table</summary>{table}</details>'
                if table else "")
+    vector = base64.b64encode(svg).decode("ascii")
     return (f'<figure class="plnkit-figure">{img}'
             f'<figcaption class="plnkit-description">{esc(description)}</figcaption>{details}'
             f'<p class="plnkit-downloads">Download: <a download="{esc(filename)}.png" '
-            f'href="data:image/png;base64,{png}">PNG</a> · <a download="{esc(filename)}.svg" '
-            f'href="data:image/svg+xml;base64,{svg}">SVG</a></p></figure>')
+            f'href="data:image/png;base64,{wide}">PNG</a> · <a download="{esc(filename)}.svg" '
+            f'href="data:image/svg+xml;base64,{vector}">SVG</a></p></figure>')
 
 
 # --- layout helpers shared by the charts ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..charts._figures import figure_html, table_html
+from ..charts._static import empty_network_html
 from ..charts.network import (
     MAP_HEADERS,
     STAGE_NAMES,
@@ -134,6 +135,10 @@ class MyNetwork(Component):
         self.remove_list.value = None
         self.link.options = [("—", ""), *choices]
         self.link.value = ""
+        if not events:  # a fresh learner's charts are everyone's: shipped drawn, so the page loads no matplotlib
+            rows = growth_table([], _confirmed_stages(sess)) if self.charts == "all" else []
+            self.view.value = empty_network_html(self.charts, _table(GROWTH_HEADERS, rows, "Your network, day by day"))
+            return
         table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
         parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
                              filename="my-pln-map", table=table, phone=network_map(net, narrow=True))]
