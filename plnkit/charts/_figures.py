@@ -23,6 +23,7 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..widgets._ui import esc
@@ -49,7 +50,7 @@ PHONE_MAX_PX = 760
 
 
 @functools.cache
-def _matplotlib() -> Any:
+def _matplotlib() -> ModuleType:
     """matplotlib, imported and set up in the course's style once, when the first chart is drawn."""
     import matplotlib
 
@@ -90,7 +91,11 @@ def freeze_layout(fig: Figure) -> None:
 
 
 def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI) -> bytes:
-    """The figure as PNG or SVG bytes (its layout frozen first, so each format is drawn once)."""
+    """The figure as PNG (at ``dpi`` dots per inch) or SVG bytes; ``fmt`` is ``"png"`` or ``"svg"``.
+
+    A figure still under constrained layout is laid out once here, at the resolution it is drawn at (text is
+    hinted per pixel), and keeps that layout: saving it again (the SVG after the PNG) draws it just once.
+    """
     if fig.get_layout_engine() is not None:  # laid out at the resolution it is drawn at: text hints per pixel
         if fmt == "png":
             fig.set_dpi(dpi)
