@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +31,10 @@ took = time.perf_counter() - t
 print(json.dumps([took, [m for m in {heavy!r} if m in sys.modules]]))"""
 
 
-def once(statement: str) -> tuple[float, list[str]]:
+def once(statement: str, env: dict[str, str]) -> tuple[float, list[str]]:
     """Seconds ``statement`` takes in a fresh interpreter, and the heavy libraries loaded after it."""
     out = subprocess.run([sys.executable, "-c", PROBE.format(stmt=statement, heavy=HEAVY)], check=True,
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT), **env}).stdout
     took, loaded = json.loads(out)
     return float(took), list(loaded)
 
@@ -44,19 +45,31 @@ def main() -> None:
     args = parser.parse_args()
     times: dict[str, list[float]] = {name: [] for name in STATEMENTS}
     loaded: dict[str, list[str]] = {}
-    for statement in STATEMENTS.values():
-        once(statement)  # warm the file cache and the bytecode
-    for _ in range(args.runs):  # alternated: the machine is shared and its load changes
+    with tempfile.TemporaryDirectory(prefix="plnkit-imports-") as tmp:
+        # Bytecode for plnkit (as an installed package has), kept in a temporary folder, never the repository.
+        env = {"PYTHONPYCACHEPREFIX": tmp, "PYTHONDONTWRITEBYTECODE": ""}
+        for statement in STATEMENTS.values():
+            once(statement, env)  # warm the file cache and write the bytecode
+        measure(args.runs, env, times, loaded)
+    report(args.runs, times, loaded)
+
+
+def measure(runs: int, env: dict[str, str], times: dict[str, list[float]], loaded: dict[str, list[str]]) -> None:
+    """Time each statement ``runs`` times, alternating between them (the machine's load changes)."""
+    for _ in range(runs):
         for name, statement in STATEMENTS.items():
-            took, loaded[name] = once(statement)
+            took, loaded[name] = once(statement, env)
             times[name].append(took)
+
+
+def report(runs: int, times: dict[str, list[float]], loaded: dict[str, list[str]]) -> None:
     base = statistics.median(times["import ipywidgets"])
     for name, took in times.items():
         median = statistics.median(took)
         print(f"{name:<22} {median * 1000:7.1f} ms  {median / base:5.2f}x ipywidgets   "
               f"loads: {', '.join(loaded[name]) or '-'}")
     print(f"goal: import plnkit <= 1.5x import ipywidgets "
-          f"(now {statistics.median(times['import plnkit']) / base:.2f}x, median of {args.runs})")
+          f"(now {statistics.median(times['import plnkit']) / base:.2f}x, median of {runs})")
 
 
 if __name__ == "__main__":
