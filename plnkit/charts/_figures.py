@@ -23,18 +23,16 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import MINUTELY, AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from ..rules.text import esc
 
-from ..widgets._ui import esc
+if TYPE_CHECKING:  # matplotlib itself is imported when a chart is drawn (a fresh page draws none)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -50,16 +48,27 @@ PHONE_WIDTH, PHONE_DPI = 3.6, 180
 #: Screens up to this many CSS pixels wide get the narrow figure.
 PHONE_MAX_PX = 760
 
-# Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it as
-# math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
-matplotlib.rcParams["text.parse_math"] = False
-matplotlib.rcParams.update({"font.size": BODY, "axes.titlesize": TITLE, "axes.labelsize": BODY,
-                            "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "legend.fontsize": SMALL,
-                            "figure.titlesize": TITLE})
+
+@functools.cache
+def _matplotlib() -> ModuleType:
+    """matplotlib, imported and set up in the course's style once, when the first chart is drawn."""
+    import matplotlib
+
+    # Learner and feed text is drawn in charts (network labels, platforms): matplotlib would read "$...$" in it
+    # as math and fail on bad math. The course draws no math, so every text in this process is drawn literally.
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams.update({"font.size": BODY, "axes.titlesize": TITLE, "axes.labelsize": BODY,
+                                "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "legend.fontsize": SMALL,
+                                "figure.titlesize": TITLE})
+    return matplotlib
 
 
 def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
-    """A figure in the course's style (no pyplot state)."""
+    """A figure in the course's style (no pyplot state). The first call imports matplotlib."""
+    _matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)  # a real canvas, so text extents can be measured while laying out labels
     fig.patch.set_facecolor("white")
@@ -67,13 +76,30 @@ def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
 
 
 def freeze_layout(fig: Figure) -> None:
-    """Lay the figure out now and keep it: labels placed afterwards are measured where they will be drawn."""
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    """Lay the figure out now and keep it: labels placed afterwards are measured where they will be drawn, and
+    saving it (PNG, SVG) does not lay it out again.
+
+    Only the layout engine runs (not a whole draw), then each axes applies its aspect ratio (the maps'
+    ``"equal"``), which is all that data-to-screen transforms depend on.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    for ax in fig.axes:
+        ax.apply_aspect()
+    fig.set_layout_engine(None)  # none at all ("none" keeps a placeholder, and saving then draws twice)
 
 
 def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI) -> bytes:
-    """The figure as PNG or SVG bytes."""
+    """The figure as PNG (at ``dpi`` dots per inch) or SVG bytes; ``fmt`` is ``"png"`` or ``"svg"``.
+
+    A figure still under constrained layout is laid out once here, at the resolution it is drawn at (text is
+    hinted per pixel), and keeps that layout: saving it again (the SVG after the PNG) draws it just once.
+    """
+    if fig.get_layout_engine() is not None:  # laid out at the resolution it is drawn at: text hints per pixel
+        if fmt == "png":
+            fig.set_dpi(dpi)
+        freeze_layout(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=dpi if fmt == "png" else None)
     return buffer.getvalue()
@@ -87,7 +113,9 @@ _JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
 
 @functools.lru_cache(maxsize=1)
 def _chart_font() -> object:
-    return get_font(findfont(FontProperties(family=matplotlib.rcParams["font.family"])))
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    return get_font(findfont(FontProperties(family=_matplotlib().rcParams["font.family"])))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -145,22 +173,32 @@ def figure_html(fig: Figure, *, alt: str, description: str, filename: str, table
 
     With ``phone`` (the same chart drawn narrow), screens up to :data:`PHONE_MAX_PX` wide show that one.
     """
-    png = base64.b64encode(render(fig, "png")).decode("ascii")
-    svg = base64.b64encode(render(fig, "svg")).decode("ascii")
+    png, svg = render(fig, "png"), render(fig, "svg")
     fig.clear()
-    img = f'<img src="data:image/png;base64,{png}" alt="{esc(alt)}">'
+    small = None
     if phone is not None:
-        small = base64.b64encode(render(phone, "png", PHONE_DPI)).decode("ascii")
+        small = render(phone, "png", PHONE_DPI)
         phone.clear()
+    return figure_markup(png, svg, small, alt=alt, description=description, filename=filename, table=table)
+
+
+def figure_markup(png: bytes, svg: bytes, phone_png: bytes | None, *, alt: str, description: str, filename: str,
+                  table: str = "") -> str:
+    """The ``<figure>`` of :func:`figure_html` from images already rendered (PNG, SVG and the phone's PNG)."""
+    wide = base64.b64encode(png).decode("ascii")
+    img = f'<img src="data:image/png;base64,{wide}" alt="{esc(alt)}">'
+    if phone_png is not None:
+        small = base64.b64encode(phone_png).decode("ascii")
         img = (f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="data:image/png;base64,{small}">'
                f"{img}</picture>")
     details = (f'<details class="plnkit-data"><summary>Show the data as a table</summary>{table}</details>'
                if table else "")
+    vector = base64.b64encode(svg).decode("ascii")
     return (f'<figure class="plnkit-figure">{img}'
             f'<figcaption class="plnkit-description">{esc(description)}</figcaption>{details}'
             f'<p class="plnkit-downloads">Download: <a download="{esc(filename)}.png" '
-            f'href="data:image/png;base64,{png}">PNG</a> · <a download="{esc(filename)}.svg" '
-            f'href="data:image/svg+xml;base64,{svg}">SVG</a></p></figure>')
+            f'href="data:image/png;base64,{wide}">PNG</a> · <a download="{esc(filename)}.svg" '
+            f'href="data:image/svg+xml;base64,{vector}">SVG</a></p></figure>')
 
 
 # --- layout helpers shared by the charts ----------------------------------------------------------------
@@ -171,6 +209,8 @@ _DAY = "%#d" if os.name == "nt" else "%-d"  # the day without a leading zero, as
 
 def date_axis(ax: Axes, narrow: bool = False) -> None:
     """Dates on the x axis in the reader's time zone: "29 Nov", or "17:25" within a day, never "29 17:25"."""
+    from matplotlib.dates import MINUTELY, AutoDateLocator, ConciseDateFormatter
+
     tz = datetime.now().astimezone().tzinfo
     locator = AutoDateLocator(tz=tz, minticks=2, maxticks=5 if narrow else 8)
     locator.intervald[MINUTELY] = [1, 2, 5, 10, 15, 20, 30, 45]
@@ -179,6 +219,17 @@ def date_axis(ax: Axes, narrow: bool = False) -> None:
         locator, tz=tz, formats=["%Y", "%b", f"{_DAY} %b", "%H:%M", "%H:%M", "%S.%f"],
         zero_formats=["", "%Y", "%b", f"{_DAY} %b", "%H:%M", "%H:%M"], show_offset=True,
         offset_formats=["", "%Y", "%b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y", f"{_DAY} %b %Y %H:%M"]))
+
+
+def no_axes(ax: Axes) -> None:
+    """Turn the axes' frame and ticks off, and keep matplotlib from measuring ticks nobody sees.
+
+    ``axis("off")`` alone still lays out both axes' tick labels whenever the title is placed or the figure laid
+    out, which was a third of a map's drawing time.
+    """
+    ax.axis("off")
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
 
 
 def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> bool:
@@ -191,6 +242,8 @@ def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> boo
 
 def marker_box(ax: Axes, x: float, y: float, size: float) -> Bbox:
     """The screen box of a scatter marker of area ``size`` (points²) at data (x, y)."""
+    from matplotlib.transforms import Bbox
+
     cx, cy = ax.transData.transform((x, y))
     half = (size ** 0.5) / 2 * ax.figure.dpi / 72
     return Bbox([[cx - half, cy - half], [cx + half, cy + half]])
@@ -205,14 +258,44 @@ def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tup
                taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
     """Annotate ``text`` at ``xy`` in the first of ``spots`` (offset in points, ha, va) where it overlaps none of
     ``taken`` and lies ``inside``; add its box to ``taken``. Leave it out (``None``) when no spot is free."""
+    return place_text_at(ax, text, [(xy, spot) for spot in spots], taken, inside, **style)
+
+
+_SHIFT = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
+
+
+def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, float], tuple[float, float, str, str]]],
+                  taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
+    """Like :func:`place_text`, trying each candidate point (data coordinates where the points differ) with its
+    spot (offset in points, ha, va) in turn.
+
+    The text is measured once, at the first candidate; every other candidate's box is that box moved and aligned
+    by arithmetic (making, measuring and removing an annotation per try was most of a map's drawing time). The
+    annotation is then moved to the first free candidate.
+    """
+    if not candidates:
+        return None
+    from matplotlib.transforms import Bbox
+
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
-    for dx, dy, ha, va in spots:
-        label = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
-        box = label.get_window_extent(renderer)
+    xy0, (dx0, dy0, ha0, va0) = candidates[0]
+    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0, **style)
+    first = label.get_window_extent(renderer)
+    width, height, scale = first.width, first.height, ax.figure.dpi / 72
+    anchor_x, anchor_y = first.x0 + _SHIFT[ha0] * width, first.y0 + _SHIFT[va0] * height
+    at0 = ax.transData.transform(xy0)
+    for xy, (dx, dy, ha, va) in candidates:
+        x, y = anchor_x + (dx - dx0) * scale, anchor_y + (dy - dy0) * scale
+        if xy != xy0:
+            at = ax.transData.transform(xy)
+            x, y = x + at[0] - at0[0], y + at[1] - at0[1]
+        box = Bbox.from_bounds(x - _SHIFT[ha] * width, y - _SHIFT[va] * height, width, height)
         if free_of(box, taken, inside):
+            label.xy, label.xyann = xy, (dx, dy)
+            label.set(horizontalalignment=ha, verticalalignment=va)
             taken.append(box)
             return label
-        label.remove()
+    label.remove()
     return None
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from textwrap import fill
-
-import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
+from typing import TYPE_CHECKING
 
 from ..content import BENEFITS, RATING_ANCHORS, STAGES
-from ..widgets._ui import day
-from ._figures import BODY, INK, MUTED, PALETTE, PHONE_WIDTH, SMALL, WIDE_WIDTH, new_figure
+from ..rules.text import day
+from ._figures import BODY, INK, MUTED, PALETTE, PHONE_WIDTH, SMALL, WIDE_WIDTH, new_figure, no_axes
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
+    from matplotlib.figure import Figure
 
 
 def benefit_profile(ratings: Mapping[str, int], before: Mapping[str, int] | None = None, *,
@@ -30,11 +30,11 @@ def benefit_profile(ratings: Mapping[str, int], before: Mapping[str, int] | None
     names = [b.name for b in BENEFITS][::-1]
     now = [ratings[b.key] for b in BENEFITS][::-1]
     step = 1.5 if narrow else 1.0  # room above each pair of bars for its name on a phone
-    y = np.arange(len(names)) * step
+    y = [i * step for i in range(len(names))]
     if before:
         then = [before.get(b.key, 0) for b in BENEFITS][::-1]
-        ax.barh(y + 0.2, then, height=0.38, color="#c9d7dc", edgecolor=MUTED, hatch="//", label="Before")
-        ax.barh(y - 0.2, now, height=0.38, color=PALETTE[0], label="Now")
+        ax.barh([at + 0.2 for at in y], then, height=0.38, color="#c9d7dc", edgecolor=MUTED, hatch="//", label="Before")
+        ax.barh([at - 0.2 for at in y], now, height=0.38, color=PALETTE[0], label="Now")
         fig.legend(loc="outside upper right", ncols=2, frameon=False)  # its own band, never on bars or title
     else:
         ax.barh(y, now, height=0.6, color=PALETTE[0])
@@ -85,6 +85,8 @@ def stage_schematic(history: Sequence[tuple[datetime, str]] = (), *, narrow: boo
         ax.annotate(f"{stage.number}", (x, y), ha="center", va="center", fontsize=BODY, color=INK, zorder=3)
         ax.annotate(stage.name, (x, y), xytext=(0, -12), textcoords="offset points", ha="center", va="top",
                     fontsize=BODY, color=INK)
+    from matplotlib.patches import FancyArrowPatch
+
     ax.add_patch(FancyArrowPatch(_POSITIONS["balance"], _POSITIONS["know-it-all"], connectionstyle="arc3,rad=0.45",
                                  arrowstyle="-|>", mutation_scale=14, color=MUTED, linestyle="--"))
     ax.annotate("roundabout", (3.0, 1.0) if narrow else (3.3, 1.22), ha="center", va="bottom", fontsize=SMALL,
@@ -107,7 +109,7 @@ def stage_schematic(history: Sequence[tuple[datetime, str]] = (), *, narrow: boo
                     weight="bold")
     ax.set_xlim(-0.6, 4.6)
     ax.set_ylim(-0.25 if narrow else -0.12, 1.5)
-    ax.axis("off")
+    no_axes(ax)
     title = "Stages of PLN adoption: the course's interpretation of Utecht (2008), not his original graphic"
     ax.set_title(fill(title, 44) if narrow else title, loc="left", fontsize=SMALL, color=MUTED)
     return fig

@@ -14,21 +14,19 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from textwrap import fill
-from typing import Any
-
-from matplotlib.axes import Axes
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Any
 
 from ..content import STAGES
+from ..records import NetworkEvent
 from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
-from ..services.store import NetworkEvent
-from ..widgets._ui import day
+from ..rules.text import day
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle
 
 MAX_DRAWN = 40
 LABEL_CHARS = 18
@@ -55,9 +53,11 @@ def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Count
 
 def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[Node, float, float, float]]:
     """Draw the radial map on ``ax`` (labels come later, see :func:`label_map`); returns the nodes placed."""
+    from matplotlib.collections import LineCollection
+
     shown, hidden = drawn_nodes(net)
     ax.set_aspect("equal")
-    ax.axis("off")
+    _figures.no_axes(ax)
     for radius in RING_RADIUS.values():
         ax.add_patch(_circle(radius))
     ax.scatter([0], [0], s=500, color=INK, zorder=5)
@@ -72,13 +72,19 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
         for i, node in enumerate(nodes):
             angle = offset + 2 * math.pi * i / max(1, len(nodes))
             r = RING_RADIUS[ring]
-            x, y = r * math.cos(angle), r * math.sin(angle)
-            colour, marker = STYLE[node.type]
-            ax.plot([0, x], [0, y], color="#9bb3bb", linewidth=1,
-                    linestyle="--" if node.direction == "consume" else "-", zorder=1)
-            ax.scatter([x], [y], s=NODE_SIZE, color=colour, marker=marker, edgecolor="white", linewidth=0.8,
-                       zorder=4)
-            placed.append((node, x, y, angle))
+            placed.append((node, r * math.cos(angle), r * math.sin(angle), angle))
+    # One artist per kind of spoke and per kind of node (not one per connection): far less to lay out and draw.
+    for dashed in (True, False):
+        spokes = [[(0, 0), (x, y)] for node, x, y, _a in placed if (node.direction == "consume") == dashed]
+        if spokes:
+            ax.add_collection(LineCollection(spokes, colors="#9bb3bb", linewidths=1, zorder=1,
+                                             linestyles="--" if dashed else "-"), autolim=False)
+    for kind in TYPES:
+        points = [(x, y) for node, x, y, _a in placed if node.type == kind]
+        if points:
+            colour, marker = STYLE[kind]
+            ax.scatter([p[0] for p in points], [p[1] for p in points], s=NODE_SIZE, color=colour, marker=marker,
+                       edgecolor="white", linewidth=0.8, zorder=4)
     where = {node.key: (x, y) for node, x, y, _a in placed}
     for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
         for other in node.links:
@@ -105,12 +111,11 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
     taken = [_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed] + [_figures.marker_box(ax, 0, 0, 500)]
     taken += [t.get_window_extent() for t in ax.texts if t.get_text()]
     for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
-        for r, angle in [(r, float(a)) for r in (radius, radius - 0.42) for a in range(90, 450, 5)]:
-            spot = (r * math.cos(math.radians(angle)), r * math.sin(math.radians(angle)))
-            if _figures.place_text(ax, ("inner", "middle", "outer")[ring - 1], spot, [(0, 0, "center", "center")],
-                                   taken, inside, fontsize=SMALL, color=MUTED, zorder=3, gid=f"ring:{ring}",
-                                   bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}):
-                break
+        around = [((r * math.cos(math.radians(a)), r * math.sin(math.radians(a))), (0.0, 0.0, "center", "center"))
+                  for r in (radius, radius - 0.42) for a in range(90, 450, 5)]
+        _figures.place_text_at(ax, ("inner", "middle", "outer")[ring - 1], around, taken, inside, fontsize=SMALL,
+                               color=MUTED, zorder=3, gid=f"ring:{ring}",
+                               bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
     for node, x, y, angle in placed:
         spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
                  (0, -7, "center", "top")]
@@ -123,10 +128,14 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
 
 
 def _circle(radius: float) -> Circle:
+    from matplotlib.patches import Circle
+
     return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
 
 
 def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
+    from matplotlib.lines import Line2D
+
     types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
     handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
                       label=TYPE_LABELS[t].capitalize()) for t in types]
@@ -140,7 +149,7 @@ def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
 
 def _empty(fig: Figure, message: str) -> Figure:
     ax = fig.add_subplot()
-    ax.axis("off")
+    _figures.no_axes(ax)
     ax.scatter([0], [0], s=500, color=INK)
     ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold")
     ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=BODY, color=MUTED, wrap=True)
@@ -232,6 +241,9 @@ def stage_bands(stages: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, 
 def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = (), *,
                  narrow: bool = False) -> Figure:
     """Cumulative connections by type over time; removals show as drops; confirmed stages as shaded bands."""
+    from matplotlib.dates import date2num
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figures.sized_figure(narrow, 4.2, 4.6)
     series = growth_series(events)
     if not any(series.values()):
@@ -324,6 +336,8 @@ def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
 
 def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure:
     """Counts by type and by platform, and the share of two-way connections."""
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figures.sized_figure(narrow, 4.0, 6.4)
     if not net.nodes:
         return _empty(fig, "Balance appears once you have a few connections.")

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from textwrap import fill
-
-import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from ..content import MODULES
+from ..records import RecordedPost, RoomSnapshot
 from ..rules import room
 from ..rules.room import Aggregate
-from ..services._store_room import RoomSnapshot
-from ..services._store_social import RecordedPost
-from ..widgets._ui import clock, day_and_clock, esc, plural
+from ..rules.text import clock, day_and_clock, esc, plural
 from ._figures import (
     INK,
     MUTED,
@@ -32,12 +28,17 @@ from ._figures import (
     wrap_label,
 )
 
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
+    from matplotlib.figure import Figure
+
 
 def aggregate_chart(agg: Aggregate, *, narrow: bool = False) -> Figure:
     """A chart of a shown aggregate: a line over time for growth, paired horizontal bars otherwise.
 
     ``narrow`` draws it for a phone (shorter labels, the legend below); the data table has every label in full.
     """
+    from matplotlib.ticker import MaxNLocator
+
     rows = agg.rows
     if agg.key == "growth":
         fig = sized_figure(narrow, 3.4, 3.6)
@@ -52,12 +53,12 @@ def aggregate_chart(agg: Aggregate, *, narrow: bool = False) -> Figure:
     else:
         fig = sized_figure(narrow, 1.2 + 0.45 * len(rows), 1.5 + 0.5 * len(rows))
         ax = fig.add_subplot()
-        y = np.arange(len(rows))[::-1]
+        y = [float(i) for i in range(len(rows))][::-1]
         series = [[float(r[i]) for r in rows] for i in range(1, len(agg.headers))]  # type: ignore[arg-type]
         height = 0.8 / len(series)
         for i, values in enumerate(series):
             offset = (len(series) - 1) / 2 - i
-            ax.barh(y + offset * height, values, height=height * 0.95, color=PALETTE[i],
+            ax.barh([at + offset * height for at in y], values, height=height * 0.95, color=PALETTE[i],
                     label=agg.headers[i + 1], hatch="//" if i else None, edgecolor="white")
         ax.set_yticks(y, [wrap_label(str(r[0]), 18) if narrow else shorten(str(r[0]), 38) for r in rows], color=INK)
         if agg.key == "ratings":
@@ -130,7 +131,7 @@ def shared_html(snapshot: RoomSnapshot) -> str:
 
 
 def record_html(record: list[RecordedPost]) -> str:
-    from ..formats.report import RECORD_HEADERS, record_rows
+    from ..rules.room import RECORD_HEADERS, record_rows
 
     if not record:
         return '<p class="plnkit-empty">No posts yet.</p>'

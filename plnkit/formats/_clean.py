@@ -10,8 +10,6 @@ import html
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-import nh3
-
 TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em", "figcaption", "figure",
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small",
@@ -49,6 +47,8 @@ def _href_filter(base: str | None) -> Callable[[str, str, str], str | None]:
 
 def clean_html(fragment: str, base: str | None = None) -> str:
     """Sanitize an HTML fragment from a feed, resolving relative links against ``base``."""
+    import nh3  # imported when feed content is cleaned, not with the page
+
     return nh3.clean(
         fragment,
         tags=set(TAGS),
@@ -70,4 +70,6 @@ def plain_to_html(text: str) -> str:
 
 def strip_tags(fragment: str) -> str:
     """The text of an HTML fragment (for titles sent as HTML)."""
+    import nh3
+
     return html.unescape(nh3.clean(fragment, tags=set(), clean_content_tags={"script", "style"})).strip()

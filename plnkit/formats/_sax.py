@@ -8,6 +8,8 @@ registered through feedparser's own extension point, ``feedparser.api.PREFERRED_
 
 from __future__ import annotations
 
+import functools
+from types import ModuleType
 from typing import Any
 from xml.sax.expatreader import ExpatParser
 
@@ -24,6 +26,15 @@ class BufferedExpatParser(ExpatParser):
 def create_parser(*args: Any, **kwargs: Any) -> BufferedExpatParser:
     """The entry point ``xml.sax.make_parser`` looks for in a driver module."""
     return BufferedExpatParser(*args, **kwargs)
+
+
+@functools.cache
+def feedparser() -> ModuleType:
+    """feedparser, imported on the first parse (it is heavy, and most pages parse no feed), with this driver."""
+    import feedparser
+
+    install()
+    return feedparser
 
 
 def install() -> None:

@@ -105,10 +105,7 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"[") or "json" in content_type.lower():
         return _parse_json_feed(stripped, url)
-    import feedparser  # here, not at the top: importing plnkit stays light
-
-    _sax.install()
-    parsed = feedparser.parse(
+    parsed = _sax.feedparser().parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "application/xml"},
         sanitize_html=False,

@@ -14,6 +14,7 @@ ones that can't (:attr:`OPMLImport.damaged`).
 from __future__ import annotations
 
 import html.entities
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from ..errors import FeedError, InputError, OPMLError
-from ..rules.urls import acceptable_feed_url, exemptions, feed_address, same_address_key, web_address_or_none
+from ..rules.urls import ALLOW_ENV, acceptable_feed_url, exemptions, feed_address, same_address_key, web_address_or_none
 from .text import decode
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
@@ -153,7 +154,7 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
     :class:`OPMLError` (importing nothing) when the file is too large, has too many entries, uses a DTD, or is
     not an OPML list at all.
     """
-    allowed = exemptions(allow)
+    allowed = exemptions(allow, os.environ.get(ALLOW_ENV))
     if not isinstance(data, (bytes, bytearray)):
         raise OPMLError("That file could not be read as OPML.")
     if len(data) > MAX_OPML_BYTES:

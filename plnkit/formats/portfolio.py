@@ -13,12 +13,13 @@ accepted restores.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import FeedError, InputError
 from ..rules.dates import plausible
-from ..rules.urls import exemptions, feed_address, same_address_key, web_address_or_none
+from ..rules.urls import ALLOW_ENV, exemptions, feed_address, same_address_key, web_address_or_none
 from ..services import session as _session
 from .text import decode
 
@@ -177,7 +178,7 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
 
 def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[tuple[str, str, str, str | None]], int]:
     """Subscriptions checked as the feed box and OPML import check them, and how many were refused."""
-    allowed = exemptions(None)
+    allowed = exemptions(None, os.environ.get(ALLOW_ENV))
     found: dict[str, tuple[str, str, str, str | None]] = {}
     refused = 0
     for s in items:

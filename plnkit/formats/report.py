@@ -27,6 +27,7 @@ from ..charts.room import aggregate_html, people_html, record_html, shared_html
 from ..content import BENEFITS, COURSE_TITLE, MODULES, STAGES
 from ..records import RecordedPost, RoomSnapshot
 from ..rules import room
+from ..rules.room import RECORD_HEADERS, record_rows
 from ..rules.text import day_and_clock, esc
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -80,22 +81,6 @@ def stages_csv(snapshot: RoomSnapshot) -> bytes:
             rows.append([names[a.learner_id], stage_names.get(str(first), ""), stage_names.get(str(latest), ""),
                          a.versions, a.saved_at])
     return csv_bytes(["Name", "First confirmed stage", "Stage now", "Times confirmed", "Last confirmed"], rows)
-
-
-def record_rows(record: Sequence[RecordedPost]) -> list[list[object]]:
-    """The backchannel record as table rows: time, joined as, shown as, post, status."""
-    rows: list[list[object]] = []
-    for r in record:
-        p = r.post
-        status = "shown"
-        if p.deleted_at is not None:
-            status = (f"hidden by the facilitator at {day_and_clock(p.deleted_at)}" if r.deleted_by == "facilitator"
-                      else f"deleted by its author at {day_and_clock(p.deleted_at)}")
-        rows.append([p.created_at, r.poster, p.author, p.body, status])
-    return rows
-
-
-RECORD_HEADERS = ("Posted", "Joined as", "Shown as", "Post", "Status")
 
 
 def backchannel_csv(record: Sequence[RecordedPost]) -> bytes:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..content import BENEFITS, MEDIUMS, MODULES, PAGES, PROMPTS, STAGES
-from ..records import Member, RoomSnapshot
+from ..records import Member, RecordedPost, RoomSnapshot
+from .text import day_and_clock
 
 #: An aggregate needs this many contributing participants before it is shown.
 MIN_GROUP = 3
@@ -235,3 +236,19 @@ def counts(rows: Sequence[Person]) -> dict[str, int]:
     for i, mod in enumerate(MODULES):
         out[f"module {mod.number} complete"] = sum(1 for r in rows if r.modules[i] == "complete")
     return out
+
+
+def record_rows(record: Sequence[RecordedPost]) -> list[list[object]]:
+    """The backchannel record as table rows: time, joined as, shown as, post, status."""
+    rows: list[list[object]] = []
+    for r in record:
+        p = r.post
+        status = "shown"
+        if p.deleted_at is not None:
+            status = (f"hidden by the facilitator at {day_and_clock(p.deleted_at)}" if r.deleted_by == "facilitator"
+                      else f"deleted by its author at {day_and_clock(p.deleted_at)}")
+        rows.append([p.created_at, r.poster, p.author, p.body, status])
+    return rows
+
+
+RECORD_HEADERS = ("Posted", "Joined as", "Shown as", "Post", "Status")

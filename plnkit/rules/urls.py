@@ -21,7 +21,6 @@ imported list can be checked without the network; names are resolved and checked
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -200,9 +199,10 @@ def parse_allow(entries: str | Iterable[str] | None) -> tuple[Exemption, ...]:
     return tuple(result)
 
 
-def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
-    """The explicit ``allow`` list plus ``$PLNKIT_FEED_ALLOW`` (the operator's setting)."""
-    return parse_allow(allow) + parse_allow(os.environ.get(ALLOW_ENV))
+def exemptions(allow: str | Iterable[str] | None, operator: str | None = None) -> tuple[Exemption, ...]:
+    """The explicit ``allow`` list plus the operator's setting (``$PLNKIT_FEED_ALLOW``, read by the caller: see
+    :func:`operator_setting`)."""
+    return parse_allow(allow) + parse_allow(operator)
 
 
 def unwrap(address: IPAddress) -> IPAddress:

@@ -16,6 +16,7 @@ read whatever its ``Content-Encoding`` says, under the same size cap.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import time
 import zlib
@@ -48,12 +49,20 @@ from ..rules.urls import (  # the form of an address, and which literals may be 
     Exemption,
     IPAddress,
     check_address,
-    exemptions,
     is_public,
     parse_allow,
     split_address,
     unwrap,
 )
+from ..rules.urls import (
+    exemptions as _exemptions,
+)
+
+
+def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
+    """The explicit ``allow`` list plus the operator's ``$PLNKIT_FEED_ALLOW``."""
+    return _exemptions(allow, os.environ.get(ALLOW_ENV))
+
 
 __all__ = ["ALLOW_ENV", "Exemption", "Response", "Target", "check_address", "check_url", "exemptions", "fetch",
            "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]

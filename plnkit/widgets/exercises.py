@@ -11,6 +11,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..charts._static import drawn_html
 from ..content import AGREEMENT, BENEFITS, RATING_ANCHORS, STAGE_STATEMENTS, STAGES, TIPS
 from ..rules.benefits import changes, check_ratings, profile_summary
 from ..rules.stages import check_plan, estimate_stage, plan_warnings
@@ -221,9 +222,13 @@ class StageFinder(_Exercise):
         points = self.journey_points()
         table = table_html(["Date", "Stage"], [[day_and_clock(t), _STAGE_NAMES[k]] for t, k in points],
                            "Your confirmed stages") if points else ""
-        chart = figure_html(stage_schematic(points), alt="Schematic of the five stages with your position",
-                            description=describe_stage_schematic(points), filename="my-pln-stage", table=table,
-                            phone=stage_schematic(points, narrow=True))
+        if not points:  # the schematic every fresh learner sees: shipped drawn, so the page loads no matplotlib
+            chart = drawn_html("stage-schematic", alt="Schematic of the five stages with your position",
+                               description=describe_stage_schematic(points), filename="my-pln-stage")
+        else:
+            chart = figure_html(stage_schematic(points), alt="Schematic of the five stages with your position",
+                                description=describe_stage_schematic(points), filename="my-pln-stage", table=table,
+                                phone=stage_schematic(points, narrow=True))
         intro = ("<p>Come back in a few weeks and take it again: each confirmed stage is kept, so you can see "
                  "your journey.</p>" if len(points) < 2 else "")
         self.journey.value = intro + chart

@@ -9,6 +9,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..charts._static import empty_network_html
 from ..content import STAGES
 from ..errors import InputError
 from ..records import NetworkEvent
@@ -135,6 +136,11 @@ class MyNetwork(Component):
         self.remove_list.value = None
         self.link.options = [("—", ""), *choices]
         self.link.value = ""
+        if not events:  # a fresh learner's charts are everyone's: shipped drawn, so the page loads no matplotlib
+            rows = growth_table([], _confirmed_stages(sess)) if self.charts == "all" else []
+            empty = empty_network_html(self.charts, _table(GROWTH_HEADERS, rows, "Your network, day by day"))
+            self.view.value = (presences_html(net) if net.presences else "") + empty
+            return
         table = table_html(MAP_HEADERS, map_table(net), "Your connections") if net.nodes else ""
         parts = [figure_html(network_map(net), alt="Map of your network", description=describe_map(net),
                              filename="my-pln-map", table=table, phone=network_map(net, narrow=True))]

@@ -36,6 +36,7 @@ def _short(summary_html: str) -> str:
     import nh3
 
     # Cutting markup can leave a tag open; a second allowlist pass closes it.
+
     return nh3.clean(summary_html[:SUMMARY_CHARS], tags={"p", "a", "em", "strong", "b", "i", "br", "ul", "ol", "li",
                                                            "code", "blockquote"},
                      link_rel="noopener noreferrer") + " …"

@@ -1,0 +1,77 @@
+"""A page's kernel stays light: importing plnkit, or what a course page imports, loads no heavy library.
+
+Each check runs in a fresh interpreter (this test process has long since imported everything).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import plnkit
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "course"
+HEAVY = ("matplotlib", "numpy", "PIL", "feedparser", "nh3")
+
+
+def loaded_after(code: str, home: Path) -> list[str]:
+    """The heavy libraries in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "PLNKIT_HOME": str(home)}).stdout
+    return list(json.loads(out.splitlines()[-1]))
+
+
+def import_cell(notebook: Path) -> str:
+    """The notebook's first code cell: its imports."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
+
+
+def test_import_plnkit_loads_no_heavy_library(tmp_path: Path) -> None:
+    assert loaded_after("import plnkit", tmp_path) == []
+
+
+@pytest.mark.parametrize("notebook", sorted(COURSE.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_a_notebooks_import_cell_loads_no_heavy_library(notebook: Path, tmp_path: Path) -> None:
+    cell = import_cell(notebook)
+    assert cell.startswith("from plnkit import")
+    assert loaded_after(cell, tmp_path) == []
+
+
+def test_every_public_name_is_there_and_importing_all_of_them_stays_light(tmp_path: Path) -> None:
+    names = ", ".join(n for n in plnkit.__all__ if n != "__version__")
+    assert loaded_after(f"from plnkit import {names}", tmp_path) == []
+    assert set(plnkit.__all__) <= set(dir(plnkit))
+
+
+def code_cells(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("notebook", sorted(COURSE.glob("0*.ipynb")), ids=lambda p: p.stem)
+def test_a_fresh_learners_whole_page_loads_no_heavy_library(notebook: Path, tmp_path: Path) -> None:
+    """Every cell of the page, as its kernel runs them for a fresh learner: the empty network charts and the
+    stage schematic are shipped drawn (plnkit.charts._static), so nothing imports matplotlib."""
+    assert loaded_after(code_cells(notebook), tmp_path) == []
+
+
+def test_drawing_a_chart_loads_matplotlib(tmp_path: Path) -> None:
+    code = ("import sys\nfrom plnkit.charts.learner import stage_schematic\n"
+            "assert 'matplotlib' not in sys.modules\nstage_schematic()")
+    assert "matplotlib" in loaded_after(code, tmp_path)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        plnkit.nothing_here  # noqa: B018
+    from plnkit import header
+
+    assert plnkit.header is header
