@@ -4,6 +4,7 @@
     python3 tasks.py serve [--port 8866] [--host 127.0.0.1]   install, then serve the course in Voila
     python3 tasks.py test [pytest args]                      install, then lint, type-check and run every test
     python3 tasks.py screenshots                             regenerate the README's screenshots (docs/)
+    python3 tasks.py layers                                  print which plnkit modules each module imports
 
 Both create ``.venv/`` beside this file on first use and reinstall only when ``pyproject.toml`` changes.
 The test command uses the system Chromium when there is one, otherwise it downloads Playwright's own.
@@ -98,8 +99,13 @@ def screenshots(args: list[str]) -> None:
     run(PY, ROOT / "docs" / "screenshots.py", *args, env=browser_env())
 
 
+def layers(args: list[str]) -> None:
+    ensure_venv("test")
+    run(PY, "-m", "tests.test_layers", *args)
+
+
 def main() -> None:
-    commands = {"serve": serve, "test": test, "screenshots": screenshots}
+    commands = {"serve": serve, "test": test, "screenshots": screenshots, "layers": layers}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
