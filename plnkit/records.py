@@ -187,3 +187,35 @@ class ImportedParticipant:
 
     learner: Learner
     new: bool
+
+
+@dataclass(frozen=True)
+class StoredSubscription:
+    """A feed the learner subscribes to: its address, the title and OPML folder it came with, the site's own page
+    (``html_url``, or ``None``) and when it was added (UTC)."""
+
+    url: str
+    title: str
+    folder: str
+    html_url: str | None
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class CachedFeed:
+    """What the shared feed cache holds for one address (every field ``None`` until first fetched).
+
+    ``feed`` is the parsed feed as JSON text (:meth:`plnkit.formats.feeds.Feed.to_json`); ``etag`` and
+    ``last_modified`` are the validators for the next conditional GET; the ``*_at`` fields are ISO 8601 UTC
+    strings; ``failures`` counts fetches that failed in a row and ``error`` is the last one's message.
+    """
+
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    feed: str | None = None
+    fetched_at: str | None = None
+    checked_at: str | None = None
+    next_check_at: str | None = None
+    failures: int | None = None
+    error: str | None = None

@@ -42,10 +42,10 @@ def test_an_unchanged_feed_costs_no_body_bytes_and_keeps_its_validators(server: 
     assert second.not_modified and second.body_bytes == 0 and server.body_bytes == sent
     assert second.feed is not None and second.feed.entries  # the cached entries are still shown
     cache = store.feed_cache(url)
-    assert cache is not None and cache["etag"] == '"v1"' and cache["last_modified"]
+    assert cache is not None and cache.etag == '"v1"' and cache.last_modified
     server.feed_version = 2
     third = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
-    assert third.network and not third.not_modified and store.feed_cache(url)["etag"] == '"v2"'  # type: ignore[index]
+    assert third.network and not third.not_modified and store.feed_cache(url).etag == '"v2"'  # type: ignore[union-attr]
 
 
 def test_errors_back_off_and_keep_the_last_good_entries(server: FeedServer, store: Store) -> None:
@@ -56,8 +56,8 @@ def test_errors_back_off_and_keep_the_last_good_entries(server: FeedServer, stor
     assert isinstance(failed.error, FeedHTTPError) and "error 503" in str(failed.error)
     assert failed.feed == good.feed
     cache = store.feed_cache(url)
-    assert cache is not None and cache["failures"] == 1
-    wait = datetime.fromisoformat(cache["next_check_at"]) - datetime.now(timezone.utc)
+    assert cache is not None and cache.failures == 1
+    wait = datetime.fromisoformat(cache.next_check_at) - datetime.now(timezone.utc)
     assert timedelta(minutes=4) < wait <= timedelta(minutes=5)
     hits = server.hits["/feed.xml"]
     backed_off = refresh(store, [url], allow=server.allow, min_interval=timedelta(0))[0]
@@ -71,7 +71,7 @@ def test_retry_after_is_honoured(server: FeedServer, store: Store) -> None:
     refresh(store, [url], allow=server.allow, min_interval=timedelta(0))
     cache = store.feed_cache(url)
     assert cache is not None
-    wait = datetime.fromisoformat(cache["next_check_at"]) - datetime.now(timezone.utc)
+    wait = datetime.fromisoformat(cache.next_check_at) - datetime.now(timezone.utc)
     assert timedelta(minutes=59) < wait <= timedelta(hours=1)  # Retry-After: 3600, longer than the back-off
 
 

@@ -244,7 +244,7 @@ def test_typing_importing_and_restoring_accept_and_refuse_the_same_addresses(tmp
     import json
 
     message = import_portfolio(json.dumps(doc).encode(), here)
-    assert [s["url"] for s in here.store.subscriptions(here.learner)] == [v for v in expected.values() if v]
+    assert [s.url for s in here.store.subscriptions(here.learner)] == [v for v in expected.values() if v]
     assert message.endswith("Left out, as the course won't fetch their addresses: 9 feeds.")
 
 

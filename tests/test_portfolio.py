@@ -36,7 +36,7 @@ def test_everything_comes_back_in_a_fresh_session(store: Store, tmp_path: Path) 
     assert [v.value for v in s2.answer_history(me2, "why-pln/what")] == ["second draft", "first draft"]
     assert s2.progress(me2) == {"why-pln": "done"}
     assert list(network.replay(elsewhere.store.network_events(elsewhere.learner)).nodes) == ["person:ana"]
-    assert s2.subscriptions(me2)[0]["title"] == "Cult of Pedagogy"
+    assert s2.subscriptions(me2)[0].title == "Cult of Pedagogy"
     assert s2.bookmarks(me2)[0].tags == ("x",)
     assert import_portfolio(data, elsewhere).startswith("Restored 0 answers, 0 network changes")  # idempotent
 
@@ -48,7 +48,7 @@ def test_feed_addresses_in_a_portfolio_are_checked_like_typed_ones(tmp_path: Pat
     here = fresh(tmp_path, "here")
     import_portfolio(json.dumps(doc).encode(), here)
     subs = here.store.subscriptions(here.learner)
-    assert [s["url"] for s in subs] == ["https://www.cultofpedagogy.com/feed/"] and subs[0]["html_url"] is None
+    assert [s.url for s in subs] == ["https://www.cultofpedagogy.com/feed/"] and subs[0].html_url is None
 
 
 def test_restoring_never_overwrites_work_done_here(store: Store, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def server() -> Iterator[FeedServer]:
 
 
 def subscribed(store: Store) -> list[str]:
-    return [s["url"] for s in store.subscriptions(store.learner("local"))]
+    return [s.url for s in store.subscriptions(store.learner("local"))]
 
 
 def mine(store: Store) -> network.Network:
@@ -103,7 +103,7 @@ def test_export_then_import_round_trips(server: FeedServer, store: Store, tmp_pa
     elsewhere = FeedReader(allow=server.allow, session=Session(other, other.learner("local")))
     elsewhere.import_opml({"name": "my.opml", "content": memoryview(data)})
     assert elsewhere.status.text == "Imported 1 feed."
-    assert [s["url"] for s in other.subscriptions(other.learner("local"))] == [f"{server.base}/feed.xml"]
+    assert [s.url for s in other.subscriptions(other.learner("local"))] == [f"{server.base}/feed.xml"]
     other.close()
 
 

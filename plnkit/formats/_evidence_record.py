@@ -256,13 +256,6 @@ def network_part(sess: _session.Session) -> str:
             + "</section>")
 
 
-def _when(value: object) -> str:
-    try:
-        return day_and_clock(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return ""
-
-
 def _link(url: str, text: str) -> _Html:
     if re.match(r"^https?://", url, re.I):
         return _Html(f'<a href="{esc(url)}" rel="noopener noreferrer">{esc(text or url)}</a>')
@@ -285,8 +278,8 @@ def links_part(sess: _session.Session) -> str:
         parts.append("<h3>Bookmarks</h3>" + _table(["Title", "Address", "Tags", "Note", "Sharing", "Added"], rows,
                                                    plural(len(marks), "bookmark")) + more)
     if subs:
-        rows = [[_link(s.get("html_url") or "", s.get("title") or s["url"]), _address(s["url"]),
-                 _when(s.get("added_at"))] for s in subs]
+        rows = [[_link(s.html_url or "", s.title or s.url), _address(s.url), day_and_clock(s.added_at)]
+                for s in subs]
         parts.append("<h3>Feeds you follow</h3>" + _table(["Feed", "Feed address", "Since"], rows,
                                                           plural(len(subs), "feed")))
     return f'<section class="part"><h2>Bookmarks and feeds</h2>{"".join(parts)}</section>' if parts else ""

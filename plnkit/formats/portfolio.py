@@ -50,7 +50,8 @@ def export_portfolio(sess: _session.Session) -> bytes:
         "progress": store.progress(me),
         "network_events": [{"at": e.at.isoformat(), "action": e.action, "node_key": e.node_key, "data": e.data}
                            for e in store.network_events(me)],
-        "subscriptions": store.subscriptions(me),
+        "subscriptions": [{"url": s.url, "title": s.title, "folder": s.folder, "html_url": s.html_url,
+                           "added_at": s.added_at.isoformat()} for s in store.subscriptions(me)],
         "bookmarks": [{"url": b.url, "title": b.title, "tags": list(b.tags), "note": b.note, "folder": b.folder,
                        "private": b.private, "added_at": b.added_at.isoformat()} for b in store.bookmarks(me)],
     }

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..records import CachedFeed, StoredSubscription
 from ._store_file import check_owner
 
 #: Feeds one learner can follow (far above what a teacher reads), so no one can fill a shared server's disk.
@@ -63,18 +64,19 @@ class FeedStoreMixin:
                                "AND removed_at IS NULL", (_now().isoformat(), learner.id, url))
         return cur.rowcount > 0
 
-    def subscriptions(self, learner: Any) -> list[dict[str, Any]]:
+    def subscriptions(self, learner: Any) -> list[StoredSubscription]:
         """Active subscriptions, oldest first."""
         with self._read() as conn:
             rows = conn.execute("SELECT url, title, folder, html_url, added_at FROM subscriptions "
                                 "WHERE learner_id = ? AND removed_at IS NULL ORDER BY id", (learner.id,)).fetchall()
-        return [dict(zip(("url", "title", "folder", "html_url", "added_at"), r, strict=True)) for r in rows]
+        return [StoredSubscription(url, title or "", folder or "", html_url, datetime.fromisoformat(added_at))
+                for url, title, folder, html_url, added_at in rows]
 
-    def feed_cache(self, url: str) -> dict[str, Any] | None:
-        """The shared cache row for a feed URL, or None."""
+    def feed_cache(self, url: str) -> CachedFeed | None:
+        """What the shared cache holds for a feed address, or ``None`` before anyone asked for it."""
         with self._read() as conn:
             row = conn.execute(f"SELECT {', '.join(_CACHE_FIELDS)} FROM feed_cache WHERE url = ?", (url,)).fetchone()
-        return dict(zip(_CACHE_FIELDS, row, strict=True)) if row else None
+        return CachedFeed(**dict(zip(_CACHE_FIELDS, row, strict=True))) if row else None
 
     def claim_feed(self, url: str, now: str, until: str) -> bool:
         """Atomically reserve the right to fetch ``url`` now (so one kernel fetches, the others use the cache)."""

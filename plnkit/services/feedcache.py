@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from ..errors import FeedConnectionError, FeedError, FeedHTTPError, HostNotFoundError, PlnkitError
 from ..formats.feeds import Feed, parse_response
+from ..records import CachedFeed
 from ._net import fetch
 from .store import Store
 
@@ -78,18 +79,18 @@ def refresh_one(store: Store, url: str, *, allow: str | Iterable[str] | None = N
                 **fetch_options: Any) -> FeedResult:
     """Bring one feed up to date through the shared cache."""
     now = _now()
-    cache = store.feed_cache(url) or {}
-    cached = Feed.from_json(json.loads(cache["feed"])) if cache.get("feed") else None
+    cache = store.feed_cache(url) or CachedFeed()
+    cached = Feed.from_json(json.loads(cache.feed)) if cache.feed else None
     if not store.claim_feed(url, now.isoformat(), (now + min_interval).isoformat()):
-        error = FeedError(cache["error"]) if cache.get("error") else None
+        error = FeedError(cache.error) if cache.error else None
         return FeedResult(url, cached, error)
     semaphore = (limits or _HostLimits(PER_HOST)).get(url)
     try:
         with semaphore:
-            response = fetch(url, allow=allow, etag=cache.get("etag"), last_modified=cache.get("last_modified"),
+            response = fetch(url, allow=allow, etag=cache.etag, last_modified=cache.last_modified,
                              **fetch_options)
-        validators = {"etag": response.headers.get("etag") or cache.get("etag"),
-                      "last_modified": response.headers.get("last-modified") or cache.get("last_modified")}
+        validators = {"etag": response.headers.get("etag") or cache.etag,
+                      "last_modified": response.headers.get("last-modified") or cache.last_modified}
         if response.not_modified and cached is not None:
             store.update_feed_cache(url, checked_at=now.isoformat(), failures=0, error=None, **validators)
             return FeedResult(url, cached, network=True, not_modified=True)
@@ -99,7 +100,7 @@ def refresh_one(store: Store, url: str, *, allow: str | Iterable[str] | None = N
                                 **validators)
         return FeedResult(url, feed, network=True, body_bytes=len(response.body))
     except FeedError as exc:
-        failures = int(cache.get("failures") or 0) + 1
+        failures = int(cache.failures or 0) + 1
         wait = backoff(failures)
         if isinstance(exc, FeedHTTPError) and exc.retry_after is not None:
             wait = min(MAX_RETRY_AFTER, max(wait, timedelta(seconds=exc.retry_after)))

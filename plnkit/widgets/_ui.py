@@ -331,7 +331,7 @@ class Component(metaclass=_LoadsWhenBuilt):
         from ..rules.network import site_changes
 
         sess = self._sess()
-        feeds = [(s["url"], s["title"] or "") for s in sess.store.subscriptions(sess.learner)]
+        feeds = [(s.url, s.title or "") for s in sess.store.subscriptions(sess.learner)]
         marks = [b.url for b in sess.store.bookmarks(sess.learner)]
         return self._record(site_changes(self._network(), touched, feeds=feeds, bookmarks=marks))
 

@@ -134,11 +134,11 @@ class FeedReader(Component):
         subs = sess.store.subscriptions(sess.learner)
         rows: list[w.Widget] = []
         for sub in subs:
-            remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub['url']}",
+            remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub.url}",
                               layout=w.Layout(width="auto"))
-            remove.on_click(lambda _b, url=sub["url"]: self.unsubscribe(url))
-            label = esc(sub["title"] or sub["url"])
-            rows.append(w.HBox([w.HTML(f'<span class="plnkit-sub">{label}<br><small>{esc(sub["url"])}</small></span>'),
+            remove.on_click(lambda _b, url=sub.url: self.unsubscribe(url))
+            label = esc(sub.title or sub.url)
+            rows.append(w.HBox([w.HTML(f'<span class="plnkit-sub">{label}<br><small>{esc(sub.url)}</small></span>'),
                                 remove], layout=w.Layout(justify_content="space-between", align_items="center")))
         if not rows:
             rows.append(w.HTML('<p class="plnkit-empty">No subscriptions yet.</p>'))
@@ -223,8 +223,8 @@ class FeedReader(Component):
             def tick(_r: FeedResult, done: int, _total: int) -> None:
                 self.progress.value = done
 
-            results = refresh(sess.store, [s["url"] for s in subs], allow=self.allow, on_result=tick)
-            self.show(results, {s["url"]: s["title"] for s in subs})
+            results = refresh(sess.store, [s.url for s in subs], allow=self.allow, on_result=tick)
+            self.show(results, {s.url: s.title for s in subs})
 
         run()
 
@@ -247,7 +247,7 @@ class FeedReader(Component):
     def export(self) -> bytes:
         """Offer the learner's subscriptions as an OPML download; returns the bytes."""
         sess = self._sess()
-        subs = [Subscription(s["url"], s["title"], s["folder"], s["html_url"])
+        subs = [Subscription(s.url, s.title, s.folder, s.html_url)
                 for s in sess.store.subscriptions(sess.learner)]
         data = write_opml(subs)
         count = plural(len(subs), "feed")
