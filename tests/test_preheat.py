@@ -7,6 +7,7 @@ preheated is there, a page still works when the pool is empty, and the gate's re
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import urllib.error
@@ -216,3 +217,55 @@ def test_a_page_works_when_the_pool_is_empty(tmp_path: Path, browser: Any) -> No
     finally:
         context.close()
         stop(server.proc)
+
+
+def test_serve_preheats_course_pages_but_never_the_facilitator_s_or_over_tls(tmp_path: Path) -> None:
+    from plnkit import cli
+
+    hot = cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, preheat=2)
+    assert "--preheat_kernel=True" in hot and "--pool_size=2" in hot
+    assert f"--VoilaKernelManager.preheat_denylist={FACILITATOR_NOTEBOOK}" in hot
+    for cold in (cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, preheat=0),
+                 cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, certfile="c.pem",
+                                   keyfile="k.pem")):
+        assert not any(a.startswith("--") and ("preheat" in a or "pool_size" in a) for a in cold)
+        assert "--VoilaExecutor.timeout=120" in cold
+
+
+def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_over(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import threading
+
+    from websockets.sync.server import serve as ws_serve
+
+    from plnkit.services import session as sess
+
+    calls: list[str] = []
+
+    def handler(ws: Any) -> None:
+        calls.append(ws.request.path)
+        if len(calls) == 1:
+            ws.close()  # a dropped first connection: the kernel must come back rather than go on without it
+            return
+        ws.send(json.dumps({"QUERY_STRING": "a=1", "HTTP_COOKIE": "plnkit_learner=x", "SCRIPT_NAME": "/p"}))
+
+    with ws_serve(handler, "127.0.0.1", 0) as server:
+        port = server.socket.getsockname()[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setattr(sess, "_request_seen", False)
+        for name in ("QUERY_STRING", "HTTP_COOKIE", "SCRIPT_NAME"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(sess.PREHEAT_ENV, "True")
+        monkeypatch.setenv(sess.QUERY_URL_ENV, f"ws://127.0.0.1:{port}/plnkit/query/secret")
+        monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
+        assert sess.preheated()
+        loaded: list[str] = []
+        thread = sess.after_request(lambda: loaded.append(os.environ["QUERY_STRING"]))
+        assert thread is not None
+        thread.join(60)
+        assert loaded == ["a=1"] and os.environ["HTTP_COOKIE"] == "plnkit_learner=x"
+        assert not sess.preheated() and calls == ["/plnkit/query/secret/k-1"] * 2
+        sess.wait_for_request()  # once only: returns at once
+        assert len(calls) == 2 and sess.after_request(lambda: None) is None
+        server.shutdown()
