@@ -146,7 +146,7 @@ def chromium_path() -> str | None:
 def floor(browser: Any, runs: int) -> list[float]:
     """Times to interactive of the one-slider notebook under plain Voila (after one warm-up, not counted)."""
     with tempfile.TemporaryDirectory(prefix="plnkit-floor-") as tmp, plain_voila(Path(tmp)) as voila:
-        url = f"{voila.base}/voila/render/slider.ipynb"
+        url = f"{voila.base}/"  # single-notebook mode serves it at the root
         time_to_interactive(browser, url, ".widget-slider")
         return [time_to_interactive(browser, url, ".widget-slider") for _ in range(runs)]
 

@@ -111,17 +111,18 @@ class Client:
         url = self.server.base.replace("http", "ws", 1) + f"/api/kernels/{self.kernel_id}/channels?session_id=" \
             + uuid.uuid4().hex
         self.ws = connect(url, additional_headers={"Cookie": self.cookie_header()}, open_timeout=60,
-                          max_size=64 << 20, ping_interval=None)
+                          max_size=64 << 20, ping_interval=None).__enter__()
         control = uuid.uuid4().hex
-        self.send("comm_open", {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}})
+        self.send("comm_open", {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                  metadata={"version": "1.0.0"})  # ipywidgets' control protocol
         self.send("comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
         message = self.receive(lambda m: m["msg_type"] == "comm_msg" and m["content"].get("comm_id") == control)
         return dict(message["content"]["data"]["states"])
 
-    def send(self, msg_type: str, content: dict[str, Any]) -> None:
+    def send(self, msg_type: str, content: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
         header = {"msg_id": uuid.uuid4().hex, "username": "", "session": uuid.uuid4().hex, "msg_type": msg_type,
                   "version": "5.3", "date": datetime.now(timezone.utc).isoformat()}
-        self.ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content,
+        self.ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content,
                                  "channel": "shell", "buffers": []}))
 
     def receive(self, wanted: Any, timeout: float = HTML_TIMEOUT) -> dict[str, Any]:
@@ -147,8 +148,9 @@ class Client:
         key = re.sub(r"\.([0-9a-f]+)\.", lambda m: chr(int(m.group(1), 16)), key)
         self.send("comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": {"value": text},
                                                             "buffer_paths": []}})
+        before = {c for c in classes if c.startswith("plnkit-saved-")}  # what the server held when the page opened
         self.receive(lambda m: m["msg_type"] == "comm_msg" and m["content"].get("comm_id") == model_id
-                     and any(str(c).startswith("plnkit-saved-") for c in
+                     and any(str(c).startswith("plnkit-saved-") and c not in before for c in
                              m["content"]["data"].get("state", {}).get("_dom_classes", [])), timeout=120)
         return key
 
@@ -328,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         p50, p95 = statistics.median(times), percentile(times, 0.95)
         print(f"time to interactive under load: p50 {p50:.2f} s = {p50 / base:.2f}x alone, p95 {p95:.2f} s = "
               f"{p95 / base:.2f}x alone (goal: p95 at most 3x)")
-    print(f"peak kernels: {sampler.peak_count} (goal: at most {2 * args.people} for {args.people} participants, "
+    print(f"peak kernels: {sampler.peak_count} (goal: at most 2 per participant, {2 * args.people}, "
           f"plus the pool of {pool}); peak kernel memory {sampler.peak_mb:.0f} MB "
           f"(one course kernel at rest: about {one_kernel:.0f} MB; {2 * args.people} x that = "
           f"{2 * args.people * one_kernel:.0f} MB)")
