@@ -269,3 +269,22 @@ def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_ov
         sess.wait_for_request()  # once only: returns at once
         assert len(calls) == 2 and sess.after_request(lambda: None) is None
         server.shutdown()
+
+
+def test_kernels_waiting_in_the_pool_are_not_culled_as_dropped_pages(tmp_path: Path, browser: Any) -> None:
+    server = serve(tmp_path, "--preheat", "1", "--keep-dropped", "5")
+    context = browser.new_context()
+    try:
+        for course_page in PAGES:
+            wait_ready(server, course_page.notebook, 1)
+        waiting = set(kernel_pids(server.proc.pid))
+        assert len(waiting) == len(PAGES)
+        time.sleep(50)  # three rounds of the culler, each well past --keep-dropped: a page-less kernel would go
+        assert set(kernel_pids(server.proc.pid)) == waiting
+        assert log_count(server, r"shutting down a kernel") == 0
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_preheated(page, server, MODULE)
+    finally:
+        context.close()
+        stop(server.proc)
