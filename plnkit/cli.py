@@ -15,6 +15,12 @@ from .services.store import default_home
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
 #: fails (voila issue #1458), and every page visit starts a kernel of about 100 MB.
 CULL_IDLE_SECONDS = 300
+#: Preheated kernels kept ready per course page by default: 4 pages x 1 kernel (about 100 MB each) on a laptop.
+PREHEAT = 1
+#: A preheated kernel waits for its visitor inside a cell, so VoilaExecutor.timeout must outlast its wait: it is
+#: replaced after PREHEAT_MAX_AGE seconds, and a cell may run PREHEAT_MAX_AGE + 600 (a page that hangs is still
+#: shut down once it has not connected for 3 minutes after its request; see services/_gate.py).
+PREHEAT_MAX_AGE = 1800
 
 
 def find_course_dir() -> Path | None:
@@ -59,8 +65,13 @@ def shown_host(host: str) -> str:
 
 def voila_command(course: Path, *, host: str, port: int, open_browser: bool, workshop: bool = False,
                   allow_hosts: list[str] | None = None, certfile: str = "", keyfile: str = "",
-                  max_pages: int = 80, max_pages_each: int = 8, keep_dropped: int = CULL_IDLE_SECONDS) -> list[str]:
-    """The command line the course is served with: :class:`plnkit.services.server.CourseServer`, Voila with the gate."""
+                  max_pages: int = 80, max_pages_each: int = 8, keep_dropped: int = CULL_IDLE_SECONDS,
+                  preheat: int = PREHEAT) -> list[str]:
+    """The command line the course is served with: :class:`plnkit.services.server.CourseServer`, Voila with the gate.
+
+    ``preheat`` kernels per course page are started and run before anyone asks (0: none; never with TLS, see
+    :mod:`plnkit.services._preheat`); the facilitator's page is never preheated.
+    """
     local = host in ("127.0.0.1", "::1", "localhost")
     names = [*LOCAL_NAMES, *(allow_hosts or [])] if local or allow_hosts else None
     cmd = [
@@ -79,7 +90,7 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         # local user could reach (and the kernel's "susceptible to eavesdropping" warning goes with them).
         "--KernelManager.transport=ipc",
         "--NotebookNotary.db_file=:memory:",  # the course's notebooks are signed by the server while it runs
-        "--VoilaExecutor.timeout=120",
+        f"--VoilaExecutor.timeout={PREHEAT_MAX_AGE + 600 if preheat > 0 and not certfile else 120}",
         "--Voila.log_level=WARN",
         f"--CourseServer.max_kernels={max_pages}",
         f"--CourseServer.dropped_seconds={keep_dropped}",
@@ -91,6 +102,9 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         cmd += ["--CourseServer.workshop=True", "--VoilaConfiguration.http_header_envs=Cookie"]
     if certfile:
         cmd += [f"--CourseServer.certfile={certfile}", f"--CourseServer.keyfile={keyfile}"]
+    elif preheat > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={preheat}", f"--CourseServer.preheat_max_age={PREHEAT_MAX_AGE}",
+                f"--VoilaKernelManager.preheat_denylist={FACILITATOR_NOTEBOOK}"]
     return cmd
 
 
@@ -128,7 +142,7 @@ def serve(args: argparse.Namespace) -> int:
     cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,
-                        keep_dropped=args.keep_dropped)
+                        keep_dropped=args.keep_dropped, preheat=args.preheat)
     if os.name == "posix":
         os.execv(cmd[0], cmd)  # the server replaces this process, so stopping it stops the course
     try:
@@ -158,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="how long a page whose browser connection is gone is kept for it to come back (default "
                         f"{CULL_IDLE_SECONDS})")
     p.add_argument("--max-pages-each", type=int, default=8, help="open pages per participant, at most (default 8)")
+    p.add_argument("--preheat", type=int, default=PREHEAT, metavar="N", help="course pages kept started and "
+                   f"ready, per page, so they open faster (about 100 MB each; default {PREHEAT}; 0 turns it off; "
+                   "off with --certfile)")
     p.set_defaults(func=serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -89,6 +89,7 @@ def serve(home: Path, *args: str, env: dict[str, str] | None = None, port: int |
     Stop it with :func:`stop` (``server.proc``).
     """
     port = port or free_port()
+    args = ("--preheat", "0", *args)  # no preheated pool unless a test asks for one (its kernels would count)
     log = open(home / "server.log", "ab")  # noqa: SIM115 - inherited by the server, closed with it
     proc = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port), *args], cwd=ROOT,
                             env={**os.environ, "PLNKIT_HOME": str(home), **(env or {})}, stdout=log,

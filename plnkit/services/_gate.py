@@ -18,6 +18,7 @@ import tornado.web
 from ..errors import InputError, PlnkitError
 from ..rules.names import check_name, unique_name
 from . import session as _session
+from ._preheat import request_url
 from .store import Store
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class _Gate:
 
     def _request_summary(self) -> str:
         """What tornado's own log lines say about a request: never the query string (it can hold a token)."""
-        return f"{self.request.method} {quote(self.request.path, safe='/:._-')} ({self.request.remote_ip})"
+        return f"{self.request.method} {_shown_path(self.request.path)} ({self.request.remote_ip})"
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, tornado.web.HTTPError):
@@ -114,6 +115,7 @@ class _PageGate(_Gate):
             server.answer_page(self, 503, "The room is full right now", problem)  # type: ignore[arg-type]
             raise tornado.web.Finish()
         _client.set(client)  # read when the kernel starts (same task), to count it against this client
+        request_url.set(self.request.full_url())  # handed, under preheat, to this page's kernel only
         self._plnkit_client = client
 
     def on_finish(self) -> None:
@@ -193,11 +195,20 @@ class SignOutHandler(_Gate, tornado.web.RequestHandler):
         self.redirect(server.start_url, status=303)
 
 
+_KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def _shown_path(path: str) -> str:
+    """A request path as the log shows it: quoted, and without kernel ids (a console may be projected, and a
+    waiting kernel's id is what Voila's request hand-over trusts)."""
+    return _KERNEL_ID.sub("<kernel>", quote(path, safe="/:._-"))
+
+
 def _log_request(handler: tornado.web.RequestHandler) -> None:
     """The access log without query strings (they can hold a participant's token): method, path, status, time."""
     status = handler.get_status()
     if status < 400 and handler.request.method in ("GET", "HEAD"):
         return  # quiet for normal page loads, as Voila's WARN level is
     level = logging.WARNING if status >= 400 else logging.INFO
-    log.log(level, "%d %s %s %.0fms", status, handler.request.method, quote(handler.request.path, safe="/:._-"),
+    log.log(level, "%d %s %s %.0fms", status, handler.request.method, _shown_path(handler.request.path),
             1000.0 * handler.request.request_time())

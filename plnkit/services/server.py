@@ -17,12 +17,16 @@
 - **Secrets stay secret:** no query string in the request log; ``Referrer-Policy: no-referrer``; a
   Content-Security-Policy that allows nothing from another host.
 - **TLS:** ``--certfile``/``--keyfile``.
+- **Preheated kernels** (``--preheat_kernel``, a pool per course page): see :mod:`plnkit.services._preheat` for
+  what is guarded (the request's details reach only the waiting kernel; pool kernels are not culled as pages
+  that never connected; a kernel taken from the pool counts against its visitor).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import os
 import posixpath
 import secrets
 import ssl
@@ -59,6 +63,7 @@ from ._gate import (
     check_name,
     join_participant,
 )
+from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
 from .store import Store, default_home
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
@@ -72,10 +77,14 @@ class CourseServer(Voila):
     workshop = Bool(False, config=True, help="A room of participants: only issued links open the course.")
     allowed_hosts = List(Unicode(), default_value=None, allow_none=True, config=True,
                          help="Host names to answer to; None answers any (set when serving beyond this computer).")
-    max_kernels = Int(80, config=True, help="Kernels (open pages) on the whole server, at most.")
+    max_kernels = Int(80, config=True, help="Kernels (open pages) on the whole server, at most. Preheated kernels "
+                      "waiting in their pool are refilled only while the total is below it.")
     max_kernels_per_client = Int(8, config=True, help="Kernels one participant (or address) may hold.")
     dropped_seconds = Int(300, config=True, help="A page whose browser connection has been gone this long is shut "
                           "down, however busy its kernel (a crashed browser, a laptop asleep).")
+    preheat_max_age = Int(1800, config=True, help="A preheated kernel that has waited this long in the pool is "
+                          "replaced (its page waits for a visitor inside a cell, which VoilaExecutor.timeout "
+                          "bounds: keep this below it).")
     certfile = Unicode("", config=True, help="TLS certificate (PEM) to serve HTTPS.")
     keyfile = Unicode("", config=True, help="TLS private key (PEM).")
 
@@ -88,6 +97,8 @@ class CourseServer(Voila):
         self._gone: dict[str, float] = {}  # kernels whose page connected and then went away: since when
         self._pending: dict[str, int] = {}  # places held for kernels being started, by client
         self._store: Store | None = None
+        self.pool: PoolWatch | None = None  # the preheated kernels' bookkeeping, when preheating
+        self._query_secret = secrets.token_urlsafe(24)
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -96,6 +107,12 @@ class CourseServer(Voila):
         return f"{self.base_url}voila/render/{START.notebook}"
 
     def init_settings(self) -> dict[str, Any]:
+        if self.voila_configuration.preheat_kernel:
+            if self.certfile:
+                raise ValueError("Preheated kernels can't be used with --certfile (a kernel could not check the "
+                                 "server's certificate when it fetches its request): turn preheating off.")
+            # Pool kernels copy this environment when they start (in the kernel manager made just below).
+            os.environ[QUERY_URL_ENV] = self.query_url()
         settings: dict[str, Any] = super().init_settings()
         settings["plnkit_server"] = self
         hosts = self.allowed_hosts
@@ -122,10 +139,16 @@ class CourseServer(Voila):
                 log.warning("could not read %s to trust it", path.name)
 
     def init_handlers(self) -> list[Any]:
-        handlers = [(rf"{self.base_url}plnkit/join", JoinHandler), (rf"{self.base_url}plnkit/open", OpenHandler),
-                    (rf"{self.base_url}plnkit/signout", SignOutHandler)]
+        handlers: list[Any] = [(rf"{self.base_url}plnkit/join", JoinHandler),
+                               (rf"{self.base_url}plnkit/open", OpenHandler),
+                               (rf"{self.base_url}plnkit/signout", SignOutHandler)]
+        if self.pool is not None:
+            handlers.append((rf"{self.base_url}{QUERY_ROUTE}", QueryHandler))
         for spec in super().init_handlers():
             pattern, cls, *rest = spec
+            if "voila/query" in pattern:  # checks no token: replaced by QueryHandler
+                handlers.append((pattern, NoQuery))
+                continue
             gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \
                 pattern else _Gate
             handlers.append((pattern, type(cls.__name__, (gate, cls), {}), *rest))
@@ -156,7 +179,34 @@ class CourseServer(Voila):
                     self._started.pop(str(kernel_id), None)
 
             manager.notify_connect = notify_connect
+        if PoolWatch.applies(manager):
+            self.pool = PoolWatch(manager, max_age=self.preheat_max_age, has_room=self._has_room,
+                                  on_handout=self._handed_out)
         tornado.ioloop.PeriodicCallback(self._cull_unopened, 15_000).start()
+
+    def query_url(self) -> str:
+        """Where a preheated kernel waits for its request (this server's secret in the path; see ``_preheat``)."""
+        host = self.ip if self.ip not in ("", "0.0.0.0", "localhost", "::") else "127.0.0.1" if self.ip != "::" \
+            else "::1"
+        host = f"[{host}]" if ":" in host else host
+        return f"ws://{host}:{self.port}{self.base_url}plnkit/query/{self._query_secret}"
+
+    def query_secret_matches(self, given: str) -> bool:
+        return secrets.compare_digest(given.encode(), self._query_secret.encode())
+
+    def _has_room(self) -> bool:
+        """True when one more kernel fits under :attr:`max_kernels` (pool refills wait otherwise)."""
+        alive = len(self.kernel_manager.list_kernel_ids())
+        with self._lock:
+            return alive + sum(self._pending.values()) < self.max_kernels
+
+    def _handed_out(self, kernel_id: str) -> None:
+        """A preheated kernel was given to the page being requested: from now on it is that visitor's page."""
+        client = _client.get()
+        with self._lock:
+            self._started[kernel_id] = time.monotonic()  # its page must connect, as a new kernel's must
+            if client:
+                self._kernels[client].add(kernel_id)
 
     async def _cull_unopened(self) -> None:
         """Shut down kernels whose page never connected within :data:`UNOPENED_SECONDS` (a script or a bot
@@ -168,11 +218,14 @@ class CourseServer(Voila):
         connections = getattr(manager, "_kernel_connections", None)
         if not isinstance(connections, dict):
             return  # this jupyter_server doesn't count connections: leave culling to Voila's own culler
+        if self.pool is not None:
+            await self.pool.tend()
         alive = set(manager.list_kernel_ids())
+        waiting = self.pool.waiting() if self.pool is not None else set()
         for kernel_id in list(self._gone):
-            if kernel_id not in alive:
+            if kernel_id not in alive or kernel_id in waiting:
                 self._gone.pop(kernel_id, None)
-        for kernel_id in alive:
+        for kernel_id in alive - waiting:  # a kernel waiting in the preheated pool has no page yet: not culled
             with self._lock:
                 started = self._started.get(kernel_id)
                 if connections.get(kernel_id, 0) > 0:
@@ -227,10 +280,11 @@ class CourseServer(Voila):
         caps); the place is released when the page's request ends, by then counted as a running kernel.
         """
         alive = set(self.kernel_manager.list_kernel_ids())
+        waiting = self.pool.waiting() if self.pool is not None else set()  # the pool uses only spare places
         with self._lock:
             for ids in self._kernels.values():
                 ids &= alive
-            total = len(alive) + sum(self._pending.values())
+            total = len(alive - waiting) + sum(self._pending.values())
             mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
             if total >= self.max_kernels:
                 problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "

@@ -10,17 +10,25 @@ Each Voila page load is a new kernel, so this module is the single place that re
   workshop is accepted: anything else is an :class:`IdentityError` and creates nothing;
 - otherwise the single local learner (a teacher alone at a laptop).
 
+**Preheated kernels** (``plnkit serve`` keeps a pool per course page) run the page before anyone asks for it, so
+the request's cookie and query string are not in the environment yet. :func:`current` therefore first waits
+for the request (:func:`wait_for_request`): a page's learner, and so every answer shown, is read only after
+the request arrived, and after the server's gate admitted it. :func:`after_request` runs a function once the
+request is there, on a background thread, for pages that fill themselves in later.
+
 Everything else receives the :class:`Session`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
@@ -35,6 +43,10 @@ WORKSHOP_ENV = "PLNKIT_WORKSHOP"
 TOKEN_PARAM = "learner"
 COOKIE = "plnkit_learner"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+#: Set to "True" by Voila in a kernel started for its preheated pool (before any request).
+PREHEAT_ENV = "VOILA_PREHEAT"
+#: Where ``plnkit serve`` tells its pool kernels to wait for their request (see ``services/_preheat.py``).
+QUERY_URL_ENV = "PLNKIT_QUERY_URL"
 
 
 @dataclass
@@ -54,6 +66,102 @@ RECHECK_SECONDS = 5.0
 
 _lock = threading.Lock()
 _session: Session | None = None
+_request_lock = threading.Lock()
+_request_seen = False
+
+
+def preheated() -> bool:
+    """True in a preheated kernel whose page has not been asked for yet (nothing about the visitor is known)."""
+    return os.environ.get(PREHEAT_ENV, "False") == "True" and not _request_seen
+
+
+def wait_for_request() -> None:
+    """In a preheated kernel, block until its page is requested and the request's details are in ``os.environ``
+    (``QUERY_STRING``, ``HTTP_COOKIE``, ``VOILA_REQUEST_URL``, ...). Returns at once anywhere else, and on every
+    later call. Thread-safe.
+
+    The same protocol as :func:`voila.utils.wait_for_request` (Voila hands the details to the kernel over a
+    websocket), at the secret address ``plnkit serve`` gives its pool kernels (``PLNKIT_QUERY_URL``; Voila's own
+    under plain ``voila --preheat_kernel``), but it never writes to the page (Voila's warns there, with the
+    address) and it reconnects after a dropped connection instead of going on without the visitor. A preheated
+    kernel whose server has gone is ended by ipykernel's parent check.
+    """
+    global _request_seen
+    with _request_lock:
+        if not preheated():
+            return
+        if _log.in_kernel():
+            _log.install(default_home())  # before anything is logged: a kernel's stderr is the learner's page
+        url = os.environ.get(QUERY_URL_ENV) or _voila_query_url()
+        details = _fetch_request(f"{url}/{os.environ.get('VOILA_KERNEL_ID', '')}")
+        for key, value in details.items():
+            if isinstance(key, str) and isinstance(value, str):
+                os.environ[key] = value
+        _request_seen = True
+        os.environ[PREHEAT_ENV] = "False"
+
+
+def _voila_query_url() -> str:
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host, port = os.environ.get("VOILA_APP_IP", "127.0.0.1"), os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    return f"{protocol}://{host}:{port}{base}voila/query"
+
+
+def _fetch_request(url: str) -> dict[str, object]:
+    """The request's details, from the server's websocket for this kernel (retried until they arrive)."""
+    import asyncio
+    import json
+
+    import websockets
+
+    async def fetch() -> dict[str, object]:
+        delay = 0.5
+        while True:
+            try:
+                async with websockets.connect(url, open_timeout=10, ping_interval=None, max_size=1 << 20) as ws:
+                    message = await ws.recv()
+                details = json.loads(message)
+                if isinstance(details, dict):
+                    return details
+                raise ValueError("not an object")
+            except Exception as exc:  # noqa: BLE001 - dropped, refused, malformed: try again, say so in the log
+                logging.getLogger(__name__).warning("waiting for this preheated page's request: %s",
+                                                    type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    result: dict[str, object] = {}
+
+    def run() -> None:  # the kernel's own event loop is busy running this cell: use a loop of our own
+        result.update(asyncio.run(fetch()))
+
+    thread = threading.Thread(target=run, name="plnkit-wait-for-request", daemon=True)
+    thread.start()
+    thread.join()
+    return result
+
+
+def after_request(load: Callable[[], None]) -> threading.Thread | None:
+    """Run ``load`` on a background thread as soon as this preheated kernel's request has arrived.
+
+    For a page that builds itself before the request and fills in the learner's data after it. Returns the
+    thread, or ``None`` (and runs nothing) when the request is already here (not preheated): then load now.
+    Errors in ``load`` go to the operator's log (``_log``), never to the page.
+    """
+    if not preheated():
+        return None
+
+    def run() -> None:
+        try:
+            wait_for_request()
+            load()
+        except Exception:  # noqa: BLE001 - a background thread: nowhere else for it to go
+            logging.getLogger(__name__).exception("filling in a preheated page failed")
+
+    thread = threading.Thread(target=run, name="plnkit-after-request", daemon=True)
+    thread.start()
+    return thread
 
 
 def workshop_mode() -> bool:
@@ -117,6 +225,7 @@ UNKNOWN_LINK = ("This link isn't recognised: check it, or join again. If your fa
 def current() -> Session:
     """This kernel's session, opened on first use. Raises a :class:`PlnkitError` with a learner-facing message."""
     global _session
+    wait_for_request()  # a preheated kernel: nothing about the visitor is known before their request
     with _lock:
         if _session is None:
             if _log.in_kernel():

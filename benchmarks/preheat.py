@@ -1,0 +1,209 @@
+"""Time to interactive of each course page under ``plnkit serve`` with preheated kernels, against the floor.
+
+The floor is a one-slider notebook (``import ipywidgets as w; w.IntSlider()``) served by plain ``voila``: no
+course page can open faster than Voila opens that. Each course page (00_start, 01_why_pln, 02_stages, 03_tools)
+is then opened under ``plnkit serve --preheat N`` (a fresh data folder: a fresh learner), each time in a new
+headless Chromium context (no cache, no cookies) once a preheated kernel waits for it. Time to interactive is
+from navigation to the page's last widget drawn (the slider; the course's footer), which Voila draws only once
+the page's kernel is connected. Medians of ``--runs`` (default 5), and their ratio to the floor (the goal: at
+most 0.8). ``--cold`` also measures the same pages with ``--preheat 0``.
+
+    .venv/bin/python benchmarks/preheat.py [--runs 5] [--preheat 1] [--cold]
+
+Everything runs on loopback ports; servers are stopped at the end. The machine is shared and noisy, so the
+ratios (measured in one run) mean more than the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["00_start.ipynb", "01_why_pln.ipynb", "02_stages.ipynb", "03_tools.ipynb"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SLIDER = {"cells": [{"cell_type": "code", "execution_count": None, "id": "slider", "metadata": {}, "outputs": [],
+                     "source": "import ipywidgets as w\nw.IntSlider()"}],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Running:
+    """A server process started in its own session, with its output in ``log``."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
+        self.proc, self.base, self.log = proc, base, log
+
+    def log_count(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.log.read_text(encoding="utf-8", errors="replace")))
+
+    def ready(self, notebook: str) -> int:
+        return self.log_count(rf"a preheated page is ready: {re.escape(notebook)}")
+
+    def given(self, notebook: str) -> int:
+        return self.log_count(rf"a page was given a preheated kernel \({re.escape(notebook)}\)")
+
+    def wait_ready(self, notebook: str, timeout: float = 180) -> bool:
+        """Wait until a preheated kernel of ``notebook`` waits for a visitor (False if none came in time)."""
+        deadline = time.monotonic() + timeout
+        while self.ready(notebook) <= self.given(notebook):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+
+@contextmanager
+def server(cmd: list[str], folder: Path, env: dict[str, str], probe: str) -> Iterator[Running]:
+    """Run ``cmd`` (which must listen on the port in ``probe``) until the block ends."""
+    log = folder / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield Running(proc, probe.split("/voila/")[0], log)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+
+def plain_voila(folder: Path) -> Any:
+    """Plain ``voila`` serving the one-slider notebook (its defaults: no preheat, no course)."""
+    (folder / "slider.ipynb").write_text(json.dumps(SLIDER), encoding="utf-8")
+    port = free_port()
+    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1"]
+    return server(cmd, folder, dict(os.environ), f"http://127.0.0.1:{port}/voila/static/voila.js")
+
+
+def course_server(folder: Path, *args: str) -> Any:
+    """``plnkit serve`` of this checkout with ``args``, its data in ``folder`` (a fresh learner)."""
+    port = free_port()
+    env = {**os.environ, "PLNKIT_HOME": str(folder), "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port), *args]
+    return server(cmd, folder, env, f"http://127.0.0.1:{port}/voila/static/voila.js")
+
+
+def time_to_interactive(browser: Any, url: str, selector: str) -> float:
+    """Seconds from navigation to ``selector`` drawn, in a new context (no cache, no cookies)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(180_000)
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.wait_for_selector(selector, state="visible")
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def launch(playwright: Any, chromium: str | None) -> Any:
+    return playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("PLNKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def floor(browser: Any, runs: int) -> list[float]:
+    """Times to interactive of the one-slider notebook under plain Voila (after one warm-up, not counted)."""
+    with tempfile.TemporaryDirectory(prefix="plnkit-floor-") as tmp, plain_voila(Path(tmp)) as voila:
+        url = f"{voila.base}/"  # single-notebook mode serves it at the root
+        time_to_interactive(browser, url, ".widget-slider")
+        return [time_to_interactive(browser, url, ".widget-slider") for _ in range(runs)]
+
+
+def course_pages(browser: Any, runs: int, preheat: int) -> dict[str, list[float]]:
+    """Times to interactive of each course page under ``plnkit serve --preheat preheat``."""
+    times: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="plnkit-preheat-") as tmp, \
+            course_server(Path(tmp), "--preheat", str(preheat)) as course:
+        if preheat:
+            course.wait_ready(PAGES[0])
+        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer")  # warm-up
+        for notebook in PAGES:
+            times[notebook] = []
+            for _ in range(runs):
+                if preheat and not course.wait_ready(notebook):
+                    print(f"  (no preheated {notebook} came within 3 minutes)", file=sys.stderr)
+                else:
+                    time.sleep(2)  # the previous page's kernel shutting down
+                before = course.given(notebook)
+                times[notebook].append(time_to_interactive(browser, f"{course.base}/voila/render/{notebook}",
+                                                           ".plnkit-footer"))
+                if preheat and course.given(notebook) == before:
+                    print(f"  ({notebook} was not given a preheated kernel)", file=sys.stderr)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="visits per page (median; default 5)")
+    parser.add_argument("--preheat", type=int, default=1, help="pool size per page (default 1, as plnkit serve)")
+    parser.add_argument("--cold", action="store_true", help="also measure the pages with --preheat 0")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, chromium_path())
+        try:
+            base = statistics.median(floor(browser, args.runs))
+            print(f"floor: one slider under plain voila, median of {args.runs}: {base:.2f} s")
+            hot = course_pages(browser, args.runs, args.preheat)
+            cold = course_pages(browser, args.runs, 0) if args.cold else {}
+        finally:
+            browser.close()
+    header = f"{'page':<18}{'preheated':>10}{'x floor':>9}"
+    print(header + (f"{'cold':>9}{'x floor':>9}" if cold else ""))
+    for notebook in PAGES:
+        hot_median = statistics.median(hot[notebook])
+        line = f"{notebook:<18}{hot_median:>9.2f}s{hot_median / base:>9.2f}"
+        if cold:
+            cold_median = statistics.median(cold[notebook])
+            line += f"{cold_median:>8.2f}s{cold_median / base:>9.2f}"
+        print(line)
+    worst = max(statistics.median(t) for t in hot.values()) / base
+    print(f"slowest preheated page: {worst:.2f}x the floor (goal: at most 0.8x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
