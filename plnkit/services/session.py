@@ -142,7 +142,7 @@ def _fetch_request(url: str) -> dict[str, object]:
     return result
 
 
-def after_request(load: Callable[[], None]) -> threading.Thread | None:
+def after_request(load: Callable[[], object]) -> threading.Thread | None:
     """Run ``load`` on a background thread as soon as this preheated kernel's request has arrived.
 
     For a page that builds itself before the request and fills in the learner's data after it. Returns the

@@ -16,7 +16,7 @@ import ipywidgets as w
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..errors import PlnkitError
 from ..services import session as _session
-from ._ui import Component, esc, guard
+from ._ui import Component, defer_loading, esc, guard, load_all
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 _headers: weakref.WeakSet[Header] = weakref.WeakSet()
@@ -121,7 +121,17 @@ class Header(_PagePart):
 
 
 def header(page: str | int) -> Header:
-    """The header for a course page (0 is the start page); also records that the module was opened."""
+    """The header for a course page (0 is the start page); also records that the module was opened.
+
+    The first call on every page. In a preheated kernel (the page runs before anyone has asked for it, see
+    :func:`plnkit.services.session.preheated`) it makes every component of the page wait (``defer_loading``)
+    and fills them all in on a background thread once the visitor's request has arrived and been admitted
+    (``after_request(load_all)``), so the page itself is ready before the request and no learner's data is read
+    before it.
+    """
+    if _session.preheated():
+        defer_loading()
+        _session.after_request(load_all)
     return Header(module(page))
 
 
