@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from plnkit.errors import InputError
+from plnkit.formats import network as network_file
 from plnkit.rules import network
 from plnkit.services.store import Store
 
@@ -67,10 +68,10 @@ def test_export_then_import_round_trips(store: Store, tmp_path: object, fmt: str
            network.adding(network.make_node("feed", "Cult of Pedagogy", platform="www.cultofpedagogy.com")))
     record(store, network.removing("feed:cult-of-pedagogy"))
     before = mine(store)
-    data = network.export_json(before) if fmt == "json" else network.export_csv(before)
+    data = network_file.export_json(before) if fmt == "json" else network_file.export_csv(before)
     other = Store(tmp_path / "other.sqlite3")  # type: ignore[operator]
     them = other.learner("local")
-    changes = network.importing(network.parse_import(data), network.Network(), NOW)
+    changes = network.importing(network_file.parse_import(data), network.Network(), NOW)
     other.record_changes(them, changes)
     after = network.replay(other.network_events(them))
     assert after.nodes.keys() == before.nodes.keys() and after.removed.keys() == before.removed.keys()
@@ -86,12 +87,23 @@ def test_export_then_import_round_trips(store: Store, tmp_path: object, fmt: str
     (b"name,kind\nAna,person\n", "'label' and 'type'"),
     (b"label,type\nAna,person\nBob,alien\n", "Row 2: Unknown kind"),
     (b"label,type,ring\nAna,person,far\n", "Row 1: closeness"),
-    (b"\xff\xfe\x00bad", "not a text file"),
+    (b"\x00\x01\x02\x00\x00\x03" * 40, "isn't text"),
 ])
 def test_a_bad_import_names_the_problem_and_imports_nothing(store: Store, data: bytes, words: str) -> None:
     with pytest.raises(InputError, match=words):
-        network.parse_import(data)
+        network_file.parse_import(data)
     assert store.network_events(store.learner("local")) == []
+
+
+@pytest.mark.parametrize("data", [
+    "label;type;platform\nRenée Dupré;person;Mastodon\nÉcole ouverte;community;\n".encode("cp1252"),
+    "sep=;\nlabel;type;platform\nRenée Dupré;person;Mastodon\nÉcole ouverte;community;\n".encode(),
+    "label,type,platform\nRenée Dupré,person,Mastodon\nÉcole ouverte,community,\n".encode("utf-16"),
+], ids=["semicolons-windows-1252", "excel-sep-line", "utf-16-bom"])
+def test_a_spreadsheet_of_ones_own_imports_whatever_its_delimiter_and_encoding(data: bytes) -> None:
+    nodes = network_file.parse_import(data)
+    assert [(n.label, n.type, n.platform) for n in nodes] == [("Renée Dupré", "person", "Mastodon"),
+                                                              ("École ouverte", "community", "")]
 
 
 def test_sync_adds_changes_and_removes_only_under_its_prefix() -> None:

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -283,98 +283,6 @@ def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tu
             wanted[SITE + host] = make_node("feed", (title.strip() or host)[:MAX_LABEL], platform=host[:MAX_LABEL],
                                             key=(SITE + host)[:MAX_NODE_KEY])
     return sync(current, SITE, wanted.values(), only={(SITE + h)[:MAX_NODE_KEY] for h in hosts})
-
-
-# --- export and import ----------------------------------------------------------------------------------
-
-CSV_FIELDS = ("key", "label", "type", "platform", "ring", "direction", "value", "links", "added_at", "removed_at")
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-MAX_IMPORT_NODES = 5_000
-
-
-def _all_nodes(net: Network) -> list[Node]:
-    return sorted([*net.nodes.values(), *net.removed.values()],
-                  key=lambda n: (n.added_at or datetime.min.replace(tzinfo=timezone.utc), n.key))
-
-
-def export_json(net: Network) -> bytes:
-    """The network (current and removed connections, with dates) as JSON."""
-    import json
-
-    return json.dumps({"format": "plnkit-network", "version": 1, "nodes": [n.to_json() for n in _all_nodes(net)]},
-                      ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def export_csv(net: Network) -> bytes:
-    """The network as CSV (one row per connection; links separated by spaces)."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    for node in _all_nodes(net):
-        row = node.to_json()
-        row["links"] = " ".join(node.links)
-        writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
-    return out.getvalue().encode("utf-8")
-
-
-def _date(value: object, row: int) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(f"Row {row}: {str(value)[:30]!r} is not a date.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def parse_import(data: bytes) -> list[Node]:
-    """Read a JSON or CSV export; every row is validated and any problem names its row (nothing is imported)."""
-    import csv
-    import io
-    import json
-
-    if len(data) > MAX_IMPORT_BYTES:
-        raise InputError("That file is larger than 2 MB, so nothing was imported.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("That file is not a text file, so nothing was imported.") from exc
-    rows: list[dict[str, Any]]
-    if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise InputError("That JSON file is damaged, so nothing was imported.") from exc
-        if not isinstance(doc, dict) or doc.get("format") != "plnkit-network" or not isinstance(doc.get("nodes"), list):
-            raise InputError("That JSON file is not a network exported by this course.")
-        rows = [r if isinstance(r, dict) else {} for r in doc["nodes"]]
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or not {"label", "type"} <= set(reader.fieldnames):
-            raise InputError("That CSV file needs at least 'label' and 'type' columns.")
-        rows = list(reader)
-    if len(rows) > MAX_IMPORT_NODES:
-        raise InputError(f"That file has more than {MAX_IMPORT_NODES:,} connections, so nothing was imported.")
-    nodes = []
-    for i, row in enumerate(rows, start=1):
-        try:
-            ring = int(row.get("ring") or 2)
-        except (TypeError, ValueError):
-            raise InputError(f"Row {i}: closeness must be 1, 2 or 3.") from None
-        links = row.get("links") or ()
-        links = links.split() if isinstance(links, str) else [str(x) for x in links if isinstance(x, str)]
-        try:
-            node = make_node(str(row.get("type", "")), row.get("label"), platform=row.get("platform") or "",
-                             ring=ring, direction=row.get("direction") or "consume",
-                             value=row.get("value") or "cognitive", key=(str(row["key"])[:200] if row.get("key")
-                                                                         else None), links=links)
-        except InputError as exc:
-            raise InputError(f"Row {i}: {exc}") from None
-        nodes.append(replace(node, added_at=_date(row.get("added_at"), i), removed_at=_date(row.get("removed_at"), i)))
-    return nodes
 
 
 def importing(nodes: Sequence[Node], current: Network, now: datetime) -> list[Change]:

@@ -12,6 +12,7 @@ import ipywidgets as w
 from ..charts._static import empty_network_html
 from ..content import STAGES
 from ..errors import InputError
+from ..formats import network as network_file
 from ..records import NetworkEvent
 from ..rules import network
 from ..rules.network import TYPE_LABELS, TYPES, Network, replay
@@ -64,7 +65,7 @@ class MyNetwork(Component):
         self.label.on_submit(lambda _t: self.add())
         self.remove_button.on_click(lambda _b: self.remove())
         self.export_button.on_click(lambda _b: self.export())
-        on_upload(self.upload, self.import_file, max_bytes=network.MAX_IMPORT_BYTES)
+        on_upload(self.upload, self.import_file, max_bytes=network_file.MAX_IMPORT_BYTES)
 
     loading = "draw your network"
 
@@ -168,7 +169,7 @@ class MyNetwork(Component):
     def export(self) -> tuple[bytes, bytes]:
         """Offer the network as JSON and CSV downloads."""
         net = self._network()
-        data_json, data_csv = network.export_json(net), network.export_csv(net)
+        data_json, data_csv = network_file.export_json(net), network_file.export_csv(net)
         self.download.value = (download_link("my-pln-network.json", "application/json", data_json) + " · "
                                + download_link("my-pln-network.csv", "text/csv", data_csv))
         return data_json, data_csv
@@ -176,7 +177,7 @@ class MyNetwork(Component):
     def import_file(self, upload: Any) -> None:
         @guard(self.status, doing="import that file")
         def run() -> None:
-            nodes = network.parse_import(upload_bytes(upload, network.MAX_IMPORT_BYTES))
+            nodes = network_file.parse_import(upload_bytes(upload, network_file.MAX_IMPORT_BYTES))
             changes = network.importing(nodes, self._network(), datetime.now(timezone.utc))
             self._record(changes)
             fresh = sum(1 for c in changes if c.action == "add")
