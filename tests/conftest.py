@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,6 +171,23 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def people(browser: Any) -> Iterator[Any]:
+    """New browser contexts (each its own cookies: a person at their own laptop), closed after the test."""
+    contexts: list[Any] = []
+
+    def person() -> Any:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        return page
+
+    yield person
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -80,22 +80,6 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop(server.proc)
 
 
-@pytest.fixture
-def people(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def person() -> Any:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        return page
-
-    yield person
-    for context in contexts:
-        context.close()
-
-
 def test_two_participants_each_see_only_their_own_answers_on_preheated_pages(room: Server, people: Any) -> None:
     ana, bob = people(), people()
     wait_ready(room, START, 1)

@@ -30,23 +30,6 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop(server.proc)
 
 
-@pytest.fixture
-def people(browser: Any) -> Iterator[Any]:
-    """New browser contexts (each its own cookies: a person at their own laptop), closed after the test."""
-    contexts: list[Any] = []
-
-    def person() -> Any:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        return page
-
-    yield person
-    for context in contexts:
-        context.close()
-
-
 def join(page: Any, room: Server, name: str) -> None:
     page.goto(room.page(START))
     page.get_by_label("Your name, as others in the room know you").fill(name)
