@@ -220,3 +220,31 @@ def test_figure_html_offers_a_phone_picture_and_keeps_its_old_form() -> None:
     assert 'alt="Chart"' in html and "<table></table>" in html
     plain = _figures.figure_html(stage_schematic(), alt="Chart", description="Words", filename="f")
     assert "<picture>" not in plain and '<img src="data:image/png;base64,' in plain
+
+
+def test_text_from_the_cache_is_drawn_as_matplotlib_draws_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts keep each string's measure and bitmap for the process: a redraw gives the same picture as the first
+    draw, and matplotlib's own renderer places the same labels at the same spots, the pictures differing only by
+    the sub-pixel placement of glyph edges."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image, ImageChops, ImageStat
+
+    from plnkit.charts import _render
+
+    def labels(fig: Figure) -> list[tuple[str, object, object]]:
+        return [(t.get_text(), t.get_position(), t.get_horizontalalignment()) for t in fig.axes[0].texts]
+
+    _render.clear_caches()
+    ours = netcharts.network_map(NET)
+    first = _figures.render(ours)
+    assert _figures.render(netcharts.network_map(NET)) == first  # drawn again from the caches
+    monkeypatch.setattr(_render, "canvas_class", lambda: FigureCanvasAgg)  # matplotlib's own canvas throughout
+    stock = netcharts.network_map(NET)
+    assert type(stock.canvas) is FigureCanvasAgg
+    theirs = _figures.render(stock)
+    assert labels(ours) == labels(stock) and len(labels(ours)) > 20
+    one, two = (Image.open(io.BytesIO(png)).convert("L") for png in (first, theirs))
+    assert one.size == two.size
+    assert ImageStat.Stat(ImageChops.difference(one, two)).mean[0] < 3.0  # of 255

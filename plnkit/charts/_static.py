@@ -72,11 +72,11 @@ def draw(name: str) -> tuple[bytes, bytes, bytes]:
     from ._figures import render
 
     wide, phone = DRAWERS[name](False), DRAWERS[name](True)
-    png = render(wide, "png", PNG_DPI)
+    png = render(wide, "png", PNG_DPI, compress=9)  # drawn once and shipped: as small as zlib makes them
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "plnkit"}):
         wide.savefig(buffer, format="svg", metadata={"Date": None})
-    return png, buffer.getvalue(), render(phone, "png", PHONE_DPI)
+    return png, buffer.getvalue(), render(phone, "png", PHONE_DPI, compress=9)
 
 
 def _file(name: str, suffix: str) -> str:

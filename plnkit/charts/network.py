@@ -9,154 +9,24 @@ every connection).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 from ..content import STAGES
 from ..records import NetworkEvent
-from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, Node, replay
+from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, replay
 from ..rules.text import day
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
+from ._map import LABEL_CHARS, STYLE, counted, draw_map, drawn_nodes, label_map, map_legend
+from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
+from ._map import NODE_SIZE as NODE_SIZE
+from ._map import empty_figure as _empty
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.patches import Circle
-
-MAX_DRAWN = 40
-LABEL_CHARS = 18
-NODE_SIZE = 110
-RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
-# Colour and shape by type: never colour alone.
-STYLE = {"person": (PALETTE[0], "o"), "community": (PALETTE[1], "s"), "feed": (PALETTE[2], "^"),
-         "tool": (PALETTE[3], "D")}
-SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
-PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
-
-
-def _count(n: int, kind: str) -> str:
-    return f"{n} {SINGULAR[kind] if n == 1 else PLURAL[kind]}"
-
-
-def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Counter[str]]:
-    """The nodes the map draws (inner rings first, then the most recent) and how many of each type are left out."""
-    nodes = sorted(net.nodes.values(), key=lambda n: (n.ring, -(n.added_at.timestamp() if n.added_at else 0)))
-    shown = nodes[:limit]
-    hidden = Counter(n.type for n in nodes[limit:])
-    return shown, hidden
-
-
-def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[Node, float, float, float]]:
-    """Draw the radial map on ``ax`` (labels come later, see :func:`label_map`); returns the nodes placed."""
-    from matplotlib.collections import LineCollection
-
-    shown, hidden = drawn_nodes(net)
-    ax.set_aspect("equal")
-    _figures.no_axes(ax)
-    for radius in RING_RADIUS.values():
-        ax.add_patch(_circle(radius))
-    ax.scatter([0], [0], s=500, color=INK, zorder=5)
-    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6)
-    # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
-    by_ring: dict[int, list[Node]] = {1: [], 2: [], 3: []}
-    for node in sorted(shown, key=lambda n: (TYPES.index(n.type), n.label.lower())):
-        by_ring[node.ring].append(node)
-    placed: list[tuple[Node, float, float, float]] = []
-    for ring, nodes in by_ring.items():
-        offset = 0.35 * ring
-        for i, node in enumerate(nodes):
-            angle = offset + 2 * math.pi * i / max(1, len(nodes))
-            r = RING_RADIUS[ring]
-            placed.append((node, r * math.cos(angle), r * math.sin(angle), angle))
-    # One artist per kind of spoke and per kind of node (not one per connection): far less to lay out and draw.
-    for dashed in (True, False):
-        spokes = [[(0, 0), (x, y)] for node, x, y, _a in placed if (node.direction == "consume") == dashed]
-        if spokes:
-            ax.add_collection(LineCollection(spokes, colors="#9bb3bb", linewidths=1, zorder=1,
-                                             linestyles="--" if dashed else "-"), autolim=False)
-    for kind in TYPES:
-        points = [(x, y) for node, x, y, _a in placed if node.type == kind]
-        if points:
-            colour, marker = STYLE[kind]
-            ax.scatter([p[0] for p in points], [p[1] for p in points], s=NODE_SIZE, color=colour, marker=marker,
-                       edgecolor="white", linewidth=0.8, zorder=4)
-    where = {node.key: (x, y) for node, x, y, _a in placed}
-    for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
-        for other in node.links:
-            if other in where:
-                ax.plot([x, where[other][0]], [y, where[other][1]], color=MUTED, linewidth=0.8, linestyle=":",
-                        zorder=2, gid=f"link:{node.key}>{other}")
-    ax.set_xlim(-3.6, 3.6)
-    ax.set_ylim(-3.3, 3.3)
-    if hidden:
-        more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
-        ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
-                    color=MUTED, style="italic")
-    ax.set_title(title, loc="left", fontsize=BODY, color=INK)
-    return placed
-
-
-def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: int = LABEL_CHARS) -> None:
-    """Name the rings and the nodes without overlap: a label goes to the first free spot around its node, or
-    is left out rather than cover another label or a node. Call it once the figure is laid out.
-
-    Every connection is still named, in full and with any emoji, in the chart's data table.
-    """
-    inside = ax.get_window_extent()
-    taken = [_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed] + [_figures.marker_box(ax, 0, 0, 500)]
-    taken += [t.get_window_extent() for t in ax.texts if t.get_text()]
-    for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
-        around = [((r * math.cos(math.radians(a)), r * math.sin(math.radians(a))), (0.0, 0.0, "center", "center"))
-                  for r in (radius, radius - 0.42) for a in range(90, 450, 5)]
-        _figures.place_text_at(ax, ("inner", "middle", "outer")[ring - 1], around, taken, inside, fontsize=SMALL,
-                               color=MUTED, zorder=3, gid=f"ring:{ring}",
-                               bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
-    for node, x, y, angle in placed:
-        spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
-                 (0, -7, "center", "top")]
-        if math.cos(angle) < 0:
-            spots[0], spots[1] = spots[1], spots[0]
-        if label := shorten(node.label, most):
-            _figures.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
-                                gid=f"label:{node.key}",
-                                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
-
-
-def _circle(radius: float) -> Circle:
-    from matplotlib.patches import Circle
-
-    return Circle((0, 0), radius, fill=False, color="#dde7ea", linewidth=1)
-
-
-def _legend(fig: Figure, net: Network, narrow: bool = False) -> None:
-    from matplotlib.lines import Line2D
-
-    types = [t for t in TYPES if any(n.type == t for n in net.nodes.values())] or list(TYPES)
-    handles = [Line2D([], [], linestyle="none", marker=STYLE[t][1], color=STYLE[t][0], markersize=8,
-                      label=TYPE_LABELS[t].capitalize()) for t in types]
-    handles += [Line2D([], [], color="#9bb3bb", linestyle="--", label="You only consume"),
-                Line2D([], [], color="#9bb3bb", linestyle="-", label="Two-way (you contribute)")]
-    if narrow:
-        _figures.legend_below(fig, narrow, handles, 3)
-    else:
-        fig.legend(handles=handles, loc="outside right center", frameon=False)
-
-
-def _empty(fig: Figure, message: str) -> Figure:
-    ax = fig.add_subplot()
-    _figures.no_axes(ax)
-    ax.scatter([0], [0], s=500, color=INK)
-    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold")
-    ax.annotate(message, (0, -0.6), ha="center", va="top", fontsize=BODY, color=MUTED, wrap=True)
-    ax.set_xlim(-3, 3)
-    ax.set_ylim(-1.5, 1)
-    return fig
-
 
 EMPTY_MESSAGE = "Your network starts here. Add the first person, space, feed or tool you learn from."
 
@@ -171,7 +41,7 @@ def network_map(net: Network, *, narrow: bool = False) -> Figure:
         return _empty(fig, EMPTY_MESSAGE)
     ax = fig.add_subplot()
     placed = draw_map(ax, net)
-    _legend(fig, net, narrow)
+    map_legend(fig, net, narrow)
     _figures.freeze_layout(fig)
     label_map(ax, placed, 14 if narrow else LABEL_CHARS)
     return fig
@@ -182,7 +52,7 @@ def describe_map(net: Network) -> str:
     if not net.nodes:
         return "Your network map is empty so far: just you at the centre."
     counts = Counter(n.type for n in net.nodes.values())
-    parts = [_count(counts[t], t) for t in TYPES if counts[t]]
+    parts = [counted(counts[t], t) for t in TYPES if counts[t]]
     inner = [n.label for n in net.nodes.values() if n.ring == 1]
     shown, hidden = drawn_nodes(net)
     total = len(net.nodes)
@@ -259,13 +129,12 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
         if not points:
             continue
         colour, marker = STYLE[kind]
-        xs = [float(date2num(p[0])) for p in points] + [float(date2num(end))]
+        xs = date2num([p[0] for p in points] + [end])  # one conversion for the whole series, not one per point
         ys = [p[1] for p in points] + [points[-1][1]]
         ax.step(xs, ys, where="post", color=colour, linewidth=2, label=TYPE_LABELS[kind].capitalize())
-        drops = [(p[0], p[1]) for prev, p in zip(points, points[1:], strict=False) if p[1] < prev[1]]
+        drops = [i for i in range(1, len(points)) if points[i][1] < points[i - 1][1]]
         if drops:
-            ax.scatter([float(date2num(d[0])) for d in drops], [d[1] for d in drops], marker="x", color=colour, s=30,
-                       zorder=4)
+            ax.scatter(xs[drops], [points[i][1] for i in drops], marker="x", color=colour, s=30, zorder=4)
     top = max(p[1] for points in series.values() for p in points)
     ax.set_ylim(0, top * 1.25 + (2 if bands else 0.5))  # headroom: the stage names sit above the lines
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -288,7 +157,7 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     series = growth_series(events)
     if not any(series.values()):
         return "No connections yet, so there is no growth to show."
-    parts = [f"{_count(points[-1][1], kind)}" for kind, points in series.items() if points]
+    parts = [f"{counted(points[-1][1], kind)}" for kind, points in series.items() if points]
     removed = sum(1 for e in events if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
     text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
@@ -364,7 +233,7 @@ def describe_balance(net: Network) -> str:
     if not net.nodes:
         return "No connections yet."
     counts = Counter(n.type for n in net.nodes.values())
-    text = (f"Two bar charts. By kind: {', '.join(_count(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+    text = (f"Two bar charts. By kind: {', '.join(counted(counts[t], t) for t in TYPES if counts[t])}. By platform: "
             f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
             "connections are two-way (you give as well as take).")
     warn = platform_warning(net)
@@ -382,17 +251,32 @@ def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
     return first.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 
+_last_replay: list[tuple[tuple[NetworkEvent, ...], Network]] = []
+
+
+def _replayed(events: Sequence[NetworkEvent]) -> Network:
+    """``replay(events)``, kept for the same event objects: a page draws then-and-now wide, then narrow, then
+    describes it, and at 5,000 events each replay is a tenth of a second. Charts never change a network."""
+    key = tuple(events)
+    if _last_replay and len(_last_replay[0][0]) == len(key) and all(
+            a is b for a, b in zip(_last_replay[0][0], key, strict=True)):
+        return _last_replay[0][1]
+    net = replay(key)
+    _last_replay[:] = [(key, net)]
+    return net
+
+
 def then_and_now(events: Sequence[NetworkEvent], *, narrow: bool = False) -> Figure:
     """The map as it was at the learner's first visit beside the map today (above it, on a phone)."""
     fig = _figures.sized_figure(narrow, 5.0, 8.6)
     end = first_visit(events)
     if end is None:
         return _empty(fig, "Then and now appears once you have started your network.")
-    then, now = replay(events, until=end), replay(events)
+    then, now = replay(events, until=end), _replayed(events)
     axes = fig.subplots(2, 1) if narrow else fig.subplots(1, 2)
     placed = [draw_map(axes[0], then, f"Then: {day(end)} ({len(then.nodes)})"),
               draw_map(axes[1], now, f"Now ({len(now.nodes)})")]
-    _legend(fig, now, narrow=True)
+    map_legend(fig, now, narrow=True)
     _figures.freeze_layout(fig)
     for ax, nodes in zip(axes, placed, strict=True):
         label_map(ax, nodes, 14)
@@ -403,7 +287,7 @@ def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
     end = first_visit(events)
     if end is None:
         return "No connections yet."
-    then, now = replay(events, until=end), replay(events)
+    then, now = replay(events, until=end), _replayed(events)
     added = len(set(now.nodes) - set(then.nodes))
     dropped = len(set(then.nodes) - set(now.nodes))
     return (f"Two maps side by side. On your first day ({day(end)}) your network had "
