@@ -4,6 +4,7 @@ network changes in one transaction, and errors as one line."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,10 +38,12 @@ def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(stor
     session.use(None)  # the kernel is running, but no request has arrived
     first, second, chat = Reflection(KEY), header(1), Backchannel(poll_seconds=3600)
     assert first.text.value == "" and not first.loaded and "plnkit-draft" not in first.text._dom_classes
-    assert not hasattr(chat, "_thread")  # no live updates read the room before anyone asked
+    assert not chat._thread.is_alive()  # no live updates read the room before anyone asked
     assert (first._learner_id, second._learner_id, chat._learner_id) == (None, None, None)  # nobody resolved yet
     session.use(ana)  # the visitor's request has arrived: now it is known whose page this is
+    arrived = time.monotonic()
     assert _ui.load_all() == 3
+    assert chat._thread.is_alive() and chat._touched >= arrived  # live from the visit, not from the preheat
     chat.close()
     assert chat.author.value == "" and "No posts yet" in chat.stream.value
     assert first.text.value == "Ana's answer" and first.status.text.startswith("Last saved")

@@ -113,12 +113,13 @@ class Backchannel(Component):
         self._lock = threading.Lock()
         self._every, self._live_seconds = poll_seconds, live_seconds
         self._touched = time.monotonic()
+        self._thread = threading.Thread(target=lambda: None)  # started once loaded
 
     loading = "show the backchannel"
 
     def load(self) -> None:
-        """Start live updates, fill in the name, and show the stream."""
-        self._start()
+        """Fill in the name, show the stream, then start live updates (the quiet-spell clock starts now: a
+        preheated page may have been built long before its visitor came)."""
         _live.add(self)
         fixed = self._workshop_name()
         saved = self._load_answer("backchannel/name")
@@ -132,6 +133,8 @@ class Backchannel(Component):
         elif self._sess().learner.name:
             self.author.value = self._sess().learner.name
         self.refresh()
+        self._touch()
+        self._start()
 
     def _workshop_name(self) -> str | None:
         """In a workshop, the name this participant joined as (numbered at joining if taken), else None."""

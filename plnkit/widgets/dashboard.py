@@ -140,6 +140,8 @@ class FacilitatorPage(Component):
         self._full_at = 0.0
         self._charts: dict[str, tuple[object, str]] = {}
         self._every, self._live_seconds = poll_seconds, live_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: None)  # started once loaded
         self._touched = time.monotonic()
         for field in (self.title, self.facilitator_name, self.posts, self.members, self.code, self.import_name):
             field.observe(lambda _c: self._touch(), names="value")
@@ -158,10 +160,11 @@ class FacilitatorPage(Component):
         self.tools = FacilitatorTools(sess, intro=False)
         self.manage.children = [self.tools.widget]
         self.widget.children = [self._top, *self._page]
-        self._start()
         self.title.value = sess.store.workshop_setting("title", DEFAULT_TITLE)
         self.facilitator_name.value = sess.store.workshop_setting("facilitator_name")
         self.refresh(force=True)
+        self._touch()  # the quiet-spell clock starts once the room is on screen
+        self._start()
 
     def _refuse(self, why: str) -> None:
         self.widget.children = [self._top, w.HTML(f'<p class="plnkit-warning" role="note">{esc(why)}</p>')]
