@@ -13,10 +13,9 @@ from plnkit.content import FACILITATOR_NOTEBOOK, MODULES
 
 from .conftest import Server, kernel_pids, serve, stop
 from .test_browser import open_course_page
-from .test_workshop_browser import follow_link, join, people, save_reflection
+from .test_workshop_browser import follow_link, join, save_reflection
 
 pytestmark = pytest.mark.browser
-__all__ = ["people"]  # the fixture, used by the tests below
 
 TEXT = "Our school's Mastodon list <b>changed</b> my Tuesday planning"
 
