@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .content import FACILITATOR_NOTEBOOK, START
+from .content import FACILITATOR_NOTEBOOK, PAGES, START
 from .services.store import default_home
 
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
@@ -72,6 +72,8 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
     ``preheat`` kernels per course page are started and run before anyone asks (0: none; never with TLS, see
     :mod:`plnkit.services._preheat`); the facilitator's page is never preheated.
     """
+    # Voila starts every pool before the server can count them: the whole pool fits within --max-pages.
+    preheat = 0 if certfile else max(0, min(preheat, max_pages // len(PAGES)))
     local = host in ("127.0.0.1", "::1", "localhost")
     names = [*LOCAL_NAMES, *(allow_hosts or [])] if local or allow_hosts else None
     cmd = [
@@ -90,7 +92,7 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         # local user could reach (and the kernel's "susceptible to eavesdropping" warning goes with them).
         "--KernelManager.transport=ipc",
         "--NotebookNotary.db_file=:memory:",  # the course's notebooks are signed by the server while it runs
-        f"--VoilaExecutor.timeout={PREHEAT_MAX_AGE + 600 if preheat > 0 and not certfile else 120}",
+        f"--VoilaExecutor.timeout={PREHEAT_MAX_AGE + 600 if preheat > 0 else 120}",
         "--Voila.log_level=WARN",
         f"--CourseServer.max_kernels={max_pages}",
         f"--CourseServer.dropped_seconds={keep_dropped}",

@@ -214,6 +214,42 @@ def test_serve_preheats_course_pages_but_never_the_facilitator_s_or_over_tls(tmp
                                    keyfile="k.pem")):
         assert not any(a.startswith("--") and ("preheat" in a or "pool_size" in a) for a in cold)
         assert "--VoilaExecutor.timeout=120" in cold
+    # Voila fills every pool before the server counts kernels: the pools never start more than --max-pages.
+    fits = cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, preheat=5, max_pages=9)
+    assert f"--pool_size={9 // len(PAGES)}" in fits
+    none = cli.voila_command(tmp_path, host="127.0.0.1", port=1, open_browser=False, preheat=2, max_pages=2)
+    assert not any("preheat_kernel" in a or "pool_size" in a for a in none)
+
+
+def test_the_hand_over_secret_and_kernel_ids_never_reach_the_log() -> None:
+    from plnkit.services._gate import _shown_path
+
+    kernel = str(uuid.uuid4())
+    shown = _shown_path(f"/plnkit/query/KTZoG-UzjBNpq5pVIQUX_GQUnJl0RBUK/{kernel}")
+    assert "KTZoG" not in shown and kernel not in shown and shown == "/plnkit/query/<secret>/<kernel>"
+    assert _shown_path(f"/api/kernels/{kernel}/channels") == "/api/kernels/<kernel>/channels"
+
+
+def test_a_kernel_replaced_for_age_is_taken_out_of_its_pool_before_anyone_can_be_given_it() -> None:
+    import asyncio
+
+    from plnkit.services._preheat import PoolWatch
+
+    class Manager:  # the parts of Voila's kernel manager the pool bookkeeping uses
+        def __init__(self) -> None:
+            self._pools: dict[str, list[Any]] = {"00_start.ipynb": []}
+            self.fill_if_needed = self.get_rendered_notebook = self.get_pool_size = lambda *a, **k: None
+
+    async def scenario() -> tuple[bool, bool, list[Any]]:
+        manager = Manager()
+        done = asyncio.get_running_loop().create_future()
+        done.set_result({"kernel_id": "k1"})
+        manager._pools["00_start.ipynb"].append(done)
+        watch = PoolWatch(manager, max_age=0, has_room=lambda: True, on_handout=lambda _k: None)
+        return watch._withdraw("k1"), watch._withdraw("k1"), manager._pools["00_start.ipynb"]
+
+    first, again, pool = asyncio.run(scenario())
+    assert first and not again and pool == []
 
 
 def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_over(

@@ -136,7 +136,11 @@ class _KernelGate(_Gate):
             token = self.get_cookie(_session.COOKIE)  # type: ignore[attr-defined]
             owner = "ws:" + _session.token_key(token) if token and _session.well_formed(token) else ""
             if not match or not server.owns(owner, match.group(1)):
-                raise tornado.web.HTTPError(403)
+                # Answered here, not raised: jupyter_server's error page would log a traceback per refusal,
+                # and anyone who can reach the server could fill the log with them.
+                self.set_status(403)  # type: ignore[attr-defined]
+                self.finish("403: Forbidden")  # type: ignore[attr-defined]
+                return None
         return super().prepare()
 
 
@@ -198,10 +202,13 @@ class SignOutHandler(_Gate, tornado.web.RequestHandler):
 _KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
+_HAND_OVER = re.compile(r"^/plnkit/query/[^/]*")
+
+
 def _shown_path(path: str) -> str:
-    """A request path as the log shows it: quoted, and without kernel ids (a console may be projected, and a
-    waiting kernel's id is what Voila's request hand-over trusts)."""
-    return _KERNEL_ID.sub("<kernel>", quote(path, safe="/:._-"))
+    """A request path as the log shows it: quoted, and without kernel ids or the hand-over's secret (a console
+    may be projected, and those are what the request hand-over to a preheated kernel trusts)."""
+    return _KERNEL_ID.sub("<kernel>", _HAND_OVER.sub("/plnkit/query/<secret>", quote(path, safe="/:._-")))
 
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:

@@ -142,6 +142,16 @@ class PoolWatch:
             self._fill_if_room(delay=0, notebook_name=notebook_name)
         return int(self._size(notebook_name))
 
+    def _withdraw(self, kernel_id: str) -> bool:
+        """Take a waiting kernel out of its pool, so it can't be handed out; False when it was not waiting."""
+        for pool in self.manager._pools.values():
+            for task in list(pool):
+                if task.done() and not task.cancelled() and task.exception() is None \
+                        and str(task.result().get("kernel_id")) == kernel_id:
+                    pool.remove(task)
+                    return True
+        return False
+
     async def _shutdown(self, kernel_id: str) -> None:
         try:
             result = self.manager.shutdown_kernel(kernel_id)
@@ -171,7 +181,7 @@ class PoolWatch:
     def _fill_if_room(self, delay: float | None = None, notebook_name: str | None = None,
                       extra_kernel_env_variables: dict[str, str] | None = None, **kwargs: Any) -> None:
         if not self._has_room():
-            log.info("not refilling the preheated pool of %s: the server is at its cap", notebook_name)
+            log.debug("not refilling the preheated pool of %s: the server is at its cap", notebook_name)
             return
         self._fill(delay=delay, notebook_name=notebook_name, extra_kernel_env_variables={}, **kwargs)
 
@@ -200,8 +210,10 @@ class PoolWatch:
                 if kernel_id not in alive:  # a page asked for, whose kernel died before it came for its request
                     RequestInfoSocketHandler._cache.pop(kernel_id, None)
             old = [k for k in waiting if now - self._born.setdefault(k, now) > self.max_age]
+        # Out of the pool first, all at once (no await in between): a visitor who asks while the first of them
+        # shuts down must not be handed one that is about to go.
+        old = [kernel_id for kernel_id in old if self._withdraw(kernel_id)]
         for kernel_id in old:
-            # A page blocked waiting for its visitor counts against VoilaExecutor.timeout: replace it in time.
             log.info("replacing a preheated kernel that waited %d s", self.max_age)
             await self._shutdown(kernel_id)
         for notebook in self.notebooks():
