@@ -14,7 +14,7 @@ from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
-from ._ui import Component, clock, day_and_clock, esc, guard, log, mark_saved, plural, word_count
+from ._ui import Component, clock, day_and_clock, esc, guard, layout, log, make, mark_saved, plural, word_count
 
 AUTOSAVE_SECONDS = 1.5
 #: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
@@ -55,38 +55,39 @@ class Reflection(Component):
 
         label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
             f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
-        self.text = w.Textarea(
+        self.text = make(
+            w.Textarea,
             description=label,
             description_allow_html=True,
             placeholder="Type your answer here. It saves as you type.",
             continuous_update=True,
-            layout=w.Layout(width="100%"),
+            layout=layout(width="100%"),
             style={"description_width": "initial"},
         )
         self.text.add_class("plnkit-answer")
         self._draft(self.text, key)
-        self.words = w.HTML()
-        self.save_button = w.Button(description="Save", tooltip="Save this answer now",
-                                    button_style="primary")
-        self.history_list = w.Dropdown(description="Version", options=[], style={"description_width": "initial"},
-                                       layout=w.Layout(width="auto"))
-        self.history_text = w.Textarea(description="Text of that version", disabled=True,
-                                       layout=w.Layout(width="100%", height="7em"),
-                                       style={"description_width": "initial"})
-        self.restore_button = w.Button(description="Restore this version",
-                                       tooltip="Make this version your current answer (a new version is saved)")
-        self.history = w.Accordion(children=[w.VBox([self.history_list, self.history_text,
-                                                     self.restore_button])])
+        self.words = make(w.HTML)
+        self.save_button = make(w.Button, description="Save", tooltip="Save this answer now",
+                                button_style="primary")
+        self.history_list = make(w.Dropdown, description="Version", options=[],
+                                 style={"description_width": "initial"}, layout=layout(width="auto"))
+        self.history_text = make(w.Textarea, description="Text of that version", disabled=True,
+                                 layout=layout(width="100%", height="7em"),
+                                 style={"description_width": "initial"})
+        self.restore_button = make(w.Button, description="Restore this version",
+                                   tooltip="Make this version your current answer (a new version is saved)")
+        self.history = make(w.Accordion, children=[make(w.VBox, [self.history_list, self.history_text,
+                                                                 self.restore_button])])
         self.history.set_title(0, "Earlier versions")
         self.history.selected_index = None
 
         #: In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`).
-        self.share_box = w.Checkbox(description="Share with the room: the facilitator may show my latest saved text "
-                                    "with my name", value=False, indent=False,
-                                    layout=w.Layout(width="auto", max_width="100%", display="none"))
+        self.share_box = make(w.Checkbox, description="Share with the room: the facilitator may show my latest saved "
+                              "text with my name", value=False, indent=False,
+                              layout=w.Layout(width="auto", max_width="100%", display="none"))
         self.share_box.add_class("plnkit-wrap")
-        parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
-                                    layout=w.Layout(align_items="center", flex_flow="row wrap")),
+        parts: list[w.Widget] = [self.text, make(w.HBox, [self.save_button, self.words, self.status.widget],
+                                                 layout=layout(align_items="center", flex_flow="row wrap")),
                   self.share_box, self.history]
         self.widget.children = parts
 
