@@ -111,9 +111,9 @@ def test_an_answer_whose_network_change_is_refused_is_not_saved_either(store: St
     assert tool.choices["community:Discord"].value == "use"  # what they chose is still on the page
 
 
-#: Widget models each page may create (measured when set: 00 63, 01 117, 02 180, 03 203; before sharing layouts
+#: Widget models each page may create (measured when set: 00 57, 01 100, 02 149, 03 197; before sharing layouts
 #: and styles: 131, 264, 430, 485). The browser fetches and renders every model before the page is interactive.
-MODEL_BUDGET = {"00_start": 70, "01_why_pln": 130, "02_stages": 195, "03_tools": 220}
+MODEL_BUDGET = {"00_start": 62, "01_why_pln": 110, "02_stages": 160, "03_tools": 210}
 
 
 def page_models(notebook: str) -> list[Any]:
