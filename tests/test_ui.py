@@ -7,6 +7,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from plnkit.widgets.reflection import Reflection
 from plnkit.widgets.toolbox import Communities
 
 KEY = "why-pln/what"
+COURSE = Path(__file__).resolve().parent.parent / "course"
 
 
 @pytest.fixture
@@ -110,3 +112,37 @@ def test_an_answer_whose_network_change_is_refused_is_not_saved_either(store: St
     assert tool.status.text == "Not saved: your network history is limited to 0 changes, and this would make 1."
     assert store.answer_history(store.learner("local"), Communities.KEY) == []  # both kept, or neither
     assert tool.choices["community:Discord"].value == "use"  # what they chose is still on the page
+
+
+#: Widget models each page may create (measured when set: 00 57, 01 100, 02 149, 03 197; before sharing layouts
+#: and styles: 131, 264, 430, 485). The browser fetches and renders every model before the page is interactive.
+MODEL_BUDGET = {"00_start": 62, "01_why_pln": 110, "02_stages": 160, "03_tools": 210}
+
+
+def page_models(notebook: str) -> list[Any]:
+    """The widget models made by running a course page's cells in this process, as its kernel would."""
+    import json
+    import warnings
+
+    import ipywidgets
+
+    _ui._shared.clear()  # a page's kernel starts with no shared layouts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Widget.widgets: the registry itself
+        before = set(ipywidgets.Widget.widgets)
+        namespace: dict[str, Any] = {}
+        cells = json.loads((COURSE / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                exec("".join(cell["source"]), namespace)  # noqa: S102 - the course's own one-line calls
+        return [m for k, m in ipywidgets.Widget.widgets.items() if k not in before]
+
+
+@pytest.mark.parametrize("notebook", sorted(MODEL_BUDGET))
+def test_each_page_makes_few_widget_models_and_shared_layouts_stay_as_made(store: Store, notebook: str) -> None:
+    models = page_models(notebook)
+    assert len(models) <= MODEL_BUDGET[notebook]
+    for key, model in _ui._shared.items():
+        if key[0] == "layout":  # a widget that changed a shared layout would change every widget using it
+            made = {k: v for k, v in key[1:] if k in model.keys}  # (Layout ignores names it does not know)
+            assert {k: v for k, v in model.get_state().items() if v and not k.startswith("_")} == made

@@ -48,7 +48,45 @@ if _log.in_kernel():
     _log.install()  # before any widget can log: the learner's page must never receive a traceback
     _log.refuse_browser_widgets()
 F = TypeVar("F", bound=Callable[..., Any])
+W = TypeVar("W", bound=w.DOMWidget)
 
+#: Layout and style models shared by every widget that asks for the same properties (see :func:`layout`).
+_shared: dict[tuple[Any, ...], w.Widget] = {}
+
+
+def _share(key: tuple[Any, ...], build: Callable[[], w.Widget]) -> Any:
+    model = _shared.get(key)
+    if model is None or model.comm is None:  # never built, or closed (``Widget.close_all`` in a test)
+        model = _shared[key] = build()
+    return model
+
+
+def layout(**css: str) -> w.Layout:
+    """The one ``Layout`` with these CSS properties, shared by every widget that uses it.
+
+    ipywidgets gives each widget a ``Layout`` model of its own, and the page must fetch and render every model
+    before it is interactive; widgets that look the same can point at one. Never change a shared layout: a
+    widget that shows and hides itself gets a ``w.Layout(...)`` of its own.
+    """
+    return _share(("layout", *sorted(css.items())), lambda: w.Layout(**css))
+
+
+def make(cls: type[W], *args: Any, **kwargs: Any) -> W:
+    """``cls(*args, **kwargs)`` with a shared layout (:func:`layout`) and a shared style model of its kind.
+
+    ``layout`` and ``style`` may be left out (the plain shared ones), given as a dict (the shared one with those
+    properties) or given as a model (used as it is: a layout of its own that the widget may change).
+    """
+    lay = kwargs.get("layout")
+    if not isinstance(lay, w.Layout):
+        kwargs["layout"] = layout(**(lay or {}))
+    trait = cls.class_traits().get("style")
+    style = kwargs.get("style")
+    if trait is not None and not isinstance(style, w.Widget):
+        kind = trait.klass
+        props = dict(style or {})
+        kwargs["style"] = _share(("style", kind, *sorted(props.items())), lambda: kind(**props))
+    return cls(*args, **kwargs)
 
 
 def text_hash(text: str) -> str:
@@ -88,7 +126,7 @@ class Status:
     """A one-line status (saved, not saved, errors), announced politely to screen readers."""
 
     def __init__(self) -> None:
-        self.widget = w.HTML(layout=w.Layout(min_height="1.6em"))
+        self.widget = make(w.HTML, layout={"min_height": "1.6em"})
         self.widget.add_class("plnkit-status")
 
     def ok(self, text: str) -> None:
@@ -192,7 +230,7 @@ class Component(metaclass=_LoadsWhenBuilt):
         #: True once :meth:`load` has run.
         self.loaded = False
         self.status = Status()
-        self.widget = w.VBox()
+        self.widget = make(w.VBox)
         for name in ("plnkit-exercise", *css):
             self.widget.add_class(name)
 

@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..records import Fingerprint, Post
 from ..rules.posts import FACILITATOR, MAX_AUTHOR, MAX_POST, check_post
 from ..services import session as _session
-from ._ui import Component, clock, esc, guard, mark_saved
+from ._ui import Component, clock, esc, guard, layout, make, mark_saved
 
 __all__ = ["FACILITATOR", "MAX_AUTHOR", "MAX_POST", "Backchannel", "backchannel", "check_post", "linkify",
            "post_html", "record", "stream_html"]
@@ -84,26 +84,27 @@ class Backchannel(Component):
         super().__init__(session, "plnkit-backchannel")
         self.room = room
         norms = "".join(f"<li><strong>{esc(n)}</strong></li>" for n in BACKCHANNEL_NORMS)
-        self.norms = w.HTML(f'<div class="plnkit-norms"><p>Before you post, the three norms:</p><ul>{norms}</ul>'
-                            f"<p>{esc(BACKCHANNEL_PURPOSE)}</p></div>")
-        self.author = w.Text(description="Your name", placeholder="How others will see you", style={
+        self.norms = make(w.HTML, f'<div class="plnkit-norms"><p>Before you post, the three norms:</p>'
+                                  f"<ul>{norms}</ul><p>{esc(BACKCHANNEL_PURPOSE)}</p></div>")
+        self.author = make(w.Text, description="Your name", placeholder="How others will see you", style={
             "description_width": "initial"})
-        self.body = w.Textarea(description="Your post", placeholder="Share an idea, a link or a question",
-                               layout=w.Layout(width="100%", height="5em"), style={"description_width": "initial"})
+        self.body = make(w.Textarea, description="Your post", placeholder="Share an idea, a link or a question",
+                         layout=layout(width="100%", height="5em"), style={"description_width": "initial"})
         self._draft(self.body, "backchannel/post")
         mark_saved(self.body, "")
-        self.post_button = w.Button(description="Post", button_style="primary")
-        self.stream = w.HTML()
+        self.post_button = make(w.Button, description="Post", button_style="primary")
+        self.stream = make(w.HTML)
         self.stream.add_class("plnkit-stream")
-        self.mine = w.Dropdown(description="Delete one of my posts", options=[], value=None,
-                               style={"description_width": "initial"})
-        self.delete_button = w.Button(description="Delete post")
-        self.resume_button = w.Button(description="Resume live updates", layout=w.Layout(display="none"))
+        self.mine = make(w.Dropdown, description="Delete one of my posts", options=[], value=None,
+                         style={"description_width": "initial"})
+        self.delete_button = make(w.Button, description="Delete post")
+        self.resume_button = make(w.Button, description="Resume live updates", layout=w.Layout(display="none"))
         self.widget.children = [self.norms, self.author, self.body,
-                                w.HBox([self.post_button, self.status.widget], layout=w.Layout(align_items="center")),
+                                make(w.HBox, [self.post_button, self.status.widget],
+                                     layout=layout(align_items="center")),
                                 self.resume_button,
-                                self.stream, w.HBox([self.mine, self.delete_button],
-                                                    layout=w.Layout(flex_flow="row wrap"))]
+                                self.stream, make(w.HBox, [self.mine, self.delete_button],
+                                                  layout=layout(flex_flow="row wrap"))]
         self.post_button.on_click(lambda _b: self.post())
         self.delete_button.on_click(lambda _b: self.delete())
         self.resume_button.on_click(lambda _b: self.resume())

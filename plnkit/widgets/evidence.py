@@ -23,7 +23,7 @@ from ..formats.evidence import (
 from ..records import Certificate
 from ..rules.names import MAX_NAME
 from ..services import session as _session
-from ._ui import Component, Status, day_and_clock, download_link, esc, guard
+from ._ui import Component, Status, day_and_clock, download_link, esc, guard, layout, make
 
 #: A download travels to the page inside one message, base64-encoded (4/3 larger), and a page's connection
 #: carries at most 10 MiB in one message.
@@ -39,26 +39,26 @@ class Evidence(Component):
 
     def __init__(self, *, session: _session.Session | None = None) -> None:
         super().__init__(session, "plnkit-evidence")
-        self.record_button = w.Button(description="Make my readable record (HTML)", button_style="primary",
-                                      layout=w.Layout(width="auto"))
-        self.record_download = w.HTML()
+        self.record_button = make(w.Button, description="Make my readable record (HTML)", button_style="primary",
+                                  layout=layout(width="auto"))
+        self.record_download = make(w.HTML)
         self.cert_status = Status()
-        self.cert_info = w.HTML()
-        self.name = w.Text(description="Your name, as it should appear", placeholder="e.g. Ana Lopez", style=_WIDE,
-                           layout=w.Layout(width="min(32em, 100%)"))
-        self.cert_button = w.Button(description="Get my certificate", button_style="success")
-        self.cert_download = w.HTML()
+        self.cert_info = make(w.HTML)
+        self.name = make(w.Text, description="Your name, as it should appear", placeholder="e.g. Ana Lopez",
+                         style=_WIDE, layout=layout(width="min(32em, 100%)"))
+        self.cert_button = make(w.Button, description="Get my certificate", button_style="success")
+        self.cert_download = make(w.HTML)
         self.widget.children = [
-            w.HTML("<p><strong>Your readable record</strong>: one web page with everything you have done in the "
-                   "course (your reflections and their earlier versions, ratings, stages, plans, network charts, "
-                   "bookmarks and feeds). Open it in any browser, or print it or save it as a PDF.</p>"),
-            w.HBox([self.record_button, self.status.widget], layout=w.Layout(align_items="center",
-                                                                             flex_flow="row wrap")),
+            make(w.HTML, "<p><strong>Your readable record</strong>: one web page with everything you have done in the "
+                         "course (your reflections and their earlier versions, ratings, stages, plans, network charts, "
+                         "bookmarks and feeds). Open it in any browser, or print it or save it as a PDF.</p>"),
+            make(w.HBox, [self.record_button, self.status.widget], layout=layout(align_items="center",
+                                                                                 flex_flow="row wrap")),
             self.record_download,
-            w.HTML("<p><strong>Your certificate of completion</strong>: once all three modules are marked "
-                   "finished, get a certificate to print, and the same as an Open Badge for a badge wallet.</p>"),
+            make(w.HTML, "<p><strong>Your certificate of completion</strong>: once all three modules are marked "
+                         "finished, get a certificate to print, and the same as an Open Badge for a badge wallet.</p>"),
             self.cert_info,
-            w.HBox([self.name, self.cert_button], layout=w.Layout(align_items="center", flex_flow="row wrap")),
+            make(w.HBox, [self.name, self.cert_button], layout=layout(align_items="center", flex_flow="row wrap")),
             self.cert_status.widget, self.cert_download,
         ]
         self.record_button.on_click(lambda _b: self.make_record())

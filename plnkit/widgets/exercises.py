@@ -17,7 +17,7 @@ from ..rules.benefits import changes, check_ratings, profile_summary
 from ..rules.stages import check_plan, estimate_stage, plan_warnings
 from ..rules.text import parse_number
 from ..services import session as _session
-from ._ui import Component, day_and_clock, esc, guard, mark_saved
+from ._ui import Component, day_and_clock, esc, guard, layout, make, mark_saved
 
 _STAGE_NAMES = {s.key: s.name for s in STAGES}
 _WIDE = {"description_width": "initial"}
@@ -56,18 +56,19 @@ class BenefitRating(_Exercise):
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
         options = [(f"{n} · {RATING_ANCHORS[n]}", n) for n in range(1, 6)]
-        self.radios = {b.key: w.RadioButtons(options=options, value=None, description=b.statement, style=_WIDE,
-                                             layout=w.Layout(width="100%")) for b in BENEFITS}
-        self.submit = w.Button(description="Show my profile", button_style="primary")
-        self.result = w.HTML()
-        self.grow = w.Dropdown(description="The one benefit I will grow first",
-                               options=[(b.name, b.key) for b in BENEFITS], value=None, style=_WIDE)
-        self.grow_button = w.Button(description="Save my choice")
-        self.grow_box = w.HBox([self.grow, self.grow_button], layout=w.Layout(display="none", flex_flow="row wrap"))
+        self.radios = {b.key: make(w.RadioButtons, options=options, value=None, description=b.statement, style=_WIDE,
+                                   layout=layout(width="100%")) for b in BENEFITS}
+        self.submit = make(w.Button, description="Show my profile", button_style="primary")
+        self.result = make(w.HTML)
+        self.grow = make(w.Dropdown, description="The one benefit I will grow first",
+                         options=[(b.name, b.key) for b in BENEFITS], value=None, style=_WIDE)
+        self.grow_button = make(w.Button, description="Save my choice")
+        self.grow_box = make(w.HBox, [self.grow, self.grow_button],
+                             layout=w.Layout(display="none", flex_flow="row wrap"))  # its own: it shows later
         self.widget.children = [
-            w.HTML("<p><em>These statements are drawn from the sources, not a validated scale: use them to "
-                   "reflect, not to score yourself.</em></p>"),
-            *self.radios.values(), w.HBox([self.submit, self.status.widget], layout=w.Layout(align_items="center")),
+            make(w.HTML, "<p><em>These statements are drawn from the sources, not a validated scale: use them to "
+                         "reflect, not to score yourself.</em></p>"),
+            *self.radios.values(), make(w.HBox, [self.submit, self.status.widget], layout=layout(align_items="center")),
             self.result, self.grow_box,
         ]
         self.submit.on_click(lambda _b: self.show_profile())
@@ -142,23 +143,23 @@ class StageFinder(_Exercise):
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
         options = [(label, value) for value, label in AGREEMENT.items()]
-        self.answers = {s.key: w.RadioButtons(options=options, value=0, description=s.text, style=_WIDE,
-                                              layout=w.Layout(width="100%")) for s in STAGE_STATEMENTS}
-        self.hours = w.Text(value="0", description="About how many hours a week do you spend on your networks?",
-                            style=_WIDE)
-        self.spaces = w.Text(value="0", description="In how many networks, groups or spaces are you active?",
-                             style=_WIDE)
-        self.estimate_button = w.Button(description="Estimate my stage", button_style="primary")
-        self.estimate = w.HTML()
-        self.choice = w.Dropdown(description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
-                                 style=_WIDE)
-        self.confirm = w.Button(description="Confirm my stage")
-        self.confirm_box = w.HBox([self.choice, self.confirm], layout=w.Layout(display="none"))
-        self.journey = w.HTML()
+        self.answers = {s.key: make(w.RadioButtons, options=options, value=0, description=s.text, style=_WIDE,
+                                    layout=layout(width="100%")) for s in STAGE_STATEMENTS}
+        self.hours = make(w.Text, value="0", description="About how many hours a week do you spend on your networks?",
+                          style=_WIDE)
+        self.spaces = make(w.Text, value="0", description="In how many networks, groups or spaces are you active?",
+                           style=_WIDE)
+        self.estimate_button = make(w.Button, description="Estimate my stage", button_style="primary")
+        self.estimate = make(w.HTML)
+        self.choice = make(w.Dropdown, description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
+                           style=_WIDE)
+        self.confirm = make(w.Button, description="Confirm my stage")
+        self.confirm_box = make(w.HBox, [self.choice, self.confirm], layout=w.Layout(display="none"))
+        self.journey = make(w.HTML)
         self.widget.add_class("plnkit-rating")
         self.widget.children = [*self.answers.values(), self.hours, self.spaces,
-                                w.HBox([self.estimate_button, self.status.widget],
-                                       layout=w.Layout(align_items="center")),
+                                make(w.HBox, [self.estimate_button, self.status.widget],
+                                     layout=layout(align_items="center")),
                                 self.estimate, self.confirm_box, self.journey]
         self._estimated: str | None = None
         self.estimate_button.on_click(lambda _b: self.run_estimate())
@@ -245,20 +246,20 @@ class BalancePlanner(_Exercise):
 
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
-        self.names = [w.Text(description=f"Network or activity {i + 1}", placeholder="e.g. Mastodon, a blog",
-                             style=_WIDE) for i in range(self.ROWS)]
-        self.minutes = [w.Text(value="0", description="minutes a week", style=_WIDE,
-                               layout=w.Layout(width="14em")) for _ in range(self.ROWS)]
-        self.late = w.Checkbox(description="I often check my networks late at night", indent=False)
-        self.boundary = w.Text(description="One boundary I will keep", placeholder="e.g. no notifications after 8 pm",
-                               style=_WIDE, layout=w.Layout(width="100%"))
+        self.names = [make(w.Text, description=f"Network or activity {i + 1}", placeholder="e.g. Mastodon, a blog",
+                           style=_WIDE) for i in range(self.ROWS)]
+        self.minutes = [make(w.Text, value="0", description="minutes a week", style=_WIDE,
+                             layout=layout(width="14em")) for _ in range(self.ROWS)]
+        self.late = make(w.Checkbox, description="I often check my networks late at night", indent=False)
+        self.boundary = make(w.Text, description="One boundary I will keep",
+                             placeholder="e.g. no notifications after 8 pm", style=_WIDE, layout=layout(width="100%"))
         self._draft(self.boundary, "stages/balance-plan/boundary")
-        self.check = w.Button(description="Check and save my plan", button_style="primary")
-        self.result = w.HTML()
-        rows = [w.HBox([n, m], layout=w.Layout(flex_flow="row wrap")) for n, m in zip(self.names, self.minutes,
-                                                                                         strict=True)]
+        self.check = make(w.Button, description="Check and save my plan", button_style="primary")
+        self.result = make(w.HTML)
+        rows = [make(w.HBox, [n, m], layout=layout(flex_flow="row wrap"))
+                for n, m in zip(self.names, self.minutes, strict=True)]
         self.widget.children = [*rows, self.late, self.boundary,
-                                w.HBox([self.check, self.status.widget], layout=w.Layout(align_items="center")),
+                                make(w.HBox, [self.check, self.status.widget], layout=layout(align_items="center")),
                                 self.result]
         self.check.on_click(lambda _b: self.check_plan())
 
@@ -310,11 +311,12 @@ class FirstSteps(_Exercise):
 
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
-        self.boxes = {t.key: w.Checkbox(description=f"I commit to this: {t.text}", indent=False,
-                                        layout=w.Layout(width="100%")) for t in TIPS}
+        self.boxes = {t.key: make(w.Checkbox, description=f"I commit to this: {t.text}", indent=False,
+                                  layout=layout(width="100%")) for t in TIPS}
         rows: list[w.Widget] = []
         for tip in TIPS:
-            rows += [self.boxes[tip.key], w.HTML(f'<p class="plnkit-step">First step: {esc(tip.first_step)}</p>')]
+            rows += [self.boxes[tip.key],
+                     make(w.HTML, f'<p class="plnkit-step">First step: {esc(tip.first_step)}</p>')]
         self.widget.children = [*rows, self.status.widget]
         for box in self.boxes.values():
             box.observe(self._ticked, names="value")

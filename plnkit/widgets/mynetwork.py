@@ -18,7 +18,7 @@ from ..rules import network
 from ..rules.network import TYPE_LABELS, TYPES, Network, replay
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, day, download_link, esc, guard, log, on_upload, upload_bytes
+from ._ui import Component, day, download_link, esc, guard, layout, log, make, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
@@ -37,29 +37,34 @@ class MyNetwork(Component):
             raise ValueError("charts is 'map' or 'all'")
         super().__init__(session, "plnkit-network")
         self.charts = charts
-        self.kind = w.Dropdown(description="Kind", options=KINDS, value="person", style=_WIDE)
-        self.label = w.Text(description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy", style=_WIDE)
-        self.platform = w.Text(description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
-                               style=_WIDE)
-        self.ring = w.Dropdown(description="How close", options=RINGS, value=2, style=_WIDE)
-        self.direction = w.Dropdown(description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
-        self.value = w.Dropdown(description="What it brings you", options=VALUES, value="cognitive", style=_WIDE)
-        self.link = w.Dropdown(description="Met through (optional)", options=[("—", "")], value="", style=_WIDE)
-        self.add_button = w.Button(description="Add to my network", button_style="primary")
-        self.remove_list = w.Dropdown(description="Remove a connection", options=[], value=None, style=_WIDE)
-        self.remove_button = w.Button(description="Remove")
-        self.view = w.HTML()
-        self.export_button = w.Button(description="Export my network (JSON and CSV)", layout=w.Layout(width="auto"))
-        self.download = w.HTML()
-        self.upload = w.FileUpload(accept=".json,.csv", multiple=False, description="Import a network file",
-                                   layout=w.Layout(width="auto"))
-        form = w.VBox([w.HBox([self.kind, self.label], layout=w.Layout(flex_flow="row wrap")),
-                       w.HBox([self.platform, self.ring], layout=w.Layout(flex_flow="row wrap")),
-                       w.HBox([self.direction, self.value], layout=w.Layout(flex_flow="row wrap")),
-                       self.link,
-                       w.HBox([self.add_button, self.status.widget], layout=w.Layout(align_items="center"))])
-        self.widget.children = [form, self.view, w.HBox([self.remove_list, self.remove_button]),
-                                 w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+        self.kind = make(w.Dropdown, description="Kind", options=KINDS, value="person", style=_WIDE)
+        self.label = make(w.Text, description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy",
+                          style=_WIDE)
+        self.platform = make(w.Text, description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
+                             style=_WIDE)
+        self.ring = make(w.Dropdown, description="How close", options=RINGS, value=2, style=_WIDE)
+        self.direction = make(w.Dropdown, description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
+        self.value = make(w.Dropdown, description="What it brings you", options=VALUES, value="cognitive",
+                          style=_WIDE)
+        self.link = make(w.Dropdown, description="Met through (optional)", options=[("—", "")], value="",
+                         style=_WIDE)
+        self.add_button = make(w.Button, description="Add to my network", button_style="primary")
+        self.remove_list = make(w.Dropdown, description="Remove a connection", options=[], value=None,
+                                style=_WIDE)
+        self.remove_button = make(w.Button, description="Remove")
+        self.view = make(w.HTML)
+        self.export_button = make(w.Button, description="Export my network (JSON and CSV)",
+                                  layout=layout(width="auto"))
+        self.download = make(w.HTML)
+        self.upload = make(w.FileUpload, accept=".json,.csv", multiple=False, description="Import a network file",
+                           layout=layout(width="auto"))
+        form = make(w.VBox, [make(w.HBox, [self.kind, self.label], layout=layout(flex_flow="row wrap")),
+                             make(w.HBox, [self.platform, self.ring], layout=layout(flex_flow="row wrap")),
+                             make(w.HBox, [self.direction, self.value], layout=layout(flex_flow="row wrap")),
+                             self.link,
+                             make(w.HBox, [self.add_button, self.status.widget], layout=layout(align_items="center"))])
+        self.widget.children = [form, self.view, make(w.HBox, [self.remove_list, self.remove_button]),
+                                 make(w.HBox, [self.export_button, self.upload], layout=layout(flex_flow="row wrap")),
                                  self.download]
         self.add_button.on_click(lambda _b: self.add())
         self.label.on_submit(lambda _t: self.add())

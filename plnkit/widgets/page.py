@@ -16,7 +16,7 @@ import ipywidgets as w
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..errors import PlnkitError
 from ..services import session as _session
-from ._ui import Component, defer_loading, esc, guard, load_all
+from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 _headers: weakref.WeakSet[Header] = weakref.WeakSet()
@@ -101,7 +101,7 @@ class Header(_PagePart):
     def __init__(self, page: Module, sess: _session.Session | None = None) -> None:
         super().__init__(sess)
         self.page = page
-        self.widget = w.HTML(header_html(page, {}))
+        self.widget = make(w.HTML, header_html(page, {}))
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
@@ -141,14 +141,14 @@ class Footer(_PagePart):
     def __init__(self, page: Module, sess: _session.Session | None = None) -> None:
         super().__init__(sess)
         self.page = page
-        self.button = w.Button(description="I've finished this module", button_style="success",
-                               tooltip="Mark this module complete in your progress")
+        self.button = make(w.Button, description="I've finished this module", button_style="success",
+                           tooltip="Mark this module complete in your progress")
         self.button.on_click(self._complete)
-        self.nav = w.HTML(nav_html(page))
+        self.nav = make(w.HTML, nav_html(page))
         parts: list[w.Widget] = []
         if page.number > 0:
-            parts.append(w.HBox([self.button, self.status.widget], layout=w.Layout(align_items="center")))
-        self.widget = w.VBox([*parts, self.nav])
+            parts.append(make(w.HBox, [self.button, self.status.widget], layout=layout(align_items="center")))
+        self.widget = make(w.VBox, [*parts, self.nav])
         self.widget.add_class("plnkit-footer")
 
     def load(self) -> None:
@@ -187,7 +187,7 @@ def _saved_in(sess: _session.Session | None, page: Module) -> bool:
 class _ModuleList(_PagePart):
     def __init__(self) -> None:
         super().__init__()
-        self.widget = w.HTML(_modules_html(None))
+        self.widget = make(w.HTML, _modules_html(None))
 
     def load(self) -> None:
         self.widget.value = _modules_html(self._try_sess())
@@ -248,7 +248,7 @@ def _facts_html(kind: str) -> str:
 
 def facts(kind: str) -> w.HTML:
     """Course facts from :mod:`plnkit.content` as a list or table: benefits, stages, tips, norms, mediums."""
-    return w.HTML(_facts_html(kind))
+    return make(w.HTML, _facts_html(kind))
 
 
 def sources(*keys: str) -> w.HTML:
@@ -256,4 +256,4 @@ def sources(*keys: str) -> w.HTML:
     from ..content import SOURCES
 
     rows = "".join("<li>" + _ITALIC.sub(r"<em>\1</em>", esc(SOURCES[k])) + "</li>" for k in keys)
-    return w.HTML(f'<ul class="plnkit-sources">{rows}</ul>')
+    return make(w.HTML, f'<ul class="plnkit-sources">{rows}</ul>')

@@ -18,7 +18,7 @@ from ..formats.portfolio import MAX_BYTES as MAX_BYTES
 from ..formats.portfolio import export_portfolio as export_portfolio
 from ..formats.portfolio import import_portfolio as import_portfolio
 from ..services import session as _session
-from ._ui import Component, download_link, guard, on_upload, upload_bytes
+from ._ui import Component, download_link, guard, layout, make, on_upload, upload_bytes
 
 
 class Portfolio(Component):
@@ -26,22 +26,23 @@ class Portfolio(Component):
 
     def __init__(self, *, session: _session.Session | None = None) -> None:
         super().__init__(session)
-        self.export_button = w.Button(description="Download my work", button_style="primary")
-        self.download = w.HTML()
-        self.upload = w.FileUpload(accept=".json", multiple=False, description="Restore my work",
-                                   layout=w.Layout(width="auto"))
-        self.erase_confirm = w.Checkbox(description="I have downloaded my work: erase it from this server for good",
-                                        indent=False, layout=w.Layout(width="auto"))
-        self.erase_button = w.Button(description="Erase my work", button_style="danger",
-                                     tooltip="Deletes everything you saved here; it can't be undone")
-        self.erase_box = w.Accordion(children=[w.VBox([
-            w.HTML("<p>Everything you saved in this course on this server (answers and their versions, ratings, "
-                   "network, feeds, bookmarks, backchannel posts) is deleted from its data file. Download it "
-                   "first if you want to keep it.</p>"),
+        self.export_button = make(w.Button, description="Download my work", button_style="primary")
+        self.download = make(w.HTML)
+        self.upload = make(w.FileUpload, accept=".json", multiple=False, description="Restore my work",
+                           layout=layout(width="auto"))
+        self.erase_confirm = make(w.Checkbox,
+                                  description="I have downloaded my work: erase it from this server for good",
+                                  indent=False, layout=layout(width="auto"))
+        self.erase_button = make(w.Button, description="Erase my work", button_style="danger",
+                                 tooltip="Deletes everything you saved here; it can't be undone")
+        self.erase_box = make(w.Accordion, children=[make(w.VBox, [
+            make(w.HTML, "<p>Everything you saved in this course on this server (answers and their versions, ratings, "
+                         "network, feeds, bookmarks, backchannel posts) is deleted from its data file. Download it "
+                         "first if you want to keep it.</p>"),
             self.erase_confirm, self.erase_button])])
         self.erase_box.set_title(0, "Erase my work from this server")
         self.erase_box.selected_index = None
-        self.widget.children = [w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")),
+        self.widget.children = [make(w.HBox, [self.export_button, self.upload], layout=layout(flex_flow="row wrap")),
                                 self.download, self.status.widget, self.erase_box]
         self.export_button.on_click(lambda _b: self.export())
         self.erase_button.on_click(lambda _b: self.erase())

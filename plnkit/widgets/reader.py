@@ -17,7 +17,7 @@ from ..rules.text import plural
 from ..services import session as _session
 from ..services._net import check_address, check_url
 from ..services.feedcache import FeedResult, refresh, refresh_one
-from ._ui import Component, day_and_clock, download_link, esc, guard, on_upload, upload_bytes
+from ._ui import Component, day_and_clock, download_link, esc, guard, layout, make, on_upload, upload_bytes
 
 ENTRIES_SHOWN = 30
 SUMMARY_CHARS = 1200
@@ -76,43 +76,43 @@ class FeedReader(Component):
                  session: _session.Session | None = None) -> None:
         super().__init__(session, "plnkit-reader")
         self.allow = allow
-        self.url = w.Text(description="Feed or blog address", placeholder="https://example.org/feed",
-                          style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.subscribe_button = w.Button(description="Subscribe", button_style="primary")
-        self.suggestion_button = w.Button(description="Subscribe to that feed",
-                                          layout=w.Layout(display="none", width="auto"))
+        self.url = make(w.Text, description="Feed or blog address", placeholder="https://example.org/feed",
+                        style={"description_width": "initial"}, layout=layout(width="100%"))
+        self.subscribe_button = make(w.Button, description="Subscribe", button_style="primary")
+        self.suggestion_button = make(w.Button, description="Subscribe to that feed",
+                                      layout=w.Layout(display="none", width="auto"))
         self._suggestion: str | None = None
-        self.starter = w.Dropdown(description="Or pick a starter blog",
-                                  options=[(f.title, f.url) for f in STARTER_FEEDS],
-                                  style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        self.starter_button = w.Button(description="Add this blog")
-        self.subs = w.VBox()
+        self.starter = make(w.Dropdown, description="Or pick a starter blog",
+                            options=[(f.title, f.url) for f in STARTER_FEEDS],
+                            style={"description_width": "initial"}, layout=layout(width="auto"))
+        self.starter_button = make(w.Button, description="Add this blog")
+        self.subs = make(w.VBox)
         self.subs.add_class("plnkit-subscriptions")
-        self.refresh_button = w.Button(description="Refresh", button_style="primary",
-                                       tooltip="Fetch the latest entries from every feed")
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="Fetching",
-                                      layout=w.Layout(visibility="hidden"))
-        self.problems = w.HTML()
-        self.entries = w.HTML(entries_html([]))
+        self.refresh_button = make(w.Button, description="Refresh", button_style="primary",
+                                   tooltip="Fetch the latest entries from every feed")
+        self.progress = make(w.IntProgress, value=0, min=0, max=1, description="Fetching",
+                             layout=w.Layout(visibility="hidden"))
+        self.problems = make(w.HTML)
+        self.entries = make(w.HTML, entries_html([]))
         self.entries.add_class("plnkit-entries")
-        self.export_button = w.Button(description="Export my feeds (OPML)",
-                                      layout=w.Layout(width="auto"))
-        self.download = w.HTML()
-        self.upload = w.FileUpload(accept=".opml,.xml,text/xml,application/xml", multiple=False,
-                                   description="Import OPML", layout=w.Layout(width="auto"))
+        self.export_button = make(w.Button, description="Export my feeds (OPML)",
+                                  layout=layout(width="auto"))
+        self.download = make(w.HTML)
+        self.upload = make(w.FileUpload, accept=".opml,.xml,text/xml,application/xml", multiple=False,
+                           description="Import OPML", layout=layout(width="auto"))
         self._busy = threading.Lock()
 
         self.widget.children = [
-            w.HBox([self.url, self.subscribe_button], layout=w.Layout(align_items="flex-end")),
+            make(w.HBox, [self.url, self.subscribe_button], layout=layout(align_items="flex-end")),
             self.suggestion_button,
-            w.HBox([self.starter, self.starter_button], layout=w.Layout(flex_flow="row wrap")),
+            make(w.HBox, [self.starter, self.starter_button], layout=layout(flex_flow="row wrap")),
             self.status.widget,
-            w.HTML("<h4>Your subscriptions</h4>"), self.subs,
-            w.HBox([self.refresh_button, self.progress], layout=w.Layout(align_items="center")),
+            make(w.HTML, "<h4>Your subscriptions</h4>"), self.subs,
+            make(w.HBox, [self.refresh_button, self.progress], layout=layout(align_items="center")),
             self.problems, self.entries,
-            w.HTML("<h4>Take your feeds with you</h4><p>OPML is the file every feed reader (Feedly, Inoreader, "
-                   "NetNewsWire) imports and exports.</p>"),
-            w.HBox([self.export_button, self.upload], layout=w.Layout(flex_flow="row wrap")), self.download,
+            make(w.HTML, "<h4>Take your feeds with you</h4><p>OPML is the file every feed reader (Feedly, Inoreader, "
+                         "NetNewsWire) imports and exports.</p>"),
+            make(w.HBox, [self.export_button, self.upload], layout=layout(flex_flow="row wrap")), self.download,
         ]
         self.subscribe_button.on_click(lambda _b: self.subscribe(self.url.value))
         self.url.on_submit(lambda _t: self.subscribe(self.url.value))
@@ -134,14 +134,15 @@ class FeedReader(Component):
         subs = sess.store.subscriptions(sess.learner)
         rows: list[w.Widget] = []
         for sub in subs:
-            remove = w.Button(description="Remove", tooltip=f"Unsubscribe from {sub.url}",
-                              layout=w.Layout(width="auto"))
+            remove = make(w.Button, description="Remove", tooltip=f"Unsubscribe from {sub.url}",
+                          layout=layout(width="auto"))
             remove.on_click(lambda _b, url=sub.url: self.unsubscribe(url))
             label = esc(sub.title or sub.url)
-            rows.append(w.HBox([w.HTML(f'<span class="plnkit-sub">{label}<br><small>{esc(sub.url)}</small></span>'),
-                                remove], layout=w.Layout(justify_content="space-between", align_items="center")))
+            name = make(w.HTML, f'<span class="plnkit-sub">{label}<br><small>{esc(sub.url)}</small></span>')
+            rows.append(make(w.HBox, [name, remove],
+                             layout=layout(justify_content="space-between", align_items="center")))
         if not rows:
-            rows.append(w.HTML('<p class="plnkit-empty">No subscriptions yet.</p>'))
+            rows.append(make(w.HTML, '<p class="plnkit-empty">No subscriptions yet.</p>'))
         self.subs.children = rows
 
     def subscribe(self, url: object) -> bool:

@@ -14,7 +14,7 @@ from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
-from ._ui import Component, clock, day_and_clock, esc, guard, log, mark_saved, plural, word_count
+from ._ui import Component, clock, day_and_clock, esc, guard, layout, log, make, mark_saved, plural, word_count
 
 AUTOSAVE_SECONDS = 1.5
 #: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
@@ -55,46 +55,89 @@ class Reflection(Component):
 
         label = f'<span class="plnkit-question">{esc(self.question)}</span>' + "".join(
             f'<span class="plnkit-hint">{esc(h)}</span>' for h in self.hints)
-        self.text = w.Textarea(
+        self.text = make(
+            w.Textarea,
             description=label,
             description_allow_html=True,
             placeholder="Type your answer here. It saves as you type.",
             continuous_update=True,
-            layout=w.Layout(width="100%"),
+            layout=layout(width="100%"),
             style={"description_width": "initial"},
         )
         self.text.add_class("plnkit-answer")
         self._draft(self.text, key)
-        self.words = w.HTML()
-        self.save_button = w.Button(description="Save", tooltip="Save this answer now",
-                                    button_style="primary")
-        self.history_list = w.Dropdown(description="Version", options=[], style={"description_width": "initial"},
-                                       layout=w.Layout(width="auto"))
-        self.history_text = w.Textarea(description="Text of that version", disabled=True,
-                                       layout=w.Layout(width="100%", height="7em"),
-                                       style={"description_width": "initial"})
-        self.restore_button = w.Button(description="Restore this version",
-                                       tooltip="Make this version your current answer (a new version is saved)")
-        self.history = w.Accordion(children=[w.VBox([self.history_list, self.history_text,
-                                                     self.restore_button])])
+        self.words = make(w.HTML)
+        self.save_button = make(w.Button, description="Save", tooltip="Save this answer now",
+                                button_style="primary")
+        self._versions: dict[int, AnswerVersion] = {}
+        self._parts_lock = threading.RLock()  # a part being filled may ask for another
+        self._history_parts: tuple[w.Dropdown, w.Textarea, w.Button] | None = None
+        self._share_box: w.Checkbox | None = None
+        # "Earlier versions" is closed until the learner opens it: its controls are made only then (or when code
+        # asks for them), so a page of reflections sends the browser fewer widgets to render before it is usable.
+        self._history_box = make(w.VBox)
+        self.history = make(w.Accordion, children=[self._history_box])
         self.history.set_title(0, "Earlier versions")
         self.history.selected_index = None
-
-        #: In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`).
-        self.share_box = w.Checkbox(description="Share with the room: the facilitator may show my latest saved text "
-                                    "with my name", value=False, indent=False,
-                                    layout=w.Layout(width="auto", max_width="100%", display="none"))
-        self.share_box.add_class("plnkit-wrap")
-        parts: list[w.Widget] = [self.text, w.HBox([self.save_button, self.words, self.status.widget],
-                                    layout=w.Layout(align_items="center", flex_flow="row wrap")),
-                  self.share_box, self.history]
-        self.widget.children = parts
+        self.history.observe(self._on_open_history, names="selected_index")
+        self._answer_row = make(w.HBox, [self.save_button, self.words, self.status.widget],
+                                layout=layout(align_items="center", flex_flow="row wrap"))
+        self.widget.children = [self.text, self._answer_row, self.history]
 
         self.text.observe(self._on_change, names="value")
         self.save_button.on_click(self._on_save_click)
-        self.history_list.observe(self._on_pick_version, names="value")
-        self.restore_button.on_click(self._on_restore)
         self._update_words()
+
+    # --- parts made when first needed -------------------------------------------------------------------
+
+    @property
+    def history_list(self) -> w.Dropdown:
+        """The saved versions to pick from (in "Earlier versions")."""
+        return self._history()[0]
+
+    @property
+    def history_text(self) -> w.Textarea:
+        """The text of the picked version, read-only."""
+        return self._history()[1]
+
+    @property
+    def restore_button(self) -> w.Button:
+        """Makes the picked version the current answer (a new version)."""
+        return self._history()[2]
+
+    def _history(self) -> tuple[w.Dropdown, w.Textarea, w.Button]:
+        with self._parts_lock:
+            if self._history_parts is None:
+                picker = make(w.Dropdown, description="Version", options=[],
+                              style={"description_width": "initial"}, layout=layout(width="auto"))
+                text = make(w.Textarea, description="Text of that version", disabled=True,
+                            layout=layout(width="100%", height="7em"), style={"description_width": "initial"})
+                restore = make(w.Button, description="Restore this version",
+                               tooltip="Make this version your current answer (a new version is saved)")
+                self._history_parts = picker, text, restore
+                picker.observe(self._on_pick_version, names="value")
+                restore.on_click(self._on_restore)
+                self._show_versions()
+                self._history_box.children = [picker, text, restore]
+            return self._history_parts
+
+    def _on_open_history(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:
+            guard(self.status, doing="show your earlier versions", kept="Your answer is unchanged.")(self._history)()
+
+    @property
+    def share_box(self) -> w.Checkbox:
+        """In a workshop, "Share with the room" (off until the participant ticks it; see :meth:`share`); made
+        only for a participant, hidden until loading finds one."""
+        with self._parts_lock:
+            if self._share_box is None:
+                box = make(w.Checkbox, description="Share with the room: the facilitator may show my latest saved "
+                           "text with my name", value=False, indent=False,
+                           layout=w.Layout(width="auto", max_width="100%", display="none"))  # its own: shown later
+                box.add_class("plnkit-wrap")
+                self._share_box = box
+                self.widget.children = [self.text, self._answer_row, box, self.history]
+            return self._share_box
 
     # --- behaviour --------------------------------------------------------------------------------------
 
@@ -243,14 +286,22 @@ class Reflection(Component):
         versions = sess.store.answer_history(sess.learner, self.key, limit=HISTORY_SHOWN)
         self._versions = {v.id: v for v in versions}
         self.history.set_title(0, f"Earlier versions ({len(versions)})")
+        with self._parts_lock:
+            if self._history_parts is not None:
+                self._show_versions()
+
+    def _show_versions(self) -> None:
+        versions = list(self._versions.values())
         options = [(f"{day_and_clock(v.saved_at)} · {plural(word_count(str(v.value)), 'word')}", v.id)
                    for v in versions]
-        self.history_list.options = options
-        self.history_list.value = options[0][1] if options else None
-        self.restore_button.disabled = not options
+        assert self._history_parts is not None
+        picker, _text, restore = self._history_parts
+        picker.options = options
+        picker.value = options[0][1] if options else None
+        restore.disabled = not options
 
     def _on_pick_version(self, change: dict[str, Any]) -> None:
-        version = getattr(self, "_versions", {}).get(change["new"])
+        version = self._versions.get(change["new"])
         self.history_text.value = str(version.value) if version else ""
 
     def _on_restore(self, _button: w.Button) -> None:

@@ -25,7 +25,7 @@ from ..rules import network
 from ..rules.identity import check_identity, check_presences
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, download_link, esc, guard, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}
 SERVICES = ["Bluesky", "Mastodon", "LinkedIn", "Blog", "Email", "Diigo", "Pinboard", "Discord", "Facebook",
@@ -43,16 +43,16 @@ class IdentityCheck(Component):
 
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
-        self.services = [w.Combobox(description=f"Service {i + 1}", options=SERVICES, placeholder="e.g. Mastodon",
-                                    ensure_option=False, style=_WIDE) for i in range(self.ROWS)]
-        self.usernames = [w.Text(description="Username", placeholder="e.g. @ms_rivera", style=_WIDE)
+        self.services = [make(w.Combobox, description=f"Service {i + 1}", options=SERVICES,
+                              placeholder="e.g. Mastodon", ensure_option=False, style=_WIDE) for i in range(self.ROWS)]
+        self.usernames = [make(w.Text, description="Username", placeholder="e.g. @ms_rivera", style=_WIDE)
                           for _ in range(self.ROWS)]
-        self.check = w.Button(description="Check my usernames", button_style="primary")
-        self.result = w.HTML()
-        rows = [w.HBox([s, u], layout=w.Layout(flex_flow="row wrap")) for s, u in zip(self.services, self.usernames,
-                                                                                         strict=True)]
-        self.widget.children = [*rows, w.HBox([self.check, self.status.widget],
-                                              layout=w.Layout(align_items="center")), self.result]
+        self.check = make(w.Button, description="Check my usernames", button_style="primary")
+        self.result = make(w.HTML)
+        rows = [make(w.HBox, [s, u], layout=layout(flex_flow="row wrap"))
+                for s, u in zip(self.services, self.usernames, strict=True)]
+        self.widget.children = [*rows, make(w.HBox, [self.check, self.status.widget],
+                                            layout=layout(align_items="center")), self.result]
         self.check.on_click(lambda _b: self.run_check())
 
     def load(self) -> None:
@@ -98,36 +98,39 @@ class BookmarkManager(Component):
 
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
-        self.url = w.Text(description="Address", placeholder="https://", style=_WIDE, layout=w.Layout(width="100%"))
-        self.title = w.Text(description="Title", style=_WIDE, layout=w.Layout(width="100%"))
-        self.tags = w.Text(description="Tags (comma-separated)", placeholder="e.g. science, year 9", style=_WIDE)
-        self.note = w.Textarea(description="Note", style=_WIDE, layout=w.Layout(width="100%", height="3.5em"))
-        self.shared = w.Checkbox(description="Share it with others (public)", value=False, indent=False)
-        self.add_button = w.Button(description="Add bookmark", button_style="primary")
-        self.cancel_button = w.Button(description="Cancel editing", layout=w.Layout(display="none", width="auto"))
-        self.filter_tag = w.Dropdown(description="Filter by tag", options=[("All tags", "")], value="", style=_WIDE)
-        self.search = w.Text(description="Search", placeholder="words in the title, note or address",
-                             continuous_update=True, style=_WIDE)
-        self.listing = w.HTML()
-        self.overview = w.HTML()
-        self.chosen = w.Dropdown(description="Change a bookmark", options=[], value=None, style=_WIDE,
-                                 layout=w.Layout(width="auto", max_width="100%"))
-        self.edit_button = w.Button(description="Edit", layout=w.Layout(width="auto"))
-        self.delete_button = w.Button(description="Delete", layout=w.Layout(width="auto"))
-        self.upload = w.FileUpload(accept=".html,.htm", multiple=False, description="Import a bookmark file",
-                                   layout=w.Layout(width="auto"))
-        self.export_button = w.Button(description="Export my bookmarks", layout=w.Layout(width="auto"))
-        self.download = w.HTML()
+        self.url = make(w.Text, description="Address", placeholder="https://", style=_WIDE,
+                        layout=layout(width="100%"))
+        self.title = make(w.Text, description="Title", style=_WIDE, layout=layout(width="100%"))
+        self.tags = make(w.Text, description="Tags (comma-separated)", placeholder="e.g. science, year 9", style=_WIDE)
+        self.note = make(w.Textarea, description="Note", style=_WIDE, layout=layout(width="100%", height="3.5em"))
+        self.shared = make(w.Checkbox, description="Share it with others (public)", value=False, indent=False)
+        self.add_button = make(w.Button, description="Add bookmark", button_style="primary")
+        self.cancel_button = make(w.Button, description="Cancel editing",
+                                  layout=w.Layout(display="none", width="auto"))  # its own: it shows when editing
+        self.filter_tag = make(w.Dropdown, description="Filter by tag", options=[("All tags", "")], value="",
+                               style=_WIDE)
+        self.search = make(w.Text, description="Search", placeholder="words in the title, note or address",
+                           continuous_update=True, style=_WIDE)
+        self.listing = make(w.HTML)
+        self.overview = make(w.HTML)
+        self.chosen = make(w.Dropdown, description="Change a bookmark", options=[], value=None, style=_WIDE,
+                           layout=layout(width="auto", max_width="100%"))
+        self.edit_button = make(w.Button, description="Edit", layout=layout(width="auto"))
+        self.delete_button = make(w.Button, description="Delete", layout=layout(width="auto"))
+        self.upload = make(w.FileUpload, accept=".html,.htm", multiple=False, description="Import a bookmark file",
+                           layout=layout(width="auto"))
+        self.export_button = make(w.Button, description="Export my bookmarks", layout=layout(width="auto"))
+        self.download = make(w.HTML)
         self._editing: int | None = None
         self._stored: dict[int, Any] = {}
         self.widget.children = [
             self.url, self.title, self.tags, self.note, self.shared,
-            w.HBox([self.add_button, self.cancel_button, self.status.widget],
-                   layout=w.Layout(align_items="center", flex_flow="row wrap")),
-            w.HBox([self.filter_tag, self.search], layout=w.Layout(flex_flow="row wrap")),
+            make(w.HBox, [self.add_button, self.cancel_button, self.status.widget],
+                 layout=layout(align_items="center", flex_flow="row wrap")),
+            make(w.HBox, [self.filter_tag, self.search], layout=layout(flex_flow="row wrap")),
             self.overview, self.listing,
-            w.HBox([self.chosen, self.edit_button, self.delete_button], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.upload, self.export_button], layout=w.Layout(flex_flow="row wrap")), self.download,
+            make(w.HBox, [self.chosen, self.edit_button, self.delete_button], layout=layout(flex_flow="row wrap")),
+            make(w.HBox, [self.upload, self.export_button], layout=layout(flex_flow="row wrap")), self.download,
         ]
         self.widget.add_class("plnkit-bookmarks")
         self.add_button.on_click(lambda _b: self.add())
@@ -309,18 +312,18 @@ class Communities(Component):
         self.choices: dict[str, w.Dropdown] = {}
         sections: list[w.Widget] = []
         for m in MEDIUMS:
-            sections.append(w.HTML(f"<h4>{esc(m.name)}</h4><p>{esc(m.in_plain_english)}</p><p><small>In 2010: "
-                                   f"{esc(m.then)}. {esc(m.what_happened)}</small></p>"))
+            sections.append(make(w.HTML, f"<h4>{esc(m.name)}</h4><p>{esc(m.in_plain_english)}</p><p><small>In 2010: "
+                                         f"{esc(m.then)}. {esc(m.what_happened)}</small></p>"))
             row = []
             for tool in m.today:
                 key = f"{m.key}:{tool}"
-                self.choices[key] = w.Dropdown(description=tool, options=STATUS_OPTIONS, value="", style=_WIDE,
-                                               layout=w.Layout(width="auto"))
+                self.choices[key] = make(w.Dropdown, description=tool, options=STATUS_OPTIONS, value="", style=_WIDE,
+                                         layout=layout(width="auto"))
                 row.append(self.choices[key])
-            sections.append(w.HBox(row, layout=w.Layout(flex_flow="row wrap", gap="0.4rem 1.2rem")))
-        self.save_button = w.Button(description="Save my choices", button_style="primary")
-        self.widget.children = [*sections, w.HBox([self.save_button, self.status.widget],
-                                                  layout=w.Layout(align_items="center"))]
+            sections.append(make(w.HBox, row, layout=layout(flex_flow="row wrap", gap="0.4rem 1.2rem")))
+        self.save_button = make(w.Button, description="Save my choices", button_style="primary")
+        self.widget.children = [*sections, make(w.HBox, [self.save_button, self.status.widget],
+                                                layout=layout(align_items="center"))]
         self.save_button.on_click(lambda _b: self.save())
 
     def load(self) -> None:

@@ -19,7 +19,7 @@ import ipywidgets as w
 from ..content import FACILITATOR_NOTEBOOK, START
 from ..errors import InputError, PlnkitError
 from ..services import session as _session
-from ._ui import Component, day_and_clock, esc, guard, plural
+from ._ui import Component, day_and_clock, esc, guard, layout, make, plural
 
 #: The second press of "Erase the whole workshop" must come within this many seconds of the first.
 ARM_SECONDS = 60.0
@@ -43,7 +43,7 @@ class Join(Component):
         super().__init__(session, "plnkit-join")
         self.tools: FacilitatorTools | None = None
         if not _session.workshop_mode():
-            self.widget.layout.display = "none"
+            self.widget.layout = w.Layout(display="none")  # its own: the box's default layout is shared
 
     def load(self) -> None:
         """Welcome the participant who opened the page (or give the facilitator their tools)."""
@@ -52,7 +52,7 @@ class Join(Component):
         try:
             sess = self._sess()
         except PlnkitError as exc:
-            self.widget.children = [w.HTML(f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
+            self.widget.children = [make(w.HTML, f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
             return
         if _session.is_facilitator(sess):
             self.tools = FacilitatorTools(sess)
@@ -61,7 +61,8 @@ class Join(Component):
         name = sess.learner.name or "participant"
         link = personal_link(sess.token or "")
         base = os.environ.get("VOILA_BASE_URL", "/")
-        self.widget.children = [w.HTML(
+        self.widget.children = [make(
+            w.HTML,
             f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
             "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
             "yourself: anyone with it can open your work.</p>"
@@ -76,28 +77,28 @@ class FacilitatorTools(Component):
 
     def __init__(self, session: _session.Session, *, intro: bool = True) -> None:
         super().__init__(session, "plnkit-facilitator")
-        self.people = w.Dropdown(description="Participant", options=[], value=None,
-                                 style={"description_width": "initial"},
-                                 layout=w.Layout(width="auto", max_width="100%"))
-        self.reissue_button = w.Button(description="Reissue their link",
-                                       tooltip="Their old link stops working; give them the new one")
-        self.confirm = w.Checkbox(description="Yes, I have exported what I need: erase for good", indent=False,
-                                  layout=w.Layout(width="auto", max_width="100%"))
+        self.people = make(w.Dropdown, description="Participant", options=[], value=None,
+                           style={"description_width": "initial"},
+                           layout=layout(width="auto", max_width="100%"))
+        self.reissue_button = make(w.Button, description="Reissue their link",
+                                   tooltip="Their old link stops working; give them the new one")
+        self.confirm = make(w.Checkbox, description="Yes, I have exported what I need: erase for good", indent=False,
+                            layout=layout(width="auto", max_width="100%"))
         self.confirm.add_class("plnkit-wrap")
-        self.erase_button = w.Button(description="Erase their work", button_style="danger")
-        self.erase_all_button = w.Button(description="Erase the whole workshop", button_style="danger")
-        self.close_button = w.Button(description="")
-        self.result = w.HTML()
-        welcome = w.HTML("<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post (it "
-                   "stays in the record). Here you manage the room; "
-                   f'<a href="{FACILITATOR_NOTEBOOK}{esc(_session.link_suffix(session))}" target="_blank">open the '
-                   "facilitator's page</a> to see who is here, the room's answers and shared reflections "
-                   "(safe to project).</p>")
+        self.erase_button = make(w.Button, description="Erase their work", button_style="danger")
+        self.erase_all_button = make(w.Button, description="Erase the whole workshop", button_style="danger")
+        self.close_button = make(w.Button, description="")
+        self.result = make(w.HTML)
+        welcome = make(w.HTML, "<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post "
+                               "(it stays in the record). Here you manage the room; "
+                               f'<a href="{FACILITATOR_NOTEBOOK}{esc(_session.link_suffix(session))}" '
+                               "target=\"_blank\">open the facilitator's page</a> to see who is here, the room's "
+                               "answers and shared reflections (safe to project).</p>")
         self.widget.children = [
             *([welcome] if intro else []),
-            w.HBox([self.people, self.reissue_button], layout=w.Layout(flex_flow="row wrap")),
-            self.confirm, w.HBox([self.erase_button, self.erase_all_button, self.close_button],
-                                 layout=w.Layout(flex_flow="row wrap")),
+            make(w.HBox, [self.people, self.reissue_button], layout=layout(flex_flow="row wrap")),
+            self.confirm, make(w.HBox, [self.erase_button, self.erase_all_button, self.close_button],
+                               layout=layout(flex_flow="row wrap")),
             self.status.widget, self.result]
         self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
         self.reissue_button.on_click(lambda _b: self.reissue())
