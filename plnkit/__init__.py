@@ -9,6 +9,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from .services import _log
+
+if _log.in_kernel():  # at once, not when the first widget loads: a course page's kernel refuses browser widgets
+    _log.install()  # and never sends the learner a traceback, however plnkit was imported
+    _log.refuse_browser_widgets()
+
 if TYPE_CHECKING:  # the real imports, for type checkers and editors
     from .errors import (
         IdentityError,

@@ -65,6 +65,7 @@ def refuse_browser_widgets() -> None:
     kernel, so the browser never needs to; such a request is closed at once and logged.
     """
     try:
+        import ipywidgets  # noqa: F401 - it registers its own target when imported: ours must come after it
         from comm import get_comm_manager
 
         manager = get_comm_manager()
