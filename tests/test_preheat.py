@@ -231,7 +231,7 @@ def test_the_hand_over_secret_and_kernel_ids_never_reach_the_log() -> None:
 
 
 def test_a_kernel_replaced_for_age_is_taken_out_of_its_pool_before_anyone_can_be_given_it() -> None:
-    import asyncio
+    from concurrent.futures import Future
 
     from plnkit.services._preheat import PoolWatch
 
@@ -240,16 +240,12 @@ def test_a_kernel_replaced_for_age_is_taken_out_of_its_pool_before_anyone_can_be
             self._pools: dict[str, list[Any]] = {"00_start.ipynb": []}
             self.fill_if_needed = self.get_rendered_notebook = self.get_pool_size = lambda *a, **k: None
 
-    async def scenario() -> tuple[bool, bool, list[Any]]:
-        manager = Manager()
-        done = asyncio.get_running_loop().create_future()
-        done.set_result({"kernel_id": "k1"})
-        manager._pools["00_start.ipynb"].append(done)
-        watch = PoolWatch(manager, max_age=0, has_room=lambda: True, on_handout=lambda _k: None)
-        return watch._withdraw("k1"), watch._withdraw("k1"), manager._pools["00_start.ipynb"]
-
-    first, again, pool = asyncio.run(scenario())
-    assert first and not again and pool == []
+    manager = Manager()
+    started: Future[dict[str, str]] = Future()  # a pool entry: a finished start with its kernel id
+    started.set_result({"kernel_id": "k1"})
+    manager._pools["00_start.ipynb"].append(started)
+    watch = PoolWatch(manager, max_age=0, has_room=lambda: True, on_handout=lambda _k: None)
+    assert watch._withdraw("k1") and not watch._withdraw("k1") and manager._pools["00_start.ipynb"] == []
 
 
 def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_over(

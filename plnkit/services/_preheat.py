@@ -64,6 +64,7 @@ class PoolWatch:
         self._handed: set[str] = set()  # preheated kernels given to a page (no longer the pool's)
         self._born: dict[str, float] = {}  # pool kernel id: when it was first seen waiting
         self._extra: dict[str, dict[str, str]] = {}  # kernel id: request details Voila leaves out
+        self._at_cap: set[str | None] = set()  # pools whose refill waits for room (logged once)
         self._pids: dict[str, int] = {}  # pool kernel id: the process that ran its page (seen when it connected)
         self._fill = manager.fill_if_needed
         self._take = manager.get_rendered_notebook
@@ -181,8 +182,11 @@ class PoolWatch:
     def _fill_if_room(self, delay: float | None = None, notebook_name: str | None = None,
                       extra_kernel_env_variables: dict[str, str] | None = None, **kwargs: Any) -> None:
         if not self._has_room():
-            log.debug("not refilling the preheated pool of %s: the server is at its cap", notebook_name)
+            if notebook_name not in self._at_cap:  # once, when it starts (tend asks again every 15 s)
+                self._at_cap.add(notebook_name)
+                log.info("not refilling the preheated pool of %s: the server is at its cap", notebook_name)
             return
+        self._at_cap.discard(notebook_name)
         self._fill(delay=delay, notebook_name=notebook_name, extra_kernel_env_variables={}, **kwargs)
 
     def request_details(self, kernel_id: str) -> dict[str, str]:
