@@ -146,3 +146,17 @@ def test_each_page_makes_few_widget_models_and_shared_layouts_stay_as_made(store
         if key[0] == "layout":  # a widget that changed a shared layout would change every widget using it
             made = {k: v for k, v in key[1:] if k in model.keys}  # (Layout ignores names it does not know)
             assert {k: v for k, v in model.get_state().items() if v and not k.startswith("_")} == made
+
+
+def test_text_typed_before_a_preheated_page_has_loaded_stays_and_is_saved(store: Store, deferred: None) -> None:
+    ana = session.Session(store, store.learner("hub:ana"), None, 0.0)
+    store.save_answer(ana.learner, KEY, "An older answer")
+    session.use(ana)
+    early = Reflection(KEY, autosave_seconds=0.05, settle_seconds=0.05)
+    early.text.value = "Typed the moment the page appeared"  # before load_all has filled the page in
+    _ui.load_all()
+    assert early.text.value == "Typed the moment the page appeared"  # the saved version is not put over it
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not early.status.text.startswith("Saved at"):
+        time.sleep(0.05)
+    assert store.latest_answer(ana.learner, KEY).value == "Typed the moment the page appeared"  # type: ignore[union-attr]

@@ -144,6 +144,18 @@ class Reflection(Component):
     def load(self) -> None:
         """Show the latest saved text, its earlier versions, and (in a workshop) the share box."""
         latest = self._sess().store.latest_answer(self._sess().learner, self.key)
+        if self.text.value and (latest is None or self.text.value != latest.value or self._saved_at is not None):
+            # Typed (and perhaps already saved) before a preheated page finished loading: the learner's text
+            # stays, and saves as typing does; the saved version is never put over it.
+            if latest is not None and self._saved_at is None:
+                self._saved_text, self._saved_at = latest.value, latest.saved_at
+            if self.text.value != self._saved_text:
+                self.status.info("Unsaved changes…")
+                self._schedule()
+            self._update_words()
+            self._refresh_history()
+            self._load_share()
+            return
         if latest is not None and self._fits(latest.value):
             self._saved_text, self._saved_at = latest.value, latest.saved_at
             self.text.value = latest.value
