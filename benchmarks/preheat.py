@@ -158,7 +158,7 @@ def course_pages(browser: Any, runs: int, preheat: int) -> dict[str, list[float]
             course_server(Path(tmp), "--preheat", str(preheat)) as course:
         if preheat:
             course.wait_ready(PAGES[0])
-        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer")  # warm-up
+        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer.plnkit-loaded")  # warm-up
         for notebook in PAGES:
             times[notebook] = []
             for _ in range(runs):
@@ -168,7 +168,7 @@ def course_pages(browser: Any, runs: int, preheat: int) -> dict[str, list[float]
                     time.sleep(2)  # the previous page's kernel shutting down
                 before = course.given(notebook)
                 times[notebook].append(time_to_interactive(browser, f"{course.base}/voila/render/{notebook}",
-                                                           ".plnkit-footer"))
+                                                           ".plnkit-footer.plnkit-loaded"))
                 if preheat and course.given(notebook) == before:
                     print(f"  ({notebook} was not given a preheated kernel)", file=sys.stderr)
     return times

@@ -24,7 +24,7 @@ ERRORS = '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-outp
 
 def open_course_page(page: Any, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
 
 
 def assert_no_error_output(page: Any) -> None:
@@ -60,7 +60,7 @@ def test_next_links_walk_through_the_whole_course(voila: Server, page: Any) -> N
     for nxt in MODULES:
         page.locator("header.plnkit-header a[rel=next]").click()
         page.wait_for_url(f"**/{nxt.notebook}")
-        page.wait_for_selector(".plnkit-footer")
+        page.wait_for_selector(".plnkit-footer.plnkit-loaded")
         assert f"Module {nxt.number} of 3" in page.locator("header.plnkit-header").inner_text()
     page.locator("header.plnkit-header a[rel=prev]").click()
     page.wait_for_url(f"**/{MODULES[1].notebook}")
@@ -73,11 +73,12 @@ def test_a_reflection_typed_in_the_browser_autosaves_and_survives_a_reload(voila
     open_course_page(page, url)
     box = page.get_by_label("Portable", exact=False).or_(page.locator(".plnkit-reflection textarea")).first
     box.click()
+    box.press("Control+A")  # the session's learner may have answered here in an earlier test: type over it
     box.press_sequentially("I would lose my bookmarks. <b>Export</b> them on Friday.", delay=5)
     status = page.locator(".plnkit-reflection .plnkit-status").first
     status.get_by_text(re.compile(r"^Saved at \d\d:\d\d$")).wait_for()  # autosave, pushed from a kernel thread
     page.reload()
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
     box = page.locator(".plnkit-reflection textarea").first
     assert box.input_value() == "I would lose my bookmarks. <b>Export</b> them on Friday."
     assert page.locator(".plnkit-reflection .plnkit-status").first.inner_text().startswith("Last saved")
@@ -144,7 +145,7 @@ def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Se
     assert page.evaluate("() => window.WebSocket.name") == "WatchedWebSocket"  # the course's own script runs
     page.locator("header.plnkit-header a[rel=next]").click()
     page.wait_for_url("**/voila/render/course/01_why_pln.ipynb")
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert "Module 1 of 3" in page.locator("header.plnkit-header").inner_text()
     assert_no_error_output(page)
 
@@ -205,7 +206,7 @@ def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(vo
     page.get_by_text(re.compile("Saved at .*: Know it all.")).wait_for()
 
     page.reload()
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
     late = page.locator(".widget-radio", has_text="late at night")
     assert late.get_by_role("radio", name="Agree", exact=True).is_checked()
     assert "You are marked at Know it all" in page.locator(".plnkit-description").first.inner_text()

@@ -35,14 +35,14 @@ def join(page: Any, room: Server, name: str) -> None:
     page.get_by_label("Your name, as others in the room know you").fill(name)
     page.get_by_role("button", name="Join the workshop").click()
     page.wait_for_url(room.page(START))
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
 
 
 def follow_link(page: Any, url: str, name: str) -> None:
     """Open a personal link: the server asks who you are about to be, then the course opens as that person."""
     page.goto(url)
     page.get_by_role("button", name=f"Continue as {name}").click()
-    page.wait_for_selector(".plnkit-footer")
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert "learner=" not in page.url
 
 
@@ -64,13 +64,13 @@ def test_a_participant_joins_stays_themselves_on_every_link_and_nothing_leaves_l
     assert "Nothing here will be saved" not in body
     save_reflection(ana, "What I hope for, written right after joining.")
     ana.reload()
-    ana.wait_for_selector(".plnkit-footer")
+    ana.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert ana.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == \
         "What I hope for, written right after joining."
     # Every course link on every page keeps her: the header's Begin, the module list, next, previous, start.
     ana.get_by_role("list", name="Course modules").get_by_role("link", name=re.compile("Module 2")).click()
     ana.wait_for_url(f"**/{MODULES[1].notebook}")
-    ana.wait_for_selector(".plnkit-footer")
+    ana.wait_for_selector(".plnkit-footer.plnkit-loaded")
     for page in (MODULES[1], MODULES[2], MODULES[0]):
         if page is not MODULES[1]:
             open_course_page(ana, room.page(page.notebook))
@@ -79,11 +79,11 @@ def test_a_participant_joins_stays_themselves_on_every_link_and_nothing_leaves_l
         assert "learner=" not in (link.get_attribute("href") or "")
     ana.locator("header.plnkit-header a[rel=next]").click()
     ana.wait_for_url(f"**/{MODULES[1].notebook}")
-    ana.wait_for_selector(".plnkit-footer")
+    ana.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert ana.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == "Ana on stages."
     ana.get_by_role("link", name="Course start").first.click()
     ana.wait_for_url(f"**/{START}")
-    ana.wait_for_selector(".plnkit-footer")
+    ana.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert "Welcome, Ana" in ana.locator(".plnkit-join").inner_text()
     assert hosts == {"127.0.0.1"}, hosts  # no CDN, no font service: nothing leaves the room's server
 
@@ -139,7 +139,7 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     boss.get_by_role("button", name="Reopen the workshop").click()
     boss.get_by_text("Workshop reopened").wait_for()
     tablet.reload()
-    tablet.wait_for_selector(".plnkit-footer")
+    tablet.wait_for_selector(".plnkit-footer.plnkit-loaded")
 
 
 def _option_index(page: Any, name: str) -> int:

@@ -152,10 +152,15 @@ class Footer(_PagePart):
         self.widget.add_class("plnkit-footer")
 
     def load(self) -> None:
-        sess = self.learner_session = self._try_sess()
-        self.nav.value = nav_html(self.page, _session.link_suffix(sess))
-        if sess is not None and self.page.number > 0 and _progress(sess).get(self.page.slug) == "done":
-            self.status.ok("You've completed this module.")
+        try:
+            sess = self.learner_session = self._try_sess()
+            self.nav.value = nav_html(self.page, _session.link_suffix(sess))
+            if sess is not None and self.page.number > 0 and _progress(sess).get(self.page.slug) == "done":
+                self.status.ok("You've completed this module.")
+        finally:
+            # The footer is made last, so it loads last: from here on every part of the page shows the learner's
+            # own work (in a preheated kernel that happens after the request, see :func:`header`).
+            self.widget.add_class("plnkit-loaded")
 
     def _complete(self, _button: w.Button) -> None:
         @guard(self.status, doing="record your progress")
