@@ -158,7 +158,8 @@ def course_pages(browser: Any, runs: int, preheat: int) -> dict[str, list[float]
             course_server(Path(tmp), "--preheat", str(preheat)) as course:
         if preheat:
             course.wait_ready(PAGES[0])
-        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer.plnkit-loaded")  # warm-up
+        # warm-up
+        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer.plnkit-loaded")
         for notebook in PAGES:
             times[notebook] = []
             for _ in range(runs):

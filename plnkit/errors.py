@@ -53,6 +53,10 @@ class StoreLockedError(StoreError):
     """Another page or process held the database for longer than the busy timeout."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database server (PostgreSQL) could not be reached, refused the login, or dropped the connection."""
+
+
 class FeedError(PlnkitError):
     """A feed could not be fetched or read; ``str()`` says why in plain language."""
 

@@ -20,17 +20,46 @@ from plnkit.services import session
 from plnkit.services.store import Store
 
 from .feedserver import FeedServer
+from .pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+ENGINES = ("sqlite", "postgresql")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on loopback for the whole run (skips where PostgreSQL is not installed)."""
+    try:
+        server = PostgresServer(free_port())
+    except FileNotFoundError as exc:
+        pytest.skip(f"{exc}: the store tests ran on SQLite only")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each store test runs once per database engine: ``"sqlite"`` and ``"postgresql"``."""
+    return str(request.param)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh store in a real file, also installed as this process's session."""
-    s = Store(tmp_path / "plnkit.sqlite3")
+def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty course database for this test: a SQLite file's path or a PostgreSQL URL."""
+    if engine == "postgresql":
+        return str(request.getfixturevalue("postgres").database())
+    return str(tmp_path / "plnkit.sqlite3")
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[Store]:
+    """A fresh store (on each engine), also installed as this process's session."""
+    s = Store(database)
     session.use(session.Session(s, s.learner("local")))
     yield s
     session.use(None)

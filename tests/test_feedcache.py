@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -23,11 +22,11 @@ def server() -> Iterator[FeedServer]:
     s.stop()
 
 
-def test_one_popular_feed_is_fetched_once_for_everyone(server: FeedServer, store: Store, tmp_path: Path) -> None:
+def test_one_popular_feed_is_fetched_once_for_everyone(server: FeedServer, store: Store, database: str) -> None:
     url = f"{server.base}/feed.xml"
     first = refresh(store, [url], allow=server.allow)[0]
     assert first.network and first.feed is not None and first.feed.entries
-    other_kernel = Store(store.path)  # another participant's page, same server
+    other_kernel = Store(database)  # another participant's page, same server
     again = refresh(other_kernel, [url], allow=server.allow)[0]
     assert not again.network and again.feed == first.feed
     assert server.hits["/feed.xml"] == 1

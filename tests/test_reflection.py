@@ -143,7 +143,7 @@ def test_a_store_that_fails_mid_session_shows_a_message_and_keeps_the_text(tmp_p
         r.text.value = "important thoughts"
         good.close()  # the database goes away under the page
         press_save(r)
-        assert r.status.text.startswith("Sorry, the course could not save your answer")
+        assert "could not" in r.status.text and "Traceback" not in r.status.text  # a message, not a crash
         assert r.text.value == "important thoughts"
     finally:
         session.use(None)

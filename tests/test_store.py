@@ -102,8 +102,8 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_saving_at_once_lose_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "plnkit.sqlite3"
+def test_two_processes_saving_at_once_lose_nothing(database: str) -> None:
+    db = database
     Store(db).close()
     procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(db), name, "500"], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for name in ("a", "b")]

@@ -8,7 +8,6 @@ writes one list of them in one transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -55,9 +54,10 @@ class NetworkStoreMixin:
             check_owner(conn, learner)
             self._check_event_quota(conn, learner, len(rows))
             for at, action, key, encoded in rows:
-                cur = conn.execute("INSERT INTO network_events (learner_id, at, action, node_key, data) "
-                                   "VALUES (?, ?, ?, ?, ?)", (learner.id, at.isoformat(), action, key, encoded))
-                events.append(NetworkEvent(int(cur.lastrowid or 0), at, action, key, json.loads(encoded)))
+                event_id = conn.execute("INSERT INTO network_events (learner_id, at, action, node_key, data) "
+                                        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                        (learner.id, at.isoformat(), action, key, encoded)).fetchone()[0]
+                events.append(NetworkEvent(int(event_id), at, action, key, json.loads(encoded)))
         return events
 
     def record_event(self, learner: Any, action: str, node_key: str, data: dict[str, Any],
@@ -70,7 +70,7 @@ class NetworkStoreMixin:
         return len(self.record_changes(learner, [Change(action, key, data, at) for at, action, key, data in events]))
 
     @staticmethod
-    def _check_event_quota(conn: sqlite3.Connection, learner: Any, adding: int) -> None:
+    def _check_event_quota(conn: Any, learner: Any, adding: int) -> None:
         have = conn.execute("SELECT count(*) FROM network_events WHERE learner_id = ?", (learner.id,)).fetchone()[0]
         if have + adding > MAX_NETWORK_EVENTS:
             raise InputError(f"Not saved: your network history is limited to {MAX_NETWORK_EVENTS:,} changes, and "

@@ -129,9 +129,9 @@ class SocialStoreMixin:
             if len(recent) >= max_per_minute or (recent and (now - datetime.fromisoformat(recent[0][0]))
                                                  .total_seconds() < min_gap):
                 return None
-            cur = conn.execute("INSERT INTO backchannel_posts (room, learner_id, author, body, created_at) "
-                               "VALUES (?, ?, ?, ?, ?)", (room, learner.id, author, body, now.isoformat()))
-            post_id = cur.lastrowid
+            post_id = conn.execute("INSERT INTO backchannel_posts (room, learner_id, author, body, created_at) "
+                                   "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                   (room, learner.id, author, body, now.isoformat())).fetchone()[0]
         return Post(int(post_id or 0), room, learner.id, author, body, now)
 
     def posts(self, room: str, *, limit: int = 100, include_deleted: bool = False) -> list[Post]:
@@ -156,7 +156,7 @@ class SocialStoreMixin:
         """Mark a post deleted if ``learner`` wrote it (or is the moderator); it stays in the record."""
         with self._write() as conn:
             cur = conn.execute("UPDATE backchannel_posts SET deleted_at = ?, deleted_by = ? WHERE id = ? AND "
-                               "(learner_id = ? OR ?) AND deleted_at IS NULL",
+                               "(learner_id = ? OR ? = 1) AND deleted_at IS NULL",
                                (_now().isoformat(), learner.id, post_id, learner.id, 1 if moderator else 0))
         return cur.rowcount > 0
 

@@ -7,6 +7,7 @@ reissuing a link gives the same learner a new key, so the old link stops working
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ class WorkshopStoreMixin:
 
     _write: Any
     _read: Any
+    dialect: str
 
     def active_learner(self, key: str) -> Learner | None:
         """The learner whose link (``key``) still works, or ``None`` (never creates one)."""
@@ -82,18 +84,24 @@ class WorkshopStoreMixin:
         return count
 
     def _erase(self, who: str) -> None:
-        with self._read() as conn:
-            conn.execute("PRAGMA secure_delete = ON")
+        # SQLite overwrites the deleted rows on disk (secure_delete) and empties its write-ahead log afterwards;
+        # PostgreSQL's autovacuum reclaims them (an operator wanting them overwritten runs VACUUM FULL).
+        sqlite = self.dialect == "sqlite"
+        if sqlite:
+            with self._read() as conn:
+                conn.execute("PRAGMA secure_delete = ON")
         try:
             with self._write() as conn:
                 for table in _LEARNER_TABLES:
                     conn.execute(f"DELETE FROM {table} WHERE learner_id IN ({who})")  # noqa: S608 - fixed names
                 conn.execute(f"UPDATE backchannel_posts SET deleted_by = NULL WHERE deleted_by IN ({who})")
-                conn.execute(f"UPDATE learners SET key = 'erased:' || id || ':' || hex(randomblob(8)), name = '', "
+                conn.execute(f"UPDATE learners SET key = 'erased:' || id || ':' || ?, name = '', "
                              f"muted_at = NULL, revoked_at = ? WHERE id IN ({who})",
-                             (datetime.now(timezone.utc).isoformat(),))
-            with self._read() as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                             (secrets.token_hex(8), datetime.now(timezone.utc).isoformat()))
+            if sqlite:
+                with self._read() as conn:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
-            with self._read() as conn:
-                conn.execute("PRAGMA secure_delete = OFF")
+            if sqlite:
+                with self._read() as conn:
+                    conn.execute("PRAGMA secure_delete = OFF")

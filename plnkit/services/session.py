@@ -254,7 +254,7 @@ def admitted(store: Store, key: str) -> Learner:
     Raises :class:`IdentityError` otherwise, creating nothing. The facilitator's own learner record is made
     on first use, as their link is issued by ``plnkit serve`` rather than by joining.
     """
-    fac = facilitator_token(store.path.parent, create=False)
+    fac = facilitator_token(store.home, create=False)
     if fac and secrets.compare_digest(token_key(fac), key):
         return store.learner(key, "Facilitator")
     learner = store.active_learner(key)
@@ -296,7 +296,7 @@ def is_facilitator(sess: Session | None) -> bool:
     """True when this page was opened with the workshop's facilitator link."""
     if sess is None or not sess.token:
         return False
-    path = os.path.join(os.fspath(sess.store.path.parent), FACILITATOR_FILE)
+    path = os.path.join(os.fspath(sess.store.home), FACILITATOR_FILE)
     try:
         with open(path, encoding="ascii") as fh:
             return secrets.compare_digest(fh.read().strip(), sess.token)

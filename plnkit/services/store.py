@@ -1,12 +1,17 @@
-"""The learner store: one SQLite file that keeps every learner's work.
+"""The learner store: one database that keeps every learner's work, on SQLite or PostgreSQL.
+
+SQLite (a file under ``PLNKIT_HOME``) is the default, for a laptop, Binder or one server for a room;
+``PLNKIT_DATABASE_URL=postgresql://...`` selects PostgreSQL, which every user of a JupyterHub shares.
 
 Answers are an append-only history: :meth:`Store.save_answer` always inserts a new version, the latest version
-is what the learner sees, and :meth:`Store.answer_history` lists them all. The database runs in WAL mode with a
-busy timeout so that several Voila kernels (one per open page) can write at the same time without losing a
-write; every write is its own short ``BEGIN IMMEDIATE`` transaction, committed before the call returns.
+is what the learner sees, and :meth:`Store.answer_history` lists them all. Several kernels (one per open page)
+write at the same time without losing a write: every write is its own short transaction that takes the
+database's write lock first (SQLite in WAL mode with a busy timeout and ``BEGIN IMMEDIATE``; PostgreSQL an
+advisory lock, see :mod:`plnkit.services._store_pg`), committed before the call returns.
 
-The schema carries a version (``PRAGMA user_version``) and migrates itself, one step at a time, when an older
-database is opened. All SQL lives in this module; the rest of the package never sees a cursor.
+The schema is Alembic's (``migrations/``) and upgrades itself when an older database is opened
+(:mod:`plnkit.services._migrate`). The SQL is one copy for both engines and lives in this module and its
+``_store_*`` mixins; the rest of the package never sees a cursor.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from typing import Any
 from ..errors import InputError, StoreError, StoreReadOnlyError
 from ..records import AnswerVersion as AnswerVersion
 from ..records import Learner as Learner
-from ._schema import MIGRATIONS as _MIGRATIONS
-from ._schema import SCHEMA_VERSION
+from . import _store_pg as _pg
+from ._schema import SCHEMA_VERSION, version_of
 from ._store_feeds import FeedStoreMixin
 from ._store_file import (
     check_existing_file,
@@ -45,11 +50,15 @@ from ._store_social import SocialStoreMixin
 from ._store_workshop import WorkshopStoreMixin
 
 DB_NAME = "plnkit.sqlite3"
+#: Names a PostgreSQL database to use instead of the SQLite file (``postgresql://user:password@host:5432/db``).
+DATABASE_URL_ENV = "PLNKIT_DATABASE_URL"
 MAX_KEY_LENGTH = 200
 MAX_VALUE_CHARS = 1_000_000
 #: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
 MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
 MAX_ANSWER_KEYS = 200
+#: ``LIMIT`` for "no limit", in the SQL both engines accept.
+ALL_ROWS = 2**62
 
 
 def default_home() -> Path:
@@ -70,69 +79,134 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
     :class:`AnswerVersion`, :class:`NetworkEvent`, ...) or a list or mapping of them.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
-        self.path = Path(path)
+    def __init__(self, target: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+        """Open the database ``target``: a SQLite file's path, or a ``postgresql://user:password@host/db`` URL.
+
+        A missing file (or an empty PostgreSQL database) is created at the newest schema; an older one is
+        migrated. Raises a :class:`StoreError` subclass with a message for the learner.
+        """
+        self.url: str | None = None
+        self.path: Path | None = None
         self._lock = threading.RLock()
         self._depth = 0  # nesting of write transactions (see :meth:`transaction`)
+        self._busy_timeout = busy_timeout
         #: True when the file can only be read (a read-only folder or file): work shows, saves say why not.
         self.read_only = False
-        make_folder(self.path)
-        check_existing_file(self.path)
+        text = os.fspath(target)
+        self._conn: Any
+        if _pg.is_url(text):
+            #: ``"sqlite"`` or ``"postgresql"``.
+            self.dialect = "postgresql"
+            #: The PostgreSQL URL (``None`` for a file).
+            self.url = text
+            #: The SQLite file (``None`` on PostgreSQL).
+            self.path = None
+            #: The folder for this store's side files (the facilitator's token): the file's folder, or
+            #: ``PLNKIT_HOME`` on PostgreSQL.
+            self.home = default_home()
+            self._errors = _pg.errors()
+            self._conn = _pg.PgConnection(text, busy_timeout)
+            try:
+                self._prepare_postgresql(text)
+            except BaseException:
+                self._conn.close()
+                raise
+            return
+        self.dialect = "sqlite"
+        path = self.path = Path(text)
+        self.home = path.parent
+        self._errors = (sqlite3.Error,)
+        make_folder(path)
+        check_existing_file(path)
         try:
-            self._conn = connect(self.path, busy_timeout)
+            self._conn = connect(path, busy_timeout)
         except sqlite3.Error as exc:
-            raise classify(exc, self.path) from exc
+            raise classify(exc, path) from exc
         try:
             self._prepare()
         except StoreReadOnlyError:
             self._conn.close()
-            if not self.path.is_file() or self.read_only:
+            if not path.is_file() or self.read_only:
                 raise
-            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
+            self._conn, self.read_only = open_read_only(path, busy_timeout, SCHEMA_VERSION), True
         except StoreError:
             self._conn.close()
             raise
         except sqlite3.Error as exc:
             self._conn.close()
-            error = classify(exc, self.path)
-            if not isinstance(error, StoreReadOnlyError) or not self.path.is_file():
+            error = classify(exc, path)
+            if not isinstance(error, StoreReadOnlyError) or not path.is_file():
                 raise error from exc
-            self._conn, self.read_only = open_read_only(self.path, busy_timeout, SCHEMA_VERSION), True
+            self._conn, self.read_only = open_read_only(path, busy_timeout, SCHEMA_VERSION), True
 
     @classmethod
     def open_default(cls) -> Store:
-        """Open (creating when needed) the database under :func:`default_home`."""
-        return cls(default_home() / DB_NAME)
+        """Open (creating when needed) the course database: ``$PLNKIT_DATABASE_URL`` when it is set (PostgreSQL,
+        shared by every user of a JupyterHub), otherwise the SQLite file under :func:`default_home`."""
+        url = os.environ.get(DATABASE_URL_ENV, "").strip()
+        return cls(url if url else default_home() / DB_NAME)
+
+    def __repr__(self) -> str:
+        where = _pg.redact(self.url) if self.url else str(self.path)
+        return f"<Store {where}>"
 
     # --- plumbing ---------------------------------------------------------------------------------------
 
+    def _classify(self, exc: BaseException) -> StoreError:
+        if self.dialect == "postgresql":
+            return _pg.classify(getattr(exc, "orig", None) or exc)
+        assert self.path is not None and isinstance(exc, sqlite3.Error)
+        return classify(exc, self.path)
+
+    def _newer_schema(self) -> StoreError:
+        where = f"Your course data file ({self.path})" if self.path else "The course database"
+        return StoreError(f"{where} was written by a newer version of the course. Update plnkit "
+                          "(pip install -U plnkit) and reload the page.")
+
     def _prepare(self) -> None:
         conn = self._conn
+        assert self.path is not None
         # Reading the header first: a file that is not a database fails here, before anything is written.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise corrupt_error(self.path, "is a database of another program, not the course's")
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"Your course data file ({self.path}) was written by a newer version of the course. "
-                "Update plnkit (pip install -U plnkit) and reload the page."
-            )
+            raise self._newer_schema()
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across a process kill
-        if version < SCHEMA_VERSION:
-            self._migrate()
+        if version < SCHEMA_VERSION or not conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone()[0]:
+            self._upgrade(sqlite_path=self.path, legacy_version=version)  # a file from before Alembic is stamped
 
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            # Re-read inside the write lock: another kernel may have migrated while we waited.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {step + 1}")
+    def _prepare_postgresql(self, url: str) -> None:
+        version = self._postgresql_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise self._newer_schema()
+        if version is None or version < SCHEMA_VERSION:
+            self._upgrade(postgresql_url=url)
+
+    def _postgresql_version(self) -> int | None:
+        with self._read() as conn:
+            if conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
+                return None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return version_of(row[0] if row else None)
+
+    def _upgrade(self, **where: Any) -> None:
+        """Migrate with Alembic (see :mod:`plnkit.services._migrate`); errors become the store's messages."""
+        from ._migrate import upgrade
+
+        try:
+            upgrade(busy_timeout=self._busy_timeout, **where)
+        except StoreError:
+            raise
+        except Exception as exc:
+            orig = getattr(exc, "orig", None) or exc
+            if isinstance(orig, self._errors):
+                raise self._classify(orig) from exc
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -144,10 +218,12 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
             yield self
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: takes the write lock up front, so concurrent writers queue, not fail."""
+    def _write(self) -> Iterator[Any]:
+        """One write transaction holding the database's write lock up front (SQLite ``BEGIN IMMEDIATE``, a
+        PostgreSQL advisory lock), so concurrent writers queue, not fail."""
         with self._lock:
             if self.read_only:
+                assert self.path is not None
                 raise read_only_error(self.path)
             if self._depth:  # inside transaction(): the outer one commits or rolls back
                 self._depth += 1
@@ -158,27 +234,63 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
                 return
             self._depth = 1
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._begin()
                 try:
                     yield self._conn
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise classify(exc, self.path) from exc
+            except self._errors as exc:
+                self._abandon()
+                raise self._classify(exc) from exc
             finally:
                 self._depth = 0
 
+    def _begin(self) -> None:
+        if self.dialect == "sqlite":
+            self._conn.execute("BEGIN IMMEDIATE")
+            return
+        if self._conn.broken:
+            self._reconnect()
+        try:
+            self._conn.begin_write()
+        except self._errors:
+            if not self._conn.broken:
+                raise
+            self._reconnect()  # the server restarted since the last use: nothing was sent, so begin again
+            self._conn.begin_write()
+
+    def _reconnect(self) -> None:
+        assert self.url is not None
+        old, self._conn = self._conn, None
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001 - a lost connection may fail to close; it is gone either way
+            pass
+        try:
+            self._conn = _pg.PgConnection(self.url, self._busy_timeout)
+        except StoreError:
+            self._conn = old  # still broken: the next use tries again
+            raise
+
+    def _abandon(self) -> None:
+        """After a failed write: roll back what is left of it, unless the connection itself is gone."""
+        try:
+            if not getattr(self._conn, "broken", False) and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except self._errors:
+            pass
+
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self) -> Iterator[Any]:
         with self._lock:
+            if self.dialect == "postgresql" and self._conn.broken:
+                self._reconnect()
             try:
                 yield self._conn
-            except sqlite3.Error as exc:
-                raise classify(exc, self.path) from exc
+            except self._errors as exc:
+                raise self._classify(exc) from exc
 
     def close(self) -> None:
         """Close the connection; further calls fail."""
@@ -193,7 +305,9 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
 
     @property
     def schema_version(self) -> int:
-        """The schema version of the open database."""
+        """The schema version of the open database (Alembic's revision ``"0007"`` is version 7)."""
+        if self.dialect == "postgresql":
+            return self._postgresql_version() or 0
         with self._read() as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
@@ -237,15 +351,13 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
                                              (learner.id,)).fetchone()[0] >= MAX_ANSWER_KEYS:
                 raise InputError(f"Not saved: you already have {MAX_ANSWER_KEYS} different answers, the most the "
                                  "course keeps for one person.")
-            cur = conn.execute(
-                "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?)",
+            answer_id = conn.execute(
+                "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?) RETURNING id",
                 (learner.id, key, encoded, saved_at.isoformat()),
-            )
-            answer_id = cur.lastrowid
+            ).fetchone()[0]
             if versions >= MAX_VERSIONS_PER_ANSWER:  # keep the newest versions; the oldest go
                 conn.execute("DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE learner_id = ? AND key = ? "
                              "ORDER BY id LIMIT ?)", (learner.id, key, versions + 1 - MAX_VERSIONS_PER_ANSWER))
-        assert answer_id is not None
         return AnswerVersion(answer_id, key, json.loads(encoded), saved_at)
 
     def latest_answer(self, learner: Learner, key: str) -> AnswerVersion | None:
@@ -264,7 +376,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
             rows = conn.execute(
                 "SELECT id, key, value, saved_at FROM answers WHERE learner_id = ? AND key = ? "
                 "ORDER BY id DESC LIMIT ?",
-                (learner.id, key, -1 if limit is None else limit),
+                (learner.id, key, ALL_ROWS if limit is None else limit),
             ).fetchall()
         return [_answer(row) for row in rows]
 

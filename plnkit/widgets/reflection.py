@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import prompt as _prompt
-from ..errors import InputError, PlnkitError, StoreLockedError
+from ..errors import InputError, PlnkitError, StoreLockedError, StoreUnavailableError
 from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
@@ -262,11 +262,14 @@ class Reflection(Component):
                 if force:  # an explicit Save of unchanged text confirms, without a duplicate version
                     self.status.ok(f"Saved at {clock(self._saved_at)}")
                 return None
-            sess = self._sess()
             try:
+                sess = self._sess()
                 version = sess.store.save_answer(sess.learner, self.key, text)
             except StoreLockedError:
                 self._retry_later()
+                return None
+            except StoreUnavailableError:
+                self._retry_later(unreachable=True)
                 return None
             self._retries = 0
             self._saved_text, self._saved_at = text, version.saved_at
@@ -279,8 +282,20 @@ class Reflection(Component):
 
         return run()
 
-    def _retry_later(self) -> None:
-        """The database was busy: say so, and try again with growing pauses until it saves or retries run out."""
+    def _retry_later(self, *, unreachable: bool = False) -> None:
+        """The database was busy: say so, and try again with growing pauses until it saves or retries run out.
+
+        A database server that can't be reached (``unreachable``: stopped, restarting, a network blip) is tried
+        again every :data:`RETRY_SECONDS` ``[-1]`` seconds for as long as the page is open: the text is saved on
+        the first attempt that reaches it.
+        """
+        if unreachable:
+            delay = RETRY_SECONDS[min(self._retries, len(RETRY_SECONDS) - 1)]
+            self._retries += 1
+            self.status.error(f"Not saved yet: the course database can't be reached just now. Trying again in "
+                              f"{delay:g} seconds; your text is safe on this page (and kept in this browser).")
+            self._schedule(delay)
+            return
         if self._retries >= len(RETRY_SECONDS):
             self._retries = 0
             self.status.error("Not saved: the course database has been busy for over a minute. Your text is "

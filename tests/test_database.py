@@ -1,0 +1,176 @@
+"""One store, two engines: the schema (Alembic) on SQLite and PostgreSQL, older files migrating, and a database
+server that is down, refuses the password, or restarts in the middle of a session."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from plnkit.errors import StoreUnavailableError
+from plnkit.services import session
+from plnkit.services._migrate import head
+from plnkit.services._schema import SCHEMA_VERSION, revision
+from plnkit.services.store import Store
+from plnkit.widgets import reflection as reflection_module
+from plnkit.widgets.reflection import Reflection
+
+from .conftest import DATA, ROOT, free_port
+from .pgserver import PASSWORD, PostgresServer
+
+
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_alembic_head_is_the_schema_version_the_store_expects() -> None:
+    assert head() == revision(SCHEMA_VERSION)
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION + 1))
+def test_every_earlier_sqlite_file_opens_migrates_and_keeps_its_work(tmp_path: Path, version: int) -> None:
+    """Files written by every schema version before Alembic (PRAGMA user_version 1 to 7) open and upgrade."""
+    db = tmp_path / "plnkit.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.executescript((DATA / f"store_v{version}.sql").read_text())
+    conn.close()
+    with Store(db) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        me = s.learner("local")
+        assert [v.value for v in s.answer_history(me, "why-pln/what")] == ["My second thoughts", "My first thoughts"]
+        if version >= 2:
+            assert s.progress(me) == {"why-pln": "done"}
+        if version >= 4:
+            assert [p.body for p in s.posts("main")] == ["Hello room"]
+        s.set_progress(me, "tools", "done")  # every later table exists now
+        s.set_shared(me, "why-pln/what", True)
+        s.save_answer(me, "why-pln/what", "third")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision(SCHEMA_VERSION)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def _columns(store: Store) -> dict[str, list[str]]:
+    if store.dialect == "sqlite":
+        tables = [r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(r[1] for r in store._conn.execute(f"PRAGMA table_info({t})")) for t in tables}
+    rows = store._conn.execute("SELECT table_name, column_name FROM information_schema.columns "
+                               "WHERE table_schema = 'public'").fetchall()
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return {t: sorted(c) for t, c in found.items()}
+
+
+def test_both_engines_get_the_same_schema_and_an_old_file_matches_a_new_one(postgres: PostgresServer,
+                                                                          tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((DATA / "store_v1.sql").read_text())
+    with Store(tmp_path / "new.sqlite3") as new, Store(old) as migrated, Store(postgres.empty_database()) as pg:
+        assert _columns(new) == _columns(migrated) == _columns(pg)
+        assert "answers" in _columns(pg) and "alembic_version" in _columns(pg)
+
+
+_OPENER = textwrap.dedent("""
+    import sys
+    from plnkit.services.store import Store
+    sys.stdin.readline()  # start together
+    with Store(sys.argv[1]) as store:
+        store.save_answer(store.learner(sys.argv[2]), "why-pln/what", "hello")
+""")
+
+
+def test_kernels_opening_an_empty_postgresql_database_at_once_create_it_once(postgres: PostgresServer) -> None:
+    url = postgres.empty_database()
+    procs = [subprocess.Popen([sys.executable, "-c", _OPENER, url, name], cwd=ROOT, stdin=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for name in ("a", "b", "c")]
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        assert p.wait(120) == 0, p.stderr.read() if p.stderr else ""
+    with Store(url) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        assert [s.latest_answer(s.learner(n), "why-pln/what").value for n in "abc"] == ["hello"] * 3  # type: ignore[union-attr]
+
+
+# --- a database server that fails -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this module's own, which tests stop and start."""
+    try:
+        server = PostgresServer(free_port())
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_a_wrong_password_or_a_stopped_server_gives_a_clear_message_without_the_password(
+        own_postgres: PostgresServer) -> None:
+    url = own_postgres.database()
+    with pytest.raises(StoreUnavailableError, match="can't be reached") as wrong:
+        Store(url.replace(PASSWORD, "not-the-password"))
+    assert "not-the-password" not in str(wrong.value) and PASSWORD not in str(wrong.value)
+    closed = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{free_port()}/plnkit"
+    with pytest.raises(StoreUnavailableError, match="What you typed is still on this page"):
+        Store(closed)
+
+
+def test_a_reflection_typed_while_the_database_is_down_is_saved_once_it_is_back(
+        own_postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reflection_module, "RETRY_SECONDS", (0.3, 0.6, 1.0))
+    url = own_postgres.database()
+    store = Store(url)
+    session.use(session.Session(store, store.learner("local")))
+    try:
+        r = Reflection("why-pln/what")
+        r.text.value = "Written before the blip."
+        r.save()
+        assert r.status.text.startswith("Saved at")
+        own_postgres.stop()
+        try:
+            r.text.value = "Written before the blip. And this while the database was down."
+            r.save()
+            assert "can't be reached" in r.status.text and "Trying again" in r.status.text
+            assert r.text.value.endswith("while the database was down.")  # nothing typed is lost
+            time.sleep(1.5)  # retries keep failing while it is down, and keep the text
+            assert "can't be reached" in r.status.text and r.text.value.endswith("was down.")
+        finally:
+            own_postgres.start()
+        eventually(lambda: r.status.text.startswith("Saved at"))  # the next retry reaches it: no click needed
+        with Store(url) as fresh:
+            latest = fresh.latest_answer(fresh.learner("local"), "why-pln/what")
+        assert latest is not None and latest.value == "Written before the blip. And this while the database was down."
+        r.text.value += " And after."
+        r.save()  # the same page keeps saving on its new connection
+        assert r.status.text.startswith("Saved at")
+    finally:
+        session.use(None)
+        store.close()
+
+
+def test_a_server_restart_between_saves_costs_the_learner_nothing(own_postgres: PostgresServer) -> None:
+    """A restart while nothing is being saved (a stale connection) is reconnected on the next save, silently."""
+    with Store(own_postgres.database()) as store:
+        me = store.learner("local")
+        store.save_answer(me, "k", "before")
+        own_postgres.stop()
+        own_postgres.start()
+        store.save_answer(me, "k", "after")
+        assert [v.value for v in store.answer_history(me, "k")] == ["after", "before"]
