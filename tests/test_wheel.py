@@ -47,20 +47,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A fresh virtual environment with the wheel installed; returns the environment to run its ``plnkit`` in.
 
-    plnkit itself comes only from the wheel. Its dependencies are not downloaded again: a ``.pth`` file adds this
-    test run's site-packages after the new environment's own (a ``.pth`` file there, such as an editable
-    install's, is not run from a path added this way), and ``JUPYTER_PATH`` names this run's Jupyter data
-    (Voila's base templates, the widgets' front-end), which pip would otherwise have put in the new prefix.
+    plnkit itself comes only from the wheel, installed into the empty environment with no ``PYTHONPATH`` (pip
+    would skip a wheel whose version it already sees installed, such as this checkout's). Its dependencies are
+    not downloaded again: afterwards, a ``.pth`` file adds this test run's site-packages after the new
+    environment's own (a ``.pth`` file there, such as an editable install's, is not run from a path added this
+    way), and ``JUPYTER_PATH`` names this run's Jupyter data (Voila's base templates, the widgets' front-end),
+    which pip would otherwise have put in the new prefix.
     """
     env_dir = tmp_path_factory.mktemp("wheel-venv") / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               check=True, capture_output=True, text=True, timeout=60).stdout.strip())
-    (site / "plnkit-test-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-                    "--disable-pip-version-check", str(wheel)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "JUPYTER_PATH")}
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               check=True, capture_output=True, text=True, env=env, timeout=60).stdout.strip())
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+                    "--disable-pip-version-check", str(wheel)], check=True, cwd=env_dir, env=env, timeout=300)
+    (site / "plnkit-test-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     return {**env, "VIRTUAL_ENV": str(env_dir), "PATH": f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}",
             "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
 
