@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .content import FACILITATOR_NOTEBOOK, PAGES, START
+from .errors import CourseNotFoundError
 from .services.store import default_home
 
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
@@ -23,12 +24,38 @@ PREHEAT = 1
 PREHEAT_MAX_AGE = 1800
 
 
-def find_course_dir() -> Path | None:
-    """The ``course/`` folder: beside the package in a checkout, else in the current folder."""
-    for candidate in (Path(__file__).resolve().parent.parent / "course", Path.cwd() / "course"):
+def course_dir() -> Path:
+    """The course folder the running plnkit serves by default: an absolute path holding ``00_start.ipynb`` to
+    ``03_tools.ipynb`` and ``facilitator.ipynb``.
+
+    An installed plnkit (a wheel, ``pip install .``) carries the notebooks as ``plnkit/course/`` beside its
+    modules; a checkout (``pip install -e .``, or ``PYTHONPATH`` on the repository) has them in the
+    repository's top-level ``course/`` folder. The installed copy is looked for first. The current folder is
+    never consulted. ``plnkit course-path`` prints this folder.
+
+    Raises :class:`plnkit.errors.CourseNotFoundError` when the package has neither (a broken install).
+    """
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "course", package.parent / "course"):
         if (candidate / START.notebook).is_file():
             return candidate
-    return None
+    raise CourseNotFoundError(f"This plnkit ({package}) has no course notebooks: neither {package / 'course'} "
+                              f"nor {package.parent / 'course'} holds {START.notebook}. Reinstall plnkit, or "
+                              "pass --course PATH.", package)
+
+
+def check_course(folder: Path) -> Path:
+    """``folder`` made absolute, once it is known to hold the course (its ``00_start.ipynb``).
+
+    Raises :class:`plnkit.errors.CourseNotFoundError` saying what is missing: the folder, or its start page.
+    """
+    folder = folder.expanduser().resolve()
+    if not folder.is_dir():
+        raise CourseNotFoundError(f"{folder} is not a folder, so it has no course notebooks.", folder)
+    if not (folder / START.notebook).is_file():
+        raise CourseNotFoundError(f"{folder} has no course: it does not hold {START.notebook} (the course's start "
+                                  "page). Pass the folder that holds the course notebooks.", folder)
+    return folder
 
 
 TEMPLATE = "plnkit"
@@ -111,10 +138,10 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
 
 
 def serve(args: argparse.Namespace) -> int:
-    course = Path(args.course) if args.course else find_course_dir()
-    if course is None or not (course / START.notebook).is_file():
-        print("Can't find the course notebooks (a course/ folder with 00_start.ipynb). Run this from the "
-              "repository folder, or pass --course PATH.", file=sys.stderr)
+    try:
+        course = check_course(Path(args.course)) if args.course else course_dir()
+    except CourseNotFoundError as exc:
+        print(exc, file=sys.stderr)
         return 2
     if bool(args.certfile) != bool(args.keyfile):
         print("Give both --certfile and --keyfile to serve HTTPS.", file=sys.stderr)
@@ -141,7 +168,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Your facilitator link (keep it to yourself; also in {link_file}): {link}", flush=True)
         print("Once it is open in your browser, the facilitator's page (who is here, the room's answers) is at "
               f"{base.rsplit('/', 1)[0]}/{FACILITATOR_NOTEBOOK}", flush=True)
-    cmd = voila_command(course.resolve(), host=args.host, port=args.port, open_browser=args.open,
+    cmd = voila_command(course, host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,
                         keep_dropped=args.keep_dropped, preheat=args.preheat)
@@ -153,6 +180,16 @@ def serve(args: argparse.Namespace) -> int:
         return 0
 
 
+def course_path(args: argparse.Namespace) -> int:
+    """``plnkit course-path``: print :func:`course_dir` (for a JupyterHub or Binder config to point at)."""
+    try:
+        print(course_dir())
+    except CourseNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plnkit", description="The Personal Learning Networks course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this "
                    "computer only; use 0.0.0.0 for a workshop room)")
     p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    p.add_argument("--course", help="folder holding the course notebooks (default: found automatically)")
+    p.add_argument("--course", metavar="PATH", help="serve the course notebooks in this folder (a facilitator's own "
+                   "copy); default: the copy that comes with plnkit (see 'plnkit course-path')")
     p.add_argument("--open", action="store_true", help="open a browser tab")
     p.add_argument("--workshop", action="store_true", help="a room of participants on one server: each joins on "
                    "the start page and gets a personal link that keeps their work apart")
@@ -178,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                    f"ready, per page, so they open faster (about 100 MB each; default {PREHEAT}; 0 turns it off; "
                    "off with --certfile)")
     p.set_defaults(func=serve)
+    p = sub.add_parser("course-path", help="print the folder holding the course notebooks that come with plnkit")
+    p.set_defaults(func=course_path)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -5,6 +5,7 @@
     PlnkitError
     ├── InputError            a value from the learner is not acceptable (too long, wrong type, out of range)
     ├── IdentityError         a workshop page was opened without the participant's personal link
+    ├── CourseNotFoundError   a folder given as the course (or the package's own copy) has no course notebooks
     ├── StoreError            the learner's data file cannot be used
     │   ├── StoreCorruptError   the file is not a database (or is damaged)
     │   ├── StoreReadOnlyError  the file or its folder cannot be written
@@ -35,6 +36,14 @@ class PlnkitError(Exception):
 
 class InputError(PlnkitError, ValueError):
     """A value typed or sent by the learner was refused; nothing was saved."""
+
+
+class CourseNotFoundError(PlnkitError, FileNotFoundError):
+    """No course notebooks where they were looked for; :attr:`folder` is the folder that was checked."""
+
+    def __init__(self, message: str, folder: object = None) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class StoreError(PlnkitError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from plnkit import cli
+from plnkit.content import FACILITATOR_NOTEBOOK, PAGES
+from plnkit.errors import CourseNotFoundError
 
 from .conftest import ROOT
 
@@ -43,3 +47,68 @@ def test_a_workshop_server_prints_the_facilitator_link_and_keeps_a_private_copy(
     link = (tmp_path / "facilitator-link.txt").read_text().strip()
     assert "0.0.0.0" not in out.stdout and link in out.stdout and "?learner=" in link
     assert (tmp_path / "facilitator-link.txt").stat().st_mode & 0o077 == 0
+
+
+def served_course(monkeypatch: pytest.MonkeyPatch, home: Path, *args: str) -> str:
+    """The course folder ``plnkit serve *args`` hands to the server (the server itself is not started)."""
+    commands: list[list[str]] = []
+
+    def no_exec(path: str, cmd: list[str]) -> None:
+        commands.append(cmd)
+        raise SystemExit(0)
+
+    monkeypatch.setenv("PLNKIT_HOME", str(home))
+    monkeypatch.setenv("JUPYTER_PATH", "")
+    monkeypatch.setattr(cli.os, "execv", no_exec)
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--port", "9", *args])
+    server_args = commands[0][commands[0].index("plnkit.services.server") + 1:]
+    return server_args[0]
+
+
+def test_serve_finds_the_packages_course_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli.course_dir() == ROOT / "course"  # this checkout's own notebooks, wherever it runs from
+    assert served_course(monkeypatch, tmp_path) == str(ROOT / "course")
+    assert "The course is at http://localhost:9/voila/render/00_start.ipynb" in capsys.readouterr().out
+
+
+def test_serve_course_path_serves_a_facilitators_own_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = tmp_path / "my course"
+    shutil.copytree(ROOT / "course", mine)
+    monkeypatch.chdir(tmp_path)
+    assert served_course(monkeypatch, tmp_path, "--course", "my course") == str(mine)
+
+
+def test_serve_says_clearly_when_the_course_folder_holds_no_course(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.ipynb").write_text("{}")
+    assert cli.main(["serve", "--course", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} has no course" in err and "00_start.ipynb" in err
+    assert cli.main(["serve", "--course", str(tmp_path / "missing")]) == 2
+    assert f"{tmp_path / 'missing'} is not a folder" in capsys.readouterr().err
+
+
+def test_course_path_prints_the_folder_from_any_folder(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "plnkit.cli", "course-path"], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    folder = Path(out.stdout.strip())
+    assert folder == ROOT / "course"
+    for notebook in [*(p.notebook for p in PAGES), FACILITATOR_NOTEBOOK]:
+        assert (folder / notebook).is_file()
+
+
+def test_a_plnkit_without_its_notebooks_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "plnkit").mkdir()
+    monkeypatch.setattr(cli, "__file__", str(tmp_path / "plnkit" / "cli.py"))
+    with pytest.raises(CourseNotFoundError, match="has no course notebooks"):
+        cli.course_dir()
+    assert cli.main(["course-path"]) == 2
+    assert cli.main(["serve"]) == 2
+    assert capsys.readouterr().err.count("Reinstall plnkit, or pass --course PATH") == 2
