@@ -73,6 +73,51 @@ def test_every_hub_user_is_in_the_room_by_their_hub_name(tmp_path: Path) -> None
     assert sorted((m.name, m.id) for m in members) == [("ana", ana.id), ("ben", ben.id)]
 
 
+# --- deploy/ (Zero to JupyterHub values and image; the one-machine config runs in the real hub below) ---------
+
+
+class _Group:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Spawner:
+    class user:  # noqa: N801 - the shape JupyterHub gives a spawner
+        groups = [_Group("teachers"), _Group("facilitators")]
+
+
+def test_the_zero_to_jupyterhub_values_open_the_course_and_take_the_database_url_from_a_secret() -> None:
+    import yaml
+
+    values = yaml.safe_load((ROOT / "deploy" / "config.yaml").read_text())
+    single = values["singleuser"]
+    assert single["defaultUrl"] == "/voila/render/00_start.ipynb"
+    assert 'c.Spawner.default_url = "/voila/render/00_start.ipynb"' in \
+        (ROOT / "deploy" / "jupyterhub_config.py").read_text()  # the same start page on one machine
+    assert single["extraEnv"]["PLNKIT_DATABASE_URL"] == {"valueFrom": {"secretKeyRef": {"name": "plnkit-database",
+                                                                                         "key": "url"}}}
+    assert single["extraEnv"]["PLNKIT_FACILITATOR_GROUP"] in values["hub"]["config"]["JupyterHub"]["load_groups"]
+    copied = re.search(r"^ENV PLNKIT_COURSE_DIR=(\S+)$", (ROOT / "deploy" / "Dockerfile").read_text(), re.M)
+    assert copied and single["notebookDir"] == copied.group(1)
+
+    class Config:  # what KubeSpawner's environment is by the time extraConfig runs
+        environment: dict[str, Any] = {"PLNKIT_FACILITATORS": ""}
+
+    c = type("c", (), {"KubeSpawner": Config})
+    for snippet in values["hub"]["extraConfig"].values():
+        exec(compile(snippet, "extraConfig", "exec"), {"c": c})  # noqa: S102 - the chart runs it the same way
+    assert Config.environment["PLNKIT_HUB_GROUPS"](_Spawner) == "facilitators,teachers"
+
+
+def test_the_image_copies_only_what_the_repository_has() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    sources = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    assert sources == ["binder/requirements.txt", "."]
+    assert (ROOT / sources[0]).is_file() and (ROOT / "course" / "00_start.ipynb").is_file()
+    ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().split()
+    assert {".venv", ".hub", ".git"} <= set(ignored)  # the context stays small and holds no local state
+
+
 # --- a real hub ---------------------------------------------------------------------------------------------
 
 
