@@ -50,7 +50,7 @@ def hub_groups(spawner: object) -> str:
 
 # Each teacher's server opens in the course folder, at the start page rendered by Voila (its server
 # extension, installed and enabled with voila, serves /voila/render/...; the notebooks name the course's
-# own template). Learners see pages, never JupyterLab.
+# own template). Teachers land on course pages; nothing links them to JupyterLab.
 c.Spawner.notebook_dir = course_folder()
 c.Spawner.default_url = "/voila/render/00_start.ipynb"
 

@@ -182,6 +182,8 @@ class RoomStoreMixin:
                       prompts: tuple[str, ...] = ()) -> RoomSnapshot:
         """The room at this moment, in :data:`SNAPSHOT_QUERIES` queries.
 
+        The room is every named workshop participant (imported ones included) and every named hub user.
+
         ``exclude`` is the facilitator's own learner id; ``tracked`` the answer keys whose first and latest
         values are read (ratings, stages, communities; never reflections); ``prompts`` the reflection keys
         to count (their text is read only for shared ones).
