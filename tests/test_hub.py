@@ -73,6 +73,20 @@ def test_every_hub_user_is_in_the_room_by_their_hub_name(tmp_path: Path) -> None
     assert sorted((m.name, m.id) for m in members) == [("ana", ana.id), ("ben", ben.id)]
 
 
+def test_a_certificate_on_a_hub_names_the_facilitator_set_on_the_facilitators_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit.formats.evidence import certificate_facts
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "ben")
+    monkeypatch.delenv(session.WORKSHOP_ENV, raising=False)
+    with Store(tmp_path / "plnkit.sqlite3") as store:
+        store.set_workshop_setting("facilitator_name", "Ana Lima")
+        store.set_workshop_setting("title", "District PLN course, spring")
+        facts = certificate_facts(session.Session(store, store.learner("hub:ben", "ben")), "Ben Okafor")
+    assert (facts["issuer"], facts["workshop"], facts["name"]) == ("Ana Lima", "District PLN course, spring",
+                                                                   "Ben Okafor")
+
+
 # --- deploy/ (Zero to JupyterHub values and image; the one-machine config runs in the real hub below) ---------
 
 
