@@ -81,11 +81,30 @@ def browser_env() -> dict[str, str]:
     return env
 
 
+#: The JupyterHub test's proxy (tests/test_hub.py), installed from npm into .hub/ beside this file.
+PROXY = "configurable-http-proxy@5.3.0"
+PROXY_BIN = ROOT / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def ensure_proxy() -> None:
+    """Install configurable-http-proxy into .hub/ (never globally) when npm is here; else the hub test skips."""
+    if PROXY_BIN.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("No npm on this machine: the JupyterHub test will be skipped (install npm to run it)")
+        return
+    say(f"Installing {PROXY} into .hub/ for the JupyterHub test")
+    (ROOT / ".hub").mkdir(exist_ok=True)
+    run(npm, "install", "--prefix", ROOT / ".hub", "--no-audit", "--no-fund", "--loglevel=error", PROXY)
+
+
 def test(args: list[str]) -> None:
     ensure_venv("test")
     env = browser_env()
+    ensure_proxy()
     say("Lint (ruff)")
-    run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "docs", "tasks.py")
+    run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "docs", "deploy", "tasks.py")
     say("Types (mypy)")
     run(PY, "-m", "mypy")
     say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")

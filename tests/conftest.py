@@ -163,6 +163,59 @@ def kernel_pids(server_pid: int) -> list[int]:
     return found
 
 
+def _parent_and_start(pid: int) -> tuple[int, str] | None:
+    """A process's parent id and start time (clock ticks since boot), or None once it is gone (or a zombie)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else (int(fields[1]), fields[19])
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """Every process below ``pid`` (children, grandchildren, ...; whatever session they started), as (pid, start
+    time) pairs so a pid reused later is never signalled. Linux only (reads /proc)."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            found = _parent_and_start(int(entry.name))
+            if found:
+                children.setdefault(found[0], []).append((int(entry.name), found[1]))
+    tree, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            tree.append(child)
+            todo.append(child[0])
+    return tree
+
+
+def stop_tree(proc: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """Stop ``proc`` and every process it started, even those in sessions of their own (a hub's proxy and
+    single-user servers, their kernels): SIGTERM to ``proc`` first, so it can shut its own down, then SIGTERM
+    and, after a few seconds, SIGKILL to whatever of the tree (as it was before) is still running."""
+    tree = descendants(proc.pid)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+    def alive() -> list[int]:
+        return [pid for pid, started in tree if (_parent_and_start(pid) or (0, ""))[1] == started]
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in alive():
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def voila(tmp_path_factory: pytest.TempPathFactory, feed_server: FeedServer) -> Iterator[Server]:
     """``plnkit serve`` for real, on a free loopback port, with its own data folder."""

@@ -16,8 +16,8 @@ from .test_reflection import eventually
 
 def two_participants(tmp_path: Path) -> tuple[Backchannel, Backchannel, Store, Store]:
     a_store, b_store = Store(tmp_path / "plnkit.sqlite3"), Store(tmp_path / "plnkit.sqlite3")
-    a = Backchannel(poll_seconds=0.1, session=Session(a_store, a_store.learner("hub:ana")))
-    b = Backchannel(poll_seconds=0.1, session=Session(b_store, b_store.learner("hub:ben")))
+    a = Backchannel(poll_seconds=0.1, session=Session(a_store, a_store.learner("ana")))
+    b = Backchannel(poll_seconds=0.1, session=Session(b_store, b_store.learner("ben")))
     return a, b, a_store, b_store
 
 

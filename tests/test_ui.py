@@ -35,7 +35,7 @@ def deferred(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(store: Store, deferred: None) -> None:
-    ana = session.Session(store, store.learner("hub:ana"))
+    ana = session.Session(store, store.learner("hub:ana", "ana"))
     store.save_answer(ana.learner, KEY, "Ana's answer")
     session.use(None)  # the kernel is running, but no request has arrived
     first, second, chat = Reflection(KEY), header(1), Backchannel(poll_seconds=3600)
@@ -47,7 +47,7 @@ def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(stor
     assert _ui.load_all() == 3
     assert chat._thread.is_alive() and chat._touched >= arrived  # live from the visit, not from the preheat
     chat.close()
-    assert chat.author.value == "" and "No posts yet" in chat.stream.value
+    assert chat.author.value == "ana" and "No posts yet" in chat.stream.value  # a hub user posts as themselves
     assert first.text.value == "Ana's answer" and first.status.text.startswith("Last saved")
     scope = hashlib.sha256(b"hub:ana").hexdigest()[:12]
     assert f"plnkit-s-{scope}" in first.text._dom_classes  # her browser drafts are kept under her name

@@ -134,7 +134,7 @@ def certificate_facts(sess: _session.Session, name: str | None = None) -> dict[s
     if not isinstance(typed, str) or not typed.strip():
         raise InputError("Type your name as it should appear on your certificate.")
     total = sum(m.minutes for m in MODULES)
-    workshop = _session.workshop_mode()
+    workshop = _session.workshop_mode() or bool(_session.hub_user())  # a hub's course has a facilitator too
     return {
         "name": clean_name(typed),
         "course": COURSE_TITLE,

@@ -22,7 +22,7 @@ from ..records import SharedAnswer as SharedAnswer
 from ..records import TrackedAnswer as TrackedAnswer
 from ._store_file import check_owner
 from ._store_social import Fingerprint
-from ._store_workshop import WORKSHOP_PREFIX
+from ._store_workshop import IN_ROOM, WORKSHOP_PREFIX
 
 if TYPE_CHECKING:
     pass
@@ -85,8 +85,8 @@ class RoomStoreMixin:
     def set_muted(self, learner_id: int, muted: bool) -> bool:
         """Stop a participant posting in the backchannel (until unmuted), or let them post again."""
         with self._write() as conn:
-            cur = conn.execute("UPDATE learners SET muted_at = ? WHERE id = ? AND substr(key, 1, 3) = ?",
-                               (_now().isoformat() if muted else None, learner_id, WORKSHOP_PREFIX))
+            cur = conn.execute(f"UPDATE learners SET muted_at = ? WHERE id = ? AND {IN_ROOM}",
+                               (_now().isoformat() if muted else None, learner_id))
         return cur.rowcount > 0
 
     def learner_name(self, learner_id: int) -> str:
@@ -182,11 +182,13 @@ class RoomStoreMixin:
                       prompts: tuple[str, ...] = ()) -> RoomSnapshot:
         """The room at this moment, in :data:`SNAPSHOT_QUERIES` queries.
 
+        The room is every named workshop participant (imported ones included) and every named hub user.
+
         ``exclude`` is the facilitator's own learner id; ``tracked`` the answer keys whose first and latest
         values are read (ratings, stages, communities; never reflections); ``prompts`` the reflection keys
         to count (their text is read only for shared ones).
         """
-        who = (f"SELECT id FROM learners WHERE substr(key, 1, 3) = '{WORKSHOP_PREFIX}' AND name != '' "
+        who = (f"SELECT id FROM learners WHERE {IN_ROOM} AND name != '' "
                f"AND id != {int(exclude if exclude is not None else -1)}")
         with self._read() as conn:
             member_rows = conn.execute(

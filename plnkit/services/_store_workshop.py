@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from .store import Learner
 
 WORKSHOP_PREFIX = "ws:"
+#: A JupyterHub user's key prefix (see :mod:`plnkit.services.session`): everyone on one hub is one room.
+HUB_PREFIX = "hub:"
+#: SQL true for a learner of the room: a workshop participant (imported ones included) or a hub user.
+IN_ROOM = f"(substr(key, 1, 3) = '{WORKSHOP_PREFIX}' OR substr(key, 1, 4) = '{HUB_PREFIX}')"
 #: Every table that holds one learner's rows (column ``learner_id``), erased with the learner.
 _LEARNER_TABLES = ("answers", "progress", "network_events", "subscriptions", "bookmarks", "backchannel_posts",
                    "shared_answers", "page_visits", "certificates")

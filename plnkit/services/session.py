@@ -2,7 +2,8 @@
 
 Each Voila page load is a new kernel, so this module is the single place that reads the environment:
 
-- under JupyterHub, the hub user (``JUPYTERHUB_USER``);
+- under JupyterHub, the hub user (``JUPYTERHUB_USER``), signed in by the hub; whether they are a facilitator comes
+  from the hub's configuration (:func:`hub_facilitator`);
 - in workshop mode (``PLNKIT_WORKSHOP=1``, set by ``plnkit serve --workshop``), the participant named by the
   secret token in their HttpOnly cookie (the course server passes the ``Cookie`` header to the kernel as
   ``HTTP_COOKIE``; see :mod:`plnkit.services.server`) or, failing that, in the page address (``?learner=...``, which
@@ -47,6 +48,15 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PREHEAT_ENV = "VOILA_PREHEAT"
 #: Where ``plnkit serve`` tells its pool kernels to wait for their request (see ``services/_preheat.py``).
 QUERY_URL_ENV = "PLNKIT_QUERY_URL"
+#: Set by JupyterHub in every single-user server (and so in its kernels): the signed-in hub user.
+HUB_USER_ENV = "JUPYTERHUB_USER"
+#: Hub user names who are facilitators, separated by commas or spaces (the hub config passes it to every server).
+FACILITATORS_ENV = "PLNKIT_FACILITATORS"
+#: A hub group whose members are facilitators (needs :data:`HUB_GROUPS_ENV`, see :func:`hub_facilitator`).
+FACILITATOR_GROUP_ENV = "PLNKIT_FACILITATOR_GROUP"
+#: The hub groups of this server's user, separated by commas, set per user by the hub config's ``pre_spawn_hook``.
+HUB_GROUPS_ENV = "PLNKIT_HUB_GROUPS"
+HUB_PREFIX = "hub:"
 
 
 @dataclass
@@ -203,11 +213,45 @@ def token_key(token: str) -> str:
     return "ws:" + hashlib.sha256(token.encode("ascii")).hexdigest()[:32]
 
 
+def hub_user() -> str:
+    """The signed-in JupyterHub user of this server (``JUPYTERHUB_USER``), or ``""`` when not under a hub."""
+    return os.environ.get(HUB_USER_ENV, "").strip()
+
+
+def _names(value: str) -> set[str]:
+    return {part for part in re.split(r"[,\s]+", value.strip()) if part}
+
+
+def hub_facilitator(user: str | None = None) -> bool:
+    """True when the hub user ``user`` (default: this server's) is one of the course's facilitators.
+
+    Read from the environment the hub config gives each single-user server: the user is named in
+    ``PLNKIT_FACILITATORS`` (``"ana,ben"``), or ``PLNKIT_FACILITATOR_GROUP`` names a hub group listed in
+    ``PLNKIT_HUB_GROUPS`` (the user's groups, which the hub's ``pre_spawn_hook`` sets at spawn time; see
+    ``deploy/jupyterhub_config.py``). Names are compared exactly, as the hub spells them. A configured group
+    without the groups passed refuses (and says so in the operator's log): it fails closed. False outside a hub.
+    """
+    user = hub_user() if user is None else user.strip()
+    if not user:
+        return False
+    if user in _names(os.environ.get(FACILITATORS_ENV, "")):
+        return True
+    group = os.environ.get(FACILITATOR_GROUP_ENV, "").strip()
+    if not group:
+        return False
+    if HUB_GROUPS_ENV not in os.environ:
+        logging.getLogger(__name__).warning(
+            "%s is %r but the hub did not pass %s to this server: add the pre_spawn_hook from "
+            "deploy/jupyterhub_config.py to the hub's config", FACILITATOR_GROUP_ENV, group, HUB_GROUPS_ENV)
+        return False
+    return group in {g.strip() for g in os.environ[HUB_GROUPS_ENV].split(",")}
+
+
 def learner_key() -> str:
     """The key under which this kernel's learner is stored."""
-    hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
-    if hub_user:
-        return f"hub:{hub_user}"
+    user = hub_user()
+    if user:
+        return HUB_PREFIX + user
     if workshop_mode():
         token = request_token()
         if token is None:
@@ -233,7 +277,7 @@ def current() -> Session:
             key = learner_key()
             store = Store.open_default()
             try:
-                learner = admitted(store, key) if key.startswith("ws:") else store.learner(key)
+                learner = admitted(store, key) if key.startswith("ws:") else store.learner(key, hub_user())
             except (StoreError, IdentityError):
                 store.close()
                 raise
@@ -292,8 +336,16 @@ def facilitator_token(home: os.PathLike[str] | str, *, create: bool = True) -> s
     return token
 
 
+def in_room(sess: Session | None) -> bool:
+    """True when the learner is one of a room: a workshop participant (or its facilitator), or a hub user."""
+    return sess is not None and (bool(sess.token) or sess.learner.key.startswith(HUB_PREFIX))
+
+
 def is_facilitator(sess: Session | None) -> bool:
-    """True when this page was opened with the workshop's facilitator link."""
+    """True when this page was opened with the workshop's facilitator link, or by a hub user the hub's
+    configuration names as a facilitator (:func:`hub_facilitator`)."""
+    if sess is not None and sess.learner.key.startswith(HUB_PREFIX):
+        return hub_facilitator(sess.learner.key[len(HUB_PREFIX):])
     if sess is None or not sess.token:
         return False
     path = os.path.join(os.fspath(sess.store.home), FACILITATOR_FILE)

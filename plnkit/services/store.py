@@ -314,12 +314,17 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
     # --- learners ---------------------------------------------------------------------------------------
 
     def learner(self, key: str, name: str = "") -> Learner:
-        """The learner stored under ``key``, created on first use."""
+        """The learner stored under ``key``, created on first use with ``name`` (which also names a stored learner
+        who has none yet, such as a hub user first seen before hub users were named)."""
         key = _check_key(key, "learner")
         with self._read() as conn:  # most page loads find the learner: no write lock needed
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
-        if row is not None:
+        if row is not None and (row[2] or not name):
             return Learner(*row)
+        if row is not None:
+            with self._write() as conn:
+                conn.execute("UPDATE learners SET name = ? WHERE id = ? AND name = ''", (name[:200], row[0]))
+            return Learner(row[0], row[1], name[:200])
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO learners (key, name, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",

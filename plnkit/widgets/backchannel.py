@@ -138,9 +138,10 @@ class Backchannel(Component):
         self._start()
 
     def _workshop_name(self) -> str | None:
-        """In a workshop, the name this participant joined as (numbered at joining if taken), else None."""
+        """In a room, the name this participant joined as (numbered at joining if taken) or their hub user name,
+        else None."""
         sess = self._sess()
-        if not sess.token:
+        if not _session.in_room(sess):
             return None
         return FACILITATOR if _session.is_facilitator(sess) else (sess.learner.name or "Participant")
 

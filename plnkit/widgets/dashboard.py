@@ -1,7 +1,11 @@
 """The facilitator's page: the room at a glance, live, safe to project.
 
 Opened with the facilitator's link only (anyone else sees one sentence, and under ``plnkit serve`` the
-server refuses the page before a kernel starts). It shows who is here and who may be stuck, the room's
+server refuses the page before a kernel starts). Under JupyterHub the room is every hub user sharing the store,
+and the page opens for the hub users the hub's configuration names as facilitators
+(:func:`plnkit.services.session.hub_facilitator`); anyone else sees one sentence and nothing is read.
+
+It shows who is here and who may be stuck, the room's
 aggregates (withheld below :data:`plnkit.rules.room.MIN_GROUP` contributors), the reflections participants chose
 to share, the backchannel record with moderation (hide a post, mute a participant), the workshop report,
 importing a Binder participant's portfolio file, and checking a certificate's code. Nothing a participant
@@ -39,6 +43,9 @@ NOT_HERE = ("This page is for the workshop's facilitator: open it from the facil
             "the course pages.")
 NOT_WORKSHOP = ("The facilitator's page works when the course runs as a workshop: start it with "
                 "“plnkit serve --workshop” and open this page from the facilitator's link it prints.")
+NOT_HUB_FACILITATOR = ("This page is for the course's facilitators, and your hub account ({user}) is not one of "
+                       "them. If it should be, ask whoever runs this JupyterHub to add you. Your own work is on the "
+                       "course pages.")
 
 
 def page_header() -> str:
@@ -150,16 +157,23 @@ class FacilitatorPage(Component):
 
     def load(self) -> None:
         """Show the page to the facilitator only (anyone else gets one sentence), then keep it live."""
+        user = _session.hub_user()
+        if user and not _session.hub_facilitator(user):  # decided before the store is opened: nothing is read
+            return self._refuse(NOT_HUB_FACILITATOR.format(user=user))
         try:
-            sess = self._sess() if _session.workshop_mode() else None
+            sess = self._sess() if _session.workshop_mode() or user else None
         except PlnkitError as exc:
             return self._refuse(str(exc))
         if sess is None or not _session.is_facilitator(sess):
             return self._refuse(NOT_HERE if sess else NOT_WORKSHOP)
         self.allowed = True
-        self.tools = FacilitatorTools(sess, intro=False)
-        self.manage.children = [self.tools.widget]
-        self.widget.children = [self._top, *self._page]
+        page = self._page
+        if user:  # the hub signs people in: no links to reissue, no workshop to close (the hub's admin has users)
+            page = [part for part in page if part is not self.manage]
+        else:
+            self.tools = FacilitatorTools(sess, intro=False)
+            self.manage.children = [self.tools.widget]
+        self.widget.children = [self._top, *page]
         self.title.value = sess.store.workshop_setting("title", DEFAULT_TITLE)
         self.facilitator_name.value = sess.store.workshop_setting("facilitator_name")
         self.refresh(force=True)
@@ -223,8 +237,12 @@ class FacilitatorPage(Component):
             return True
 
     def snapshot(self) -> RoomSnapshot:
+        """The room; a workshop's facilitator is not one of it, a hub's facilitator (a teacher on the hub, doing
+        the course too) is."""
         sess = self._sess()
-        return sess.store.room_snapshot(exclude=sess.learner.id, tracked=room.TRACKED, prompts=room.COUNTED)
+        hub = sess.learner.key.startswith(_session.HUB_PREFIX)
+        return sess.store.room_snapshot(exclude=None if hub else sess.learner.id, tracked=room.TRACKED,
+                                        prompts=room.COUNTED)
 
     def _draw(self, snapshot: RoomSnapshot, record: list[RecordedPost]) -> None:
         from ..charts.room import aggregate_html, people_html, record_html, shared_html
@@ -248,8 +266,9 @@ class FacilitatorPage(Component):
         self.record.value = record_html(record)
         _keep_choice(self.posts, [(f"{p.post.created_at.astimezone():%H:%M} · {r_name(p)}: {p.post.body[:50]}",
                                    p.post.id) for p in reversed(record) if p.post.deleted_at is None])
+        me = self._sess().learner.id
         _keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
-                                    if not p.imported])
+                                    if not p.imported and p.id != me])
         if self.tools is not None and len(self.tools.people.options) != len(people):  # joined, imported, erased
             self.tools.refresh()
         named = bool(self._sess().store.workshop_setting("facilitator_name"))

@@ -172,10 +172,11 @@ class Reflection(Component):
         self._load_share()
 
     def _load_share(self) -> None:
-        """Offer sharing only to a workshop participant (the facilitator and a lone learner have no room)."""
+        """Offer sharing only to a participant of a room (a workshop or a hub; a facilitator and a lone learner
+        have no one to share with)."""
         try:
             sess = self._sess()
-            if not sess.token or _session.is_facilitator(sess):
+            if not _session.in_room(sess) or _session.is_facilitator(sess):
                 return
             self.share_box.value = sess.store.is_shared(sess.learner, self.key)
         except PlnkitError:

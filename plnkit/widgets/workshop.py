@@ -42,11 +42,20 @@ class Join(Component):
     def __init__(self, *, session: _session.Session | None = None) -> None:
         super().__init__(session, "plnkit-join")
         self.tools: FacilitatorTools | None = None
-        if not _session.workshop_mode():
+        if not _session.workshop_mode() and not _session.hub_facilitator():
             self.widget.layout = w.Layout(display="none")  # its own: the box's default layout is shared
 
     def load(self) -> None:
-        """Welcome the participant who opened the page (or give the facilitator their tools)."""
+        """Welcome the participant who opened the page (or give the facilitator their tools); under JupyterHub,
+        show a facilitator the way to the facilitator's page."""
+        if _session.hub_facilitator():
+            self.widget.children = [make(w.HTML, f"<p>Welcome, <strong>{esc(_session.hub_user())}</strong>: you are "
+                                                 "a facilitator of this course. In the backchannel you can delete "
+                                                 f'any post (it stays in the record). <a href="{FACILITATOR_NOTEBOOK}"'
+                                                 ' target="_blank">Open the facilitator\'s page</a> to see who is '
+                                                 "here, the room's answers and shared reflections (safe to "
+                                                 "project).</p>")]
+            return
         if not _session.workshop_mode():
             return
         try:
