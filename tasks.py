@@ -86,6 +86,19 @@ PROXY = "configurable-http-proxy@5.3.0"
 PROXY_BIN = ROOT / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
+def report_postgresql() -> None:
+    """Say whether the store tests will also run on PostgreSQL (they start their own server from its binaries)."""
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or ([shutil.which("initdb")] if shutil.which("initdb")
+                                                                      else [])
+    if found:
+        say(f"PostgreSQL found ({found[-1]}): the store tests run on SQLite and on PostgreSQL")
+    else:
+        say("No PostgreSQL on this machine: the store tests run on SQLite only, and the PostgreSQL and JupyterHub "
+            "tests are skipped (Debian: apt-get install postgresql)")
+
+
 def ensure_proxy() -> None:
     """Install configurable-http-proxy into .hub/ (never globally) when npm is here; else the hub test skips."""
     if PROXY_BIN.exists():
@@ -103,6 +116,7 @@ def test(args: list[str]) -> None:
     ensure_venv("test")
     env = browser_env()
     ensure_proxy()
+    report_postgresql()
     say("Lint (ruff)")
     run(PY, "-m", "ruff", "check", "plnkit", "tests", "benchmarks", "docs", "deploy", "tasks.py")
     say("Types (mypy)")

@@ -26,6 +26,7 @@ from plnkit.services import session
 from plnkit.services.store import Store
 
 from .conftest import ROOT, free_port, stop_tree
+from .pgserver import PostgresServer
 
 PASSWORD = "plnkit-hub-test"
 TEACHERS = ("ana", "ben")
@@ -146,12 +147,10 @@ class Hub:
 
 
 @pytest.fixture(scope="module")
-def hub_store_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The one store every teacher's server shares, as environment variables for the hub (which passes them on).
-
-    One SQLite file for now; for PostgreSQL return ``{"PLNKIT_DATABASE_URL": postgres}`` (the ``postgres`` fixture).
-    """
-    return {"PLNKIT_HOME": str(tmp_path_factory.mktemp("hub-store"))}
+def hub_store_env(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> dict[str, str]:
+    """The one store every teacher's server shares, as environment variables for the hub (which passes them on):
+    a PostgreSQL database on the test's own server, as a district runs it (``PLNKIT_HOME`` keeps only logs)."""
+    return {"PLNKIT_HOME": str(tmp_path_factory.mktemp("hub-store")), "PLNKIT_DATABASE_URL": postgres.database()}
 
 
 def wait_for_hub(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:

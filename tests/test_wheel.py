@@ -99,6 +99,9 @@ def test_the_wheel_holds_the_course_notebooks_and_the_voila_template(wheel: Path
         assert f"plnkit/data/voila/templates/plnkit/{rel}" in names  # for plnkit serve (JUPYTER_PATH)
         assert f"{data}/data/share/jupyter/voila/templates/plnkit/{rel}" in names  # for Binder and JupyterHub
     assert {n.split("/")[0] for n in names} == {"plnkit", data, data.replace(".data", ".dist-info")}
+    migrations = ROOT / "plnkit" / "services" / "migrations"
+    for path in [migrations / "env.py", *sorted((migrations / "versions").glob("*.py"))]:  # a new store needs them
+        assert f"plnkit/services/migrations/{path.relative_to(migrations).as_posix()}" in names
 
 
 def test_the_installed_plnkit_is_the_wheels_and_serves_its_own_notebooks(installed: dict[str, str],
