@@ -119,7 +119,8 @@ def main() -> None:
               f"order, {r['posts']} posts; {r['wall']:.2f} s, {r['per_second']:.0f} saves/s; one save p50 "
               f"{r['p50']:.1f} ms, p95 {r['p95']:.1f} ms")
     if len(results) == 2:
-        print(f"PostgreSQL/SQLite saves per second: {results['PostgreSQL']['per_second'] / results['SQLite']['per_second']:.2f}x")
+        ratio = results["PostgreSQL"]["per_second"] / results["SQLite"]["per_second"]
+        print(f"PostgreSQL/SQLite saves per second: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

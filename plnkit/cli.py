@@ -137,6 +137,25 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
     return cmd
 
 
+def prepare_store(home: Path) -> str:
+    """Open the course database once before serving, so it is created or upgraded now (Alembic), not by the
+    first page a learner opens; a problem is printed for the operator (pages then say it to learners too).
+
+    Returns where the work is kept, for the console: the data folder, or the PostgreSQL URL without its password.
+    """
+    from .errors import StoreError
+    from .services._store_pg import redact
+    from .services.store import DATABASE_URL_ENV, DB_NAME, Store
+
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    where = f"the PostgreSQL database {redact(url)}" if url else str(home)
+    try:
+        Store(url or home / DB_NAME).close()
+    except StoreError as exc:
+        print(f"Warning: the course database can't be used yet ({where}): {exc}", file=sys.stderr, flush=True)
+    return where
+
+
 def serve(args: argparse.Namespace) -> int:
     try:
         course = check_course(Path(args.course)) if args.course else course_dir()
@@ -155,7 +174,7 @@ def serve(args: argparse.Namespace) -> int:
     scheme = "https" if args.certfile else "http"
     base = f"{scheme}://{shown_host(args.host)}:{args.port}/voila/render/{START.notebook}"
     print(f"The course is at {base}", flush=True)
-    print(f"Learners' work is saved in {home}. Press Ctrl+C to stop.", flush=True)
+    print(f"Learners' work is saved in {prepare_store(home)}. Press Ctrl+C to stop.", flush=True)
     if args.workshop:
         from .services.session import facilitator_token
 

@@ -112,3 +112,19 @@ def test_a_plnkit_without_its_notebooks_says_so(tmp_path: Path, monkeypatch: pyt
     assert cli.main(["course-path"]) == 2
     assert cli.main(["serve"]) == 2
     assert capsys.readouterr().err.count("Reinstall plnkit, or pass --course PATH") == 2
+
+
+def test_serve_makes_the_database_first_and_says_where_the_work_goes(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("PLNKIT_DATABASE_URL", raising=False)
+    assert cli.prepare_store(tmp_path) == str(tmp_path)
+    assert (tmp_path / "plnkit.sqlite3").is_file()  # made (and at the newest schema) before any page opens
+    from .conftest import free_port
+
+    monkeypatch.setenv("PLNKIT_DATABASE_URL", f"postgresql://teacher:s3cret@127.0.0.1:{free_port()}/plnkit")
+    where = cli.prepare_store(tmp_path)
+    err = capsys.readouterr().err
+    assert where == f"the PostgreSQL database {os.environ['PLNKIT_DATABASE_URL'].replace('s3cret', '***')}"
+    assert "Warning: the course database can't be used yet" in err and "can't be reached" in err
+    assert "s3cret" not in err + where  # the password is never printed

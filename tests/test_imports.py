@@ -14,14 +14,19 @@ from pathlib import Path
 import pytest
 
 import plnkit
+from plnkit.services.store import DB_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
-HEAVY = ("matplotlib", "numpy", "PIL", "feedparser", "nh3")
+HEAVY = ("matplotlib", "numpy", "PIL", "feedparser", "nh3", "sqlalchemy", "alembic", "psycopg")
 
 
-def loaded_after(code: str, home: Path) -> list[str]:
-    """The heavy libraries in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+def loaded_after(code: str, home: Path, *, database: bool = True) -> list[str]:
+    """The heavy libraries in ``sys.modules`` after running ``code`` in a fresh interpreter, with ``home`` as its
+    data folder; ``database``: that folder holds the course database already (``plnkit serve`` makes it before
+    any page opens)."""
+    if database and not (home / DB_NAME).exists():
+        Store(home / DB_NAME).close()
     probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT), "PLNKIT_HOME": str(home)}).stdout
@@ -58,9 +63,16 @@ def code_cells(notebook: Path) -> str:
 
 @pytest.mark.parametrize("notebook", sorted(COURSE.glob("0*.ipynb")), ids=lambda p: p.stem)
 def test_a_fresh_learners_whole_page_loads_no_heavy_library(notebook: Path, tmp_path: Path) -> None:
-    """Every cell of the page, as its kernel runs them for a fresh learner: the empty network charts and the
-    stage schematic are shipped drawn (plnkit.charts._static), so nothing imports matplotlib."""
+    """Every cell of the page, as its kernel runs them for a fresh learner on a server whose database exists
+    (``plnkit serve`` creates it before the first page): the empty network charts and the stage schematic are
+    shipped drawn (plnkit.charts._static), so nothing imports matplotlib, and no page imports SQLAlchemy."""
     assert loaded_after(code_cells(notebook), tmp_path) == []
+
+
+def test_only_creating_or_upgrading_a_database_loads_sqlalchemy(tmp_path: Path) -> None:
+    opened = "from plnkit.services.store import Store\nStore.open_default().close()"
+    assert loaded_after(opened, tmp_path, database=False) == ["sqlalchemy", "alembic"]  # Alembic makes the schema
+    assert loaded_after(opened, tmp_path) == []  # and from then on, nothing
 
 
 def test_drawing_a_chart_loads_matplotlib(tmp_path: Path) -> None:
