@@ -189,6 +189,12 @@ def test_only_the_facilitator_sees_the_page(workshop: Path, monkeypatch: pytest.
     assert "works when the course runs as a workshop" in page_text(FacilitatorPage(poll_seconds=3600).widget)
 
 
+def test_the_facilitators_page_shows_its_header_once(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac, _ = seed(workshop, ("Ana",))
+    page = facilitator_page(monkeypatch, fac)
+    assert page.allowed and page_text(page.widget).count("The room: facilitator") == 1
+
+
 def test_the_report_zip_opens_and_its_csvs_parse(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fac, _ = seed(workshop, ("Ana", "=HYPERLINK(\"x\")", "Chloé"))
     page = facilitator_page(monkeypatch, fac)

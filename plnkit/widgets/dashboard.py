@@ -173,7 +173,7 @@ class FacilitatorPage(Component):
         else:
             self.tools = FacilitatorTools(sess, intro=False)
             self.manage.children = [self.tools.widget]
-        self.widget.children = [self._top, *page]
+        self.widget.children = page  # the page begins with its header (self._top)
         self.title.value = sess.store.workshop_setting("title", DEFAULT_TITLE)
         self.facilitator_name.value = sess.store.workshop_setting("facilitator_name")
         self.refresh(force=True)
