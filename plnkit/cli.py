@@ -144,7 +144,7 @@ def prepare_store(home: Path) -> str:
     Returns where the work is kept, for the console: the data folder, or the PostgreSQL URL without its password.
     """
     from .errors import StoreError
-    from .services._store_pg import redact
+    from .services._store_pg import redact, scrub
     from .services.store import DATABASE_URL_ENV, DB_NAME, Store
 
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
@@ -152,7 +152,9 @@ def prepare_store(home: Path) -> str:
     try:
         Store(url or home / DB_NAME).close()
     except StoreError as exc:
-        print(f"Warning: the course database can't be used yet ({where}): {exc}", file=sys.stderr, flush=True)
+        cause = getattr(exc.__cause__, "orig", None) or exc.__cause__
+        said = f" (the database said: {scrub(str(cause).strip(), url)})" if url and cause is not None else ""
+        print(f"Warning: the course database can't be used yet ({where}): {exc}{said}", file=sys.stderr, flush=True)
     return where
 
 

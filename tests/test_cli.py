@@ -127,4 +127,5 @@ def test_serve_makes_the_database_first_and_says_where_the_work_goes(tmp_path: P
     err = capsys.readouterr().err
     assert where == f"the PostgreSQL database {os.environ['PLNKIT_DATABASE_URL'].replace('s3cret', '***')}"
     assert "Warning: the course database can't be used yet" in err and "can't be reached" in err
+    assert "the database said: connection failed" in err  # the driver's own words, for the operator
     assert "s3cret" not in err + where  # the password is never printed

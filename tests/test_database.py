@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from plnkit.errors import StoreUnavailableError
-from plnkit.services import session
+from plnkit.errors import StoreError, StoreUnavailableError
+from plnkit.services import _store_pg, session
 from plnkit.services._migrate import head
 from plnkit.services._schema import SCHEMA_VERSION, revision
-from plnkit.services.store import Store
+from plnkit.services.store import FOREIGN_DATABASE, NOT_POSTGRESQL, Store
 from plnkit.widgets import reflection as reflection_module
 from plnkit.widgets.reflection import Reflection
 
@@ -83,7 +83,7 @@ def test_both_engines_get_the_same_schema_and_an_old_file_matches_a_new_one(post
 
 _OPENER = textwrap.dedent("""
     import sys
-    from plnkit.services.store import Store
+    from plnkit.services.store import FOREIGN_DATABASE, NOT_POSTGRESQL, Store
     sys.stdin.readline()  # start together
     with Store(sys.argv[1]) as store:
         store.save_answer(store.learner(sys.argv[2]), "why-pln/what", "hello")
@@ -103,6 +103,66 @@ def test_kernels_opening_an_empty_postgresql_database_at_once_create_it_once(pos
     with Store(url) as s:
         assert s.schema_version == SCHEMA_VERSION
         assert [s.latest_answer(s.learner(n), "why-pln/what").value for n in "abc"] == ["hello"] * 3  # type: ignore[union-attr]
+
+
+def test_an_address_that_is_not_postgresqls_is_refused_and_never_becomes_a_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a file named after the address would land
+    for url in ("postgresql+psycopg://plnkit:s3cret@127.0.0.1:5432/plnkit", "sqlite:///plnkit.sqlite3"):
+        monkeypatch.setenv("PLNKIT_DATABASE_URL", url)
+        with pytest.raises(StoreError) as refused:
+            Store.open_default()
+        assert str(refused.value) == NOT_POSTGRESQL and "s3cret" not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("foreign", ["4621fec11365", "f460b0348206"])  # JupyterHub 4's and 6's revisions
+def test_a_database_holding_another_programs_alembic_tables_is_refused_and_left_as_it_was(
+        postgres: PostgresServer, foreign: str) -> None:
+    url = postgres.empty_database()
+    database = url.rsplit("/", 1)[1]
+    postgres.sql("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)", database)
+    postgres.sql(f"INSERT INTO alembic_version VALUES ('{foreign}')", database)
+    with pytest.raises(StoreError) as refused:
+        Store(url)
+    assert str(refused.value) == FOREIGN_DATABASE
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(foreign,)]
+        assert conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall() == \
+            [("alembic_version",)]
+
+
+def test_the_operators_log_has_the_drivers_words_and_never_the_password(
+        postgres: PostgresServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_store_pg, "_logged", {})
+    url = postgres.database()
+    caplog.set_level("WARNING", logger="plnkit")
+    with pytest.raises(StoreUnavailableError):
+        Store(url.replace(PASSWORD, "wr%25ong-s3cret"))
+    with pytest.raises(StoreError, match="could not be used"):  # psycopg quotes a badly encoded password
+        Store(url.replace(PASSWORD, "pa%ss-s3cret"))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "password authentication failed" in logged and "invalid percent-encoded token" in logged
+    assert "s3cret" not in logged and "***" in logged
+    with pytest.raises(StoreUnavailableError):
+        Store(url.replace(PASSWORD, "wr%25ong-s3cret"))
+    assert "\n".join(r.getMessage() for r in caplog.records) == logged  # the same failure: once a minute
+
+
+def test_text_with_a_nul_byte_is_refused_clearly_on_postgresql_and_nothing_is_lost(store: Store) -> None:
+    ana = store.learner("hub:ana", "ana")
+    reflection = store.save_answer(ana, "m1/reflect/what", "pasted\x00text")  # JSON keeps it on both engines
+    assert store.latest_answer(ana, "m1/reflect/what") == reflection
+    if store.dialect == "postgresql":
+        with pytest.raises(StoreError, match="invisible character") as refused:
+            store.add_post(ana, "main", "ana", "a\x00b", max_per_minute=10, min_gap=0)
+        assert "Reload" not in str(refused.value)
+    else:  # SQLite keeps it as typed
+        store.add_post(ana, "main", "ana", "a\x00b", max_per_minute=10, min_gap=0)
+    assert store.add_post(ana, "main", "ana", "after", max_per_minute=10, min_gap=0) is not None  # still usable
+    assert [p.body for p in store.posts("main")][-1] == "after"
 
 
 # --- a database server that fails -------------------------------------------------------------------------

@@ -14,7 +14,8 @@ def revision(version: int) -> str:
 
 
 def version_of(revision_id: str | None) -> int | None:
-    """The schema version of an Alembic revision id (``"0007"`` -> ``7``); ``None`` for none or a foreign id."""
-    if revision_id is None or not revision_id[:4].isdigit():
+    """The schema version of an Alembic revision id (``"0007"`` -> ``7``); ``None`` for none or a foreign id (another
+    program's Alembic revision, such as JupyterHub's ``"4621fec11365"``, is not the course's)."""
+    if revision_id is None or len(revision_id) != 4 or not revision_id.isdigit():
         return None
-    return int(revision_id[:4])
+    return int(revision_id)

@@ -13,9 +13,12 @@ with a message for the learner; the operator's log gets the driver's own words.
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import threading
+import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import StoreError, StoreLockedError, StoreUnavailableError
 from ._migrate import WRITE_LOCK_KEY
@@ -27,6 +30,11 @@ CONNECT_TIMEOUT = 5
 UNAVAILABLE = ("The course database can't be reached just now (its server may be restarting). What you typed "
                "is still on this page: it is saved when you next change it or press save, once the database is "
                "back. If this lasts, tell your facilitator.")
+NUL_TEXT = ("Not saved: the text has an invisible character in it (a NUL byte, sometimes pasted from another "
+            "program) that the course database can't keep. What you typed is still here: remove that character "
+            "(retype the part you pasted) and try again.")
+#: The same failure is written to the operator's log at most once in this many seconds (a page retries often).
+LOG_EVERY = 60.0
 ERASED = ("Your work on this server has been erased (by you or by the facilitator), so nothing more is saved "
           "from this page.")
 
@@ -41,9 +49,36 @@ def redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"  # host:port as written, even if odd
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (a driver's message) with the password of ``url`` replaced by ``***``, as written and decoded."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        assert secret is not None
+        text = text.replace(secret, "***")
+    return text
+
+
+_logged: dict[str, float] = {}
+_logged_lock = threading.Lock()
+
+
+def report(exc: BaseException, url: str) -> None:
+    """Write the driver's own words about a failure to the operator's log (password hidden; the same failure at
+    most once a minute). The learner's page gets :func:`classify`'s sentence instead."""
+    line = f"PostgreSQL ({redact(url)}): {type(exc).__name__}: {scrub(str(exc).strip(), url)}"
+    now = time.monotonic()
+    with _logged_lock:
+        if now - _logged.get(line, -LOG_EVERY) < LOG_EVERY:
+            return
+        _logged[line] = now
+    logging.getLogger(__name__).warning("%s", line)
 
 
 @functools.lru_cache(maxsize=512)
@@ -71,7 +106,7 @@ class PgConnection:
             # A writer waits for the write lock at most busy_timeout seconds, like SQLite's busy timeout.
             self._conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
         except psycopg.Error as exc:
-            raise classify(exc) from exc
+            raise classify(exc, url) from exc
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         return self._conn.execute(_translate(sql), params or None)
@@ -106,11 +141,16 @@ def errors() -> tuple[type[BaseException], ...]:
     return (psycopg.Error,)
 
 
-def classify(exc: BaseException) -> StoreError:
-    """Turn a psycopg error into the one-line message a learner can act on."""
+def classify(exc: BaseException, url: str | None = None) -> StoreError:
+    """Turn a psycopg error into the one-line message a learner can act on (and, given the database's ``url``,
+    write the driver's own words to the operator's log, password hidden)."""
     import psycopg
     from psycopg import errors as pgerrors
 
+    if url is not None:
+        report(exc, url)
+    if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+        return StoreError(NUL_TEXT)
     if isinstance(exc, pgerrors.ForeignKeyViolation):
         return StoreError(ERASED)
     if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.DeadlockDetected, pgerrors.SerializationFailure)):

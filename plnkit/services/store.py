@@ -57,6 +57,10 @@ MAX_VALUE_CHARS = 1_000_000
 #: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
 MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
 MAX_ANSWER_KEYS = 200
+NOT_POSTGRESQL = (f"The course database can't be opened: {DATABASE_URL_ENV} must be a PostgreSQL address "
+                  "(postgresql://user:password@host:5432/dbname). Ask whoever runs this server to correct it.")
+FOREIGN_DATABASE = ("The course database can't be used: it holds another program's tables (its alembic_version is "
+                    "not the course's). Ask whoever runs this server to give the course a database of its own.")
 #: ``LIMIT`` for "no limit", in the SQL both engines accept.
 ALL_ROWS = 2**62
 
@@ -94,6 +98,8 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
         self.read_only = False
         text = os.fspath(target)
         self._conn: Any
+        if "://" in text and not _pg.is_url(text):  # never a file: an address the operator mistyped
+            raise StoreError(NOT_POSTGRESQL)
         if _pg.is_url(text):
             #: ``"sqlite"`` or ``"postgresql"``.
             self.dialect = "postgresql"
@@ -154,7 +160,8 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
 
     def _classify(self, exc: BaseException) -> StoreError:
         if self.dialect == "postgresql":
-            return _pg.classify(getattr(exc, "orig", None) or exc)
+            assert self.url is not None
+            return _pg.classify(getattr(exc, "orig", None) or exc, self.url)
         assert self.path is not None and isinstance(exc, sqlite3.Error)
         return classify(exc, self.path)
 
@@ -181,18 +188,25 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
             self._upgrade(sqlite_path=self.path, legacy_version=version)  # a file from before Alembic is stamped
 
     def _prepare_postgresql(self, url: str) -> None:
-        version = self._postgresql_version()
+        revision_id = self._postgresql_revision()
+        version = version_of(revision_id)
+        if revision_id is not None and version is None:
+            raise StoreError(FOREIGN_DATABASE)
         if version is not None and version > SCHEMA_VERSION:
             raise self._newer_schema()
         if version is None or version < SCHEMA_VERSION:
             self._upgrade(postgresql_url=url)
 
     def _postgresql_version(self) -> int | None:
+        return version_of(self._postgresql_revision())
+
+    def _postgresql_revision(self) -> str | None:
+        """The Alembic revision in the database's ``alembic_version`` (``None``: no such table, or no row)."""
         with self._read() as conn:
             if conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
                 return None
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return version_of(row[0] if row else None)
+        return str(row[0]) if row else None
 
     def _upgrade(self, **where: Any) -> None:
         """Migrate with Alembic (see :mod:`plnkit.services._migrate`); errors become the store's messages."""
