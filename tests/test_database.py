@@ -141,7 +141,7 @@ def test_the_operators_log_has_the_drivers_words_and_never_the_password(
     caplog.set_level("WARNING", logger="plnkit")
     with pytest.raises(StoreUnavailableError):
         Store(url.replace(PASSWORD, "wr%25ong-s3cret"))
-    with pytest.raises(StoreError, match="could not be used"):  # psycopg quotes a badly encoded password
+    with pytest.raises(StoreError, match="not set up for the course"):  # psycopg quotes a badly encoded password
         Store(url.replace(PASSWORD, "pa%ss-s3cret"))
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "password authentication failed" in logged and "invalid percent-encoded token" in logged
@@ -234,3 +234,14 @@ def test_a_server_restart_between_saves_costs_the_learner_nothing(own_postgres: 
         own_postgres.start()
         store.save_answer(me, "k", "after")
         assert [v.value for v in store.answer_history(me, "k")] == ["after", "before"]
+
+
+def test_a_database_user_who_may_not_make_tables_is_told_to_ask_not_to_reload(postgres: PostgresServer) -> None:
+    """PostgreSQL 15+: a database's PUBLIC may not create tables in it; granting the database is not enough."""
+    name = postgres.empty_database().rsplit("/", 1)[1]
+    postgres.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'teacher_only') THEN "
+                 "CREATE ROLE teacher_only LOGIN PASSWORD 'pw'; END IF; END $$")
+    postgres.sql(f"GRANT ALL PRIVILEGES ON DATABASE {name} TO teacher_only")
+    with pytest.raises(StoreError, match="not set up for the course") as refused:
+        Store(f"postgresql://teacher_only:pw@127.0.0.1:{postgres.port}/{name}")
+    assert "Reload" not in str(refused.value) and "pw@" not in str(refused.value)

@@ -74,6 +74,33 @@ def test_every_hub_user_is_in_the_room_by_their_hub_name(tmp_path: Path) -> None
     assert sorted((m.name, m.id) for m in members) == [("ana", ana.id), ("ben", ben.id)]
 
 
+@pytest.mark.parametrize(("user", "shown"), [
+    ("alexandra.konstantinopoulou-whitfield@westbrook-county-schools.k12.ny.us",
+     "alexandra.konstantinopoulou-whitfield"),  # a district's e-mail sign-in, 72 characters
+    ("Facilitator", "Facilitator (account)"),  # an account named like the role, not configured as it
+    ("x" * 80, "x" * 59 + "…"),
+])
+def test_any_hub_account_can_post_under_a_name_the_room_can_read(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, user: str, shown: str) -> None:
+    from plnkit.widgets.backchannel import Backchannel
+
+    for name in (session.FACILITATORS_ENV, session.FACILITATOR_GROUP_ENV, "PLNKIT_DATABASE_URL", "PLNKIT_WORKSHOP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUPYTERHUB_USER", user)
+    monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
+    session.use(None)
+    try:
+        bc = Backchannel(poll_seconds=60)
+        assert bc.author.value == shown and bc.author.disabled
+        bc.body.value = "Hello from the district"
+        bc.post()
+        assert bc.status.text.startswith("Posted at"), bc.status.text
+        assert f"{shown}</" in bc.stream.value and user not in bc.stream.value.replace(shown, "")
+        bc.close()
+    finally:
+        session.use(None)
+
+
 def test_a_certificate_on_a_hub_names_the_facilitator_set_on_the_facilitators_page(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from plnkit.formats.evidence import certificate_facts

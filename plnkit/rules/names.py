@@ -52,6 +52,21 @@ def clean_name(name: object, *, most: int = MAX_NAME) -> str:
     return clean
 
 
+def account_name(user: str) -> str:
+    """How the room sees a sign-in account (a JupyterHub user name): an e-mail address by the part before "@",
+    invisible characters dropped, spaces collapsed, at most :data:`MAX_NAME` characters (a longer one is cut and
+    ends in "…"). An account that reads as a role's name ("facilitator") is marked as an account, so it never
+    passes for the role. ``""`` stays ``""``.
+    """
+    shown = user.split("@", 1)[0] if "@" in user.strip("@") else user
+    shown = "".join(ch for ch in unicodedata.normalize("NFC", shown)
+                    if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"))
+    shown = " ".join(shown.split()) or " ".join(user.split())
+    if is_reserved(shown):
+        shown += " (account)"
+    return shown if len(shown) <= MAX_NAME else shown[:MAX_NAME - 1].rstrip() + "…"
+
+
 def unique_name(name: str, taken: list[str]) -> str:
     """``name``, or ``name (n)`` with the first free number when someone in ``taken`` already has it."""
     used = {t.casefold() for t in taken}

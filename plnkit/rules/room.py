@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from ..content import BENEFITS, MEDIUMS, MODULES, PAGES, PROMPTS, STAGES
 from ..records import Member, RecordedPost, RoomSnapshot
-from .text import day_and_clock
+from .text import day_and_clock, plural
 
 #: An aggregate needs this many contributing participants before it is shown.
 MIN_GROUP = 3
@@ -174,7 +174,7 @@ def reflections(snapshot: RoomSnapshot) -> Aggregate:
         return _withheld("reflections", "Reflections written", headers, total, "joined")
     rows = tuple((prompt_label(k), snapshot.reflections.get(k, 0)) for k in COUNTED)
     written = sum(n for _, n in rows)
-    desc = (f"{plural_people(total)} in the room have written {written} reflections in all. By prompt: "
+    desc = (f"{plural_people(total)} in the room have written {plural(written, 'reflection')} in all. By prompt: "
             + "; ".join(f"{label} {n}" for label, n in rows) + ".")
     return Aggregate("reflections", "Reflections written", headers, rows, desc, total)
 

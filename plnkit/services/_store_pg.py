@@ -27,9 +27,12 @@ URL_SCHEMES = ("postgresql", "postgres")
 #: Seconds to wait for the server to answer a connection attempt (a stopped server fails at once).
 CONNECT_TIMEOUT = 5
 
-UNAVAILABLE = ("The course database can't be reached just now (its server may be restarting). What you typed "
-               "is still on this page: it is saved when you next change it or press save, once the database is "
-               "back. If this lasts, tell your facilitator.")
+UNAVAILABLE = ("The course database can't be reached just now. What you typed is still on this page: a "
+               "reflection saves itself once the database is back, and anything else can be sent again in a "
+               "moment. If this lasts, tell your facilitator.")
+MISCONFIGURED = ("The course database is not set up for the course (its server refused what the course asked), so "
+                 "nothing can be saved yet. What you typed is still on this page. Tell your facilitator: the "
+                 "server's log says what to change.")
 NUL_TEXT = ("Not saved: the text has an invisible character in it (a NUL byte, sometimes pasted from another "
             "program) that the course database can't keep. What you typed is still here: remove that character "
             "(retype the part you pasted) and try again.")
@@ -158,5 +161,8 @@ def classify(exc: BaseException, url: str | None = None) -> StoreError:
                                 "save again.")
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return StoreUnavailableError(UNAVAILABLE)
+    if isinstance(exc, pgerrors.InsufficientPrivilege) or (  # no right to make tables; or a malformed URL
+            isinstance(exc, psycopg.ProgrammingError) and getattr(exc, "sqlstate", None) is None):
+        return StoreError(MISCONFIGURED)
     return StoreError(f"Your course data could not be used ({type(exc).__name__}). Reload the page; if it "
                       "persists, ask your facilitator.")

@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from ..errors import IdentityError, StoreError
+from ..rules.names import account_name
 from . import _log
 from .store import Learner, Store, default_home
 
@@ -277,7 +278,8 @@ def current() -> Session:
             key = learner_key()
             store = Store.open_default()
             try:
-                learner = admitted(store, key) if key.startswith("ws:") else store.learner(key, hub_user())
+                learner = (admitted(store, key) if key.startswith("ws:")
+                           else store.learner(key, account_name(hub_user())))
             except (StoreError, IdentityError):
                 store.close()
                 raise
