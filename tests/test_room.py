@@ -26,7 +26,7 @@ from plnkit.widgets.page import header
 from plnkit.widgets.portfolio import export_portfolio
 from plnkit.widgets.reflection import Reflection
 
-from .test_workshop import open_page, workshop
+from .test_workshop import open_page, open_store, workshop
 
 __all__ = ["workshop"]  # the fixture, shared with the workshop tests
 
@@ -57,7 +57,7 @@ def seed(home: Path, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """A workshop: the facilitator and participants with ratings, stages, communities, networks and reflections."""
     fac = session.facilitator_token(home)
     tokens = {}
-    with Store.open_default() as store:
+    with open_store(home) as store:
         for i, name in enumerate(names):
             tokens[name] = token = join_participant(store, name)
             me = store.active_learner(session.token_key(token))

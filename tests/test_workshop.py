@@ -33,8 +33,14 @@ def workshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: str) -> 
     session.use(None)
 
 
+def open_store(home: Path) -> Store:
+    """The store of the workshop whose data folder is ``home``: its file there, or this test's PostgreSQL
+    database when the ``workshop`` fixture chose that engine."""
+    return Store(os.environ.get("PLNKIT_DATABASE_URL") or home / DB_NAME)
+
+
 def joined(home: Path, name: str) -> str:
-    with Store.open_default() as store:
+    with open_store(home) as store:
         return join_participant(store, name)
 
 
