@@ -293,7 +293,10 @@ def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, f
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
     xy0, (dx0, dy0, ha0, va0) = candidates[0]
     box = style.pop("bbox", None)  # its patch is made only for a label that is placed: the text alone is measured
-    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0, **style)
+    # annotation_clip=False: a placed label lies ``inside`` already; matplotlib would otherwise test whether its
+    # point is inside the axes' patch each time the label is measured or drawn.
+    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0,
+                        annotation_clip=False, **style)
     first = label.get_window_extent(renderer)
     width, height, scale = first.width, first.height, ax.figure.dpi / 72
     anchor_x, anchor_y = first.x0 + _SHIFT[ha0] * width, first.y0 + _SHIFT[va0] * height
