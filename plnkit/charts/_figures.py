@@ -63,14 +63,21 @@ def _matplotlib() -> ModuleType:
     return matplotlib
 
 
-def new_figure(width: float = WIDE_WIDTH, height: float = 4.0) -> Figure:
-    """A figure in the course's style (no pyplot state). The first call imports matplotlib."""
+def new_figure(width: float = WIDE_WIDTH, height: float = 4.0, dpi: float | None = None) -> Figure:
+    """A figure in the course's style (no pyplot state). The first call imports matplotlib.
+
+    It is made at ``dpi``: by default the resolution its PNG is rendered at (:data:`PHONE_DPI` for the phone's
+    width, else :data:`PNG_DPI`), so text measured to lay it out and place labels is measured (and hinted) as it
+    is drawn, once, rather than again at another resolution.
+    """
     _matplotlib()
     from matplotlib.figure import Figure
 
     from ._render import canvas_class
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    if dpi is None:
+        dpi = PHONE_DPI if width == PHONE_WIDTH else PNG_DPI
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     canvas_class()(fig)  # Agg, its text measured and rasterised once per process (see _render)
     fig.patch.set_facecolor("white")
     return fig
@@ -285,7 +292,11 @@ def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, f
 
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
     xy0, (dx0, dy0, ha0, va0) = candidates[0]
-    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0, **style)
+    box = style.pop("bbox", None)  # its patch is made only for a label that is placed: the text alone is measured
+    # annotation_clip=False: a placed label lies ``inside`` already; matplotlib would otherwise test whether its
+    # point is inside the axes' patch each time the label is measured or drawn.
+    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0,
+                        annotation_clip=False, **style)
     first = label.get_window_extent(renderer)
     width, height, scale = first.width, first.height, ax.figure.dpi / 72
     anchor_x, anchor_y = first.x0 + _SHIFT[ha0] * width, first.y0 + _SHIFT[va0] * height
@@ -314,6 +325,8 @@ def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, f
     xy, (dx, dy, ha, va) = candidates[i]
     label.xy, label.xyann = xy, (dx, dy)
     label.set(horizontalalignment=ha, verticalalignment=va)
+    if box is not None:
+        label.set_bbox(box)
     taken.append(Bbox([[x0[i], y0[i]], [x1[i], y1[i]]]))
     return label
 
@@ -323,6 +336,6 @@ def legend_below(fig: Figure, narrow: bool, handles: Sequence[Any] | None = None
     for ncols in ((2, 1) if narrow else (wide_cols, 2, 1)):
         legend = fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=ncols,
                             handlelength=1.5, columnspacing=1.0, handletextpad=0.5)
-        if legend.get_window_extent().width <= fig.bbox.width * 0.97 or ncols == 1:
+        if legend.get_window_extent().width <= fig.bbox.width or ncols == 1:  # its padding is in the extent
             return
         legend.remove()

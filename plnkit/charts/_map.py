@@ -51,7 +51,8 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     for radius in RING_RADIUS.values():
         ax.add_patch(_circle(radius))
     ax.scatter([0], [0], s=500, color=INK, zorder=5)
-    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6)
+    ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6,
+                annotation_clip=False)
     # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
     by_ring: dict[int, list[Node]] = {1: [], 2: [], 3: []}
     for node in sorted(shown, key=lambda n: (TYPES.index(n.type), n.label.lower())):
