@@ -24,13 +24,14 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..rules.text import esc
 
 if TYPE_CHECKING:  # matplotlib itself is imported when a chart is drawn (a fresh page draws none)
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
@@ -63,8 +64,12 @@ def _matplotlib() -> ModuleType:
     return matplotlib
 
 
-def new_figure(width: float = WIDE_WIDTH, height: float = 4.0, dpi: float | None = None) -> Figure:
+def new_figure(width: float = WIDE_WIDTH, height: float = 4.0, dpi: float | None = None, *,
+               fixed: bool = False) -> Figure:
     """A figure in the course's style (no pyplot state). The first call imports matplotlib.
+
+    It is laid out by constrained layout, or with ``fixed`` by the chart itself (see :func:`set_margins`): the
+    chart knows its text and sizes, so the axes are placed once, with no tight-bbox pass over every artist.
 
     It is made at ``dpi``: by default the resolution its PNG is rendered at (:data:`PHONE_DPI` for the phone's
     width, else :data:`PNG_DPI`), so text measured to lay it out and place labels is measured (and hinted) as it
@@ -77,7 +82,7 @@ def new_figure(width: float = WIDE_WIDTH, height: float = 4.0, dpi: float | None
 
     if dpi is None:
         dpi = PHONE_DPI if width == PHONE_WIDTH else PNG_DPI
-    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=dpi, layout=None if fixed else "constrained")
     canvas_class()(fig)  # Agg, its text measured and rasterised once per process (see _render)
     fig.patch.set_facecolor("white")
     return fig
@@ -261,9 +266,81 @@ def marker_box(ax: Axes, x: float, y: float, size: float) -> Bbox:
     return Bbox([[cx - half, cy - half], [cx + half, cy + half]])
 
 
-def sized_figure(narrow: bool, height: float, phone_height: float) -> Figure:
-    """A wide figure ``height`` inches tall, or the phone's narrow one ``phone_height`` inches tall."""
-    return new_figure(PHONE_WIDTH, phone_height) if narrow else new_figure(WIDE_WIDTH, height)
+def sized_figure(narrow: bool, height: float, phone_height: float, *, fixed: bool = False) -> Figure:
+    """A wide figure ``height`` inches tall, or the phone's narrow one ``phone_height`` inches tall (``fixed``:
+    laid out by the chart, see :func:`new_figure`)."""
+    return (new_figure(PHONE_WIDTH, phone_height, fixed=fixed) if narrow
+            else new_figure(WIDE_WIDTH, height, fixed=fixed))
+
+
+# --- fixed layout: margins from the figure's size and its text's measured size, in inches -----------------
+
+#: Space kept between the figure's edge and anything drawn, and between two axes' text (constrained layout's
+#: default padding, which the charts were laid out with before).
+EDGE = 3 / 72
+GAP = 0.12
+
+
+def text_size(fig: Figure, text: str, size: float, **style: Any) -> tuple[float, float]:
+    """The width and height in inches of ``text`` (several lines too) drawn in ``fig`` at ``size`` points."""
+    from matplotlib.text import Text
+
+    label = Text(0, 0, text, fontsize=size, **style)
+    label.set_figure(fig)
+    box = label.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]  # an Agg canvas
+    return box.width / fig.dpi, box.height / fig.dpi
+
+
+def widest(fig: Figure, texts: Sequence[str], size: float) -> float:
+    """The width in inches of the widest of ``texts`` (each line of each) at ``size`` points."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
+    prop = FontProperties(size=size)
+    lines = [line for text in texts for line in text.split("\n") if line]
+    return max((renderer.get_text_width_height_descent(line, prop, False)[0] for line in lines), default=0.0) / fig.dpi
+
+
+def extent(fig: Figure, artist: Any) -> Bbox:
+    """An artist's (a title's, a legend's) box in inches from the figure's lower left corner."""
+    box = artist.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]  # an Agg canvas
+    return box.transformed(fig.dpi_scale_trans.inverted())
+
+
+def title_room(ax: Axes) -> float:
+    """Inches the axes' title takes above it (with its pad), or 0 without one."""
+    import matplotlib
+
+    titles = [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]  # type: ignore[attr-defined]
+    if not titles:
+        return 0.0
+    fig = cast("Figure", ax.figure)
+    return max(extent(fig, t).height for t in titles) + matplotlib.rcParams["axes.titlepad"] / 72
+
+
+def tick_room(axis: Any) -> float:
+    """Inches a tick and its label's pad take beside the axes (ticks outside, as the course's style draws)."""
+    import matplotlib
+
+    rc = matplotlib.rcParams
+    if axis.axis_name == "x":
+        return (rc["xtick.major.size"] + rc["xtick.major.pad"]) / 72
+    return (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
+
+
+def tick_labels(axis: Any) -> tuple[list[float], list[str]]:
+    """The axis' major tick positions within its view, and their labels, as the axes will draw them: call it
+    once the axes are placed (how many ticks fit depends on its length)."""
+    lo, hi = sorted(axis.get_view_interval())
+    locs = [float(loc) for loc in axis.get_majorticklocs() if lo <= loc <= hi]
+    return locs, list(axis.get_major_formatter().format_ticks(locs))
+
+
+def set_margins(ax: Axes, left: float, bottom: float, right: float, top: float) -> None:
+    """Place ``ax`` with these margins in inches from the figure's edges."""
+    fig = ax.figure
+    width, height = fig.bbox.width / fig.dpi, fig.bbox.height / fig.dpi
+    ax.set_position((left / width, bottom / height, (width - left - right) / width, (height - bottom - top) / height))
 
 
 def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tuple[float, float, str, str]],
@@ -331,11 +408,12 @@ def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, f
     return label
 
 
-def legend_below(fig: Figure, narrow: bool, handles: Sequence[Any] | None = None, wide_cols: int = 4) -> None:
+def legend_below(fig: Figure, narrow: bool, handles: Sequence[Any] | None = None, wide_cols: int = 4) -> Legend:
     """The figure's legend in a band below the charts: in as many columns as fit the figure's width."""
     for ncols in ((2, 1) if narrow else (wide_cols, 2, 1)):
         legend = fig.legend(handles=handles, loc="outside lower center", frameon=False, ncols=ncols,
                             handlelength=1.5, columnspacing=1.0, handletextpad=0.5)
         if legend.get_window_extent().width <= fig.bbox.width or ncols == 1:  # its padding is in the extent
-            return
+            break
         legend.remove()
+    return legend

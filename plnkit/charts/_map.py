@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from textwrap import fill
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     if hidden:
         more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
         ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
-                    color=MUTED, style="italic")
+                    color=MUTED, style="italic", gid="more")
     ax.set_title(title, loc="left", fontsize=BODY, color=INK)
     return placed
 
@@ -116,6 +117,34 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
             _figures.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
                                 gid=f"label:{node.key}",
                                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+def place_maps(fig: Figure, axes: Sequence[Axes], stacked: bool = False, legend_right: bool = False) -> None:
+    """Place the maps' axes side by side (or ``stacked``) in what the figure's legend leaves free (beside it, or
+    above it), each with room for its title above and its "+N more" note below; each map then keeps its aspect
+    ratio, centred in its box (:func:`plnkit.charts._figures.freeze_layout`)."""
+    width, height = fig.get_size_inches()
+    left, right, top, bottom = _figures.EDGE, _figures.EDGE, _figures.EDGE, _figures.EDGE
+    if fig.legends:
+        legend = _figures.extent(fig, fig.legends[0])
+        if legend_right:
+            right = width - legend.x0 + _figures.GAP
+        else:
+            bottom = legend.y1 + _figures.GAP
+    above = [_figures.title_room(ax) for ax in axes]
+    below = [sum(_figures.extent(fig, t).height for t in ax.texts if t.get_gid() == "more") for ax in axes]
+    if stacked:
+        each = (height - top - bottom - sum(above) - sum(below) - _figures.GAP * (len(axes) - 1)) / len(axes)
+        y = height - top
+        for ax, title, note in zip(axes, above, below, strict=True):
+            y -= title + each
+            _figures.set_margins(ax, left, y, right, height - y - each)
+            y -= note + _figures.GAP
+    else:
+        each = (width - left - right - _figures.GAP * (len(axes) - 1)) / len(axes)
+        for i, ax in enumerate(axes):
+            x = left + i * (each + _figures.GAP)
+            _figures.set_margins(ax, x, bottom + max(below), width - x - each, top + max(above))
 
 
 def _circle(radius: float) -> Circle:

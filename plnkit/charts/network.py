@@ -20,13 +20,15 @@ from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, 
 from ..rules.text import day
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
-from ._map import LABEL_CHARS, STYLE, counted, draw_map, drawn_nodes, label_map, map_legend
+from ._map import LABEL_CHARS, STYLE, counted, draw_map, drawn_nodes, label_map, map_legend, place_maps
 from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
 from ._map import NODE_SIZE as NODE_SIZE
 from ._map import empty_figure as _empty
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
 EMPTY_MESSAGE = "Your network starts here. Add the first person, space, feed or tool you learn from."
 
@@ -36,12 +38,13 @@ def network_map(net: Network, *, narrow: bool = False) -> Figure:
 
     ``narrow`` draws it for a phone: the legend below the map, shorter labels.
     """
-    fig = _figures.sized_figure(narrow, 6.0, 5.8)
+    fig = _figures.sized_figure(narrow, 6.0, 5.8, fixed=bool(net.nodes))
     if not net.nodes:
         return _empty(fig, EMPTY_MESSAGE)
     ax = fig.add_subplot()
     placed = draw_map(ax, net)
     map_legend(fig, net, narrow)
+    place_maps(fig, [ax], legend_right=not narrow)
     _figures.freeze_layout(fig)
     label_map(ax, placed, 14 if narrow else LABEL_CHARS)
     return fig
@@ -114,8 +117,8 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     from matplotlib.dates import date2num
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figures.sized_figure(narrow, 4.2, 4.6)
     series = growth_series(events)
+    fig = _figures.sized_figure(narrow, 4.2, 4.6, fixed=any(series.values()))
     if not any(series.values()):
         return _empty(fig, "Your growth chart starts with your first connection.")
     ax = fig.add_subplot()
@@ -141,9 +144,10 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    _figures.legend_below(fig, narrow)
+    legend = _figures.legend_below(fig, narrow)
     ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
                  "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK)
+    _place_growth(fig, ax, legend)
     _figures.freeze_layout(fig)
     taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
     for start, key in bands:
@@ -151,6 +155,34 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
                             [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
                             xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
     return fig
+
+
+def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
+    """Margins for the growth chart: its title above; the y axis' label and tick labels (as wide as the count's
+    digits) on the left; the dates, their year below them and the legend under the axes; a date's label at the
+    right end kept inside the figure."""
+    from ._figures import EDGE, set_margins, text_size, tick_labels, tick_room, title_room, widest
+
+    width, _height = fig.get_size_inches()
+    line = text_size(fig, "0", SMALL)[1]
+    top = EDGE + title_room(ax)
+    bottom = _figures.extent(fig, legend).y1 + EDGE + line + tick_room(ax.xaxis)
+    set_margins(ax, 1.0, bottom, EDGE, top)  # the height decides how many y ticks fit: the width does not
+    _locs, labels = tick_labels(ax.yaxis)
+    left = (EDGE + _figures.extent(fig, ax.yaxis.label).width + ax.yaxis.labelpad / 72 + widest(fig, labels, SMALL)
+            + tick_room(ax.yaxis))
+    xlocs, xlabels = tick_labels(ax.xaxis)  # dates: how many fit does not depend on the width
+    offset = ax.xaxis.get_major_formatter().get_offset()
+    if offset:  # the year (or month) below the dates, at the right
+        bottom += text_size(fig, offset, SMALL)[1] + 3 / 72
+    right = EDGE
+    lo, hi = ax.get_xlim()
+    for loc, label in zip(xlocs, xlabels, strict=True):  # a date's label centred on a tick near the right end
+        share = (loc - lo) / (hi - lo)
+        if share > 0:
+            half = widest(fig, [label], SMALL) / 2
+            right = max(right, width - left - (width - EDGE - half - left) / share)
+    set_margins(ax, left, bottom, right, top)
 
 
 def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
@@ -205,9 +237,7 @@ def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
 
 def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure:
     """Counts by type and by platform, and the share of two-way connections."""
-    from matplotlib.ticker import MaxNLocator
-
-    fig = _figures.sized_figure(narrow, 4.0, 6.4)
+    fig = _figures.sized_figure(narrow, 4.0, 6.4, fixed=bool(net.nodes))
     if not net.nodes:
         return _empty(fig, "Balance appears once you have a few connections.")
     left, right = fig.subplots(2, 1, height_ratios=[1, 2]) if narrow else fig.subplots(1, 2, width_ratios=[1, 1.4])
@@ -225,8 +255,39 @@ def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure
                     fontsize=BODY, color=INK)
     for ax in (left, right):
         ax.spines[["top", "right"]].set_visible(False)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _place_balance(fig, left, right, narrow)
     return fig
+
+
+def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
+    """Margins for the balance chart's two bar charts (beside each other, or the kinds above the platforms on a
+    phone, both starting at one left edge): each one's title above it, its bar names on its left, its counts
+    below; a count's label at the right end of an axes (centred on its tick) kept clear of what is beside it."""
+    from matplotlib.ticker import MaxNLocator
+
+    from ._figures import EDGE, GAP, set_margins, text_size, tick_labels, tick_room, title_room, widest
+
+    width, height = fig.get_size_inches()
+    names = [widest(fig, tick_labels(ax.yaxis)[1], SMALL) + tick_room(ax.yaxis)
+             for ax in (left, right)]
+    # The widest count label is no wider than the axis' top whole number (every digit is as wide as the others).
+    halves = [widest(fig, [str(int(ax.get_xlim()[1]))], SMALL) / 2 for ax in (left, right)]
+    below = text_size(fig, "0", SMALL)[1] + tick_room(left.xaxis)
+    if narrow:
+        edge = EDGE + max(names)
+        room = height - 2 * EDGE - title_room(left) - title_room(right) - 2 * below - GAP
+        y = height - EDGE - title_room(left) - room / 3
+        set_margins(left, edge, y, max(EDGE, halves[0]), height - y - room / 3)
+        set_margins(right, edge, EDGE + below, max(EDGE, halves[1]), height - y + below + GAP + title_room(right))
+    else:
+        room = width - EDGE - sum(names) - halves[0] - GAP - max(EDGE, halves[1])
+        top = EDGE + max(title_room(left), title_room(right))
+        x = EDGE + names[0] + room / 2.4
+        set_margins(left, EDGE + names[0], EDGE + below, width - x, top)
+        set_margins(right, x + halves[0] + GAP + names[1], EDGE + below, max(EDGE, halves[1]), top)
+    for ax, half in zip((left, right), halves, strict=True):  # as many counts as fit, each an em apart
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=max(1, min(10, int(ax.get_position().width * width
+                                                                      / (2 * half + SMALL / 72)))), integer=True))
 
 
 def describe_balance(net: Network) -> str:
@@ -268,8 +329,8 @@ def _replayed(events: Sequence[NetworkEvent]) -> Network:
 
 def then_and_now(events: Sequence[NetworkEvent], *, narrow: bool = False) -> Figure:
     """The map as it was at the learner's first visit beside the map today (above it, on a phone)."""
-    fig = _figures.sized_figure(narrow, 5.0, 8.6)
     end = first_visit(events)
+    fig = _figures.sized_figure(narrow, 5.0, 8.6, fixed=end is not None)
     if end is None:
         return _empty(fig, "Then and now appears once you have started your network.")
     then, now = replay(events, until=end), _replayed(events)
@@ -277,6 +338,7 @@ def then_and_now(events: Sequence[NetworkEvent], *, narrow: bool = False) -> Fig
     placed = [draw_map(axes[0], then, f"Then: {day(end)} ({len(then.nodes)})"),
               draw_map(axes[1], now, f"Now ({len(now.nodes)})")]
     map_legend(fig, now, narrow=True)
+    place_maps(fig, axes, stacked=narrow)
     _figures.freeze_layout(fig)
     for ax, nodes in zip(axes, placed, strict=True):
         label_map(ax, nodes, 14)
