@@ -336,6 +336,26 @@ def tick_labels(axis: Any) -> tuple[list[float], list[str]]:
     return locs, list(axis.get_major_formatter().format_ticks(locs))
 
 
+def pin_labels(ax: Axes, ylabel_gap: float | None = None) -> None:
+    """Put the axes' axis labels where the chart laid them out: the y axis' label ``ylabel_gap`` inches left of
+    the axes (its tick labels' room and its pad), an x axis' label (the charts have none) anywhere.
+
+    Left to itself matplotlib measures every tick label of an axis again, each draw (PNG and SVG), to place its
+    label. A chart that calls this also sets its title with ``y=1.0``, which keeps matplotlib from measuring
+    the y axis' tick labels to see whether they reach above the axes (they never do).
+    """
+    if ax.get_xlabel():
+        raise ValueError("an x axis label is placed by matplotlib")
+    ax.xaxis.set_label_coords(0.5, 0.0)
+    if ylabel_gap is not None:
+        fig = ax.figure
+        ax.yaxis.set_label_coords(-ylabel_gap / (ax.get_position().width * fig.bbox.width / fig.dpi), 0.5)
+    elif ax.get_ylabel():
+        raise ValueError("a y axis label needs its place")
+    else:
+        ax.yaxis.set_label_coords(0.0, 0.5)
+
+
 def set_margins(ax: Axes, left: float, bottom: float, right: float, top: float) -> None:
     """Place ``ax`` with these margins in inches from the figure's edges."""
     fig = ax.figure

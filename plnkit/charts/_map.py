@@ -89,7 +89,7 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
         more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
         ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
                     color=MUTED, style="italic", gid="more")
-    ax.set_title(title, loc="left", fontsize=BODY, color=INK)
+    ax.set_title(title, loc="left", fontsize=BODY, color=INK, y=1.0)  # y: no tick labels to clear above it
     return placed
 
 

@@ -146,7 +146,7 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     ax.spines[["top", "right"]].set_visible(False)
     legend = _figures.legend_below(fig, narrow)
     ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
-                 "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK)
+                 "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK, y=1.0)
     _place_growth(fig, ax, legend)
     _figures.freeze_layout(fig)
     taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
@@ -183,6 +183,7 @@ def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
             half = widest(fig, [label], SMALL) / 2
             right = max(right, width - left - (width - EDGE - half - left) / share)
     set_margins(ax, left, bottom, right, top)
+    _figures.pin_labels(ax, left - EDGE - _figures.extent(fig, ax.yaxis.label).width)
 
 
 def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
@@ -245,14 +246,14 @@ def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure
     kinds = [t for t in TYPES if counts[t]]
     left.barh([TYPE_LABELS[t].capitalize() for t in kinds][::-1], [counts[t] for t in kinds][::-1],
               color=[STYLE[t][0] for t in kinds][::-1])
-    left.set_title("By kind", loc="left", fontsize=BODY, color=INK)
+    left.set_title("By kind", loc="left", fontsize=BODY, color=INK, y=1.0)
     bars = platform_bars(net, top)
     warn = platform_warning(net)
     colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(bars))]
     labels = [_figures.wrap_label(p, 16) if narrow else shorten(p, 24) or "(no name)" for p, _ in bars]
     right.barh(range(len(bars))[::-1], [c for _, c in bars], color=colours, tick_label=labels)
     right.set_title(f"By platform{chr(10) if narrow else ' · '}two-way: {two_way_share(net):.0%}", loc="left",
-                    fontsize=BODY, color=INK)
+                    fontsize=BODY, color=INK, y=1.0)
     for ax in (left, right):
         ax.spines[["top", "right"]].set_visible(False)
     _place_balance(fig, left, right, narrow)
@@ -286,6 +287,7 @@ def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
         set_margins(left, EDGE + names[0], EDGE + below, width - x, top)
         set_margins(right, x + halves[0] + GAP + names[1], EDGE + below, max(EDGE, halves[1]), top)
     for ax, half in zip((left, right), halves, strict=True):  # as many counts as fit, each an em apart
+        _figures.pin_labels(ax)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=max(1, min(10, int(ax.get_position().width * width
                                                                       / (2 * half + SMALL / 72)))), integer=True))
 
