@@ -107,3 +107,26 @@ def test_links_between_connections_are_drawn() -> None:
     fig = netcharts.network_map(network.replay(events))
     assert [ln.get_gid() for ln in fig.axes[0].lines if (ln.get_gid() or "").startswith("link:")] == [
         f"link:person:ana>{events[0].node_key}"]
+
+
+def test_charts_are_laid_out_without_a_layout_engine_and_everything_fits() -> None:
+    """Fixed margins (no constrained layout): every title, tick label, note and legend inside the figure and clear
+    of the other axes, wide and narrow, for a small network, one of 20,000 and long platform names."""
+    from plnkit.charts._figures import render
+
+    big = events_for(20000)
+    long = events_for(12, platform="A platform with a very long name indeed")
+    for events in (events_for(12), big, long):
+        net = network.replay(events)
+        for narrow in (False, True):
+            for fig in (netcharts.network_map(net, narrow=narrow), netcharts.growth_chart(events, narrow=narrow),
+                        netcharts.balance_chart(net, narrow=narrow), netcharts.then_and_now(events, narrow=narrow)):
+                assert fig.get_layout_engine() is None
+                render(fig)
+                renderer = fig.canvas.get_renderer()
+                box = fig.get_tightbbox(renderer)
+                width, height = fig.get_size_inches()
+                assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
+                parts = [ax.get_tightbbox(renderer) for ax in fig.axes] + [lg.get_window_extent(renderer)
+                                                                           for lg in fig.legends]
+                assert not any(a.overlaps(b) for i, a in enumerate(parts) for b in parts[i + 1:])

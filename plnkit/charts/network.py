@@ -5,6 +5,10 @@ Each chart takes a :class:`plnkit.rules.network.Network` (or its events) and ret
 are built in :mod:`plnkit.widgets.mynetwork`). The map draws at most :data:`MAX_DRAWN` nodes and summarises the
 rest, so drawing costs the same for 40 nodes or 5,000; labels that would overlap are left out (the table names
 every connection).
+
+Each chart lays itself out (``_place_*``, :func:`plnkit.charts._map.place_maps`): margins in inches from the
+figure's size and its measured text (titles, tick labels, legend), not constrained layout, whose tight-bbox pass
+measured every artist; an empty chart (shipped pre-drawn) keeps constrained layout.
 """
 
 from __future__ import annotations
