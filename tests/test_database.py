@@ -15,8 +15,9 @@ import pytest
 
 from plnkit.errors import StoreError, StoreUnavailableError
 from plnkit.services import _store_pg, session
-from plnkit.services._migrate import head
+from plnkit.services._migrate import head, write_empty_store
 from plnkit.services._schema import SCHEMA_VERSION, revision
+from plnkit.services._store_file import EMPTY_STORE
 from plnkit.services.store import FOREIGN_DATABASE, NOT_POSTGRESQL, Store
 from plnkit.widgets import reflection as reflection_module
 from plnkit.widgets.reflection import Reflection
@@ -57,6 +58,40 @@ def test_every_earlier_sqlite_file_opens_migrates_and_keeps_its_work(tmp_path: P
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision(SCHEMA_VERSION)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def _schema(path: Path) -> list[tuple[str, ...]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        stamp = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        version = conn.execute("PRAGMA user_version").fetchone()
+    return [*rows, *stamp, version]
+
+
+def test_the_shipped_empty_database_is_what_alembic_makes_today(tmp_path: Path) -> None:
+    """A new file is a copy of plnkit/data/empty-store.sqlite3; after a new revision, remake it with
+    ``python -m plnkit.services._migrate``."""
+    made = tmp_path / "made.sqlite3"
+    write_empty_store(made)
+    assert _schema(EMPTY_STORE) == _schema(made)
+    with Store(tmp_path / "new" / "plnkit.sqlite3") as new:
+        assert new.schema_version == SCHEMA_VERSION and new.learner("local").id == 1
+    assert ((tmp_path / "new" / "plnkit.sqlite3").stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in (tmp_path / "new").iterdir() if p.name.endswith(".new")) == []  # no spare left
+
+
+def test_kernels_creating_a_new_file_at_once_all_get_the_same_database(tmp_path: Path) -> None:
+    db = tmp_path / "plnkit.sqlite3"
+    procs = [subprocess.Popen([sys.executable, "-c", _OPENER, str(db), name], cwd=ROOT, stdin=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for name in ("a", "b", "c", "d")]
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        assert p.wait(120) == 0, p.stderr.read() if p.stderr else ""
+    with Store(db) as s:
+        assert [s.latest_answer(s.learner(n), "why-pln/what").value for n in "abcd"] == ["hello"] * 4  # type: ignore[union-attr]
 
 
 def _columns(store: Store) -> dict[str, list[str]]:

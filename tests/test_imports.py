@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -69,10 +70,15 @@ def test_a_fresh_learners_whole_page_loads_no_heavy_library(notebook: Path, tmp_
     assert loaded_after(code_cells(notebook), tmp_path) == []
 
 
-def test_only_creating_or_upgrading_a_database_loads_sqlalchemy(tmp_path: Path) -> None:
+def test_only_upgrading_an_older_database_loads_sqlalchemy(tmp_path: Path) -> None:
     opened = "from plnkit.services.store import Store\nStore.open_default().close()"
-    assert loaded_after(opened, tmp_path, database=False) == ["sqlalchemy", "alembic"]  # Alembic makes the schema
-    assert loaded_after(opened, tmp_path) == []  # and from then on, nothing
+    assert loaded_after(opened, tmp_path, database=False) == []  # a new file is a copy of the shipped empty one
+    old = tmp_path / "old"
+    old.mkdir()
+    with sqlite3.connect(old / DB_NAME) as conn:
+        conn.executescript((Path(__file__).parent / "data" / "store_v1.sql").read_text())
+    assert loaded_after(opened, old, database=False) == ["sqlalchemy", "alembic"]  # Alembic upgrades it
+    assert loaded_after(opened, old) == []  # and from then on, nothing
 
 
 def test_drawing_a_chart_loads_matplotlib(tmp_path: Path) -> None:

@@ -102,6 +102,7 @@ def test_the_wheel_holds_the_course_notebooks_and_the_voila_template(wheel: Path
     migrations = ROOT / "plnkit" / "services" / "migrations"
     for path in [migrations / "env.py", *sorted((migrations / "versions").glob("*.py"))]:  # a new store needs them
         assert f"plnkit/services/migrations/{path.relative_to(migrations).as_posix()}" in names
+    assert "plnkit/data/empty-store.sqlite3" in names  # what a new course file is copied from
 
 
 def test_the_installed_plnkit_is_the_wheels_and_serves_its_own_notebooks(installed: dict[str, str],

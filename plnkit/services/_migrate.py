@@ -1,8 +1,9 @@
 """Bring a course database to the newest schema with Alembic (SQLAlchemy's migration tool), on either engine.
 
-Imported only when a database is behind (a new file, an older release's file, an empty PostgreSQL database):
+Imported only when a database is behind (an older release's file, an empty PostgreSQL database; a new SQLite
+file is a copy of the empty one this module's ``write_empty_store`` made, see ``_store_file.create_new_store``):
 SQLAlchemy costs about 0.2 s and 30 MB, and every open course page is a kernel of its own, so the store's daily
-queries run on the driver itself (see :mod:`plnkit.services._store_sql`).
+queries run on the driver itself (sqlite3, or psycopg through :mod:`plnkit.services._store_pg`).
 
 Concurrency: several kernels may open a new database at once. All of one upgrade runs in one transaction that
 first takes the database's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``pg_advisory_xact_lock``), so the
@@ -78,3 +79,27 @@ def head() -> str:
     found = ScriptDirectory.from_config(config).get_current_head()
     assert found is not None
     return found
+
+
+def write_empty_store(target: Path) -> None:
+    """Make the shipped empty database (``plnkit/data/empty-store.sqlite3``) at ``target``: a new file that
+    Alembic upgrades to the newest schema, compacted. Run ``python -m plnkit.services._migrate`` after adding a
+    revision."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "empty.sqlite3"
+        sqlite3.connect(path).close()
+        upgrade(sqlite_path=path)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("VACUUM")
+        conn.close()
+        target.write_bytes(path.read_bytes())
+
+
+if __name__ == "__main__":
+    from ._store_file import EMPTY_STORE
+
+    write_empty_store(EMPTY_STORE)
+    print(f"wrote {EMPTY_STORE}")

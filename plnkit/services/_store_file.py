@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: An empty course database at the newest schema, made by Alembic (``python -m plnkit.services._migrate``
+#: remakes it; ``tests/test_database.py`` checks it matches): a new file is a copy, so no page imports Alembic.
+EMPTY_STORE = Path(__file__).resolve().parent.parent / "data" / "empty-store.sqlite3"
 
 
 def read_only_error(path: Path) -> StoreReadOnlyError:
@@ -63,13 +67,13 @@ def make_folder(path: Path) -> None:
 def check_existing_file(path: Path) -> None:
     """Refuse, without touching it, a file that exists but is empty or not a database (never re-create it).
 
-    A missing file is created empty, readable by its owner only.
+    A missing file is created at the newest schema (:func:`create_new_store`), readable by its owner only.
     """
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
-        create_private_file(path)
+        create_new_store(path)
         return
     except OSError as exc:
         raise read_only_error(path) from exc
@@ -77,6 +81,39 @@ def check_existing_file(path: Path) -> None:
         raise corrupt_error(path, "is empty (0 bytes: perhaps a failed copy or a full disk)")
     if head != SQLITE_MAGIC:
         raise corrupt_error(path, "is damaged or is not a course database")
+
+
+def create_new_store(path: Path) -> None:
+    """Create the database as a copy of :data:`EMPTY_STORE`, readable by its owner only, in one step: the copy
+    is written beside it and linked into place, so another kernel never sees a half-made file, and when two
+    create it at once the first one's stays. Where that can't be done (no copy shipped, no hard links), an empty
+    file is made instead and Alembic creates the schema on connecting.
+    """
+    try:
+        data = EMPTY_STORE.read_bytes()
+    except OSError:
+        create_private_file(path)
+        return
+    spare = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(spare, path)
+        except FileExistsError:
+            pass  # another kernel made it first: use theirs
+        except OSError:
+            create_private_file(path)  # a filesystem without hard links
+    except OSError:
+        pass  # a read-only folder: connecting says so in the learner's words
+    finally:
+        try:
+            os.unlink(spare)
+        except OSError:
+            pass
 
 
 def create_private_file(path: Path) -> None:
