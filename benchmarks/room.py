@@ -200,7 +200,7 @@ def visit(client: Client, person: Person, notebook: str, html: str | None, start
         person.texts[key] = text
         record.saved = True
     except Exception as exc:  # noqa: BLE001 - a benchmark reports what went wrong and goes on
-        record.error = f"{type(exc).__name__}: {exc}"[:200]
+        record.error = f"{type(exc).__name__}: {exc} (kernel {client.kernel_id})"[:240]
 
 
 def participant(server: Running, person: Person, delay: float, think: float, vanish: bool) -> None:
@@ -336,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         left, left_mb = kernels(server.proc.pid)
         good, mixed = stored(home, people)
         one_kernel = _one_kernel_mb(server)
+        if any(v.error for p in people for v in p.visits):  # keep the server's logs to see why
+            import shutil
+
+            keep = Path(tempfile.gettempdir()) / "plnkit-room-logs"
+            shutil.rmtree(keep, ignore_errors=True)
+            keep.mkdir()
+            for log in home.glob("*.log"):
+                shutil.copy(log, keep / log.name)
 
     visits = [v for p in people for v in p.visits]
     errors = [v.error for v in visits if v.error]
@@ -345,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{took:.0f} s, {len(errors)} failed")
     for error in sorted(set(errors))[:5]:
         print(f"  failed: {error}")
+    if errors:
+        print(f"  (the server's logs are in {Path(tempfile.gettempdir()) / 'plnkit-room-logs'})")
     print(f"reflections stored: {good} of {args.people * len(PAGES)}; found under someone else's name: {mixed}")
     if times:
         p50, p95 = statistics.median(times), percentile(times, 0.95)
