@@ -42,6 +42,19 @@ def postgres() -> Iterator[PostgresServer]:
         server.close()
 
 
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of one test module's own (shared by no other module), which tests stop and start."""
+    try:
+        server = PostgresServer(free_port())
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     """Each store test runs once per database engine: ``"sqlite"`` and ``"postgresql"``."""

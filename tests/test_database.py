@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -201,19 +201,6 @@ def test_text_with_a_nul_byte_is_refused_clearly_on_postgresql_and_nothing_is_lo
 
 
 # --- a database server that fails -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def own_postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL server of this module's own, which tests stop and start."""
-    try:
-        server = PostgresServer(free_port())
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def test_a_wrong_password_or_a_stopped_server_gives_a_clear_message_without_the_password(

@@ -12,7 +12,7 @@ import pytest
 from plnkit.content import MODULES
 from plnkit.services.store import Store
 
-from .conftest import Server, free_port, serve, stop
+from .conftest import Server, serve, stop
 from .pgserver import PostgresServer
 from .test_browser import open_course_page
 from .test_never_lose_work import reflection
@@ -21,18 +21,6 @@ pytestmark = pytest.mark.browser
 
 #: The reflection retries a database it can't reach after 2, 4, 8, 16, then every 30 seconds.
 RETRY_WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def own_postgres() -> Iterator[PostgresServer]:
-    try:
-        server = PostgresServer(free_port())
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
