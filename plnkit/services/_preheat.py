@@ -114,7 +114,9 @@ class PoolWatch:
                 self._pids[kernel_id] = pid
         if kernel_id in self.waiting():
             notebook = self.manager._get_notebook_from_kernel(kernel_id)
-            log.info("a preheated page is ready: %s", notebook)
+            log.info("a preheated page is ready: %s (%s)", notebook, short(kernel_id))
+        else:
+            log.debug("a preheated kernel (%s) came for its request after its page was asked for", short(kernel_id))
 
     def _broken(self, kernel_id: str) -> bool:
         """True for a pool kernel that died, or was restarted (its page's imports and widgets are gone)."""
@@ -176,7 +178,8 @@ class PoolWatch:
             if url:
                 self._extra[kernel_id] = {"VOILA_REQUEST_URL": url}
         self._on_handout(kernel_id)
-        log.info("a page was given a preheated kernel (%s)", notebook_name)
+        log.info("a page was given a preheated kernel (%s): %s, %s", notebook_name, short(kernel_id),
+                 "waiting" if kernel_id in RequestInfoSocketHandler._waiters else "still starting")
         return render_task, rendered_cache, kernel_id
 
     def _fill_if_room(self, delay: float | None = None, notebook_name: str | None = None,
@@ -225,6 +228,11 @@ class PoolWatch:
             self._fill_if_room(delay=0, notebook_name=notebook)
 
 
+def short(kernel_id: str) -> str:
+    """The first 8 characters of a kernel id: enough to follow one kernel through the log, not to reach it."""
+    return f"kernel {kernel_id[:8]}"
+
+
 class QueryHandler(RequestInfoSocketHandler):
     """The request's details for a waiting pool kernel, at ``/plnkit/query/<secret>/<kernel id>``.
 
@@ -271,10 +279,19 @@ class QueryHandler(RequestInfoSocketHandler):
         if isinstance(message, dict) and server.pool is not None:
             message = {**message, **server.pool.request_details(kernel_id)}
         result = super().write_message(message, binary)
+        log.debug("the request went to its preheated %s", short(kernel_id))
         # Delivered: nobody else may have it (Voila would keep serving it to any later connection).
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
         asyncio.get_event_loop().call_later(5, self._close_quietly)
         return result
+
+    def on_close(self) -> None:
+        # Voila's own on_close removes the last waiter in its dict when this one is not there (replaced by a
+        # second connection for the same kernel): another page's kernel would then never get its request.
+        kernel_id = self.path_kwargs.get("kernel_id", "")
+        log.debug("the request socket of %s closed", short(kernel_id))
+        if RequestInfoSocketHandler._waiters.get(kernel_id) is self:
+            del RequestInfoSocketHandler._waiters[kernel_id]
 
     def _close_quietly(self) -> None:
         try:

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs
 from ..errors import IdentityError, StoreError
 from ..rules.names import account_name
 from . import _log
+from ._kernel import main_thread_caller
 from .store import Learner, Store, default_home
 
 LOCAL_LEARNER = "local"
@@ -154,21 +155,27 @@ def _fetch_request(url: str) -> dict[str, object]:
 
 
 def after_request(load: Callable[[], object]) -> threading.Thread | None:
-    """Run ``load`` on a background thread as soon as this preheated kernel's request has arrived.
+    """Run ``load`` as soon as this preheated kernel's request has arrived: a background thread waits for the
+    request, then ``load`` runs on the kernel's main thread (the thread that calls this; see
+    :mod:`plnkit.services._kernel`: widgets made on another thread can break the page's widgets as it connects).
 
     For a page that builds itself before the request and fills in the learner's data after it. Returns the
-    thread, or ``None`` (and runs nothing) when the request is already here (not preheated): then load now.
-    Errors in ``load`` go to the operator's log (``_log``), never to the page.
+    waiting thread (it ends once ``load`` has run), or ``None`` (and runs nothing) when the request is already
+    here (not preheated): then load now. Errors in ``load`` go to the operator's log (``_log``), never to the page.
     """
     if not preheated():
         return None
+    on_main = main_thread_caller()
 
     def run() -> None:
+        logger = logging.getLogger(__name__)
         try:
             wait_for_request()
-            load()
+            began = time.monotonic()
+            on_main(load)
+            logger.debug("this preheated page was filled in, in %.2f s", time.monotonic() - began)
         except Exception:  # noqa: BLE001 - a background thread: nowhere else for it to go
-            logging.getLogger(__name__).exception("filling in a preheated page failed")
+            logger.exception("filling in a preheated page failed")
 
     thread = threading.Thread(target=run, name="plnkit-after-request", daemon=True)
     thread.start()
