@@ -9,8 +9,8 @@ ignored; connect and read timeouts plus an overall deadline; a size cap counted 
 Only the fetch-time rules live here (resolving, private addresses after resolution, redirects, deadlines, the
 size cap). The form of an address (normalised ``www.x.org`` and ``feed://`` forms included) and which address
 literals may be fetched are pure rules in :mod:`plnkit.rules.urls`, shared with OPML import, bookmark files and
-portfolio restores. Bodies are decoded as leniently as feed readers do (:class:`_Decoder`): a readable body is
-read whatever its ``Content-Encoding`` says, under the same size cap.
+portfolio restores. Bodies are decoded as leniently as feed readers do (:class:`plnkit.services._decode.Decoder`): a
+readable body is read whatever its ``Content-Encoding`` says, under the same size cap.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import ipaddress
 import os
 import socket
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -57,6 +56,7 @@ from ..rules.urls import (  # the form of an address, and which literals may be 
 from ..rules.urls import (
     exemptions as _exemptions,
 )
+from ._decode import Decoder
 
 
 def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
@@ -171,96 +171,6 @@ def _status_error(status: int, retry_after: float | None) -> FeedHTTPError:
     return FeedHTTPError(msg, status=status, retry_after=retry_after)
 
 
-_GZIP_MAGIC = b"\x1f\x8b\x08"
-_SNIFF = 16  # bytes looked at before deciding how a body is encoded
-
-
-def _is_zlib(head: bytes) -> bool:
-    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
-
-
-def _looks_like_text(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
-    return not text or text[:1] in (b"<", b"{", b"[")
-
-
-class _Decoder:
-    """Content-Encoding decoding, lenient as browsers and feed readers are, with the size cap applied to the
-    decoded bytes (stops gzip bombs).
-
-    The declared encoding is a hint checked against the first bytes: a body that starts like gzip or zlib data is
-    decompressed whatever the header says (``identity``, nothing, ``aws-chunked``, ``UTF-8``), a body declared
-    ``gzip`` or ``deflate`` that starts like text (a caching plugin's bug) is read as it is, and ``deflate``
-    without a zlib header is read as raw deflate. Only a body in an encoding the course can't decode (``br``,
-    ``zstd``) that isn't readable as it is gets an error.
-    """
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        labels = [e.strip().lower() for e in encoding.split(",") if e.strip()]
-        self.declared = labels[-1] if labels else ""
-        self.cap = cap
-        self.size = 0
-        self.parts: list[bytes] = []
-        self._head = b""
-        self._z: zlib._Decompress | None = None
-        self._decided = False
-
-    def _decide(self) -> None:
-        head, self._head, self._decided = self._head, b"", True
-        if head.startswith(_GZIP_MAGIC):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.declared in ("deflate", "gzip", "x-gzip", "x-deflate") and _is_zlib(head):
-            self._z = zlib.decompressobj()
-        elif _looks_like_text(head):
-            self._z = None
-        elif self.declared in ("deflate", "x-deflate"):
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
-        elif self.declared in ("br", "zstd", "compress", "x-compress"):
-            raise FeedConnectionError(f"That site sent the feed in an encoding the course can't read "
-                                      f"({self.declared}).")
-        self._inflate(head)
-
-    def feed(self, chunk: bytes) -> None:
-        if not self._decided:
-            self._head += chunk
-            if len(self._head) >= _SNIFF:
-                self._decide()
-            return
-        self._inflate(chunk)
-
-    def _inflate(self, chunk: bytes) -> None:
-        if self._z is None:
-            self._add(chunk)
-            return
-        try:
-            self._add(self._z.decompress(chunk, self.cap - self.size + 1))
-            while self._z.unconsumed_tail:
-                self._add(self._z.decompress(self._z.unconsumed_tail, self.cap - self.size + 1))
-            if self._z.eof and self._z.unused_data.startswith(_GZIP_MAGIC):  # a second gzip member follows
-                rest, self._z = self._z.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
-                self._inflate(rest)
-        except zlib.error as exc:
-            raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.cap:
-            raise FeedTooLargeError(
-                f"That feed is larger than {self.cap // (1024 * 1024) or 1} MB, so the course won't download it."
-            )
-        self.parts.append(data)
-
-    def finish(self) -> bytes:
-        if not self._decided:
-            self._decide()
-        if self._z is not None:
-            try:
-                self._add(self._z.flush())
-            except zlib.error as exc:
-                raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
-        return b"".join(self.parts)
-
-
 def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | None = None,
           last_modified: str | None = None, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE,
           connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
@@ -327,7 +237,7 @@ def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: in
             if length.isdigit() and int(length) > max_bytes:  # compressed or not, the decoded body is larger
                 raise FeedTooLargeError(
                     f"That feed is larger than {max_bytes // (1024 * 1024) or 1} MB, so the course won't download it.")
-            decoder = _Decoder(resp_headers.get("content-encoding", ""), max_bytes)
+            decoder = Decoder(resp_headers.get("content-encoding", ""), max_bytes)
             while True:
                 if time.monotonic() > end:
                     raise FeedTimeoutError("That site took too long to answer. Try again later.")
