@@ -9,8 +9,10 @@ ignored; connect and read timeouts plus an overall deadline; a size cap counted 
 Only the fetch-time rules live here (resolving, private addresses after resolution, redirects, deadlines, the
 size cap). The form of an address (normalised ``www.x.org`` and ``feed://`` forms included) and which address
 literals may be fetched are pure rules in :mod:`plnkit.rules.urls`, shared with OPML import, bookmark files and
-portfolio restores. Bodies are decoded as leniently as feed readers do (:class:`plnkit.services._decode.Decoder`): a
-readable body is read whatever its ``Content-Encoding`` says, under the same size cap.
+portfolio restores. A name that is not found is told apart from a computer that can't look names up
+(:class:`Resolver`: offline, so a subscription is kept for the next Refresh). Bodies are decoded as leniently as
+feed readers do (:class:`plnkit.services._decode.Decoder`): a readable body is read whatever its
+``Content-Encoding`` says, under the same size cap.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -64,8 +67,8 @@ def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
     return _exemptions(allow, os.environ.get(ALLOW_ENV))
 
 
-__all__ = ["ALLOW_ENV", "Exemption", "Response", "Target", "check_address", "check_url", "exemptions", "fetch",
-           "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]
+__all__ = ["ALLOW_ENV", "Exemption", "Resolver", "Response", "Target", "check_address", "check_url", "exemptions",
+           "fetch", "getaddrinfo", "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]
 
 USER_AGENT = "plnkit/0.1 (Personal Learning Networks course feed reader)"
 MAX_BYTES = 10 * 1024 * 1024
@@ -94,8 +97,89 @@ def check_url(url: object) -> tuple[str, str, int, str]:
     return split_address(check_address(url, "feed"))
 
 
-def resolve(url: str, allow: tuple[Exemption, ...],
-            resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Target:
+Lookup = Callable[[str, int], list[IPAddress]]
+#: Names that resolve wherever names resolve at all (IANA's own, and one of the busiest sites): asked only after
+#: a learner's name was not found, to tell "no such site" from "this computer can't look names up".
+PROBE_NAMES = ("example.com", "wikipedia.org")
+#: Seconds the answer to "can this computer look names up?" is kept (a refresh of many feeds asks once).
+PROBE_TTL = 60.0
+
+
+def getaddrinfo(host: str, port: int) -> list[IPAddress]:
+    """The addresses the system's resolver gives for ``host`` (raises :class:`socket.gaierror`)."""
+    addresses: list[IPAddress] = []
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+class Resolver:
+    """Site names to addresses, telling a misspelt name from a computer that can't look any name up.
+
+    ``lookup(host, port)`` returns addresses or raises :class:`socket.gaierror` (:func:`getaddrinfo` unless a
+    test passes a stand-in). A name server that did not answer (``EAI_AGAIN``) means offline. A name that was not
+    found means offline too when no well-known name (:data:`PROBE_NAMES`) is found either: an offline laptop, a
+    network that only allows a proxy, and macOS without Wi-Fi all say "not found" for every name. That answer is
+    kept for ``ttl`` seconds (by ``clock``, :func:`time.monotonic`). Offline raises :class:`FeedConnectionError`
+    with ``offline=True``; a name that is just not there raises :class:`HostNotFoundError`.
+    """
+
+    def __init__(self, lookup: Lookup | None = None, *, probe: Iterable[str] = PROBE_NAMES,
+                 ttl: float = PROBE_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.lookup = lookup or getaddrinfo
+        self.probe = tuple(probe)
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._answer: tuple[float, bool] | None = None
+
+    def __call__(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            addresses = self.lookup(host, port)
+        except socket.gaierror as exc:
+            if exc.errno == socket.EAI_AGAIN or not self.names_resolve():
+                raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
+                                          "earlier.", offline=True) from exc
+            raise _not_found(host) from exc
+        except UnicodeError as exc:  # a name no DNS could hold (a label over 63 characters, say)
+            raise _not_found(host) from exc
+        if not addresses:
+            raise _not_found(host)
+        return addresses
+
+    def names_resolve(self) -> bool:
+        """True when this computer can look names up at all (a well-known name is found); kept ``ttl`` seconds."""
+        with self._lock:  # a refresh of many feeds while offline asks once, not once per feed
+            now = self.clock()
+            if self._answer is not None and now - self._answer[0] < self.ttl:
+                return self._answer[1]
+            works = self._ask()
+            self._answer = (now, works)
+            return works
+
+    def _ask(self) -> bool:
+        for name in self.probe:
+            try:
+                if self.lookup(name, 443):
+                    return True
+            except socket.gaierror as exc:
+                if exc.errno == socket.EAI_AGAIN:  # no name server answered: asking another name won't help
+                    return False
+            except (OSError, UnicodeError):
+                continue
+        return False
+
+
+def _not_found(host: str) -> HostNotFoundError:
+    return HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.")
+
+
+_resolve = Resolver()  # one per process, so its answer about the network is shared by every fetch
+
+
+def resolve(url: str, allow: tuple[Exemption, ...], resolver: Lookup | None = None) -> Target:
     """Check a URL and pick the address to connect to; every resolved address must be acceptable."""
     url = check_address(url, "feed")
     scheme, host, port, path = split_address(url)
@@ -106,26 +190,6 @@ def resolve(url: str, allow: tuple[Exemption, ...],
                 "That address is on a private network, so the course won't fetch it."
             )
     return Target(url, scheme, host, port, path, addresses[0])
-
-
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        if exc.errno == socket.EAI_AGAIN:  # no name server answered: this computer is probably offline
-            raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
-                                      "earlier.", offline=True) from exc
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
-    except UnicodeError as exc:
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
-    addresses: list[IPAddress] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in addresses:
-            addresses.append(address)
-    if not addresses:
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.")
-    return addresses
 
 
 @dataclass
@@ -174,7 +238,7 @@ def _status_error(status: int, retry_after: float | None) -> FeedHTTPError:
 def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | None = None,
           last_modified: str | None = None, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE,
           connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-          resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Response:
+          resolver: Lookup | None = None) -> Response:
     """GET a URL under every rule in this module's docstring; 200 and 304 return, the rest raise FeedError."""
     allowed = exemptions(allow)
     end = time.monotonic() + deadline
