@@ -111,8 +111,9 @@ def test_typed_addresses_are_normalised_before_they_are_checked(typed: str, part
 def test_the_form_rules_live_in_the_pure_module() -> None:
     import plnkit.formats.bookmarks
     import plnkit.formats.opml
+    import plnkit.widgets.reader
 
-    for module in (plnkit.formats.bookmarks, plnkit.formats.opml):
+    for module in (plnkit.formats.bookmarks, plnkit.formats.opml, plnkit.widgets.reader):
         assert "plnkit.services._net" not in {getattr(v, "__module__", "") for v in vars(module).values()}
         source = open(module.__file__ or "").read()
         assert "services._net" not in source and "import _net" not in source
