@@ -207,7 +207,8 @@ class CachedFeed:
 
     ``feed`` is the parsed feed as JSON text (:meth:`plnkit.formats.feeds.Feed.to_json`); ``etag`` and
     ``last_modified`` are the validators for the next conditional GET; the ``*_at`` fields are ISO 8601 UTC
-    strings; ``failures`` counts fetches that failed in a row and ``error`` is the last one's message.
+    strings; ``failures`` counts fetches that failed in a row and ``error`` is the last one (JSON with its kind and
+    message: :func:`plnkit.services.feedcache.error_text`).
     """
 
     final_url: str | None = None

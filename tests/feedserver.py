@@ -49,6 +49,8 @@ LATIN1 = ("""<?xml version="1.0" encoding="iso-8859-1"?>
 
 HTML_WITH_LINK = b"""<!doctype html><html><head><title>A blog</title>
 <link rel="alternate" type="application/rss+xml" title="RSS" href="/feed.xml"></head><body>Hello</body></html>"""
+HTML_FEED_SCHEME = b"""<!doctype html><html><head><title>An old blog</title>
+<link rel="alternate" type="application/rss+xml" href="feed://127.0.0.1:{port}/feed.xml"></head><body>Hi</body></html>"""
 HTML_NO_LINK = b"<!doctype html><html><head><title>No feed</title></head><body>Hello</body></html>"
 
 
@@ -146,6 +148,8 @@ class FeedServer:
             self.send(h, 200, b"\x00\x01\x02 this is not xml at all \xff\xfe", "application/octet-stream")
         elif path == "/page":
             self.send(h, 200, HTML_WITH_LINK, "text/html; charset=utf-8")
+        elif path == "/page-feed-scheme":  # the feed: form old blog engines and browsers wrote
+            self.send(h, 200, HTML_FEED_SCHEME.replace(b"{port}", str(self.port).encode()), "text/html")
         elif path == "/page-no-feed":
             self.send(h, 200, HTML_NO_LINK, "text/html")
         elif path == "/203":

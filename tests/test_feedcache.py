@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from plnkit.errors import FeedHTTPError
-from plnkit.services.feedcache import FeedResult, backoff, refresh
+from plnkit.errors import (
+    FeedConnectionError,
+    FeedError,
+    FeedHTTPError,
+    FeedTimeoutError,
+    HostNotFoundError,
+    NotAFeedError,
+)
+from plnkit.services._net import Resolver
+from plnkit.services.feedcache import FeedResult, backoff, cached_error, error_text, refresh
 from plnkit.services.store import Store
 
 from .feedserver import FeedServer
@@ -87,3 +97,37 @@ def test_one_slow_feed_never_holds_up_the_others(server: FeedServer, store: Stor
     assert [name for name, _ in finished][-1] == "slow"
     assert all(t < 8 for name, t in finished if name != "slow")  # the slow one takes its full 10 s
     assert results[1].feed is not None and results[3].error is not None and results[0].error is not None
+
+
+@pytest.mark.parametrize("error", [
+    FeedConnectionError("The course can't reach the internet right now.", offline=True),
+    FeedConnectionError("Couldn't connect to blog.example. The site may be down; try again later."),
+    FeedTimeoutError("That site took too long to answer."),
+    HostNotFoundError("Couldn't find a site called blgo.example. Check the spelling of the address."),
+    FeedHTTPError("That site asked the course to slow down (error 429).", status=429, retry_after=3600.0),
+    NotAFeedError("That page is not a feed: did you mean its feed at https://blog.example/feed?",
+                  suggestion="https://blog.example/feed"),
+])
+def test_an_error_read_back_from_the_cache_is_the_same_kind_of_error(error: FeedError) -> None:
+    again = cached_error(error_text(error))
+    assert type(again) is type(error) and str(again) == str(error)
+    assert vars(again) == vars(error)  # offline, status, retry_after, suggestion
+
+
+def test_a_message_kept_by_an_older_version_reads_as_a_plain_feed_error() -> None:
+    for text in ("Couldn't connect to blog.example.", "{not json", '{"kind": "SystemExit", "message": "x"}', "[]"):
+        again = cached_error(text)
+        assert type(again) is FeedError and str(again) == text
+
+
+def test_a_computer_that_was_offline_for_one_page_is_offline_for_the_next(store: Store, database: str) -> None:
+    def no_names(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # as for every name when offline
+
+    url = "https://blog.example-teacher.org/feed/"
+    first = refresh(store, [url], resolver=Resolver(no_names))[0]
+    assert first.offline
+    other_kernel = Store(database)
+    again = refresh(other_kernel, [url])[0]  # read from the cache: no lookup is made
+    assert not again.network and again.offline and "can't reach the internet" in str(again.error)
+    other_kernel.close()

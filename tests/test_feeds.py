@@ -204,6 +204,18 @@ def test_feed_links_are_found_in_pages() -> None:
     assert feeds.feed_links(page, "https://x.example/") == ["https://x.example/atom"]
 
 
+def test_a_pages_feed_links_are_normalised_as_the_feed_box_does() -> None:
+    from plnkit.rules.urls import MAX_FEED_URL, check_address
+
+    hrefs = ["feed://X.Example/rss", "feed:https://x.example/atom", " /feed.xml ", "//cdn.example/feed",
+             "https://teacher:secret@x.example/private", "https://x.example/" + "a" * MAX_FEED_URL]
+    page = "".join(f'<link rel="alternate" type="application/rss+xml" href="{h}">' for h in hrefs).encode()
+    found = feeds.feed_links(page, "https://x.example/blog/")
+    assert found == ["http://x.example/rss", "https://x.example/atom", "https://x.example/feed.xml",
+                     "https://cdn.example/feed"]  # what the feed box refuses (a password, too long) is not offered
+    assert all(check_address(link, "feed") == link for link in found)
+
+
 def test_the_real_corpus_sample_is_clean() -> None:
     feed = parse_feed((DATA / "real-rss.xml").read_bytes(), "https://thomashoneyman.com/index.xml")
     for e in feed.entries:

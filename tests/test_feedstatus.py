@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plnkit.content import STARTER_FEEDS
 from plnkit.errors import (
     FeedConnectionError,
     FeedError,
@@ -11,7 +12,16 @@ from plnkit.errors import (
     NotAFeedError,
 )
 from plnkit.formats.feeds import Feed
-from plnkit.rules.feedstatus import LATER, NO_ENTRIES_YET, OFFLINE, refresh_summary, seems_offline, subscribing
+from plnkit.rules.feedstatus import (
+    LATER,
+    NO_ENTRIES_YET,
+    OFFLINE,
+    problem,
+    refresh_summary,
+    seems_offline,
+    starter_feed,
+    subscribing,
+)
 from plnkit.services.feedcache import FeedResult
 
 URL = "https://blog.example/feed"
@@ -64,3 +74,19 @@ def test_the_refresh_summary_counts_in_words() -> None:
     failed = result(FeedHTTPError("error 503", status=503))
     assert refresh_summary([fine, failed]) == ("info", "Updated. 1 feed could not be read (see below).")
     assert refresh_summary([result(NO_NETWORK)])[0] == "error"
+
+
+def test_a_starter_blog_is_known_however_its_address_is_written() -> None:
+    starter = STARTER_FEEDS[0]  # https://www.cultofpedagogy.com/feed/
+    for typed in (starter.url, "www.cultofpedagogy.com/feed/", "HTTPS://WWW.CultOfPedagogy.com/feed/#top"):
+        assert starter_feed(typed) == starter
+    assert starter_feed("https://www.cultofpedagogy.com/other-feed/") is None
+    assert starter_feed(URL) is None
+
+
+def test_a_starter_blog_not_found_in_a_refresh_is_not_put_down_to_spelling() -> None:
+    assert "spelling" not in problem(result(TYPO), starter=True)
+    assert "next Refresh" in problem(result(TYPO), starter=True)
+    assert problem(result(TYPO)) == str(TYPO)  # a feed the learner typed: their spelling may be wrong
+    down = FeedHTTPError("That site had a problem (error 503). Try again later.", status=503)
+    assert problem(result(down), starter=True) == str(down)

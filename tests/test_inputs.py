@@ -90,6 +90,9 @@ RAW_DEFLATE = zlib.compressobj(wbits=-zlib.MAX_WBITS)
     (zlib.compress(RSS), "deflate"), (RAW_DEFLATE.compress(RSS) + RAW_DEFLATE.flush(), "deflate"),
     (gzip.compress(RSS[:100]) + gzip.compress(RSS[100:]), "gzip"),  # two gzip members, as some servers append
     (codecs.BOM_UTF8 + RSS, "gzip"),
+    (gzip.compress(gzip.compress(RSS)), "gzip"), (gzip.compress(gzip.compress(RSS)), "gzip, gzip"),  # twice
+    (gzip.compress(zlib.compress(RSS)), "gzip"), (gzip.compress(gzip.compress(gzip.compress(RSS))), ""),
+    (zlib.compress(RSS), "identity"), (zlib.compress(RSS), ""), (zlib.compress(RSS), "aws-chunked"),
 ])
 def test_other_encodings_declared_wrong_still_read(web: CaseServer, body: bytes, label: str) -> None:
     headers = {"Content_Encoding": label} if label else {}
@@ -101,6 +104,14 @@ def test_the_size_cap_holds_whatever_the_body_is_declared_as(web: CaseServer) ->
     bomb = gzip.compress(b" " * (3 * 1024 * 1024))
     for label in ("identity", "aws-chunked", "deflate"):
         url = web.serve(f"/bomb-{label}", bomb, Content_Encoding=label)
+        with pytest.raises(FeedTooLargeError, match="larger than 1 MB"):
+            fetch_feed(url, allow=web.allow, max_bytes=1024 * 1024)
+
+
+def test_the_size_cap_holds_for_a_bomb_compressed_twice(web: CaseServer) -> None:
+    bomb = gzip.compress(gzip.compress(b" " * (3 * 1024 * 1024)))
+    for label in ("gzip", "gzip, gzip", "identity"):
+        url = web.serve(f"/bomb-twice-{label.replace(', ', '-')}", bomb, Content_Encoding=label)
         with pytest.raises(FeedTooLargeError, match="larger than 1 MB"):
             fetch_feed(url, allow=web.allow, max_bytes=1024 * 1024)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+from collections.abc import Callable
 
 import pytest
 
-from plnkit.errors import FeedError, FeedURLError, PrivateAddressError
+from plnkit.errors import FeedConnectionError, FeedError, FeedURLError, HostNotFoundError, PrivateAddressError
 from plnkit.formats.feeds import fetch_feed
-from plnkit.services._net import check_url, is_public, parse_allow, resolve, retry_after_seconds, unwrap
+from plnkit.services._net import Resolver, check_url, is_public, parse_allow, resolve, retry_after_seconds, unwrap
 
 PRIVATE = "That address is on a private network, so the course won't fetch it."
 
@@ -109,8 +111,63 @@ def test_typed_addresses_are_normalised_before_they_are_checked(typed: str, part
 def test_the_form_rules_live_in_the_pure_module() -> None:
     import plnkit.formats.bookmarks
     import plnkit.formats.opml
+    import plnkit.widgets.reader
 
-    for module in (plnkit.formats.bookmarks, plnkit.formats.opml):
+    for module in (plnkit.formats.bookmarks, plnkit.formats.opml, plnkit.widgets.reader):
         assert "plnkit.services._net" not in {getattr(v, "__module__", "") for v in vars(module).values()}
         source = open(module.__file__ or "").read()
         assert "services._net" not in source and "import _net" not in source
+
+
+# --- offline or misspelt: a name that is not found (no request is made: the resolver's lookups are stand-ins) ---
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def names(known: dict[str, str], asked: list[str] | None = None,
+          errno: int = socket.EAI_NONAME) -> Callable[[str, int], list[IPAddress]]:
+    """A name lookup that knows only ``known`` and says "not found" (``errno``) for anything else."""
+    def lookup(host: str, port: int) -> list[IPAddress]:
+        if asked is not None:
+            asked.append(host)
+        if host in known:
+            return [ipaddress.ip_address(known[host])]
+        raise socket.gaierror(errno, "Name or service not known")
+
+    return lookup
+
+
+def test_a_misspelt_name_while_other_names_are_found_says_check_the_spelling() -> None:
+    resolver = Resolver(names({"example.com": "93.184.215.14"}))
+    with pytest.raises(HostNotFoundError, match="Couldn't find a site called blgo.example. Check the spelling"):
+        resolve("https://blgo.example/feed", (), resolver)
+
+
+@pytest.mark.parametrize("errno", [socket.EAI_NONAME, socket.EAI_AGAIN, socket.EAI_FAIL])
+def test_no_name_found_at_all_means_offline_not_a_misspelling(errno: int) -> None:
+    resolver = Resolver(names({}, errno=errno))  # an offline laptop, macOS without Wi-Fi, a proxy-only network
+    with pytest.raises(FeedConnectionError) as info:
+        resolve("https://blog.example-teacher.org/feed/", (), resolver)
+    assert info.value.offline and "spelling" not in str(info.value)
+    assert "can't reach the internet" in str(info.value)
+
+
+def test_whether_names_are_found_at_all_is_asked_once_in_a_while() -> None:
+    asked: list[str] = []
+    now = [0.0]
+    resolver = Resolver(names({}, asked), probe=("example.com",), ttl=60, clock=lambda: now[0])
+    for name in ("a.example", "b.example", "c.example"):  # a refresh of three feeds while offline
+        with pytest.raises(FeedConnectionError):
+            resolver(name, 443)
+    assert asked.count("example.com") == 1
+    now[0] = 61.0
+    with pytest.raises(FeedConnectionError):
+        resolver("d.example", 443)
+    assert asked.count("example.com") == 2
+
+
+def test_a_name_server_that_does_not_answer_is_offline_without_asking_further() -> None:
+    asked: list[str] = []
+    with pytest.raises(FeedConnectionError) as info:
+        Resolver(names({}, asked, errno=socket.EAI_AGAIN))("blog.example", 443)
+    assert info.value.offline and asked == ["blog.example"]

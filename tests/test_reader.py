@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 
 import pytest
 
-from plnkit.errors import FeedConnectionError
+from plnkit.content import STARTER_FEEDS
+from plnkit.errors import FeedConnectionError, HostNotFoundError
 from plnkit.formats.feeds import read_opml
 from plnkit.rules import network
-from plnkit.services.feedcache import FeedResult
+from plnkit.rules.feedstatus import LATER, OFFLINE
+from plnkit.services._net import Resolver
+from plnkit.services.feedcache import FeedResult, refresh_one
 from plnkit.services.store import Store
 from plnkit.widgets.reader import FeedReader
 
@@ -48,11 +53,72 @@ def test_subscribe_refresh_and_read(server: FeedServer, store: Store) -> None:
     assert reader.progress.value == reader.progress.max == 1
 
 
+def names(known: dict[str, str]) -> Resolver:
+    """A resolver whose name lookups know only ``known`` (no request leaves this computer)."""
+    def lookup(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        if host in known:
+            return [ipaddress.ip_address(known[host])]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # what Linux and macOS say offline
+
+    return Resolver(lookup)
+
+
+ONLINE = {"example.com": "93.184.215.14", "wikipedia.org": "185.15.58.224"}  # only the well-known names
+BLOG = "https://blog.example-teacher.org/feed/"
+
+
+def test_a_feed_added_offline_is_saved_for_the_next_refresh(store: Store) -> None:
+    reader = FeedReader(resolver=names({}))  # no name is found at all: this computer is offline
+    assert reader.subscribe(BLOG)
+    assert reader.status.text == f"Subscribed to {BLOG}. {OFFLINE}"
+    assert "spelling" not in reader.status.text and subscribed(store) == [BLOG]
+    starter = STARTER_FEEDS[1]
+    reader.starter.value = starter.url
+    reader.starter_button.click()
+    assert reader.status.text == f"Subscribed to {starter.title}. {OFFLINE}"
+
+
+def test_a_misspelt_name_while_online_is_refused_with_check_the_spelling(store: Store) -> None:
+    reader = FeedReader(resolver=names(ONLINE))
+    reader.url.value = "blog.exmaple-teacher.org/feed/"
+    reader.subscribe_button.click()
+    assert reader.status.text == ("Couldn't find a site called blog.exmaple-teacher.org. Check the spelling of the "
+                                  "address.")
+    assert subscribed(store) == [] and reader.url.value == "blog.exmaple-teacher.org/feed/"  # kept to correct
+
+
+def test_a_feed_another_page_found_offline_is_saved_from_the_cache(store: Store) -> None:
+    assert refresh_one(store, BLOG, resolver=names({})).offline  # another page, a moment ago, while offline
+    reader = FeedReader(resolver=names(ONLINE))  # asked now, the name would not be found: the cache answers
+    assert reader.subscribe(BLOG)
+    assert reader.status.text == f"Subscribed to {BLOG}. {OFFLINE}" and subscribed(store) == [BLOG]
+
+
+def test_a_feed_another_page_found_down_is_saved_from_the_cache(store: Store) -> None:
+    from .conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"  # nothing listens there, as when a site is down
+    allow = url.split("/")[2]
+    first = refresh_one(store, url, allow=allow)
+    assert "The site may be down" in str(first.error)
+    reader = FeedReader(allow=allow)
+    assert reader.subscribe(url)
+    assert reader.status.text == f"Subscribed to {url}. {LATER}" and subscribed(store) == [url]
+
+
 def test_a_page_offers_its_feed(server: FeedServer, store: Store) -> None:
     reader = FeedReader(allow=server.allow)
     reader.subscribe(f"{server.base}/page")
     assert reader.status.text == f"That page is not a feed: did you mean its feed at {server.base}/feed.xml?"
     assert reader.suggestion_button.layout.display == "flex" and subscribed(store) == []
+    reader.suggestion_button.click()
+    assert subscribed(store) == [f"{server.base}/feed.xml"]
+
+
+def test_a_page_linking_its_feed_in_the_feed_scheme_offers_it_as_http(server: FeedServer, store: Store) -> None:
+    reader = FeedReader(allow=server.allow)
+    reader.subscribe(f"{server.base}/page-feed-scheme")  # <link ... href="feed://127.0.0.1:port/feed.xml">
+    assert reader.status.text == f"That page is not a feed: did you mean its feed at {server.base}/feed.xml?"
     reader.suggestion_button.click()
     assert subscribed(store) == [f"{server.base}/feed.xml"]
 
@@ -166,10 +232,13 @@ def test_a_starter_blog_never_gets_check_the_spelling(store: Store) -> None:
     assert reader.status.text == (f"Subscribed to {starter.title}. It couldn't be fetched just now; it will be "
                                   "fetched on the next Refresh.")
     assert "spelling" not in reader.status.text and subscribed(store) == [starter.url]
+    not_found = HostNotFoundError("Couldn't find a site called www.cultofpedagogy.com. Check the spelling of the "
+                                  "address.")
+    reader.show([FeedResult(starter.url, None, not_found)], {starter.url: starter.title})
+    assert starter.title in reader.problems.value and "spelling" not in reader.problems.value
 
 
 def test_every_feed_unreachable_at_once_reads_as_offline_and_shows_what_was_saved(store: Store) -> None:
-    from plnkit.errors import HostNotFoundError
     from plnkit.formats.feeds import Entry, Feed
 
     cached = Feed("https://a.example/feed", "Saved blog", None, (Entry("Saved post", None, None, "<p>x</p>"),))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 from ..errors import (
     FeedConnectionError,
@@ -36,6 +37,7 @@ from ..errors import (
     TooManyRedirectsError,
 )
 from ..rules.dates import keep_newest, parse_date, plausible, unknown_zone
+from ..rules.urls import check_address
 from ..services._net import Response, fetch
 from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
@@ -215,14 +217,23 @@ class _FeedLinks(HTMLParser):
                 self.found.append(a["href"])
 
 
+def _feed_link(href: str, page_url: str) -> str | None:
+    """A page's feed link as the feed box would take it (:func:`plnkit.rules.urls.check_address`), or None."""
+    try:
+        return check_address(urljoin(page_url, href.strip()), "feed")
+    except (FeedURLError, ValueError):
+        return None
+
+
 def feed_links(page: bytes, url: str) -> list[str]:
-    """Feed addresses a web page advertises, made absolute (http and https only)."""
+    """Feed addresses a web page advertises, made absolute and normalised as typed addresses are (``feed://``
+    forms read as http), keeping only those the course would fetch."""
     parser = _FeedLinks()
     try:
         parser.feed(page[:2_000_000].decode("utf-8", errors="replace"))
     except Exception:  # HTMLParser is lenient; a truly broken page just yields no links
         pass
-    links = [safe_link(href, url) for href in parser.found]
+    links = [_feed_link(href, url) for href in parser.found]
     return [link for link in dict.fromkeys(links) if link]
 
 

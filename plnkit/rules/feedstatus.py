@@ -1,7 +1,8 @@
 """What a feed's fetch result means to the learner: subscribe or not, what to say, and whether the course is offline.
 
 Pure rules over what :mod:`plnkit.services.feedcache` returns (anything with ``feed``, ``error``, ``offline``
-and ``unreachable``), so the feed reader only shows what they decide.
+and ``unreachable``), and over the course's starter blogs (:data:`plnkit.content.STARTER_FEEDS`), so the feed
+reader only shows what they decide.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import FeedConnectionError, FeedError, FeedTimeoutError, NotAFeedError
+from ..content import STARTER_FEEDS, StarterFeed
+from ..errors import FeedConnectionError, FeedError, FeedTimeoutError, HostNotFoundError, NotAFeedError
 from .text import plural
+from .urls import same_address_key
 
 LATER = "It couldn't be fetched just now; it will be fetched on the next Refresh."
 OFFLINE = "You seem to be offline, so it couldn't be fetched; it will be fetched on the next Refresh."
 NO_ENTRIES_YET = "Its entries will appear when you press Refresh."
+STARTER_NOT_FOUND = "Its site could not be found just now; it will be tried again on the next Refresh."
 
 
 class Result(Protocol):
@@ -71,6 +75,21 @@ def subscribing(result: Result, *, starter: bool = False) -> Subscribing:
     if isinstance(error, NotAFeedError) and error.suggestion:
         return Subscribing(False, suggestion=error.suggestion, error=error)
     return Subscribing(False, error=error)
+
+
+def starter_feed(url: str) -> StarterFeed | None:
+    """The course-supplied starter blog at ``url`` (compared as :func:`plnkit.rules.urls.same_address_key` does:
+    normalised, without a ``#fragment``), or ``None``."""
+    key = same_address_key(url)
+    return next((f for f in STARTER_FEEDS if same_address_key(f.url) == key), None)
+
+
+def problem(result: Result, *, starter: bool = False) -> str:
+    """The line shown for a feed that failed in a refresh: its error's message, except that a starter blog's
+    site not being found is never put down to the learner's spelling."""
+    if starter and isinstance(result.error, HostNotFoundError):
+        return STARTER_NOT_FOUND
+    return str(result.error) if result.error is not None else ""
 
 
 def _offline_error(error: FeedError) -> bool:

@@ -9,8 +9,10 @@ ignored; connect and read timeouts plus an overall deadline; a size cap counted 
 Only the fetch-time rules live here (resolving, private addresses after resolution, redirects, deadlines, the
 size cap). The form of an address (normalised ``www.x.org`` and ``feed://`` forms included) and which address
 literals may be fetched are pure rules in :mod:`plnkit.rules.urls`, shared with OPML import, bookmark files and
-portfolio restores. Bodies are decoded as leniently as feed readers do (:class:`_Decoder`): a readable body is
-read whatever its ``Content-Encoding`` says, under the same size cap.
+portfolio restores. A name that is not found is told apart from a computer that can't look names up
+(:class:`Resolver`: offline, so a subscription is kept for the next Refresh). Bodies are decoded as leniently as
+feed readers do (:class:`plnkit.services._decode.Decoder`): a readable body is read whatever its
+``Content-Encoding`` says, under the same size cap.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -57,6 +59,7 @@ from ..rules.urls import (  # the form of an address, and which literals may be 
 from ..rules.urls import (
     exemptions as _exemptions,
 )
+from ._decode import Decoder
 
 
 def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
@@ -64,8 +67,8 @@ def exemptions(allow: str | Iterable[str] | None) -> tuple[Exemption, ...]:
     return _exemptions(allow, os.environ.get(ALLOW_ENV))
 
 
-__all__ = ["ALLOW_ENV", "Exemption", "Response", "Target", "check_address", "check_url", "exemptions", "fetch",
-           "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]
+__all__ = ["ALLOW_ENV", "Exemption", "Resolver", "Response", "Target", "check_address", "check_url", "exemptions",
+           "fetch", "getaddrinfo", "is_public", "parse_allow", "resolve", "retry_after_seconds", "unwrap"]
 
 USER_AGENT = "plnkit/0.1 (Personal Learning Networks course feed reader)"
 MAX_BYTES = 10 * 1024 * 1024
@@ -94,8 +97,89 @@ def check_url(url: object) -> tuple[str, str, int, str]:
     return split_address(check_address(url, "feed"))
 
 
-def resolve(url: str, allow: tuple[Exemption, ...],
-            resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Target:
+Lookup = Callable[[str, int], list[IPAddress]]
+#: Names that resolve wherever names resolve at all (IANA's own, and one of the busiest sites): asked only after
+#: a learner's name was not found, to tell "no such site" from "this computer can't look names up".
+PROBE_NAMES = ("example.com", "wikipedia.org")
+#: Seconds the answer to "can this computer look names up?" is kept (a refresh of many feeds asks once).
+PROBE_TTL = 60.0
+
+
+def getaddrinfo(host: str, port: int) -> list[IPAddress]:
+    """The addresses the system's resolver gives for ``host`` (raises :class:`socket.gaierror`)."""
+    addresses: list[IPAddress] = []
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+class Resolver:
+    """Site names to addresses, telling a misspelt name from a computer that can't look any name up.
+
+    ``lookup(host, port)`` returns addresses or raises :class:`socket.gaierror` (:func:`getaddrinfo` unless a
+    test passes a stand-in). A name server that did not answer (``EAI_AGAIN``) means offline. A name that was not
+    found means offline too when no well-known name (:data:`PROBE_NAMES`) is found either: an offline laptop, a
+    network that only allows a proxy, and macOS without Wi-Fi all say "not found" for every name. That answer is
+    kept for ``ttl`` seconds (by ``clock``, :func:`time.monotonic`). Offline raises :class:`FeedConnectionError`
+    with ``offline=True``; a name that is just not there raises :class:`HostNotFoundError`.
+    """
+
+    def __init__(self, lookup: Lookup | None = None, *, probe: Iterable[str] = PROBE_NAMES,
+                 ttl: float = PROBE_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.lookup = lookup or getaddrinfo
+        self.probe = tuple(probe)
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._answer: tuple[float, bool] | None = None
+
+    def __call__(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            addresses = self.lookup(host, port)
+        except socket.gaierror as exc:
+            if exc.errno == socket.EAI_AGAIN or not self.names_resolve():
+                raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
+                                          "earlier.", offline=True) from exc
+            raise _not_found(host) from exc
+        except UnicodeError as exc:  # a name no DNS could hold (a label over 63 characters, say)
+            raise _not_found(host) from exc
+        if not addresses:
+            raise _not_found(host)
+        return addresses
+
+    def names_resolve(self) -> bool:
+        """True when this computer can look names up at all (a well-known name is found); kept ``ttl`` seconds."""
+        with self._lock:  # a refresh of many feeds while offline asks once, not once per feed
+            now = self.clock()
+            if self._answer is not None and now - self._answer[0] < self.ttl:
+                return self._answer[1]
+            works = self._ask()
+            self._answer = (now, works)
+            return works
+
+    def _ask(self) -> bool:
+        for name in self.probe:
+            try:
+                if self.lookup(name, 443):
+                    return True
+            except socket.gaierror as exc:
+                if exc.errno == socket.EAI_AGAIN:  # no name server answered: asking another name won't help
+                    return False
+            except (OSError, UnicodeError):
+                continue
+        return False
+
+
+def _not_found(host: str) -> HostNotFoundError:
+    return HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.")
+
+
+_resolve = Resolver()  # one per process, so its answer about the network is shared by every fetch
+
+
+def resolve(url: str, allow: tuple[Exemption, ...], resolver: Lookup | None = None) -> Target:
     """Check a URL and pick the address to connect to; every resolved address must be acceptable."""
     url = check_address(url, "feed")
     scheme, host, port, path = split_address(url)
@@ -106,26 +190,6 @@ def resolve(url: str, allow: tuple[Exemption, ...],
                 "That address is on a private network, so the course won't fetch it."
             )
     return Target(url, scheme, host, port, path, addresses[0])
-
-
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        if exc.errno == socket.EAI_AGAIN:  # no name server answered: this computer is probably offline
-            raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
-                                      "earlier.", offline=True) from exc
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
-    except UnicodeError as exc:
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.") from exc
-    addresses: list[IPAddress] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in addresses:
-            addresses.append(address)
-    if not addresses:
-        raise HostNotFoundError(f"Couldn't find a site called {host}. Check the spelling of the address.")
-    return addresses
 
 
 @dataclass
@@ -171,100 +235,10 @@ def _status_error(status: int, retry_after: float | None) -> FeedHTTPError:
     return FeedHTTPError(msg, status=status, retry_after=retry_after)
 
 
-_GZIP_MAGIC = b"\x1f\x8b\x08"
-_SNIFF = 16  # bytes looked at before deciding how a body is encoded
-
-
-def _is_zlib(head: bytes) -> bool:
-    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
-
-
-def _looks_like_text(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
-    return not text or text[:1] in (b"<", b"{", b"[")
-
-
-class _Decoder:
-    """Content-Encoding decoding, lenient as browsers and feed readers are, with the size cap applied to the
-    decoded bytes (stops gzip bombs).
-
-    The declared encoding is a hint checked against the first bytes: a body that starts like gzip or zlib data is
-    decompressed whatever the header says (``identity``, nothing, ``aws-chunked``, ``UTF-8``), a body declared
-    ``gzip`` or ``deflate`` that starts like text (a caching plugin's bug) is read as it is, and ``deflate``
-    without a zlib header is read as raw deflate. Only a body in an encoding the course can't decode (``br``,
-    ``zstd``) that isn't readable as it is gets an error.
-    """
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        labels = [e.strip().lower() for e in encoding.split(",") if e.strip()]
-        self.declared = labels[-1] if labels else ""
-        self.cap = cap
-        self.size = 0
-        self.parts: list[bytes] = []
-        self._head = b""
-        self._z: zlib._Decompress | None = None
-        self._decided = False
-
-    def _decide(self) -> None:
-        head, self._head, self._decided = self._head, b"", True
-        if head.startswith(_GZIP_MAGIC):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.declared in ("deflate", "gzip", "x-gzip", "x-deflate") and _is_zlib(head):
-            self._z = zlib.decompressobj()
-        elif _looks_like_text(head):
-            self._z = None
-        elif self.declared in ("deflate", "x-deflate"):
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
-        elif self.declared in ("br", "zstd", "compress", "x-compress"):
-            raise FeedConnectionError(f"That site sent the feed in an encoding the course can't read "
-                                      f"({self.declared}).")
-        self._inflate(head)
-
-    def feed(self, chunk: bytes) -> None:
-        if not self._decided:
-            self._head += chunk
-            if len(self._head) >= _SNIFF:
-                self._decide()
-            return
-        self._inflate(chunk)
-
-    def _inflate(self, chunk: bytes) -> None:
-        if self._z is None:
-            self._add(chunk)
-            return
-        try:
-            self._add(self._z.decompress(chunk, self.cap - self.size + 1))
-            while self._z.unconsumed_tail:
-                self._add(self._z.decompress(self._z.unconsumed_tail, self.cap - self.size + 1))
-            if self._z.eof and self._z.unused_data.startswith(_GZIP_MAGIC):  # a second gzip member follows
-                rest, self._z = self._z.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
-                self._inflate(rest)
-        except zlib.error as exc:
-            raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.cap:
-            raise FeedTooLargeError(
-                f"That feed is larger than {self.cap // (1024 * 1024) or 1} MB, so the course won't download it."
-            )
-        self.parts.append(data)
-
-    def finish(self) -> bytes:
-        if not self._decided:
-            self._decide()
-        if self._z is not None:
-            try:
-                self._add(self._z.flush())
-            except zlib.error as exc:
-                raise FeedConnectionError("That site sent a damaged (badly compressed) response.") from exc
-        return b"".join(self.parts)
-
-
 def fetch(url: str, *, allow: str | Iterable[str] | None = None, etag: str | None = None,
           last_modified: str | None = None, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE,
           connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-          resolver: Callable[[str, int], list[IPAddress]] | None = None) -> Response:
+          resolver: Lookup | None = None) -> Response:
     """GET a URL under every rule in this module's docstring; 200 and 304 return, the rest raise FeedError."""
     allowed = exemptions(allow)
     end = time.monotonic() + deadline
@@ -327,7 +301,7 @@ def _get_once(target: Target, headers: dict[str, str], end: float, max_bytes: in
             if length.isdigit() and int(length) > max_bytes:  # compressed or not, the decoded body is larger
                 raise FeedTooLargeError(
                     f"That feed is larger than {max_bytes // (1024 * 1024) or 1} MB, so the course won't download it.")
-            decoder = _Decoder(resp_headers.get("content-encoding", ""), max_bytes)
+            decoder = Decoder(resp_headers.get("content-encoding", ""), max_bytes)
             while True:
                 if time.monotonic() > end:
                     raise FeedTimeoutError("That site took too long to answer. Try again later.")

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import FeedConnectionError, FeedError, FeedHTTPError, HostNotFoundError, PlnkitError
+from .. import errors as _errors
+from ..errors import FeedConnectionError, FeedError, FeedHTTPError, HostNotFoundError, NotAFeedError, PlnkitError
 from ..formats.feeds import Feed, parse_response
 from ..records import CachedFeed
 from ._net import fetch
@@ -61,6 +62,43 @@ def backoff(failures: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(minutes=5) * (2 ** max(0, failures - 1)))
 
 
+_KINDS = {name: kind for name, kind in vars(_errors).items()
+          if isinstance(kind, type) and issubclass(kind, FeedError)}
+
+
+def error_text(error: FeedError) -> str:
+    """How the cache keeps an error: JSON with its kind and details (offline, status, suggestion), so a page that
+    reads the cache decides as the page that fetched did."""
+    record: dict[str, Any] = {"kind": type(error).__name__, "message": str(error)}
+    if isinstance(error, FeedConnectionError):
+        record["offline"] = error.offline
+    elif isinstance(error, FeedHTTPError):
+        record.update(status=error.status, retry_after=error.retry_after)
+    elif isinstance(error, NotAFeedError):
+        record["suggestion"] = error.suggestion
+    return json.dumps(record)
+
+
+def cached_error(text: str) -> FeedError:
+    """The error :func:`error_text` kept, rebuilt as its own kind (a plain message, as older caches held, is a
+    :class:`FeedError`)."""
+    try:
+        record = json.loads(text)
+        kind, message = _KINDS[record["kind"]], str(record["message"])
+        if issubclass(kind, FeedConnectionError):
+            return kind(message, offline=record.get("offline") is True)
+        if issubclass(kind, FeedHTTPError):
+            retry = record.get("retry_after")
+            return kind(message, status=int(record["status"]),
+                        retry_after=float(retry) if isinstance(retry, (int, float)) else None)
+        if issubclass(kind, NotAFeedError):
+            suggestion = record.get("suggestion")
+            return kind(message, suggestion=suggestion if isinstance(suggestion, str) else None)
+        return kind(message)
+    except (ValueError, TypeError, KeyError):
+        return FeedError(text)
+
+
 class _HostLimits:
     def __init__(self, per_host: int) -> None:
         self.per_host = per_host
@@ -82,7 +120,7 @@ def refresh_one(store: Store, url: str, *, allow: str | Iterable[str] | None = N
     cache = store.feed_cache(url) or CachedFeed()
     cached = Feed.from_json(json.loads(cache.feed)) if cache.feed else None
     if not store.claim_feed(url, now.isoformat(), (now + min_interval).isoformat()):
-        error = FeedError(cache.error) if cache.error else None
+        error = cached_error(cache.error) if cache.error else None
         return FeedResult(url, cached, error)
     semaphore = (limits or _HostLimits(PER_HOST)).get(url)
     try:
@@ -105,7 +143,7 @@ def refresh_one(store: Store, url: str, *, allow: str | Iterable[str] | None = N
         if isinstance(exc, FeedHTTPError) and exc.retry_after is not None:
             wait = min(MAX_RETRY_AFTER, max(wait, timedelta(seconds=exc.retry_after)))
         try:
-            store.update_feed_cache(url, failures=failures, error=str(exc), checked_at=now.isoformat(),
+            store.update_feed_cache(url, failures=failures, error=error_text(exc), checked_at=now.isoformat(),
                                     next_check_at=(now + wait).isoformat())
         except PlnkitError:
             pass  # the learner still sees the feed's own error

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
@@ -12,10 +12,10 @@ import ipywidgets as w
 
 from ..content import STARTER_FEEDS
 from ..formats.feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
-from ..rules.feedstatus import refresh_summary, seems_offline, subscribing
+from ..rules.feedstatus import problem, refresh_summary, seems_offline, starter_feed, subscribing
 from ..rules.text import plural
+from ..rules.urls import IPAddress, check_address
 from ..services import session as _session
-from ..services._net import check_address, check_url
 from ..services.feedcache import FeedResult, refresh, refresh_one
 from ._ui import Component, day_and_clock, download_link, esc, guard, layout, make, on_upload, upload_bytes
 
@@ -64,18 +64,19 @@ def entries_html(results: Iterable[tuple[str, Entry]], *, sample: bool = False) 
 
 def problems_html(results: Iterable[FeedResult], titles: dict[str, str]) -> str:
     """One plain-language line per feed that failed."""
-    rows = [f"<li><strong>{esc(titles.get(r.url) or r.url)}</strong>: {esc(str(r.error))}</li>"
-            for r in results if r.error is not None]
+    rows = [f"<li><strong>{esc(titles.get(r.url) or r.url)}</strong>: "
+            f"{esc(problem(r, starter=starter_feed(r.url) is not None))}</li>" for r in results if r.error is not None]
     return f'<ul class="plnkit-problems" aria-label="Feeds with problems">{"".join(rows)}</ul>' if rows else ""
 
 
 class FeedReader(Component):
     """Subscribe to feeds, refresh them all at once, and read the latest entries."""
 
-    def __init__(self, *, allow: str | Iterable[str] | None = None,
-                 session: _session.Session | None = None) -> None:
+    def __init__(self, *, allow: str | Iterable[str] | None = None, session: _session.Session | None = None,
+                 resolver: Callable[[str, int], list[IPAddress]] | None = None) -> None:
         super().__init__(session, "plnkit-reader")
         self.allow = allow
+        self.resolver = resolver  # site names to addresses (None: the system's); tests pass a stand-in
         self.url = make(w.Text, description="Feed or blog address", placeholder="https://example.org/feed",
                         style={"description_width": "initial"}, layout=layout(width="100%"))
         self.subscribe_button = make(w.Button, description="Subscribe", button_style="primary")
@@ -151,19 +152,19 @@ class FeedReader(Component):
 
         @guard(self.status, doing="subscribe to that feed")
         def run() -> bool:
-            check_url(url)  # form first: scheme, credentials, length
             text = check_address(url, "feed")  # normalised as import and restore do: www.x.org, feed://
             sess = self._sess()
             self.status.info("Checking that feed…")
-            result = refresh_one(sess.store, text, allow=self.allow)
-            decision = subscribing(result, starter=text in _STARTERS)
+            result = refresh_one(sess.store, text, allow=self.allow, resolver=self.resolver)
+            starter = starter_feed(text)
+            decision = subscribing(result, starter=starter is not None)
             if decision.suggestion:
                 self._suggestion = decision.suggestion
                 self.suggestion_button.description = "Subscribe to that feed"
                 self.suggestion_button.layout.display = "flex"
             if not decision.save and decision.error is not None:
                 raise decision.error
-            title = result.feed.title if result.feed else _STARTERS.get(text, "")
+            title = result.feed.title if result.feed else starter.title if starter else ""
             with self._together():
                 if not sess.store.subscribe(sess.learner, text, title, "", result.feed.link if result.feed else None):
                     self.status.info(f"You already follow {title or text}.")
@@ -224,7 +225,8 @@ class FeedReader(Component):
             def tick(_r: FeedResult, done: int, _total: int) -> None:
                 self.progress.value = done
 
-            results = refresh(sess.store, [s.url for s in subs], allow=self.allow, on_result=tick)
+            results = refresh(sess.store, [s.url for s in subs], allow=self.allow, on_result=tick,
+                              resolver=self.resolver)
             self.show(results, {s.url: s.title for s in subs})
 
         run()
@@ -273,9 +275,6 @@ class FeedReader(Component):
             self.status.ok(result.message + extra)
 
         run()
-
-
-_STARTERS = {f.url: f.title for f in STARTER_FEEDS}
 
 
 def feed_reader(**kwargs: Any) -> FeedReader:
