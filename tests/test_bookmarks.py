@@ -142,3 +142,18 @@ def test_any_bookmark_set_survives_export_then_import_unchanged(marks: list[Book
         return
     assert sorted(again.bookmarks, key=lambda b: b.url) == sorted(marks, key=lambda b: b.url)
     assert again.skipped == again.too_many_tags == 0
+
+
+@pytest.mark.parametrize("attr", ['dateCreated="1300000000"', 'DATE_CREATED="1300000000"', 'date="2011-03-13"',
+                                  'time="2011-03-13T07:06:40Z"', 'dateModified="1300000000000"',
+                                  'modified="1300000000"', 'updated="Sun, 13 Mar 2011 07:06:40 GMT"'])
+def test_a_bookmark_date_under_any_name_other_exporters_use_is_read(attr: str) -> None:
+    mark = read_netscape(f'<DL><DT><A HREF="https://example.org/" {attr}>B</A></DL>'.encode()).bookmarks[0]
+    assert mark.added_at is not None and (mark.added_at.year, mark.added_at.month, mark.added_at.day) == (2011, 3, 13)
+
+
+def test_a_saved_date_wins_over_a_modified_one_and_counts_are_worded_once() -> None:
+    result = read_netscape(b'<DL><DT><A HREF="https://example.org/" updated="1400000000" dateCreated="1300000000">'
+                           b"B</A></DL>")
+    assert result.bookmarks[0].added_at.year == 2011  # type: ignore[union-attr]
+    assert result.message == "Imported 1 bookmark."

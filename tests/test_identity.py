@@ -60,3 +60,29 @@ def test_handles_are_read_from_links_addresses_and_domains(typed: str, handle: s
     from plnkit.rules.identity import handle_of
 
     assert handle_of(typed) == handle
+
+
+@pytest.mark.parametrize("typed", [
+    "m.facebook.com/ana", "https://m.facebook.com/ana", "https://mobile.twitter.com/ana", "mobile.twitter.com/ana/",
+    "https://de-de.facebook.com/ana", "https://fr-fr.facebook.com/ana?ref=bookmarks", "https://de.pinterest.com/ana/",
+    "https://www.facebook.com/ana", "pinboard.in/u:ana", "https://pinboard.in/u:ana/t:maths/", "m.youtube.com/@ana",
+    "https://fr.linkedin.com/in/ana", "https://m.ana.blog",
+])
+def test_mobile_language_and_www_labels_and_pinboards_form_give_the_name(typed: str) -> None:
+    from plnkit.rules.identity import handle_of
+
+    assert handle_of(typed) == "ana"
+
+
+def test_profile_links_from_phones_and_other_languages_are_the_same_name() -> None:
+    r = report(("Facebook", "https://m.facebook.com/ana"), ("Facebook (work)", "de-de.facebook.com/ana"),
+               ("Twitter", "https://mobile.twitter.com/ana"), ("Pinboard", "https://pinboard.in/u:ana/"))
+    assert r.consistent and r.suggestion == "ana"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("typed,handle", [("https://jo.blog", "jo"), ("https://www.jo.blog", "jo"),
+                                          ("https://fr.example.org/ana", "fr")])
+def test_a_short_name_is_not_taken_for_a_language(typed: str, handle: str) -> None:
+    from plnkit.rules.identity import handle_of
+
+    assert handle_of(typed) == handle

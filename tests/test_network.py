@@ -175,3 +175,28 @@ def _event(n: int, change: network.Change) -> object:
     from plnkit.services.store import NetworkEvent
 
     return NetworkEvent(n, change.at or NOW + timedelta(minutes=n), change.action, change.node_key, change.data)
+
+
+
+def test_dates_in_an_imported_file_are_read_as_everywhere_or_left_unknown() -> None:
+    data = (b"label,type,added_at,removed_at\n"
+            b"Ana,person,2005-03-01,\n"  # before the course: a spreadsheet's own history
+            b"Bo,person,0,0\n"  # an exporter's placeholders: unknown, and not removed
+            b"Cy,person,last spring,\n"
+            b"Di,person,\"Thu, 30 May 2024 08:57:00 CEST\",1717052220\n"  # RFC 822 with a zone; a timestamp
+            b"Ed,person,2199-01-01,\n")  # impossible: unknown
+    nodes = {n.label: n for n in network_file.parse_import(data)}
+    assert nodes["Ana"].added_at == datetime(2005, 3, 1, tzinfo=timezone.utc)
+    assert [nodes[k].added_at for k in ("Bo", "Cy", "Ed")] == [None, None, None] and nodes["Bo"].removed_at is None
+    assert nodes["Di"].added_at == nodes["Di"].removed_at == datetime(2024, 5, 30, 6, 57, tzinfo=timezone.utc)
+    changes = network.importing(list(nodes.values()), network.Network(), NOW)
+    assert {c.node_key: c.at for c in changes if c.action == "add"}["person:bo"] == NOW  # unknown: dated on import
+
+
+def test_a_connection_dropped_before_its_unknown_add_date_is_still_dropped(store: Store) -> None:
+    data = b"label,type,added_at,removed_at\nAna,person,,2024-05-30\n"
+    changes = network.importing(network_file.parse_import(data), network.Network(), NOW)
+    assert [(c.action, c.at) for c in changes] == [("add", datetime(2024, 5, 30, tzinfo=timezone.utc)),
+                                                  ("remove", datetime(2024, 5, 30, tzinfo=timezone.utc))]
+    record(store, *changes)
+    assert list(mine(store).removed) == ["person:ana"] and not mine(store).nodes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from plnkit.errors import OPMLError
@@ -36,8 +38,28 @@ def test_a_feedly_export_imports_with_folders_and_counts_what_was_skipped() -> N
                               "4 skipped (not a web address the course will fetch).")
 
 
-def test_only_address_title_link_and_folder_are_read() -> None:
-    assert set(Subscription.__dataclass_fields__) == {"url", "title", "folder", "html_url"}
+def test_only_address_title_link_folder_and_date_are_read() -> None:
+    assert set(Subscription.__dataclass_fields__) == {"url", "title", "folder", "html_url", "added_at"}
+
+
+@pytest.mark.parametrize("attr,expected", [
+    ('created="Mon, 14 Mar 2011 07:06:40 GMT"', datetime(2011, 3, 14, 7, 6, 40, tzinfo=timezone.utc)),  # OPML 2.0
+    ('dateCreated="2011-03-14T07:06:40Z"', datetime(2011, 3, 14, 7, 6, 40, tzinfo=timezone.utc)),
+    ('dateAdded="1300086400000"', datetime(2011, 3, 14, 7, 6, 40, tzinfo=timezone.utc)),  # milliseconds
+    ('created="0" dateAdded="1300086400"', datetime(2011, 3, 14, 7, 6, 40, tzinfo=timezone.utc)),
+    ('created="0"', None), ('created="not a date"', None), ("", None),
+])
+def test_the_date_an_outline_was_subscribed_is_read_from_any_name_readers_use(attr: str,
+                                                                               expected: datetime | None) -> None:
+    data = f'<opml version="2.0"><body><outline xmlUrl="https://a.example/feed" {attr}/></body></opml>'.encode()
+    assert read_opml(data)[0].added_at == expected
+
+
+def test_an_exported_subscription_date_imports_to_the_second() -> None:
+    when = datetime(2024, 5, 30, 6, 57, 12, 345678, tzinfo=timezone.utc)
+    data = write_opml([Subscription("https://a.example/feed", "A", "", None, when)])
+    assert b'created="Thu, 30 May 2024 06:57:12 GMT"' in data
+    assert read_opml(data)[0].added_at == when.replace(microsecond=0)
 
 
 def test_export_then_import_gives_the_same_subscriptions_and_folders() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from plnkit.errors import InputError
+from plnkit.formats import network as network_file
 from plnkit.rules import network
 from plnkit.services.session import Session
 from plnkit.services.store import Store
@@ -151,3 +153,41 @@ def test_a_portfolio_saved_again_by_a_text_editor_still_restores(store: Store, t
         here = fresh(tmp_path, f"here-{len(edited)}")
         assert import_portfolio(edited, here).startswith("Restored 1 answer")
         assert here.store.latest_answer(here.learner, "why-pln/what").value == "Édith’s answer"  # type: ignore[union-attr]
+
+
+def test_a_network_file_imported_with_old_dates_and_placeholders_exports_and_restores(tmp_path: Path) -> None:
+    here = fresh(tmp_path, "here")
+    data = (b"label,type,added_at,removed_at\n"
+            b"Ana,person,2005-03-01,\n"  # accepted by the network import, so the portfolio must restore it
+            b"Bo,community,0,\n"
+            b"Cy,tool,2009-06-01T10:00:00+02:00,2012-01-01\n")
+    changes = network.importing(network_file.parse_import(data), network.Network(), datetime.now(timezone.utc))
+    here.store.record_changes(here.learner, changes)
+    elsewhere = fresh(tmp_path, "elsewhere")
+    message = import_portfolio(export_portfolio(here), elsewhere)
+    assert message == "Restored 0 answers, 4 network changes, 0 feeds and 0 bookmarks."
+
+    def dated(s: Session) -> list[tuple[str, str, datetime]]:
+        return [(e.action, e.node_key, e.at) for e in s.store.network_events(s.learner)]
+
+    assert dated(elsewhere) == dated(here)
+    assert dated(here)[0] == ("add", "person:ana", datetime(2005, 3, 1, tzinfo=timezone.utc))
+    restored = network.replay(elsewhere.store.network_events(elsewhere.learner))
+    assert set(restored.nodes) == {"person:ana", "community:bo"} and set(restored.removed) == {"tool:cy"}
+
+
+def test_subscription_dates_are_stored_exported_and_restored(tmp_path: Path) -> None:
+    here = fresh(tmp_path, "here")
+    since = datetime(2015, 9, 1, 8, 0, tzinfo=timezone.utc)
+    here.store.subscribe_many(here.learner, [("https://a.example/feed", "A", "", None, since),
+                                             ("https://b.example/feed", "B", "", None)])
+    assert [s.added_at == since for s in here.store.subscriptions(here.learner)] == [True, False]
+    doc = json.loads(export_portfolio(here))
+    doc["subscriptions"].append({"url": "https://c.example/feed", "added_at": "0"})  # unknown: dated now
+    elsewhere = fresh(tmp_path, "elsewhere")
+    before = datetime.now(timezone.utc)
+    assert "3 feeds" in import_portfolio(json.dumps(doc).encode(), elsewhere)
+    subs = {s.url: s.added_at for s in elsewhere.store.subscriptions(elsewhere.learner)}
+    assert subs["https://a.example/feed"] == since
+    assert subs["https://b.example/feed"] == here.store.subscriptions(here.learner)[1].added_at
+    assert subs["https://c.example/feed"] >= before

@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 
 from ..errors import InputError
 from ..rules.dates import parse_date
+from ..rules.text import plural
 from ..rules.urls import check_address
 from .text import decode
 
@@ -47,10 +48,12 @@ MAX_FOLDER = 300
 MAX_TAG = 100
 MAX_TAGS = 100
 FOLDER_SEP = " / "
-#: Where exporters put the date a bookmark was saved: Netscape and browsers, Firefox's JSON names, Pocket,
-#: Raindrop and others; the first plausible one wins (a modification date only when there is no other).
-DATE_ATTRIBUTES = ("add_date", "date_added", "dateadded", "time_added", "created", "created_at", "last_modified",
-                   "lastmodified")
+#: Where exporters put the date a bookmark was saved (attribute names in lower case, as read): Netscape and
+#: browsers, Firefox's JSON names, Pocket, Raindrop, Pinboard (``time``) and others; the first plausible one wins (a
+#: modification date only when there is no other).
+DATE_ATTRIBUTES = ("add_date", "date_added", "dateadded", "time_added", "created", "created_at", "datecreated",
+                   "date_created", "date", "time", "last_modified", "lastmodified", "datemodified", "date_modified",
+                   "modified", "updated")
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class ImportResult:
     @property
     def message(self) -> str:
         n = len(self.bookmarks)
-        text = f"Imported {n:,} bookmark{'s' if n != 1 else ''}"
+        text = f"Imported {plural(n, 'bookmark')}"
         if self.skipped:
             text += (f"; skipped {self.skipped:,} that {'was' if self.skipped == 1 else 'were'} not a web address "
                      "(such as javascript: or browser-internal links)")

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..rules.dates import parse_date
 from ..rules.network import Network, Node, make_node
 from .text import CSV_HINT, decode, read_csv
 
@@ -47,20 +48,13 @@ def export_csv(net: Network) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _date(value: object, row: int) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(f"Row {row}: {str(value)[:30]!r} is not a date.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def parse_import(data: bytes) -> list[Node]:
     """The connections in a JSON or CSV export (at most :data:`MAX_IMPORT_BYTES`, :data:`MAX_IMPORT_NODES` rows).
 
-    Every row is validated; any problem raises :class:`InputError` naming its row, and nothing is imported.
+    Every row is validated; any problem raises :class:`InputError` naming its row, and nothing is imported. Dates
+    are read as :func:`plnkit.rules.dates.parse_date` reads them (ISO 8601, RFC 822, timestamps); an unknown
+    ``added_at`` is dated on import (:func:`plnkit.rules.network.importing`), an unknown ``removed_at`` (an
+    exporter's ``0``) leaves the connection current.
     """
     if len(data) > MAX_IMPORT_BYTES:
         raise InputError("That file is larger than 2 MB, so nothing was imported.")
@@ -95,5 +89,6 @@ def parse_import(data: bytes) -> list[Node]:
                                                                          else None), links=links)
         except InputError as exc:
             raise InputError(f"Row {i}: {exc}") from None
-        nodes.append(replace(node, added_at=_date(row.get("added_at"), i), removed_at=_date(row.get("removed_at"), i)))
+        nodes.append(replace(node, added_at=parse_date(row.get("added_at")),
+                             removed_at=parse_date(row.get("removed_at"))))
     return nodes

@@ -3,8 +3,8 @@
 Any ``outline`` with an ``xmlUrl`` is a subscription; outlines without one are folders (nesting is kept).
 Imports are decoded like every uploaded text file (:mod:`plnkit.formats.text`), parsed with defusedxml (no
 entity expansion, no DTDs), capped in size and count, and every address is normalised and checked like a typed
-one (:mod:`plnkit.rules.urls`: ``feed://`` forms become http(s)). Only the address, title, site link and folder
-are read: a file can never set how or where the course fetches.
+one (:mod:`plnkit.rules.urls`: ``feed://`` forms become http(s)). Only the address, title, site link, folder and
+the date subscribed (:data:`DATE_ATTRIBUTES`) are read: a file can never set how or where the course fetches.
 
 Lenient where other readers are: a raw ``&``, an HTML entity such as ``&nbsp;`` or a stray control character
 is repaired; a file still not well-formed imports every outline that can be read on its own, and counts the
@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
@@ -26,6 +27,8 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from ..errors import FeedError, InputError, OPMLError
+from ..rules.dates import parse_date
+from ..rules.text import plural
 from ..rules.urls import ALLOW_ENV, acceptable_feed_url, exemptions, feed_address, same_address_key, web_address_or_none
 from .text import decode
 
@@ -33,6 +36,9 @@ MAX_OPML_BYTES = 5 * 1024 * 1024
 MAX_OUTLINES = 5_000
 MAX_TITLE = 300
 FOLDER_SEP = " / "
+#: Where an outline says when it was subscribed to (lower case, as read): OPML 2.0's ``created``, and the names
+#: some readers write; the first plausible date wins (:func:`plnkit.rules.dates.parse_date`).
+DATE_ATTRIBUTES = ("created", "datecreated", "dateadded", "date_added", "added")
 
 __all__ = ["FOLDER_SEP", "MAX_OPML_BYTES", "MAX_OUTLINES", "OPMLImport", "Subscription", "acceptable_feed_url",
            "read_opml", "write_opml"]
@@ -46,6 +52,7 @@ class Subscription:
     title: str = ""
     folder: str = ""  # nested folders joined with " / "
     html_url: str | None = None
+    added_at: datetime | None = None  # when the learner subscribed, where the file says (unknown otherwise)
 
 
 class OPMLImport(list[Subscription]):
@@ -64,9 +71,9 @@ class OPMLImport(list[Subscription]):
 
     @property
     def message(self) -> str:
-        parts = [f"Imported {len(self)} feed{'s' if len(self) != 1 else ''}"]
+        parts = [f"Imported {plural(len(self), 'feed')}"]
         if self.duplicates:
-            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} merged")
+            parts.append(f"{plural(self.duplicates, 'duplicate')} merged")
         if self.skipped:
             parts.append(f"{self.skipped} skipped (not a web address the course will fetch)")
         if self.damaged:
@@ -147,6 +154,15 @@ def _salvage(text: str) -> tuple[list[tuple[dict[str, str], tuple[str, ...]]], i
     return found, damaged
 
 
+def _added(attrs: dict[str, str]) -> datetime | None:
+    """When an outline says it was subscribed to: the first plausible date of :data:`DATE_ATTRIBUTES`."""
+    for name in DATE_ATTRIBUTES:
+        moment = parse_date(attrs.get(name))
+        if moment is not None:
+            return moment
+    return None
+
+
 def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLImport:
     """Read subscriptions from OPML bytes (see the module docstring).
 
@@ -198,7 +214,7 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
             continue
         label = _label(attrs)
         found[key] = Subscription(url, "" if label in (raw, url) else label, FOLDER_SEP.join(folders)[:MAX_TITLE],
-                                  web_address_or_none(attrs.get("htmlurl")))
+                                  web_address_or_none(attrs.get("htmlurl")), _added(attrs))
     return OPMLImport(found.values(), skipped, duplicates, damaged)
 
 
@@ -209,15 +225,16 @@ def _as_subscription(item: Any) -> Subscription:
         return Subscription(item)
     if isinstance(item, dict):
         return Subscription(str(item["url"]), str(item.get("title") or ""), str(item.get("folder") or ""),
-                            item.get("html_url"))
+                            item.get("html_url"), item.get("added_at"))
     return Subscription(str(item.url), str(getattr(item, "title", "")), str(getattr(item, "folder", "")),
-                        getattr(item, "html_url", None))
+                        getattr(item, "html_url", None), getattr(item, "added_at", None))
 
 
 def write_opml(subscriptions: Iterable[Any], *, title: str = "My PLN feeds") -> bytes:
     """OPML 2.0 bytes for ``subscriptions`` (Subscription objects, dicts or URLs), folders as nested outlines.
 
-    :func:`read_opml` reads every list this writes back unchanged (characters XML can't hold are left out).
+    :func:`read_opml` reads every list this writes back unchanged (characters XML can't hold are left out, and a
+    subscription's ``added_at`` is kept to the second).
     """
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
@@ -228,7 +245,7 @@ def write_opml(subscriptions: Iterable[Any], *, title: str = "My PLN feeds") -> 
     for sub in map(_as_subscription, subscriptions):
         clean = _XML_CHARS.sub
         sub = Subscription(clean("", sub.url), clean("", sub.title), clean("", sub.folder),
-                           clean("", sub.html_url) if sub.html_url else None)
+                           clean("", sub.html_url) if sub.html_url else None, sub.added_at)
         path = tuple(p for p in sub.folder.split(FOLDER_SEP) if p) if sub.folder else ()
         for depth in range(1, len(path) + 1):
             if path[:depth] not in folders:
@@ -239,5 +256,7 @@ def write_opml(subscriptions: Iterable[Any], *, title: str = "My PLN feeds") -> 
             attrs["title"] = sub.title
         if sub.html_url:
             attrs["htmlUrl"] = sub.html_url
+        if isinstance(sub.added_at, datetime):  # OPML 2.0's outline date, RFC 822 (to the second)
+            attrs["created"] = format_datetime(sub.added_at.astimezone(timezone.utc), usegmt=True)
         SubElement(folders[path], "outline", attrs)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8", xml_declaration=False)

@@ -18,17 +18,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import FeedError, InputError
-from ..rules.dates import plausible
+from ..rules.dates import EARLIEST as DATES_EARLIEST
+from ..rules.dates import parse_date
+from ..rules.text import plural
 from ..rules.urls import ALLOW_ENV, exemptions, feed_address, same_address_key, web_address_or_none
 from ..services import session as _session
+from ..services._store_feeds import Subscribing
 from .text import decode
 
 __all__ = ["EARLIEST", "FORMAT", "MAX_BYTES", "export_portfolio", "import_portfolio"]
-
-
-def plural(n: int, noun: str) -> str:
-    """``1 answer``, ``2 answers``."""
-    return f"{n:,} {noun if n == 1 else noun + 's'}"
 
 
 FORMAT = "plnkit-portfolio"
@@ -58,22 +56,19 @@ def export_portfolio(sess: _session.Session) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-#: Dates the course itself records (answers, network changes) can't be older than the course. Bookmarks keep the
-#: dates their files had, checked by :mod:`plnkit.rules.dates` as on import.
+#: Answers are dated by the course itself, so can't be older than the course. Every other date (network changes,
+#: which a network file import may date back to its spreadsheet, subscriptions, bookmarks) is checked by
+#: :func:`plnkit.rules.dates.parse_date` as on import, so whatever an import accepted restores.
 EARLIEST = datetime(2010, 1, 1, tzinfo=timezone.utc)
 
 
-def _when(value: object) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError as exc:
-        raise InputError("That portfolio has a damaged date, so nothing was restored.") from exc
-    if moment is None:
-        raise InputError("That portfolio has a damaged date, so nothing was restored.")
-    checked = plausible(moment, earliest=EARLIEST)  # a clock a little ahead is forgiven (dated now)
-    if checked is None:
-        raise InputError(f"That portfolio has an impossible date ({value}), so nothing was restored.")
-    return checked
+def _when(value: object, earliest: datetime = DATES_EARLIEST) -> datetime:
+    """A date the portfolio must have (a damaged or impossible one restores nothing); a little ahead is now."""
+    moment = parse_date(value) if isinstance(value, str) else None
+    if moment is None or moment < earliest:
+        shown = str(value)[:40] if isinstance(value, (str, int, float)) else "missing"
+        raise InputError(f"That portfolio has a damaged or impossible date ({shown}), so nothing was restored.")
+    return moment
 
 
 def _text(value: object, most: int = 300) -> str:
@@ -127,7 +122,7 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
             raise InputError(f"That portfolio's answer “{key}” can't be restored ({exc}), so nothing was "
                              "restored.") from exc
         if key not in existing:
-            answers.append((key, value, _when(a.get("saved_at"))))
+            answers.append((key, value, _when(a.get("saved_at"), EARLIEST)))
     seen_events = {(e.at, e.action, e.node_key) for e in store.network_events(me)}
     events: list[tuple[datetime, str, str, dict[str, Any]]] = []
     for e in _list(doc, "network_events"):
@@ -177,10 +172,11 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
     return text
 
 
-def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[tuple[str, str, str, str | None]], int]:
-    """Subscriptions checked as the feed box and OPML import check them, and how many were refused."""
+def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[Subscribing], int]:
+    """Subscriptions checked as the feed box and OPML import check them (their dates as every import reads dates:
+    unknown is dated now), and how many were refused."""
     allowed = exemptions(None, os.environ.get(ALLOW_ENV))
-    found: dict[str, tuple[str, str, str, str | None]] = {}
+    found: dict[str, Subscribing] = {}
     refused = 0
     for s in items:
         try:
@@ -189,5 +185,6 @@ def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[tuple[str, str, st
             refused += 1
             continue
         found.setdefault(same_address_key(url), (url, " ".join(_text(s.get("title")).split()),
-                                                _text(s.get("folder")), web_address_or_none(s.get("html_url"))))
+                                                _text(s.get("folder")), web_address_or_none(s.get("html_url")),
+                                                parse_date(s.get("added_at"))))
     return list(found.values()), refused

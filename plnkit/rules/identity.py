@@ -3,8 +3,9 @@
 What people type is read the way it is meant: profile links are parsed as links (``https://mastodon.social/@ana``,
 ``https://bsky.app/profile/ana.bsky.social``, ``https://www.linkedin.com/in/ana/``), fediverse addresses and
 e-mail addresses give the name before the ``@``, and domain handles (``ana.bsky.social``, ``ana.blog``) their
-first label. Names are compared after Unicode normalisation (NFKC, so ``Ána`` typed with a combining accent is
-``Ána``) and case folding.
+first label. A link's mobile, ``www`` and language labels are not part of the site (``m.facebook.com``,
+``mobile.twitter.com``, ``de-de.facebook.com``), and ``u:ana`` in a path (Pinboard) is ``ana``. Names are
+compared after Unicode normalisation (NFKC, so ``Ána`` typed with a combining accent is ``Ána``) and case folding.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ _PROFILE_WORDS = {"in", "u", "user", "users", "profile", "people", "member", "me
 _TLDS = {"com", "org", "net", "edu", "gov", "social", "blog", "io", "me", "dev", "app", "page", "site", "online",
          "xyz", "info", "art", "school", "education", "academy", "teacher", "press", "space", "website", "link",
          "bio", "name", "pro", "club", "team", "tech", "world", "life", "co"}
+#: Leading host labels that say how a site was reached (web, phone), never who someone is.
+_ACCESS_LABELS = {"www", "m", "mobile"}
+_LOCALE = re.compile(r"[a-z]{2}(?:[-_][a-z]{2})?")
+#: A path part that names its user: ``u:ana`` (Pinboard), ``User:Ana`` (wikis).
+_NAMED_SEGMENT = re.compile(r"(?:u|user):(.+)", re.IGNORECASE)
 _URLISH = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://|www\.)", re.IGNORECASE)
 
 
@@ -49,6 +55,18 @@ def _domain_label(name: str) -> str | None:
     return first
 
 
+def site_of(host: str) -> str:
+    """``host`` without the labels that only say how a site was reached: ``www.``, ``m.`` and ``mobile.``
+    always, and a language or region (``de.``, ``de-de.``, ``fr-fr.``) in front of a site in :data:`_SOCIAL_HOSTS`,
+    so ``https://m.facebook.com/ana`` and ``https://de-de.facebook.com/ana`` are ``facebook.com``'s ``ana``."""
+    host = host.lower().rstrip(".")
+    while True:
+        first, _, rest = host.partition(".")
+        if "." not in rest or not (first in _ACCESS_LABELS or _LOCALE.fullmatch(first) and rest in _SOCIAL_HOSTS):
+            return host
+        host = rest
+
+
 def handle_of(text: str) -> str:
     """The username in what someone typed for a presence (see the module docstring)."""
     name = normal(text)
@@ -62,8 +80,12 @@ def handle_of(text: str) -> str:
             return handle_of(segments[1]) if "." in segments[1] else segments[1]
         if segments and segments[0].startswith("~"):
             return segments[0][1:]
-        host = parts.hostname or ""
-        if segments and host.removeprefix("www.") in _SOCIAL_HOSTS:
+        for segment in segments:  # Pinboard's "/u:ana/", a wiki's "/wiki/User:Ana"
+            named = _NAMED_SEGMENT.match(segment)
+            if named:
+                return named.group(1)
+        host = site_of(parts.hostname or "")
+        if segments and host in _SOCIAL_HOSTS:
             return segments[0]
         return _domain_label(host) or host
     name = name.lstrip("@")

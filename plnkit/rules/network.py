@@ -288,14 +288,15 @@ def site_changes(current: Network, touched: Iterable[str], *, feeds: Iterable[tu
 def importing(nodes: Sequence[Node], current: Network, now: datetime) -> list[Change]:
     """The dated changes that add imported connections the learner never had (now or before), oldest first.
 
-    A node keeps its ``added_at`` (``now`` when it has none) and, when it was dropped, a ``remove`` at its
-    ``removed_at``.
+    A node keeps its ``added_at`` and, when it was dropped, a ``remove`` at its ``removed_at`` (never before the
+    add). Without ``added_at`` it is added ``now``, or when it was dropped if that is known.
     """
     changes = []
     for node in nodes:
         if node.key in current.nodes or node.key in current.removed:
             continue
-        changes.append(adding(node, node.added_at or now))
+        added = node.added_at or node.removed_at or now
+        changes.append(adding(node, added))
         if node.removed_at:
-            changes.append(removing(node.key, node.removed_at))
+            changes.append(removing(node.key, max(node.removed_at, added)))
     return sorted(changes, key=lambda c: c.at or now)

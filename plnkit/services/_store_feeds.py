@@ -5,6 +5,7 @@ SQL stays in the store: this mixin is part of :class:`plnkit.services.store.Stor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,6 +13,8 @@ from ..errors import InputError
 from ..records import CachedFeed, StoredSubscription
 from ._store_file import check_owner
 
+#: A subscription to add: (url, title, folder, html_url), optionally with the date subscribed.
+Subscribing = tuple[str, str, str, str | None] | tuple[str, str, str, str | None, datetime | None]
 #: Feeds one learner can follow (far above what a teacher reads), so no one can fill a shared server's disk.
 MAX_SUBSCRIPTIONS = 1_000
 
@@ -34,14 +37,20 @@ class FeedStoreMixin:
         """Add (or re-add) a subscription; False when it was already active."""
         return bool(self.subscribe_many(learner, [(url, title, folder, html_url)]))
 
-    def subscribe_many(self, learner: Any, subs: list[tuple[str, str, str, str | None]]) -> list[str]:
-        """Add many subscriptions (url, title, folder, html_url) in one transaction; returns the URLs added."""
+    def subscribe_many(self, learner: Any, subs: Sequence[Subscribing]) -> list[str]:
+        """Add many subscriptions in one transaction; returns the URLs added.
+
+        Each is (url, title, folder, html_url), or with a fifth ``added_at``: when the learner subscribed (a
+        restored portfolio, an imported list), dated now when it is ``None``, absent or ahead of now.
+        """
         added = []
+        now = _now()
         with self._write() as conn:
             check_owner(conn, learner)
             active = conn.execute("SELECT count(*) FROM subscriptions WHERE learner_id = ? AND removed_at IS NULL",
                                   (learner.id,)).fetchone()[0]
-            for url, title, folder, html_url in subs:
+            for url, title, folder, html_url, *rest in subs:
+                since = min(rest[0], now) if rest and isinstance(rest[0], datetime) and rest[0].tzinfo else now
                 row = conn.execute("SELECT removed_at FROM subscriptions WHERE learner_id = ? AND url = ?",
                                    (learner.id, url)).fetchone()
                 if row is not None and row[0] is None:
@@ -53,7 +62,8 @@ class FeedStoreMixin:
                     "INSERT INTO subscriptions (learner_id, url, title, folder, html_url, added_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (learner_id, url) DO UPDATE SET removed_at = NULL, "
                     "title = excluded.title, folder = excluded.folder, added_at = excluded.added_at",
-                    (learner.id, url, title[:300], folder[:300], html_url, _now().isoformat()))
+                    (learner.id, url, title[:300], folder[:300], html_url,
+                     since.astimezone(timezone.utc).isoformat()))
                 added.append(url)
         return added
 
