@@ -170,7 +170,17 @@ def test_export_then_import_round_trips(server: FeedServer, store: Store, tmp_pa
     elsewhere.import_opml({"name": "my.opml", "content": memoryview(data)})
     assert elsewhere.status.text == "Imported 1 feed."
     assert [s.url for s in other.subscriptions(other.learner("local"))] == [f"{server.base}/feed.xml"]
+    first = store.subscriptions(store.learner("local"))[0].added_at
+    assert f'created="{first.strftime("%a, %d %b %Y %H:%M:%S")}'.encode() in data  # when the learner subscribed
     other.close()
+
+
+def test_an_imported_list_keeps_the_dates_other_readers_wrote(store: Store) -> None:
+    opml = (b'<opml version="2.0"><body><outline text="Ms L" xmlUrl="https://teacher.example/feed" '
+            b'created="Tue, 03 Mar 2020 09:15:00 GMT"/></body></opml>')
+    FeedReader().import_opml({"name": "from-another-reader.opml", "content": memoryview(opml)})
+    [sub] = store.subscriptions(store.learner("local"))
+    assert sub.added_at.isoformat() == "2020-03-03T09:15:00+00:00"
 
 
 def test_a_broken_opml_upload_imports_nothing(store: Store) -> None:

@@ -250,7 +250,7 @@ class FeedReader(Component):
     def export(self) -> bytes:
         """Offer the learner's subscriptions as an OPML download; returns the bytes."""
         sess = self._sess()
-        subs = [Subscription(s.url, s.title, s.folder, s.html_url)
+        subs = [Subscription(s.url, s.title, s.folder, s.html_url, added_at=s.added_at)
                 for s in sess.store.subscriptions(sess.learner)]
         data = write_opml(subs)
         count = plural(len(subs), "feed")
@@ -266,8 +266,8 @@ class FeedReader(Component):
             result = read_opml(upload_bytes(upload, MAX_UPLOAD_BYTES), allow=self.allow)
             sess = self._sess()
             with self._together():
-                added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url)
-                                                                 for s in result])
+                added = sess.store.subscribe_many(sess.learner, [(s.url, s.title, s.folder, s.html_url,
+                                                                  s.added_at) for s in result])
                 self._record_sites(added)
             self._show_subscriptions()
             already = len(result) - len(added)
