@@ -150,3 +150,45 @@ def test_an_upload_over_the_limit_gets_a_message_and_keeps_the_connection(voila:
     area.fill("Still connected after the refused upload.")
     status.get_by_text(re.compile("^Saved at")).wait_for()
     assert page.locator(BANNER).count() == 0
+
+
+STALLED = "#plnkit-stalled[role=alert]"
+
+
+def test_a_page_that_never_shows_the_learner_s_work_says_so_and_offers_a_reload(tmp_path: Path, browser: Any) -> None:
+    """A page drawn whose footer is never filled in (a kernel that never read the learner) says so after 30 s,
+    instead of staying empty; a page that did fill in never does."""
+    import shutil
+
+    import nbformat
+
+    from plnkit.cli import course_dir
+
+    course = tmp_path / "course"
+    shutil.copytree(course_dir(), course)
+    stuck = nbformat.v4.new_notebook()
+    stuck.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nfooter = w.VBox([w.HTML('The end')])\n"
+                                             "footer.add_class('plnkit-footer')\nfooter")]
+    nbformat.write(stuck, course / "zz_stuck.ipynb")
+    home = tmp_path / "home"
+    home.mkdir()
+    server = serve(home, "--course", str(course))
+    context = browser.new_context()
+    try:
+        fine, stalled = context.new_page(), context.new_page()
+        open_course_page(fine, server.page(MODULES[0].notebook))
+        stalled.goto(server.page("zz_stuck.ipynb"))
+        stalled.wait_for_selector(".plnkit-footer")
+        assert stalled.locator(STALLED).count() == 0  # not at once: filling in may take a moment
+        stalled.locator(STALLED).wait_for(timeout=60_000)
+        text = stalled.locator(STALLED).inner_text()
+        assert "hasn't finished showing your work" in text and "Nothing you saved is lost" in text
+        reload = stalled.locator(STALLED).get_by_role("button", name="Reload the page")
+        reload.focus()
+        stalled.keyboard.press("Enter")  # a keyboard reload, like the lost-connection banner's
+        stalled.wait_for_selector(".plnkit-footer")
+        assert stalled.locator(STALLED).count() == 0  # a fresh page view: the wait starts again
+        assert fine.locator(STALLED).count() == 0 and fine.locator(BANNER).count() == 0
+    finally:
+        context.close()
+        stop(server.proc)

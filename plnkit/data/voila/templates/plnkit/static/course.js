@@ -2,7 +2,8 @@
  *
  * 1. Connection: watches the page's kernel websocket. When the kernel dies or restarts, or the connection is
  *    gone for 3 seconds, it shows a banner (role="alert") and marks every exercise with unsaved text
- *    "Not saved", so no status line keeps saying "Saved" for text typed since.
+ *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
+ *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
@@ -126,29 +127,59 @@
   window.addEventListener("pagehide", function () { unloading = true; });
   window.addEventListener("beforeunload", function () { unloading = true; });
 
-  function markLost() {
-    if (lost) { return; }
-    lost = true;
-    var banner = document.createElement("div");
-    banner.id = "plnkit-lost";
-    banner.className = "plnkit-lost";
-    banner.setAttribute("role", "alert");
+  // A banner across the top of the page (role="alert"): a bold first sentence, the rest, and a reload button.
+  function banner(id, title, text) {
+    if (document.getElementById(id)) { return; }
+    var box = document.createElement("div");
+    box.id = id;
+    box.className = "plnkit-lost";
+    box.setAttribute("role", "alert");
     var p = document.createElement("p");
-    p.innerHTML = "<strong>This page has lost its connection to the course.</strong> What you type now is not " +
-      "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
-      "it will offer your text back. ";
+    var strong = document.createElement("strong");
+    strong.textContent = title;
+    p.appendChild(strong);
+    p.appendChild(document.createTextNode(" " + text + " "));
     var reload = document.createElement("button");
     reload.type = "button";
     reload.textContent = "Reload the page";
     reload.addEventListener("click", function () { window.location.reload(); });
     p.appendChild(reload);
-    banner.appendChild(p);
-    document.body.insertBefore(banner, document.body.firstChild);
+    box.appendChild(p);
+    document.body.insertBefore(box, document.body.firstChild);
+  }
+
+  function markLost() {
+    if (lost) { return; }
+    lost = true;
+    var stalled = document.getElementById("plnkit-stalled");
+    if (stalled) { stalled.remove(); }
+    banner("plnkit-lost", "This page has lost its connection to the course.", "What you type now is not " +
+      "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
+      "it will offer your text back.");
     document.querySelectorAll(".plnkit-draft").forEach(function (el) {
       var f = field(el);
       if (f && hash(f.input.value) !== f.saved) { say(el, NOT_SAVED); }
     });
   }
+
+  // A page is drawn first and shows the learner's own work once its kernel has read it (the footer, loaded
+  // last, then carries plnkit-loaded). Should that never happen, the page says so instead of staying empty.
+  var STALLED_MS = 30000;
+  var drawnAt = null;
+  var stallWatch = setInterval(function () {
+    if (document.querySelector(".plnkit-footer.plnkit-loaded")) {
+      clearInterval(stallWatch);
+      var stalled = document.getElementById("plnkit-stalled");
+      if (stalled) { stalled.remove(); }
+      return;
+    }
+    if (!document.querySelector(".plnkit-footer")) { return; }  // still being drawn, or not a course page
+    if (drawnAt === null) { drawnAt = Date.now(); }
+    if (!lost && Date.now() - drawnAt > STALLED_MS) {
+      banner("plnkit-stalled", "This page hasn't finished showing your work.", "Nothing you saved is lost, " +
+        "and unsaved text is kept in this browser. Reload the page to try again.");
+    }
+  }, 1000);
 
   // --- 2. drafts ---------------------------------------------------------------------------------------
   document.addEventListener("input", function (event) {
