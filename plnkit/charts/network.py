@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..content import STAGES
 from ..records import NetworkEvent
-from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, replay
+from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, connection_events, replay
 from ..rules.text import day
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
@@ -87,11 +87,15 @@ MAP_HEADERS = ["Name", "Kind", "Platform", "Closeness (1 inner)", "Direction", "
 
 
 def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[datetime, int]]]:
-    """Cumulative active connections per type after each event that changed it."""
+    """Cumulative active connections per type after each event that changed it.
+
+    The learner's own accounts (presences, from the identity check) are where they are, not connections: their
+    events are left out (:func:`plnkit.rules.network.connection_events`).
+    """
     active: dict[str, str] = {}
     counts = Counter[str]()
     series: dict[str, list[tuple[datetime, int]]] = {t: [] for t in TYPES}
-    for e in events:
+    for e in connection_events(events):
         kind = None
         if e.action == "add" and e.node_key not in active:
             kind = e.data.get("type")
@@ -195,7 +199,7 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     if not any(series.values()):
         return "No connections yet, so there is no growth to show."
     parts = [f"{counted(points[-1][1], kind)}" for kind, points in series.items() if points]
-    removed = sum(1 for e in events if e.action == "remove")
+    removed = sum(1 for e in connection_events(events) if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
     text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
             f"{', '.join(parts)}.")
@@ -311,10 +315,11 @@ def describe_balance(net: Network) -> str:
 
 
 def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
-    """The end of the day of the learner's first network event."""
-    if not events:
+    """The end of the day of the learner's first connection (their own accounts are not connections)."""
+    connections = connection_events(events)
+    if not connections:
         return None
-    first = events[0].at
+    first = connections[0].at
     return first.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 
