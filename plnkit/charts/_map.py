@@ -10,6 +10,7 @@ from textwrap import fill
 from typing import TYPE_CHECKING
 
 from ..rules.network import TYPE_LABELS, TYPES, Network, Node
+from ..rules.text import plural
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
 
@@ -25,15 +26,6 @@ RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
 # Colour and shape by type: never colour alone.
 STYLE = {"person": (PALETTE[0], "o"), "community": (PALETTE[1], "s"), "feed": (PALETTE[2], "^"),
          "tool": (PALETTE[3], "D")}
-SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
-PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
-
-
-def counted(n: int, kind: str) -> str:
-    """"3 people", "1 feed": a count with its kind in words."""
-    return f"{n} {SINGULAR[kind] if n == 1 else PLURAL[kind]}"
-
-
 def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Counter[str]]:
     """The nodes the map draws (inner rings first, then the most recent) and how many of each type are left out."""
     nodes = sorted(net.nodes.values(), key=lambda n: (n.ring, -(n.added_at.timestamp() if n.added_at else 0)))
@@ -86,7 +78,7 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     ax.set_xlim(-3.6, 3.6)
     ax.set_ylim(-3.3, 3.3)
     if hidden:
-        more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
+        more = ", ".join(f"+{plural(n, 'more ' + k)}" for k, n in sorted(hidden.items()))
         ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
                     color=MUTED, style="italic", gid="more")
     ax.set_title(title, loc="left", fontsize=BODY, color=INK, y=1.0)  # y: no tick labels to clear above it

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 from ..content import STAGES
 from ..records import NetworkEvent
 from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, connection_events, replay
-from ..rules.text import day
+from ..rules.text import day, plural
 from . import _figures
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
-from ._map import LABEL_CHARS, STYLE, counted, draw_map, drawn_nodes, label_map, map_legend, place_maps
+from ._map import LABEL_CHARS, STYLE, draw_map, drawn_nodes, label_map, map_legend, place_maps
 from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
 from ._map import NODE_SIZE as NODE_SIZE
 from ._map import empty_figure as _empty
@@ -59,11 +59,11 @@ def describe_map(net: Network) -> str:
     if not net.nodes:
         return "Your network map is empty so far: just you at the centre."
     counts = Counter(n.type for n in net.nodes.values())
-    parts = [counted(counts[t], t) for t in TYPES if counts[t]]
+    parts = [plural(counts[t], t) for t in TYPES if counts[t]]
     inner = [n.label for n in net.nodes.values() if n.ring == 1]
     shown, hidden = drawn_nodes(net)
     total = len(net.nodes)
-    text = f"Map of your network: {total} connection{'s' if total != 1 else ''} ({', '.join(parts)})."
+    text = f"Map of your network: {plural(total, 'connection')} ({', '.join(parts)})."
     if inner:
         text += f" Inner circle: {', '.join(sorted(inner)[:10])}{' and more' if len(inner) > 10 else ''}."
     two_way = sum(1 for n in net.nodes.values() if n.direction != "consume")
@@ -198,13 +198,13 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     series = growth_series(events)
     if not any(series.values()):
         return "No connections yet, so there is no growth to show."
-    parts = [f"{counted(points[-1][1], kind)}" for kind, points in series.items() if points]
+    parts = [plural(points[-1][1], kind) for kind, points in series.items() if points]
     removed = sum(1 for e in connection_events(events) if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
     text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
             f"{', '.join(parts)}.")
     if removed:
-        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way (marked ×)."
+        text += f" You removed {plural(removed, 'connection')} along the way (marked ×)."
     if bands := stage_bands(stages):
         text += " Shaded bands show the stages you confirmed: " + ", ".join(
             f"{STAGE_NAMES.get(k, k)} from {day(at)}" for at, k in bands) + "."
@@ -240,7 +240,7 @@ def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
     platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
     common = platforms.most_common(top)
     rest = platforms.most_common()[top:]
-    other = [(f"Other ({len(rest)} platform{'s' if len(rest) != 1 else ''})", sum(c for _, c in rest))] if rest else []
+    other = [(f"Other ({plural(len(rest), 'platform')})", sum(c for _, c in rest))] if rest else []
     return common + other
 
 
@@ -304,7 +304,7 @@ def describe_balance(net: Network) -> str:
     if not net.nodes:
         return "No connections yet."
     counts = Counter(n.type for n in net.nodes.values())
-    text = (f"Two bar charts. By kind: {', '.join(counted(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+    text = (f"Two bar charts. By kind: {', '.join(plural(counts[t], t) for t in TYPES if counts[t])}. By platform: "
             f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
             "connections are two-way (you give as well as take).")
     warn = platform_warning(net)
@@ -364,5 +364,5 @@ def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
     added = len(set(now.nodes) - set(then.nodes))
     dropped = len(set(then.nodes) - set(now.nodes))
     return (f"Two maps side by side. On your first day ({day(end)}) your network had "
-            f"{len(then.nodes)} connections; today it has {len(now.nodes)}: {added} new and {dropped} no longer "
-            "in it.")
+            f"{plural(len(then.nodes), 'connection')}; today it has {len(now.nodes)}: {added} new and {dropped} "
+            "no longer in it.")
