@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import InputError, StoreError, StoreReadOnlyError
 from ..records import AnswerVersion as AnswerVersion
+from ..records import LatestAnswers, Progress
 from ..records import Learner as Learner
 from . import _store_pg as _pg
 from ._schema import SCHEMA_VERSION, version_of
@@ -399,7 +400,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
             ).fetchall()
         return [_answer(row) for row in rows]
 
-    def latest_answers(self, learner: Learner, prefix: str = "") -> dict[str, AnswerVersion]:
+    def latest_answers(self, learner: Learner, prefix: str = "") -> LatestAnswers:
         """The latest version of every answer whose key starts with ``prefix``."""
         with self._read() as conn:
             rows = conn.execute(
@@ -408,7 +409,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
                 "GROUP BY key) latest ON latest.id = a.id ORDER BY a.key",
                 (learner.id, len(prefix), prefix),
             ).fetchall()
-        return {row[1]: _answer(row) for row in rows}
+        return LatestAnswers({row[1]: _answer(row) for row in rows})
 
     # --- progress ---------------------------------------------------------------------------------------
 
@@ -425,13 +426,13 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
                 (learner.id, _check_key(module, "module"), status, _now().isoformat()),
             )
 
-    def progress(self, learner: Learner) -> dict[str, str]:
+    def progress(self, learner: Learner) -> Progress:
         """Each module's status for this learner (modules never opened are absent)."""
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT module, status FROM progress WHERE learner_id = ?", (learner.id,)
             ).fetchall()
-        return dict(rows)
+        return Progress(dict(rows))
 
 
 def _check_key(key: object, what: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -15,6 +16,7 @@ import ipywidgets as w
 
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..errors import PlnkitError
+from ..records import Progress
 from ..services import session as _session
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
@@ -30,13 +32,13 @@ def stylesheet() -> str:
     return "\n".join(data.joinpath(name).read_text(encoding="utf-8") for name in ("style.css", "keyboard.css"))
 
 
-def _progress(sess: _session.Session | None) -> dict[str, str]:
+def _progress(sess: _session.Session | None) -> Progress:
     if sess is None:
-        return {}
+        return Progress()
     try:
         return sess.store.progress(sess.learner)
     except PlnkitError:
-        return {}
+        return Progress()
 
 
 def nav_html(page: Module, suffix: str = "") -> str:
@@ -58,7 +60,7 @@ def nav_html(page: Module, suffix: str = "") -> str:
 START_NOTEBOOK = PAGES[0].notebook
 
 
-def header_html(page: Module, progress: dict[str, str], suffix: str = "") -> str:
+def header_html(page: Module, progress: Mapping[str, str], suffix: str = "") -> str:
     """The header markup for ``page`` given the learner's progress."""
     done = sum(1 for m in MODULES if progress.get(m.slug) == "done")
     where = "Start page" if page.number == 0 else f"Module {page.number} of {len(MODULES)}"
