@@ -40,6 +40,7 @@ from ._files import on_upload as on_upload
 from ._files import upload_bytes as upload_bytes
 
 if TYPE_CHECKING:
+    from ..errors import StoreLockedError, StoreUnavailableError
     from ..records import AnswerVersion, NetworkEvent
     from ..rules.network import Change, Network
 
@@ -146,13 +147,19 @@ class Status:
         self.widget.value = f'<span class="plnkit-status-{kind}" role="status">{esc(text)}</span>'
 
 
-def guard(status: Status, *, doing: str = "do that",
-          kept: str = "What you typed is still here; try again.") -> Callable[[F], F]:
-    """Run a widget callback so the learner sees a message, never a traceback.
+def guard(status: Status | None, *, doing: str = "do that", kept: str = "What you typed is still here; try again.",
+          say: Callable[[str], None] | None = None) -> Callable[[F], F]:
+    """Run a widget callback so the learner sees a message, never a traceback; the one place a widget catches
+    errors (``tests/test_ui.py`` checks that no other widget code does). The wrapped call returns ``None`` when
+    it failed.
 
     Known errors (:class:`PlnkitError`) show their own message; anything else is logged for the facilitator
-    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost).
+    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost). The message goes to
+    ``say`` when given (a warning in place of the component), else to ``status``'s line; with neither (``None``),
+    nothing is shown: for a part of the page that shows without the learner's data, or a background refresh that
+    tries again on its next tick.
     """
+    show = say or (status.error if status is not None else None)
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -160,10 +167,12 @@ def guard(status: Status, *, doing: str = "do that",
             try:
                 return fn(*args, **kwargs)
             except PlnkitError as exc:
-                status.error(str(exc))
+                if show is not None:
+                    show(str(exc))
             except Exception:
                 log.exception("unexpected error in %s", fn.__qualname__)
-                status.error(f"Sorry, the course could not {doing}. {kept}")
+                if show is not None:
+                    show(f"Sorry, the course could not {doing}. {kept}")
             return None
 
         return wrapper  # type: ignore[return-value]
@@ -299,20 +308,30 @@ class Component(metaclass=_LoadsWhenBuilt):
     def _load_answer(self, key: str) -> Any:
         """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
         (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
-        from ..rules.answers import stored_answer
+        version = self._load_version(key)
+        return version.value if version else None
 
-        sess = self._sess()
-        version = sess.store.latest_answer(sess.learner, key)
-        return stored_answer(key, version.value) if version else None
-
-    def _answer_history(self, key: str) -> list[Any]:
-        """Every saved version of ``key`` that fits its rule, newest first (``AnswerVersion`` objects)."""
+    def _load_version(self, key: str) -> AnswerVersion | None:
+        """Like :meth:`_load_answer`, with when it was saved: the latest ``AnswerVersion`` (its value checked by
+        the rule for ``key``), or ``None``."""
         from dataclasses import replace
 
         from ..rules.answers import stored_answer
 
         sess = self._sess()
-        checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
+        version = sess.store.latest_answer(sess.learner, key)
+        value = stored_answer(key, version.value) if version else None
+        return replace(version, value=value) if version is not None and value is not None else None
+
+    def _answer_history(self, key: str, *, limit: int | None = None) -> list[AnswerVersion]:
+        """The last ``limit`` (all) saved versions of ``key``, newest first, less any that do not fit its rule."""
+        from dataclasses import replace
+
+        from ..rules.answers import stored_answer
+
+        sess = self._sess()
+        checked = [replace(v, value=stored_answer(key, v.value))
+                   for v in sess.store.answer_history(sess.learner, key, limit=limit)]
         return [v for v in checked if v.value is not None]
 
     def _save_answer(self, key: str, value: Any) -> AnswerVersion:
@@ -323,18 +342,35 @@ class Component(metaclass=_LoadsWhenBuilt):
         return sess.store.save_answer(sess.learner, key, check_answer(key, value))
 
     def _commit(self, key: str, value: Any, *, changes: Callable[[Network], Sequence[Change]] | None = None,
-                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion:
+                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion | None:
         """The one save path: check ``value`` by its rule and save it, with the network ``changes`` it implies (a
         function of the network as it stands) in the same transaction, so both are kept or neither; ``then``
         redraws and may return words to add; the status line says "Saved at HH:MM" last, once everything is in
-        place."""
-        with self._together():
-            version = self._save_answer(key, value)
-            if changes is not None:
-                self._record(changes(self._network()))
+        place.
+
+        A database that is busy or can't be reached raises (the guard says so), unless :meth:`_save_later` takes
+        the value to try again: then nothing is saved yet and this returns ``None``.
+        """
+        from ..errors import StoreLockedError, StoreUnavailableError
+
+        try:
+            with self._together():
+                version = self._save_answer(key, value)
+                if changes is not None:
+                    self._record(changes(self._network()))
+        except (StoreLockedError, StoreUnavailableError) as exc:
+            if self._save_later(exc):
+                return None
+            raise
         note = then(version) if then is not None else None
         self._saved(version.saved_at, note or "")
         return version
+
+    def _save_later(self, error: StoreLockedError | StoreUnavailableError) -> bool:
+        """Called when a save found the database busy or out of reach; True when this component will try the
+        save again itself (saying so in its status line). The base does not: the error reaches the guard, and the
+        learner presses Save again."""
+        return False
 
     def _together(self) -> AbstractContextManager[Any]:
         """One transaction for several store calls (an answer or a bookmark and its network changes)."""

@@ -27,7 +27,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import MODULES
-from ..errors import InputError, PlnkitError
+from ..errors import InputError
 from ..records import Fingerprint, RecordedPost, RoomSnapshot
 from ..rules import room
 from ..rules.names import MAX_NAME, clean_name
@@ -160,12 +160,13 @@ class FacilitatorPage(Component):
         user = _session.hub_user()
         if user and not _session.hub_facilitator(user):  # decided before the store is opened: nothing is read
             return self._refuse(NOT_HUB_FACILITATOR.format(user=user))
-        try:
-            sess = self._sess() if _session.workshop_mode() or user else None
-        except PlnkitError as exc:
-            return self._refuse(str(exc))
-        if sess is None or not _session.is_facilitator(sess):
-            return self._refuse(NOT_HERE if sess else NOT_WORKSHOP)
+        if not _session.workshop_mode() and not user:
+            return self._refuse(NOT_WORKSHOP)
+        sess = guard(None, doing=self.loading, kept="Reload the page to try again.", say=self._refuse)(self._sess)()
+        if sess is None:
+            return None
+        if not _session.is_facilitator(sess):
+            return self._refuse(NOT_HERE)
         self.allowed = True
         page = self._page
         if user:  # the hub signs people in: no links to reissue, no workshop to close (the hub's admin has users)
@@ -215,10 +216,7 @@ class FacilitatorPage(Component):
                 self.resume_button.layout.display = "flex"
                 self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
                 return
-            try:
-                self.refresh()
-            except Exception:  # a locked database: try again next tick; the page never prints
-                continue
+            guard(None, doing="read the room")(self.refresh)()  # a locked database: try again next tick
 
     def refresh(self, force: bool = False) -> bool:
         """Re-read the room when anything changed (or a minute passed); True when the page was redrawn."""

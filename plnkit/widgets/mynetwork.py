@@ -18,7 +18,7 @@ from ..rules import network
 from ..rules.network import TYPE_LABELS, TYPES, Network, replay
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, day, download_link, esc, guard, layout, log, make, on_upload, upload_bytes
+from ._ui import Component, day, download_link, esc, guard, layout, make, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
@@ -110,11 +110,8 @@ class MyNetwork(Component):
 
     def _draw_after_save(self, done: str) -> None:
         """Redraw after a change that is already saved: a drawing failure must not read as a failed save."""
-        try:
-            self.draw()
-        except Exception:
-            log.exception("network chart failed after a saved change")
-            self.status.error(f"{done} (saved), but the charts could not be drawn. Reload the page to see them.")
+        guard(None, say=lambda _error: self.status.error(
+            f"{done} (saved), but the charts could not be drawn. Reload the page to see them."))(self.draw)()
 
     def draw(self) -> None:
         """Redraw the charts from the store (every kernel reads the same events)."""

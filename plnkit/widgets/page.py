@@ -15,7 +15,6 @@ from importlib import resources
 import ipywidgets as w
 
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
-from ..errors import PlnkitError
 from ..records import Progress
 from ..services import session as _session
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
@@ -35,10 +34,7 @@ def stylesheet() -> str:
 def _progress(sess: _session.Session | None) -> Progress:
     if sess is None:
         return Progress()
-    try:
-        return sess.store.progress(sess.learner)
-    except PlnkitError:
-        return Progress()
+    return guard(None, doing="read your progress")(sess.store.progress)(sess.learner) or Progress()
 
 
 def nav_html(page: Module, suffix: str = "") -> str:
@@ -90,10 +86,8 @@ class _PagePart(Component):
         self.learner_session: _session.Session | None = None
 
     def _try_sess(self) -> _session.Session | None:
-        try:
-            return self._sess()
-        except PlnkitError:
-            return None
+        """The learner's session, or ``None``: the part shows without one (the exercises say what is wrong)."""
+        return guard(None, doing="find your work")(self._sess)()
 
 
 class Header(_PagePart):
@@ -107,15 +101,15 @@ class Header(_PagePart):
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
-        if sess is not None:
-            try:
-                if self.page.number > 0:
-                    sess.store.set_progress(sess.learner, self.page.slug, "started")
-                sess.store.record_visit(sess.learner, self.page.slug)  # where they are, for the facilitator's page
-            except PlnkitError:
-                pass  # the header still shows; the exercises report storage problems themselves
+        if sess is not None:  # the header shows even if this fails: the exercises report storage problems
+            guard(None, doing="record your visit")(self._visited)(sess)
         self.refresh()
         _headers.add(self)
+
+    def _visited(self, sess: _session.Session) -> None:
+        if self.page.number > 0:
+            sess.store.set_progress(sess.learner, self.page.slug, "started")
+        sess.store.record_visit(sess.learner, self.page.slug)  # where they are, for the facilitator's page
 
     def refresh(self) -> None:
         sess = self.learner_session
@@ -185,10 +179,7 @@ def _saved_in(sess: _session.Session | None, page: Module) -> bool:
     """True once the learner has saved an answer on ``page`` (its answer keys start with its slug)."""
     if sess is None:
         return False
-    try:
-        return bool(sess.store.latest_answers(sess.learner, page.slug + "/"))
-    except PlnkitError:
-        return False
+    return bool(guard(None, doing="read your answers")(sess.store.latest_answers)(sess.learner, page.slug + "/"))
 
 
 class _ModuleList(_PagePart):
