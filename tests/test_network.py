@@ -175,3 +175,12 @@ def _event(n: int, change: network.Change) -> object:
     from plnkit.services.store import NetworkEvent
 
     return NetworkEvent(n, change.at or NOW + timedelta(minutes=n), change.action, change.node_key, change.data)
+
+
+def test_a_connection_typed_in_again_is_refused_with_its_name() -> None:
+    ana = network.make_node("person", "Ana López")
+    current = network.replay([])
+    assert network.adding_new(ana, current) == network.adding(ana)
+    current.nodes[ana.key] = ana
+    with pytest.raises(InputError, match="Ana López is already in your network."):
+        network.adding_new(ana, current)

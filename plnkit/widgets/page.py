@@ -16,6 +16,7 @@ import ipywidgets as w
 
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..records import Progress
+from ..rules.progress import module_state
 from ..services import session as _session
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
@@ -200,9 +201,8 @@ def _modules_html(sess: _session.Session | None) -> str:
     progress, q = _progress(sess), esc(_session.link_suffix(sess))
     items = []
     for m in MODULES:
-        status = progress.get(m.slug, "")
-        if status == "started" and not _saved_in(sess, m):
-            status = ""  # opened, nothing saved yet: not "in progress" for the learner
+        status = progress.get(m.slug)
+        status = module_state(status, status == "started" and _saved_in(sess, m))
         state = {"done": '<span class="plnkit-done">✓ Completed</span>',
                  "started": "<span>In progress</span>"}.get(status, "")
         items.append(
