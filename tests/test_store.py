@@ -343,8 +343,8 @@ def test_a_transaction_writes_everything_or_nothing(store: Store) -> None:
 
 
 def test_one_learner_cannot_grow_the_database_without_bound(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plnkit.services._store_answers as store_module
     import plnkit.services._store_social as social
-    import plnkit.services.store as store_module
 
     me = store.learner("local")
     marks = [{"url": f"https://site{i}.example/"} for i in range(6)]
