@@ -22,7 +22,7 @@ from ..content import STAGES
 from ..records import NetworkEvent
 from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, connection_events, replay
 from ..rules.text import day, plural
-from . import _figures
+from . import _figures, _layout
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
 from ._map import LABEL_CHARS, STYLE, draw_map, drawn_nodes, label_map, map_legend, place_maps
 from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
@@ -152,14 +152,14 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    legend = _figures.legend_below(fig, narrow)
+    legend = _layout.legend_below(fig, narrow)
     ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
                  "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK, y=1.0)
     _place_growth(fig, ax, legend)
     _figures.freeze_layout(fig)
     taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
     for start, key in bands:
-        _figures.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
+        _layout.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
                             [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
                             xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
     return fig
@@ -169,15 +169,15 @@ def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
     """Margins for the growth chart: its title above; the y axis' label and tick labels (as wide as the count's
     digits) on the left; the dates, their year below them and the legend under the axes; a date's label at the
     right end kept inside the figure."""
-    from ._figures import EDGE, set_margins, text_size, tick_labels, tick_room, title_room, widest
+    from ._layout import EDGE, set_margins, text_size, tick_labels, tick_room, title_room, widest
 
     width, _height = fig.get_size_inches()
     line = text_size(fig, "0", SMALL)[1]
     top = EDGE + title_room(ax)
-    bottom = _figures.extent(fig, legend).y1 + EDGE + line + tick_room(ax.xaxis)
+    bottom = _layout.extent(fig, legend).y1 + EDGE + line + tick_room(ax.xaxis)
     set_margins(ax, 1.0, bottom, EDGE, top)  # the height decides how many y ticks fit: the width does not
     _locs, labels = tick_labels(ax.yaxis)
-    left = (EDGE + _figures.extent(fig, ax.yaxis.label).width + ax.yaxis.labelpad / 72 + widest(fig, labels, SMALL)
+    left = (EDGE + _layout.extent(fig, ax.yaxis.label).width + ax.yaxis.labelpad / 72 + widest(fig, labels, SMALL)
             + tick_room(ax.yaxis))
     xlocs, xlabels = tick_labels(ax.xaxis)  # dates: how many fit does not depend on the width
     offset = ax.xaxis.get_major_formatter().get_offset()
@@ -191,7 +191,7 @@ def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
             half = widest(fig, [label], SMALL) / 2
             right = max(right, width - left - (width - EDGE - half - left) / share)
     set_margins(ax, left, bottom, right, top)
-    _figures.pin_labels(ax, left - EDGE - _figures.extent(fig, ax.yaxis.label).width)
+    _layout.pin_labels(ax, left - EDGE - _layout.extent(fig, ax.yaxis.label).width)
 
 
 def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
@@ -274,7 +274,7 @@ def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
     below; a count's label at the right end of an axes (centred on its tick) kept clear of what is beside it."""
     from matplotlib.ticker import MaxNLocator
 
-    from ._figures import EDGE, GAP, set_margins, text_size, tick_labels, tick_room, title_room, widest
+    from ._layout import EDGE, GAP, set_margins, text_size, tick_labels, tick_room, title_room, widest
 
     width, height = fig.get_size_inches()
     names = [widest(fig, tick_labels(ax.yaxis)[1], SMALL) + tick_room(ax.yaxis)
@@ -295,7 +295,7 @@ def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
         set_margins(left, EDGE + names[0], EDGE + below, width - x, top)
         set_margins(right, x + halves[0] + GAP + names[1], EDGE + below, max(EDGE, halves[1]), top)
     for ax, half in zip((left, right), halves, strict=True):  # as many counts as fit, each an em apart
-        _figures.pin_labels(ax)
+        _layout.pin_labels(ax)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=max(1, min(10, int(ax.get_position().width * width
                                                                       / (2 * half + SMALL / 72)))), integer=True))
 
