@@ -93,6 +93,15 @@ def test_nothing_below_the_widgets_imports_a_widget() -> None:
     assert offenders == []
 
 
+#: A module past this many lines is asking to be split (STYLE.md: one module per concern).
+MAX_LINES = 400
+
+
+def test_every_module_is_under_400_lines() -> None:
+    long = {module_name(p): n for p in MODULES if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_LINES}
+    assert long == {}
+
+
 def main() -> None:
     """Print each layer's modules and the plnkit modules each imports."""
     current = None
