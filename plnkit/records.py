@@ -7,8 +7,10 @@ record without importing the store. Times are timezone-aware UTC ``datetime`` va
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 
@@ -29,6 +31,53 @@ class AnswerVersion:
     key: str
     value: Any
     saved_at: datetime
+
+
+@dataclass(frozen=True, eq=False)
+class LatestAnswers(Mapping[str, AnswerVersion]):
+    """The latest version of each answer, by answer key (in key order); read-only.
+
+    A mapping, so ``for key in answers``, ``answers.get(key)`` and ``answers == {}`` read as they look.
+    """
+
+    versions: Mapping[str, AnswerVersion] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "versions", MappingProxyType(dict(self.versions)))
+
+    def __getitem__(self, key: str) -> AnswerVersion:
+        return self.versions[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+
+@dataclass(frozen=True, eq=False)
+class Progress(Mapping[str, str]):
+    """Each module's status for one learner, ``"started"`` or ``"done"``, by the module's slug (``"why-pln"``);
+    modules never opened are absent. Read-only; ``progress.get(slug)`` and ``progress == {...}`` read as they look.
+    """
+
+    statuses: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
+
+    def __getitem__(self, module: str) -> str:
+        return self.statuses[module]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.statuses)
+
+    def __len__(self) -> int:
+        return len(self.statuses)
+
+    def done(self, module: str) -> bool:
+        """True once the module (its slug) is done."""
+        return self.statuses.get(module) == "done"
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,13 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from plnkit.charts import _figures
+from plnkit.charts import _figures, network_tables
 from plnkit.charts import network as netcharts
 from plnkit.charts import room as roomcharts
 from plnkit.charts.learner import benefit_profile, stage_schematic
 from plnkit.content import BENEFITS, STAGES
 from plnkit.rules import network, room
 from plnkit.services.store import NetworkEvent
-from plnkit.widgets import mynetwork
 
 PHONE_COLUMN, NARROWEST_WIDE_COLUMN, LAPTOP_COLUMN = 320, 691, 922
 MIN_PX = 11
@@ -208,7 +207,7 @@ def test_the_balance_chart_and_its_description_show_the_same_bars() -> None:
     text = netcharts.describe_balance(NET)
     assert "Other (4 platforms) 12" in text
     assert all(label in text for label in drawn)
-    table = mynetwork.balance_table(NET)
+    table = network_tables.balance_table(NET)
     assert sum(1 for row in table if row[0] == "By platform") == 12  # the table lists every platform
 
 

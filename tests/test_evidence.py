@@ -333,3 +333,13 @@ def test_the_certificate_prints_on_one_page(store: Store, page: Any, paper: str)
     page.set_content(certificate_html(cert).decode("utf-8"))
     pdf = page.pdf(format=paper)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+
+
+def test_the_records_growth_counts_connections_not_the_learners_own_accounts(store: Store) -> None:
+    learner = store.learner("local")
+    store.record_changes(learner, [network.adding(network.presence_node("Mastodon", "@ana@example.social")),
+                                   network.adding(network.presence_node("Blog", "ana.example.org"))])
+    store.record_changes(learner, [network.adding(network.make_node("person", "Ben Okafor"))])
+    page = html.unescape(portfolio_html(me(store)).decode("utf-8"))
+    assert "your network has grown to 1 person." in page
+    assert "1 community" not in page and "1 tool" not in page

@@ -385,11 +385,11 @@ def test_a_file_that_is_not_text_says_save_it_as_csv_utf8() -> None:
 
 
 def _restore_bookmarks_from(data: bytes, tmp_path: Path) -> tuple[list[object], list[object]]:
-    from plnkit.widgets.toolbox import vars_of
+    from plnkit.rules.bookmarks import stored_fields
 
     here = fresh(tmp_path, "here")
     result = read_netscape(data)
-    here.store.add_bookmarks(here.learner, [vars_of(b) for b in result.bookmarks])
+    here.store.add_bookmarks(here.learner, [stored_fields(b) for b in result.bookmarks])
     elsewhere = fresh(tmp_path, "elsewhere")
     message = import_portfolio(export_portfolio(here), elsewhere)
     assert message.endswith(f"and {len(result.bookmarks)} bookmark{'s' if len(result.bookmarks) != 1 else ''}.")

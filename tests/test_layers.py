@@ -13,13 +13,22 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "plnkit"
 
-#: What each layer may import from inside plnkit, besides the modules at the top that every layer may use.
+#: What each layer may import from inside plnkit, besides the modules at the top that every layer may use: the
+#: order is rules < charts < formats < services < widgets (README, "How it is built").
 ALLOWED = {
     "rules": {"rules"},
     "charts": {"charts", "rules"},
-    "formats": {"formats", "rules", "charts", "services"},
-    "services": {"services", "formats", "rules"},
+    "formats": {"formats", "rules", "charts"},
+    "services": {"services", "formats", "charts", "rules"},
     "widgets": {"widgets", "services", "formats", "charts", "rules"},
+}
+#: Imports that still go the wrong way, each to be removed (never added to): the learner's record, certificate and
+#: portfolio read the store through a Session, and fetching a feed lives beside parsing it.
+KNOWN_CROSSINGS = {
+    ("plnkit.formats.evidence", "plnkit.services.session"),
+    ("plnkit.formats._evidence_record", "plnkit.services.session"),
+    ("plnkit.formats.portfolio", "plnkit.services.session"),
+    ("plnkit.formats.feeds", "plnkit.services._net"),
 }
 #: Libraries that read or write the world (files, sockets, databases, the page, the screen): never in a rule.
 #: (``logging`` is allowed: a rule may tell the operator's log that a stored value did not fit.)
@@ -75,7 +84,8 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 def test_each_layer_imports_only_the_layers_below_it(path: Path) -> None:
     me = layer_of(module_name(path))
     inside, _ = imports_of(path)
-    wrong = sorted(m for m in inside if layer_of(m) and layer_of(m) not in ALLOWED[me])
+    wrong = sorted(m for m in inside if layer_of(m) and layer_of(m) not in ALLOWED[me]
+                   and (module_name(path), m) not in KNOWN_CROSSINGS)
     wrong += sorted(m for m in inside if not layer_of(m) and m.split(".")[-1] not in SHARED and m != "plnkit")
     assert not wrong, f"{module_name(path)} ({me}) imports {wrong}"
 
@@ -87,10 +97,25 @@ def test_rules_do_no_io(path: Path) -> None:
     assert not outside & IO_LIBRARIES, f"{module_name(path)} imports {sorted(outside & IO_LIBRARIES)}"
 
 
+def test_every_known_crossing_still_exists() -> None:
+    """A crossing removed from the code is removed from the list too, so the list only shrinks."""
+    found = {(module_name(p), m) for p in MODULES for m in imports_of(p)[0]}
+    assert KNOWN_CROSSINGS - found == set()
+
+
 def test_nothing_below_the_widgets_imports_a_widget() -> None:
     offenders = [module_name(p) for p in MODULES if layer_of(module_name(p)) not in ("widgets", "")
                  and any(layer_of(m) == "widgets" for m in imports_of(p)[0])]
     assert offenders == []
+
+
+#: A module past this many lines is asking to be split (STYLE.md: one module per concern).
+MAX_LINES = 400
+
+
+def test_every_module_is_under_400_lines() -> None:
+    long = {module_name(p): n for p in MODULES if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_LINES}
+    assert long == {}
 
 
 def main() -> None:

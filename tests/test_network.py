@@ -200,3 +200,12 @@ def test_a_connection_dropped_before_its_unknown_add_date_is_still_dropped(store
                                                   ("remove", datetime(2024, 5, 30, tzinfo=timezone.utc))]
     record(store, *changes)
     assert list(mine(store).removed) == ["person:ana"] and not mine(store).nodes
+
+
+def test_a_connection_typed_in_again_is_refused_with_its_name() -> None:
+    ana = network.make_node("person", "Ana López")
+    current = network.replay([])
+    assert network.adding_new(ana, current) == network.adding(ana)
+    current.nodes[ana.key] = ana
+    with pytest.raises(InputError, match="Ana López is already in your network."):
+        network.adding_new(ana, current)

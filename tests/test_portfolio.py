@@ -101,14 +101,14 @@ def test_a_learner_erases_their_own_work_after_confirming(store: Store) -> None:
 def test_bookmarks_with_many_long_tags_import_and_then_restore(store: Store, tmp_path: Path) -> None:
     """A Pinboard-style export (24 tags, one of 59 characters) imports, and the learner's own download restores."""
     from plnkit.formats.bookmarks import MAX_TAGS, read_netscape
-    from plnkit.widgets.toolbox import vars_of
+    from plnkit.rules.bookmarks import stored_fields
 
     from .conftest import DATA
 
     result = read_netscape((DATA / "cases" / "20-netscape-many-tags.html").read_bytes())
     assert len(result.bookmarks) == 1 and len(result.bookmarks[0].tags) == 24
     assert max(len(t) for t in result.bookmarks[0].tags) == 59
-    store.add_bookmarks(store.learner("local"), [vars_of(b) for b in result.bookmarks])
+    store.add_bookmarks(store.learner("local"), [stored_fields(b) for b in result.bookmarks])
     elsewhere = fresh(tmp_path, "elsewhere")
     assert import_portfolio(export_portfolio(Session(store, store.learner("local"))), elsewhere).endswith(
         "and 1 bookmark.")
@@ -124,7 +124,7 @@ def test_any_bookmark_set_an_import_accepts_restores_unchanged() -> None:
 
     from hypothesis import given, settings
 
-    from plnkit.widgets.toolbox import vars_of
+    from plnkit.rules.bookmarks import stored_fields
 
     from .test_bookmarks import bookmark_sets
 
@@ -137,7 +137,7 @@ def test_any_bookmark_set_an_import_accepts_restores_unchanged() -> None:
     def check(marks: list[object]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             here, elsewhere = fresh(Path(folder), "here"), fresh(Path(folder), "elsewhere")
-            here.store.add_bookmarks(here.learner, [vars_of(b) for b in marks])  # type: ignore[arg-type]
+            here.store.add_bookmarks(here.learner, [stored_fields(b) for b in marks])  # type: ignore[arg-type]
             import_portfolio(export_portfolio(here), elsewhere)
             assert seen(elsewhere) == seen(here)
             here.store.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import hashlib
+import inspect
 import os
 import sqlite3
 import stat
@@ -12,11 +14,14 @@ import sys
 import tempfile
 import textwrap
 import threading
+import types
+import typing
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from plnkit import records
 from plnkit.errors import InputError, StoreCorruptError, StoreError, StoreLockedError
 from plnkit.services.store import SCHEMA_VERSION, Store, default_home
 
@@ -69,6 +74,35 @@ def test_progress_is_recorded_and_done_is_never_downgraded(store: Store) -> None
     store.set_progress(me, "why-pln", "started")  # reopening a finished module
     store.set_progress(me, "stages", "started")
     assert store.progress(me) == {"why-pln": "done", "stages": "started"}
+    assert store.progress(me).done("why-pln") and not store.progress(me).done("stages")
+    with pytest.raises(TypeError):
+        store.progress(me)["stages"] = "done"  # type: ignore[index]  # a record: read-only
+
+
+def _is_record(kind: object) -> bool:
+    return isinstance(kind, type) and kind.__module__ == records.__name__ and dataclasses.is_dataclass(kind)
+
+
+def _returns_no_bare_rows(kind: object) -> bool:
+    """True for a record, a plain value, or a list of either (``X | None`` of those); never a dict or tuple."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return all(_returns_no_bare_rows(a) for a in args)
+    if origin is list:
+        return _returns_no_bare_rows(args[0])
+    return kind in (int, str, bool, type(None)) or _is_record(kind)
+
+
+def test_every_public_store_method_hands_out_records_not_rows() -> None:
+    wrong = {}
+    for name, method in inspect.getmembers(Store, inspect.isfunction):
+        if name.startswith("_") or name in ("transaction", "open_default"):  # the store itself, as a context
+            continue
+        kind = typing.get_type_hints(method)["return"]
+        if not _returns_no_bare_rows(kind):
+            wrong[name] = kind
+    assert wrong == {}
+    assert not _returns_no_bare_rows(dict[str, str]) and not _returns_no_bare_rows(list[tuple[str, int]])
 
 
 def test_network_events_are_appended_in_order(store: Store) -> None:
@@ -309,8 +343,8 @@ def test_a_transaction_writes_everything_or_nothing(store: Store) -> None:
 
 
 def test_one_learner_cannot_grow_the_database_without_bound(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plnkit.services._store_answers as store_module
     import plnkit.services._store_social as social
-    import plnkit.services.store as store_module
 
     me = store.learner("local")
     marks = [{"url": f"https://site{i}.example/"} for i in range(6)]

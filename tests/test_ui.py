@@ -3,7 +3,10 @@ network changes in one transaction, and errors as one line."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
+import inspect
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,42 @@ from plnkit.widgets.toolbox import Communities
 
 KEY = "why-pln/what"
 COURSE = Path(__file__).resolve().parent.parent / "course"
+WIDGETS = Path(_ui.__file__).parent
+#: Widget modules (the base and the upload and download helpers are not exercises).
+EXERCISE_MODULES = sorted(p for p in WIDGETS.glob("*.py") if not p.name.startswith("_"))
+#: What only the guard (in _ui) may catch: everything, or every error of the course.
+BROAD = {"Exception", "BaseException", "PlnkitError"}
+
+
+@pytest.mark.parametrize("path", EXERCISE_MODULES, ids=lambda p: p.stem)
+def test_every_widget_is_a_component(path: Path) -> None:
+    module = importlib.import_module(f"plnkit.widgets.{path.stem}")
+    classes = [c for _n, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__]
+    assert [c.__name__ for c in classes if not issubclass(c, _ui.Component)] == []
+
+
+def _broad_handlers(source: str) -> list[int]:
+    """Line numbers of ``except`` clauses that catch everything or every course error."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ExceptHandler):
+            caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            names = {c.id if isinstance(c, ast.Name) else c.attr if isinstance(c, ast.Attribute) else ""
+                     for c in caught if c is not None}
+            if node.type is None or names & BROAD:
+                lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("path", EXERCISE_MODULES, ids=lambda p: p.stem)
+def test_no_widget_catches_errors_by_hand_only_the_guard_does(path: Path) -> None:
+    assert _broad_handlers(path.read_text(encoding="utf-8")) == [], f"use _ui.guard in {path.name}"
+
+
+def test_the_catch_check_sees_each_broad_form() -> None:
+    source = ("try:\n    pass\nexcept:\n    pass\ntry:\n    pass\nexcept (KeyError, Exception):\n    pass\n"
+              "try:\n    pass\nexcept errors.PlnkitError:\n    pass\ntry:\n    pass\nexcept InputError:\n    pass\n")
+    assert _broad_handlers(source) == [3, 7, 11]
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from textwrap import fill
 from typing import TYPE_CHECKING
 
 from ..rules.network import TYPE_LABELS, TYPES, Network, Node
-from . import _figures
+from ..rules.text import plural
+from . import _figures, _layout
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
@@ -25,15 +26,6 @@ RING_RADIUS = {1: 1.0, 2: 2.0, 3: 3.0}
 # Colour and shape by type: never colour alone.
 STYLE = {"person": (PALETTE[0], "o"), "community": (PALETTE[1], "s"), "feed": (PALETTE[2], "^"),
          "tool": (PALETTE[3], "D")}
-SINGULAR = {"person": "person", "community": "community", "feed": "feed", "tool": "tool"}
-PLURAL = {"person": "people", "community": "communities", "feed": "feeds", "tool": "tools"}
-
-
-def counted(n: int, kind: str) -> str:
-    """"3 people", "1 feed": a count with its kind in words."""
-    return f"{n} {SINGULAR[kind] if n == 1 else PLURAL[kind]}"
-
-
 def drawn_nodes(net: Network, limit: int = MAX_DRAWN) -> tuple[list[Node], Counter[str]]:
     """The nodes the map draws (inner rings first, then the most recent) and how many of each type are left out."""
     nodes = sorted(net.nodes.values(), key=lambda n: (n.ring, -(n.added_at.timestamp() if n.added_at else 0)))
@@ -86,7 +78,7 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     ax.set_xlim(-3.6, 3.6)
     ax.set_ylim(-3.3, 3.3)
     if hidden:
-        more = ", ".join(f"+{n} more {PLURAL[k] if n != 1 else SINGULAR[k]}" for k, n in sorted(hidden.items()))
+        more = ", ".join(f"+{plural(n, 'more ' + k)}" for k, n in sorted(hidden.items()))
         ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
                     color=MUTED, style="italic", gid="more")
     ax.set_title(title, loc="left", fontsize=BODY, color=INK, y=1.0)  # y: no tick labels to clear above it
@@ -105,7 +97,7 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
     for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
         around = [((r * math.cos(math.radians(a)), r * math.sin(math.radians(a))), (0.0, 0.0, "center", "center"))
                   for r in (radius, radius - 0.42) for a in range(90, 450, 5)]
-        _figures.place_text_at(ax, ("inner", "middle", "outer")[ring - 1], around, taken, inside, fontsize=SMALL,
+        _layout.place_text_at(ax, ("inner", "middle", "outer")[ring - 1], around, taken, inside, fontsize=SMALL,
                                color=MUTED, zorder=3, gid=f"ring:{ring}",
                                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
     for node, x, y, angle in placed:
@@ -114,7 +106,7 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
         if math.cos(angle) < 0:
             spots[0], spots[1] = spots[1], spots[0]
         if label := shorten(node.label, most):
-            _figures.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
+            _layout.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
                                 gid=f"label:{node.key}",
                                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
 
@@ -124,27 +116,27 @@ def place_maps(fig: Figure, axes: Sequence[Axes], stacked: bool = False, legend_
     above it), each with room for its title above and its "+N more" note below; each map then keeps its aspect
     ratio, centred in its box (:func:`plnkit.charts._figures.freeze_layout`)."""
     width, height = fig.get_size_inches()
-    left, right, top, bottom = _figures.EDGE, _figures.EDGE, _figures.EDGE, _figures.EDGE
+    left, right, top, bottom = _layout.EDGE, _layout.EDGE, _layout.EDGE, _layout.EDGE
     if fig.legends:
-        legend = _figures.extent(fig, fig.legends[0])
+        legend = _layout.extent(fig, fig.legends[0])
         if legend_right:
-            right = width - legend.x0 + _figures.GAP
+            right = width - legend.x0 + _layout.GAP
         else:
-            bottom = legend.y1 + _figures.GAP
-    above = [_figures.title_room(ax) for ax in axes]
-    below = [sum(_figures.extent(fig, t).height for t in ax.texts if t.get_gid() == "more") for ax in axes]
+            bottom = legend.y1 + _layout.GAP
+    above = [_layout.title_room(ax) for ax in axes]
+    below = [sum(_layout.extent(fig, t).height for t in ax.texts if t.get_gid() == "more") for ax in axes]
     if stacked:
-        each = (height - top - bottom - sum(above) - sum(below) - _figures.GAP * (len(axes) - 1)) / len(axes)
+        each = (height - top - bottom - sum(above) - sum(below) - _layout.GAP * (len(axes) - 1)) / len(axes)
         y = height - top
         for ax, title, note in zip(axes, above, below, strict=True):
             y -= title + each
-            _figures.set_margins(ax, left, y, right, height - y - each)
-            y -= note + _figures.GAP
+            _layout.set_margins(ax, left, y, right, height - y - each)
+            y -= note + _layout.GAP
     else:
-        each = (width - left - right - _figures.GAP * (len(axes) - 1)) / len(axes)
+        each = (width - left - right - _layout.GAP * (len(axes) - 1)) / len(axes)
         for i, ax in enumerate(axes):
-            x = left + i * (each + _figures.GAP)
-            _figures.set_margins(ax, x, bottom + max(below), width - x - each, top + max(above))
+            x = left + i * (each + _layout.GAP)
+            _layout.set_margins(ax, x, bottom + max(below), width - x - each, top + max(above))
 
 
 def _circle(radius: float) -> Circle:
@@ -162,7 +154,7 @@ def map_legend(fig: Figure, net: Network, narrow: bool = False) -> None:
     handles += [Line2D([], [], color="#9bb3bb", linestyle="--", label="You only consume"),
                 Line2D([], [], color="#9bb3bb", linestyle="-", label="Two-way (you contribute)")]
     if narrow:
-        _figures.legend_below(fig, narrow, handles, 3)
+        _layout.legend_below(fig, narrow, handles, 3)
     else:
         fig.legend(handles=handles, loc="outside right center", frameon=False)
 

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..content import STAGES
 from ..records import NetworkEvent
-from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, replay
-from ..rules.text import day
-from . import _figures
+from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, connection_events, replay
+from ..rules.text import day, plural
+from . import _figures, _layout
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
-from ._map import LABEL_CHARS, STYLE, counted, draw_map, drawn_nodes, label_map, map_legend, place_maps
+from ._map import LABEL_CHARS, STYLE, draw_map, drawn_nodes, label_map, map_legend, place_maps
 from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
 from ._map import NODE_SIZE as NODE_SIZE
 from ._map import empty_figure as _empty
@@ -59,11 +59,11 @@ def describe_map(net: Network) -> str:
     if not net.nodes:
         return "Your network map is empty so far: just you at the centre."
     counts = Counter(n.type for n in net.nodes.values())
-    parts = [counted(counts[t], t) for t in TYPES if counts[t]]
+    parts = [plural(counts[t], t) for t in TYPES if counts[t]]
     inner = [n.label for n in net.nodes.values() if n.ring == 1]
     shown, hidden = drawn_nodes(net)
     total = len(net.nodes)
-    text = f"Map of your network: {total} connection{'s' if total != 1 else ''} ({', '.join(parts)})."
+    text = f"Map of your network: {plural(total, 'connection')} ({', '.join(parts)})."
     if inner:
         text += f" Inner circle: {', '.join(sorted(inner)[:10])}{' and more' if len(inner) > 10 else ''}."
     two_way = sum(1 for n in net.nodes.values() if n.direction != "consume")
@@ -87,11 +87,15 @@ MAP_HEADERS = ["Name", "Kind", "Platform", "Closeness (1 inner)", "Direction", "
 
 
 def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[datetime, int]]]:
-    """Cumulative active connections per type after each event that changed it."""
+    """Cumulative active connections per type after each event that changed it.
+
+    The learner's own accounts (presences, from the identity check) are where they are, not connections: their
+    events are left out (:func:`plnkit.rules.network.connection_events`).
+    """
     active: dict[str, str] = {}
     counts = Counter[str]()
     series: dict[str, list[tuple[datetime, int]]] = {t: [] for t in TYPES}
-    for e in events:
+    for e in connection_events(events):
         kind = None
         if e.action == "add" and e.node_key not in active:
             kind = e.data.get("type")
@@ -148,14 +152,14 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)
     ax.spines[["top", "right"]].set_visible(False)
-    legend = _figures.legend_below(fig, narrow)
+    legend = _layout.legend_below(fig, narrow)
     ax.set_title("How your network has grown\n(× marks a removal)" if narrow else
                  "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK, y=1.0)
     _place_growth(fig, ax, legend)
     _figures.freeze_layout(fig)
     taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
     for start, key in bands:
-        _figures.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
+        _layout.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
                             [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
                             xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
     return fig
@@ -165,15 +169,15 @@ def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
     """Margins for the growth chart: its title above; the y axis' label and tick labels (as wide as the count's
     digits) on the left; the dates, their year below them and the legend under the axes; a date's label at the
     right end kept inside the figure."""
-    from ._figures import EDGE, set_margins, text_size, tick_labels, tick_room, title_room, widest
+    from ._layout import EDGE, set_margins, text_size, tick_labels, tick_room, title_room, widest
 
     width, _height = fig.get_size_inches()
     line = text_size(fig, "0", SMALL)[1]
     top = EDGE + title_room(ax)
-    bottom = _figures.extent(fig, legend).y1 + EDGE + line + tick_room(ax.xaxis)
+    bottom = _layout.extent(fig, legend).y1 + EDGE + line + tick_room(ax.xaxis)
     set_margins(ax, 1.0, bottom, EDGE, top)  # the height decides how many y ticks fit: the width does not
     _locs, labels = tick_labels(ax.yaxis)
-    left = (EDGE + _figures.extent(fig, ax.yaxis.label).width + ax.yaxis.labelpad / 72 + widest(fig, labels, SMALL)
+    left = (EDGE + _layout.extent(fig, ax.yaxis.label).width + ax.yaxis.labelpad / 72 + widest(fig, labels, SMALL)
             + tick_room(ax.yaxis))
     xlocs, xlabels = tick_labels(ax.xaxis)  # dates: how many fit does not depend on the width
     offset = ax.xaxis.get_major_formatter().get_offset()
@@ -187,20 +191,20 @@ def _place_growth(fig: Figure, ax: Axes, legend: Legend) -> None:
             half = widest(fig, [label], SMALL) / 2
             right = max(right, width - left - (width - EDGE - half - left) / share)
     set_margins(ax, left, bottom, right, top)
-    _figures.pin_labels(ax, left - EDGE - _figures.extent(fig, ax.yaxis.label).width)
+    _layout.pin_labels(ax, left - EDGE - _layout.extent(fig, ax.yaxis.label).width)
 
 
 def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> str:
     series = growth_series(events)
     if not any(series.values()):
         return "No connections yet, so there is no growth to show."
-    parts = [f"{counted(points[-1][1], kind)}" for kind, points in series.items() if points]
-    removed = sum(1 for e in events if e.action == "remove")
+    parts = [plural(points[-1][1], kind) for kind, points in series.items() if points]
+    removed = sum(1 for e in connection_events(events) if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
     text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
             f"{', '.join(parts)}.")
     if removed:
-        text += f" You removed {removed} connection{'s' if removed != 1 else ''} along the way (marked ×)."
+        text += f" You removed {plural(removed, 'connection')} along the way (marked ×)."
     if bands := stage_bands(stages):
         text += " Shaded bands show the stages you confirmed: " + ", ".join(
             f"{STAGE_NAMES.get(k, k)} from {day(at)}" for at, k in bands) + "."
@@ -236,7 +240,7 @@ def platform_bars(net: Network, top: int = 8) -> list[tuple[str, int]]:
     platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
     common = platforms.most_common(top)
     rest = platforms.most_common()[top:]
-    other = [(f"Other ({len(rest)} platform{'s' if len(rest) != 1 else ''})", sum(c for _, c in rest))] if rest else []
+    other = [(f"Other ({plural(len(rest), 'platform')})", sum(c for _, c in rest))] if rest else []
     return common + other
 
 
@@ -270,7 +274,7 @@ def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
     below; a count's label at the right end of an axes (centred on its tick) kept clear of what is beside it."""
     from matplotlib.ticker import MaxNLocator
 
-    from ._figures import EDGE, GAP, set_margins, text_size, tick_labels, tick_room, title_room, widest
+    from ._layout import EDGE, GAP, set_margins, text_size, tick_labels, tick_room, title_room, widest
 
     width, height = fig.get_size_inches()
     names = [widest(fig, tick_labels(ax.yaxis)[1], SMALL) + tick_room(ax.yaxis)
@@ -291,7 +295,7 @@ def _place_balance(fig: Figure, left: Axes, right: Axes, narrow: bool) -> None:
         set_margins(left, EDGE + names[0], EDGE + below, width - x, top)
         set_margins(right, x + halves[0] + GAP + names[1], EDGE + below, max(EDGE, halves[1]), top)
     for ax, half in zip((left, right), halves, strict=True):  # as many counts as fit, each an em apart
-        _figures.pin_labels(ax)
+        _layout.pin_labels(ax)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=max(1, min(10, int(ax.get_position().width * width
                                                                       / (2 * half + SMALL / 72)))), integer=True))
 
@@ -300,7 +304,7 @@ def describe_balance(net: Network) -> str:
     if not net.nodes:
         return "No connections yet."
     counts = Counter(n.type for n in net.nodes.values())
-    text = (f"Two bar charts. By kind: {', '.join(counted(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+    text = (f"Two bar charts. By kind: {', '.join(plural(counts[t], t) for t in TYPES if counts[t])}. By platform: "
             f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
             "connections are two-way (you give as well as take).")
     warn = platform_warning(net)
@@ -311,10 +315,11 @@ def describe_balance(net: Network) -> str:
 
 
 def first_visit(events: Sequence[NetworkEvent]) -> datetime | None:
-    """The end of the day of the learner's first network event."""
-    if not events:
+    """The end of the day of the learner's first connection (their own accounts are not connections)."""
+    connections = connection_events(events)
+    if not connections:
         return None
-    first = events[0].at
+    first = connections[0].at
     return first.replace(hour=23, minute=59, second=59, microsecond=999999)
 
 
@@ -359,5 +364,5 @@ def describe_then_and_now(events: Sequence[NetworkEvent]) -> str:
     added = len(set(now.nodes) - set(then.nodes))
     dropped = len(set(then.nodes) - set(now.nodes))
     return (f"Two maps side by side. On your first day ({day(end)}) your network had "
-            f"{len(then.nodes)} connections; today it has {len(now.nodes)}: {added} new and {dropped} no longer "
-            "in it.")
+            f"{plural(len(then.nodes), 'connection')}; today it has {len(now.nodes)}: {added} new and {dropped} "
+            "no longer in it.")

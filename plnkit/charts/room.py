@@ -21,12 +21,12 @@ from ._figures import (
     PALETTE,
     date_axis,
     figure_html,
-    legend_below,
     shorten,
     sized_figure,
     table_html,
     wrap_label,
 )
+from ._layout import legend_below
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
     from matplotlib.figure import Figure

@@ -82,7 +82,7 @@ SELF_PACED = "Self-paced"
 def missing_modules(sess: _session.Session) -> list[Module]:
     """The modules (of :data:`plnkit.content.MODULES`, in order) whose progress is not "done"."""
     progress = sess.store.progress(sess.learner)
-    return [m for m in MODULES if progress.get(m.slug) != "done"]
+    return [m for m in MODULES if not progress.done(m.slug)]
 
 
 def _and(items: Sequence[str]) -> str:

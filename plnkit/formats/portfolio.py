@@ -45,7 +45,7 @@ def export_portfolio(sess: _session.Session) -> bytes:
     doc = {
         "format": FORMAT, "version": 1, "exported_at": datetime.now(timezone.utc).isoformat(),
         "answers": answers,
-        "progress": store.progress(me),
+        "progress": dict(store.progress(me)),
         "network_events": [{"at": e.at.isoformat(), "action": e.action, "node_key": e.node_key, "data": e.data}
                            for e in store.network_events(me)],
         "subscriptions": [{"url": s.url, "title": s.title, "folder": s.folder, "html_url": s.html_url,

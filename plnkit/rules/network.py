@@ -198,6 +198,14 @@ def removing(key: str, at: datetime | None = None) -> Change:
     return Change("remove", key, {}, at)
 
 
+def adding_new(node: Node, current: Network) -> Change:
+    """The change that adds a connection the learner typed in; :class:`InputError` when ``current`` (the network
+    as it stands) already has it."""
+    if node.key in current.nodes:
+        raise InputError(f"{node.label} is already in your network.")
+    return adding(node)
+
+
 def _differs(node: Node, known: Node | None) -> bool:
     return known is None or _event_data(node) != _event_data(known)
 

@@ -174,8 +174,8 @@ def reflections(snapshot: RoomSnapshot) -> Aggregate:
         return _withheld("reflections", "Reflections written", headers, total, "joined")
     rows = tuple((prompt_label(k), snapshot.reflections.get(k, 0)) for k in COUNTED)
     written = sum(n for _, n in rows)
-    desc = (f"{plural_people(total)} in the room have written {plural(written, 'reflection')} in all. By prompt: "
-            + "; ".join(f"{label} {n}" for label, n in rows) + ".")
+    desc = (f"{plural(total, 'participant')} in the room have written {plural(written, 'reflection')} in all. "
+            "By prompt: " + "; ".join(f"{label} {n}" for label, n in rows) + ".")
     return Aggregate("reflections", "Reflections written", headers, rows, desc, total)
 
 
@@ -199,8 +199,8 @@ def growth(snapshot: RoomSnapshot, points: int = 12) -> Aggregate:
     added = sorted(c.added_at for c in snapshot.connections)
     removed = sorted(c.removed_at for c in snapshot.connections if c.removed_at is not None)
     rows = tuple((t, bisect_right(added, t) - bisect_right(removed, t)) for t in times)  # O(n log n) at any size
-    desc = (f"{contributors} participants' networks together grew from {rows[0][1]} connections when the first "
-            f"person joined to {rows[-1][1]} now.")
+    desc = (f"{contributors} participants' networks together grew from {plural(rows[0][1], 'connection')} when "
+            f"the first person joined to {rows[-1][1]} now.")
     return Aggregate("growth", "The room's network", headers, rows, desc, contributors)
 
 
@@ -214,10 +214,6 @@ def prompt_label(key: str) -> str:
     page, _, name = key.partition("/")
     where = {p.slug: ("Start" if p.number == 0 else f"Module {p.number}") for p in PAGES}.get(page, page)
     return f"{where} · {name.replace('-', ' ')}"
-
-
-def plural_people(n: int) -> str:
-    return f"{n} participant" if n == 1 else f"{n} participants"
 
 
 def shared_by_prompt(snapshot: RoomSnapshot) -> list[tuple[str, list[tuple[str, str, datetime]]]]:

@@ -17,9 +17,22 @@ _WORD = re.compile(r"\S+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
+#: Plurals the ``+s`` rule gets wrong, by the noun's last word.
+IRREGULAR = {"person": "people", "community": "communities", "activity": "activities"}
+
+
 def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``1 exercise``, ``2 exercises``, ``1,200 bookmarks`` (``plural_form`` for irregular nouns: ``people``)."""
-    return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
+    """``1 exercise``, ``2 exercises``, ``1,200 bookmarks``, ``3 more people``: the course's one way to word a count.
+
+    ``noun`` is singular and may be a phrase (its last word is made plural). Irregular nouns the course uses are in
+    :data:`IRREGULAR`; ``plural_form`` gives any other noun's plural in full.
+    """
+    if n == 1:
+        return f"{n:,} {noun}"
+    if plural_form is None:
+        head, _, last = noun.rpartition(" ")
+        plural_form = f"{head} {IRREGULAR[last]}" if head and last in IRREGULAR else IRREGULAR.get(noun, f"{noun}s")
+    return f"{n:,} {plural_form}"
 
 
 def parse_number(text: object, what: str, *, whole: bool = False, lowest: float | None = None,

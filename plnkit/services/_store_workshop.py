@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..records import Learner
 from ..records import Participant as Participant
-
-if TYPE_CHECKING:
-    from .store import Learner
 
 WORKSHOP_PREFIX = "ws:"
 #: A JupyterHub user's key prefix (see :mod:`plnkit.services.session`): everyone on one hub is one room.
@@ -35,8 +33,6 @@ class WorkshopStoreMixin:
 
     def active_learner(self, key: str) -> Learner | None:
         """The learner whose link (``key``) still works, or ``None`` (never creates one)."""
-        from .store import Learner
-
         with self._read() as conn:
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ? AND revoked_at IS NULL",
                                (key,)).fetchone()

@@ -27,30 +27,23 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import posixpath
 import secrets
 import ssl
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import tornado.ioloop
 import tornado.web
 from traitlets import Bool, Int, List, Unicode
 from voila.app import Voila
 
-from ..content import FACILITATOR_NOTEBOOK, START
-from ..errors import PlnkitError, StoreError
-from . import session as _session
+from ..content import START
+from ._admission import AdmissionMixin
 from ._gate import (
-    COOKIE_DAYS,
     CSP,
-    JOINS_PER_MINUTE,
     UNOPENED_SECONDS,
     JoinHandler,
     OpenHandler,
@@ -64,13 +57,13 @@ from ._gate import (
     join_participant,
 )
 from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
-from .store import Store, default_home
+from .store import Store
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
 
 log = logging.getLogger("plnkit.services.server")
 
-class CourseServer(Voila):
+class CourseServer(AdmissionMixin, Voila):
     """Voila with the course's gate (see the module docstring)."""
 
     name = "plnkit-serve"
@@ -270,159 +263,6 @@ class CourseServer(Voila):
             pass
         finally:
             self.stop()
-
-    # --- the gate ---------------------------------------------------------------------------------------
-
-    def reserve(self, client: str) -> str:
-        """Hold a place for one more kernel for ``client``: "" when there is room, else what to tell them.
-
-        Places are counted before kernels exist (pages asked for at the same moment can't all slip past the
-        caps); the place is released when the page's request ends, by then counted as a running kernel.
-        """
-        alive = set(self.kernel_manager.list_kernel_ids())
-        waiting = self.pool.waiting() if self.pool is not None else set()  # the pool uses only spare places
-        with self._lock:
-            for ids in self._kernels.values():
-                ids &= alive
-            total = len(alive - waiting) + sum(self._pending.values())
-            mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
-            if total >= self.max_kernels:
-                problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
-                           "try again in a minute.")
-            elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
-                problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
-                           "longer need, then try again.")
-            else:
-                self._pending[client] = self._pending.get(client, 0) + 1
-                return ""
-        log.warning("room full: %d kernels on the server, %d for this client", total, mine)
-        return problem
-
-    def owns(self, client: str, kernel_id: str) -> bool:
-        """True when ``kernel_id`` was started for ``client``'s page."""
-        with self._lock:
-            return bool(client) and kernel_id in self._kernels.get(client, ())
-
-    def release(self, client: str) -> None:
-        with self._lock:
-            left = self._pending.get(client, 0) - 1
-            if left > 0:
-                self._pending[client] = left
-            else:
-                self._pending.pop(client, None)
-
-    def join_allowed(self) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            while self._joins and now - self._joins[0] > 60:
-                self._joins.popleft()
-            if len(self._joins) >= JOINS_PER_MINUTE:
-                return False
-            self._joins.append(now)
-        return True
-
-    def admit(self, handler: tornado.web.RequestHandler) -> str:
-        """Who is asking for a page: their client key. Otherwise answers here and raises ``Finish``."""
-        if not self.workshop:
-            return "ip:" + str(handler.request.remote_ip)
-        given = handler.get_query_argument(_session.TOKEN_PARAM, None)
-        if given is not None:  # a personal link: check it, then ask before this browser becomes that person
-            name = self._valid(given)
-            if name is None:
-                self.join_page(handler, 403, _session.UNKNOWN_LINK)
-                raise tornado.web.Finish()
-            self.answer_page(handler, 200, "Open your workspace", "", confirm=(name, given, handler.request.path))
-            raise tornado.web.Finish()
-        token = handler.get_cookie(_session.COOKIE)
-        if token is None:
-            self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
-            raise tornado.web.Finish()
-        if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
-            self.join_page(handler, 403, _session.UNKNOWN_LINK)
-            raise tornado.web.Finish()
-        if _names_notebook(handler.request.path, FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
-            self.answer_page(handler, 403, "This page is for the facilitator",
-                             "It shows the whole room, so only the workshop's facilitator link opens it. Your own "
-                             "work is on the course pages.")
-            raise tornado.web.Finish()
-        return "ws:" + _session.token_key(token)
-
-    def _is_facilitator(self, token: str) -> bool:
-        fac = _session.facilitator_token(default_home(), create=False)
-        return bool(fac) and secrets.compare_digest(fac or "", token)
-
-    def _valid(self, token: str) -> str | None:
-        """The name of the person whose link ``token`` is, if it may open the course now (else None)."""
-        if not _session.well_formed(token):
-            return None
-        try:
-            with self.store() as store:
-                return _session.admitted(store, _session.token_key(token)).name or "participant"
-        except PlnkitError as exc:
-            log.info("refused a workshop link: %s", exc)
-            return None
-
-    def set_participant_cookie(self, handler: tornado.web.RequestHandler, token: str) -> None:
-        handler.set_cookie(_session.COOKIE, token, path=self.base_url, httponly=True, samesite="Lax",
-                           secure=bool(self.certfile), expires_days=COOKIE_DAYS)
-
-    @contextmanager
-    def store(self) -> Iterator[Store]:
-        """The server's own connection to the course database, opened once and reused by every request.
-
-        A failure closes it, so the next request opens it afresh (a database fixed meanwhile works again).
-        """
-        if self._store is None:
-            self._store = Store.open_default()
-        try:
-            yield self._store
-        except StoreError:
-            self._store.close()
-            self._store = None
-            raise
-
-    # --- plain pages (no kernel) ------------------------------------------------------------------------
-
-    def join_page(self, handler: tornado.web.RequestHandler, status: int, message: str, name: str = "") -> None:
-        closed = False
-        try:
-            with self.store() as store:
-                closed = store.workshop_closed()
-        except PlnkitError:
-            pass
-        if closed:
-            self.answer_page(handler, 403 if status == 200 else status, "This workshop is closed",
-                             "Its facilitator has closed this workshop, so it can't be opened or joined now. "
-                             "Everyone's work is kept; ask the facilitator if you need a copy.", closed=True)
-            return
-        self.answer_page(handler, status, "Join the workshop", message, join=True, name=name)
-
-    def answer_page(self, handler: tornado.web.RequestHandler, status: int, title: str, message: str, *,
-                    join: bool = False, confirm: tuple[str, str, str] | None = None, name: str = "",
-                    closed: bool = False) -> None:
-        env = handler.settings["voila_jinja2_env"]
-        handler.set_status(status)
-        handler.set_header("Content-Type", "text/html; charset=utf-8")
-        handler.set_header("Cache-Control", "no-store")
-        handler.finish(env.get_template("plnkit-page.html").render(
-            title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
-            xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
-            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
-
-
-def _names_notebook(path: str, notebook: str) -> bool:
-    """True when a request path resolves to ``notebook`` as Voila reads it (decoded, normalised, any slashes)."""
-    previous = None
-    while previous != path:  # decode until stable: %252e and friends can't hide the name
-        previous, path = path, unquote(path)
-    parts = [p for p in posixpath.normpath("/" + path.replace("\\", "/")).split("/") if p]
-    return bool(parts) and parts[-1].casefold() == notebook.casefold()
-
-
-def _course_title() -> str:
-    from ..content import COURSE_TITLE
-
-    return COURSE_TITLE
 
 
 def main() -> None:

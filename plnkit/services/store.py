@@ -16,7 +16,6 @@ The schema is Alembic's (``migrations/``) and upgrades itself when an older data
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -26,15 +25,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, StoreError, StoreReadOnlyError
+from ..errors import StoreError, StoreReadOnlyError
 from ..records import AnswerVersion as AnswerVersion
 from ..records import Learner as Learner
 from . import _store_pg as _pg
 from ._schema import SCHEMA_VERSION, version_of
+from ._store_answers import ALL_ROWS as ALL_ROWS
+from ._store_answers import MAX_KEY_LENGTH as MAX_KEY_LENGTH
+from ._store_answers import AnswersStoreMixin, check_key
 from ._store_feeds import FeedStoreMixin
 from ._store_file import (
     check_existing_file,
-    check_owner,
     classify,
     connect,
     corrupt_error,
@@ -52,17 +53,10 @@ from ._store_workshop import WorkshopStoreMixin
 DB_NAME = "plnkit.sqlite3"
 #: Names a PostgreSQL database to use instead of the SQLite file (``postgresql://user:password@host:5432/db``).
 DATABASE_URL_ENV = "PLNKIT_DATABASE_URL"
-MAX_KEY_LENGTH = 200
-MAX_VALUE_CHARS = 1_000_000
-#: Per-learner quotas, far above what a teacher reaches, so one participant cannot fill a shared server's disk.
-MAX_VERSIONS_PER_ANSWER = 2_000  # past this the oldest versions of that answer are dropped; the newest stay
-MAX_ANSWER_KEYS = 200
 NOT_POSTGRESQL = (f"The course database can't be opened: {DATABASE_URL_ENV} must be a PostgreSQL address "
                   "(postgresql://user:password@host:5432/dbname). Ask whoever runs this server to correct it.")
 FOREIGN_DATABASE = ("The course database can't be used: it holds another program's tables (its alembic_version is "
                     "not the course's). Ask whoever runs this server to give the course a database of its own.")
-#: ``LIMIT`` for "no limit", in the SQL both engines accept.
-ALL_ROWS = 2**62
 
 
 def default_home() -> Path:
@@ -75,7 +69,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin, NetworkStoreMixin):
+class Store(AnswersStoreMixin, FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin, NetworkStoreMixin):
     """A connection to one course database file.
 
     Safe to share between the threads of one kernel (autosave timers, background refresh); every method
@@ -330,7 +324,7 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
     def learner(self, key: str, name: str = "") -> Learner:
         """The learner stored under ``key``, created on first use with ``name`` (which also names a stored learner
         who has none yet, such as a hub user first seen before hub users were named)."""
-        key = _check_key(key, "learner")
+        key = check_key(key, "learner")
         with self._read() as conn:  # most page loads find the learner: no write lock needed
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
         if row is not None and (row[2] or not name):
@@ -346,99 +340,3 @@ class Store(FeedStoreMixin, SocialStoreMixin, WorkshopStoreMixin, RoomStoreMixin
             )
             row = conn.execute("SELECT id, key, name FROM learners WHERE key = ?", (key,)).fetchone()
         return Learner(*row)
-
-    # --- answers ----------------------------------------------------------------------------------------
-
-    def save_answer(self, learner: Learner, key: str, value: Any, *, saved_at: datetime | None = None) -> AnswerVersion:
-        """Append a new version of an answer; returns it once it is committed to disk.
-
-        ``saved_at`` keeps the original time when a learner restores work exported elsewhere.
-        """
-        key = _check_key(key, "answer")
-        try:
-            encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise InputError("That answer can't be saved: it is not plain text, numbers or lists.") from exc
-        if len(encoded) > MAX_VALUE_CHARS:
-            raise InputError(f"That answer is too long to save (over {MAX_VALUE_CHARS:,} characters).")
-        saved_at = saved_at or _now()
-        with self._write() as conn:
-            check_owner(conn, learner)
-            versions = conn.execute("SELECT count(*) FROM answers WHERE learner_id = ? AND key = ?",
-                                    (learner.id, key)).fetchone()[0]
-            if not versions and conn.execute("SELECT count(DISTINCT key) FROM answers WHERE learner_id = ?",
-                                             (learner.id,)).fetchone()[0] >= MAX_ANSWER_KEYS:
-                raise InputError(f"Not saved: you already have {MAX_ANSWER_KEYS} different answers, the most the "
-                                 "course keeps for one person.")
-            answer_id = conn.execute(
-                "INSERT INTO answers (learner_id, key, value, saved_at) VALUES (?, ?, ?, ?) RETURNING id",
-                (learner.id, key, encoded, saved_at.isoformat()),
-            ).fetchone()[0]
-            if versions >= MAX_VERSIONS_PER_ANSWER:  # keep the newest versions; the oldest go
-                conn.execute("DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE learner_id = ? AND key = ? "
-                             "ORDER BY id LIMIT ?)", (learner.id, key, versions + 1 - MAX_VERSIONS_PER_ANSWER))
-        return AnswerVersion(answer_id, key, json.loads(encoded), saved_at)
-
-    def latest_answer(self, learner: Learner, key: str) -> AnswerVersion | None:
-        """The most recent version of an answer, or ``None`` when it was never saved."""
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT id, key, value, saved_at FROM answers WHERE learner_id = ? AND key = ? "
-                "ORDER BY id DESC LIMIT 1",
-                (learner.id, key),
-            ).fetchone()
-        return _answer(row) if row else None
-
-    def answer_history(self, learner: Learner, key: str, *, limit: int | None = None) -> list[AnswerVersion]:
-        """Every saved version of an answer, newest first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT id, key, value, saved_at FROM answers WHERE learner_id = ? AND key = ? "
-                "ORDER BY id DESC LIMIT ?",
-                (learner.id, key, ALL_ROWS if limit is None else limit),
-            ).fetchall()
-        return [_answer(row) for row in rows]
-
-    def latest_answers(self, learner: Learner, prefix: str = "") -> dict[str, AnswerVersion]:
-        """The latest version of every answer whose key starts with ``prefix``."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT a.id, a.key, a.value, a.saved_at FROM answers a "
-                "JOIN (SELECT MAX(id) AS id FROM answers WHERE learner_id = ? AND substr(key, 1, ?) = ? "
-                "GROUP BY key) latest ON latest.id = a.id ORDER BY a.key",
-                (learner.id, len(prefix), prefix),
-            ).fetchall()
-        return {row[1]: _answer(row) for row in rows}
-
-    # --- progress ---------------------------------------------------------------------------------------
-
-    def set_progress(self, learner: Learner, module: str, status: str) -> None:
-        """Record a module's status (``"started"`` or ``"done"``); ``done`` is never downgraded."""
-        if status not in ("started", "done"):
-            raise ValueError(f"unknown progress status {status!r}")
-        with self._write() as conn:
-            check_owner(conn, learner)
-            conn.execute(
-                "INSERT INTO progress (learner_id, module, status, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (learner_id, module) DO UPDATE SET status = excluded.status, "
-                "updated_at = excluded.updated_at WHERE progress.status != 'done'",
-                (learner.id, _check_key(module, "module"), status, _now().isoformat()),
-            )
-
-    def progress(self, learner: Learner) -> dict[str, str]:
-        """Each module's status for this learner (modules never opened are absent)."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT module, status FROM progress WHERE learner_id = ?", (learner.id,)
-            ).fetchall()
-        return dict(rows)
-
-
-def _check_key(key: object, what: str) -> str:
-    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-        raise InputError(f"That {what} name is not valid (1-{MAX_KEY_LENGTH} characters of text).")
-    return key
-
-
-def _answer(row: tuple[Any, ...]) -> AnswerVersion:
-    return AnswerVersion(row[0], row[1], json.loads(row[2]), datetime.fromisoformat(row[3]))

@@ -35,11 +35,18 @@ from ..rules.text import esc as esc
 from ..rules.text import plural as plural
 from ..rules.text import word_count as word_count
 from ..services import _log
+from ._controls import _shared as _shared  # tests clear it: a page's kernel starts with none
+from ._controls import draft_field as draft_field
+from ._controls import layout as layout
+from ._controls import make as make
+from ._controls import mark_saved as mark_saved
+from ._controls import text_hash as text_hash
 from ._files import download_link as download_link
 from ._files import on_upload as on_upload
 from ._files import upload_bytes as upload_bytes
 
 if TYPE_CHECKING:
+    from ..errors import StoreLockedError, StoreUnavailableError
     from ..records import AnswerVersion, NetworkEvent
     from ..rules.network import Change, Network
 
@@ -48,79 +55,6 @@ if _log.in_kernel():
     _log.install()  # before any widget can log: the learner's page must never receive a traceback
     _log.refuse_browser_widgets()
 F = TypeVar("F", bound=Callable[..., Any])
-W = TypeVar("W", bound=w.DOMWidget)
-
-#: Layout and style models shared by every widget that asks for the same properties (see :func:`layout`).
-_shared: dict[tuple[Any, ...], w.Widget] = {}
-
-
-def _share(key: tuple[Any, ...], build: Callable[[], w.Widget]) -> Any:
-    model = _shared.get(key)
-    if model is None or model.comm is None:  # never built, or closed (``Widget.close_all`` in a test)
-        model = _shared[key] = build()
-    return model
-
-
-def layout(**css: str) -> w.Layout:
-    """The one ``Layout`` with these CSS properties, shared by every widget that uses it.
-
-    ipywidgets gives each widget a ``Layout`` model of its own, and the page must fetch and render every model
-    before it is interactive; widgets that look the same can point at one. Never change a shared layout: a
-    widget that shows and hides itself gets a ``w.Layout(...)`` of its own.
-    """
-    return _share(("layout", *sorted(css.items())), lambda: w.Layout(**css))
-
-
-def make(cls: type[W], *args: Any, **kwargs: Any) -> W:
-    """``cls(*args, **kwargs)`` with a shared layout (:func:`layout`) and a shared style model of its kind.
-
-    ``layout`` and ``style`` may be left out (the plain shared ones), given as a dict (the shared one with those
-    properties) or given as a model (used as it is: a layout of its own that the widget may change).
-    """
-    lay = kwargs.get("layout")
-    if not isinstance(lay, w.Layout):
-        kwargs["layout"] = layout(**(lay or {}))
-    trait = cls.class_traits().get("style")
-    style = kwargs.get("style")
-    if trait is not None and not isinstance(style, w.Widget):
-        kind = trait.klass
-        props = dict(style or {})
-        kwargs["style"] = _share(("style", kind, *sorted(props.items())), lambda: kind(**props))
-    return cls(*args, **kwargs)
-
-
-def text_hash(text: str) -> str:
-    """FNV-1a (32 bit) over the UTF-16 code units of ``text``, as 8 hex digits.
-
-    The page's own script (``course.js``) computes the same hash in the browser to tell whether the text in a
-    field is the text the server last saved; it is a fingerprint, not a security measure.
-    """
-    h = 0x811C9DC5
-    data = text.encode("utf-16-le", "surrogatepass")
-    for i in range(0, len(data), 2):
-        h ^= data[i] | (data[i + 1] << 8)
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return f"{h:08x}"
-
-
-_KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def draft_field(field: w.Widget, key: str, scope: str) -> None:
-    """Let the page keep unsaved text of ``field`` in the browser (see ``course.js``), under ``scope``/``key``.
-
-    The text is offered back after a reload if the server never confirmed it with :func:`mark_saved`.
-    """
-    field.add_class("plnkit-draft")
-    field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
-    field.add_class("plnkit-s-" + scope)
-
-
-def mark_saved(field: w.Widget, text: str) -> None:
-    """Tell the page that ``text`` is what the server holds for ``field`` (its browser draft can go)."""
-    old = [c for c in field._dom_classes if c.startswith("plnkit-saved-")]
-    field._dom_classes = (*[c for c in field._dom_classes if c not in old], "plnkit-saved-" + text_hash(text))
-
 
 class Status:
     """A one-line status (saved, not saved, errors), announced politely to screen readers."""
@@ -146,13 +80,19 @@ class Status:
         self.widget.value = f'<span class="plnkit-status-{kind}" role="status">{esc(text)}</span>'
 
 
-def guard(status: Status, *, doing: str = "do that",
-          kept: str = "What you typed is still here; try again.") -> Callable[[F], F]:
-    """Run a widget callback so the learner sees a message, never a traceback.
+def guard(status: Status | None, *, doing: str = "do that", kept: str = "What you typed is still here; try again.",
+          say: Callable[[str], None] | None = None) -> Callable[[F], F]:
+    """Run a widget callback so the learner sees a message, never a traceback; the one place a widget catches
+    errors (``tests/test_ui.py`` checks that no other widget code does). The wrapped call returns ``None`` when
+    it failed.
 
     Known errors (:class:`PlnkitError`) show their own message; anything else is logged for the facilitator
-    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost).
+    and the learner is told what is safe (``kept``, e.g. that nothing they typed was lost). The message goes to
+    ``say`` when given (a warning in place of the component), else to ``status``'s line; with neither (``None``),
+    nothing is shown: for a part of the page that shows without the learner's data, or a background refresh that
+    tries again on its next tick.
     """
+    show = say or (status.error if status is not None else None)
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -160,10 +100,12 @@ def guard(status: Status, *, doing: str = "do that",
             try:
                 return fn(*args, **kwargs)
             except PlnkitError as exc:
-                status.error(str(exc))
+                if show is not None:
+                    show(str(exc))
             except Exception:
                 log.exception("unexpected error in %s", fn.__qualname__)
-                status.error(f"Sorry, the course could not {doing}. {kept}")
+                if show is not None:
+                    show(f"Sorry, the course could not {doing}. {kept}")
             return None
 
         return wrapper  # type: ignore[return-value]
@@ -299,20 +241,30 @@ class Component(metaclass=_LoadsWhenBuilt):
     def _load_answer(self, key: str) -> Any:
         """The learner's latest answer under ``key``, or ``None`` when there is none or it does not fit its rule
         (a damaged or hand-edited value shows as an empty exercise; the operator's log says why)."""
-        from ..rules.answers import stored_answer
+        version = self._load_version(key)
+        return version.value if version else None
 
-        sess = self._sess()
-        version = sess.store.latest_answer(sess.learner, key)
-        return stored_answer(key, version.value) if version else None
-
-    def _answer_history(self, key: str) -> list[Any]:
-        """Every saved version of ``key`` that fits its rule, newest first (``AnswerVersion`` objects)."""
+    def _load_version(self, key: str) -> AnswerVersion | None:
+        """Like :meth:`_load_answer`, with when it was saved: the latest ``AnswerVersion`` (its value checked by
+        the rule for ``key``), or ``None``."""
         from dataclasses import replace
 
         from ..rules.answers import stored_answer
 
         sess = self._sess()
-        checked = [replace(v, value=stored_answer(key, v.value)) for v in sess.store.answer_history(sess.learner, key)]
+        version = sess.store.latest_answer(sess.learner, key)
+        value = stored_answer(key, version.value) if version else None
+        return replace(version, value=value) if version is not None and value is not None else None
+
+    def _answer_history(self, key: str, *, limit: int | None = None) -> list[AnswerVersion]:
+        """The last ``limit`` (all) saved versions of ``key``, newest first, less any that do not fit its rule."""
+        from dataclasses import replace
+
+        from ..rules.answers import stored_answer
+
+        sess = self._sess()
+        checked = [replace(v, value=stored_answer(key, v.value))
+                   for v in sess.store.answer_history(sess.learner, key, limit=limit)]
         return [v for v in checked if v.value is not None]
 
     def _save_answer(self, key: str, value: Any) -> AnswerVersion:
@@ -323,18 +275,35 @@ class Component(metaclass=_LoadsWhenBuilt):
         return sess.store.save_answer(sess.learner, key, check_answer(key, value))
 
     def _commit(self, key: str, value: Any, *, changes: Callable[[Network], Sequence[Change]] | None = None,
-                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion:
+                then: Callable[[AnswerVersion], str | None] | None = None) -> AnswerVersion | None:
         """The one save path: check ``value`` by its rule and save it, with the network ``changes`` it implies (a
         function of the network as it stands) in the same transaction, so both are kept or neither; ``then``
         redraws and may return words to add; the status line says "Saved at HH:MM" last, once everything is in
-        place."""
-        with self._together():
-            version = self._save_answer(key, value)
-            if changes is not None:
-                self._record(changes(self._network()))
+        place.
+
+        A database that is busy or can't be reached raises (the guard says so), unless :meth:`_save_later` takes
+        the value to try again: then nothing is saved yet and this returns ``None``.
+        """
+        from ..errors import StoreLockedError, StoreUnavailableError
+
+        try:
+            with self._together():
+                version = self._save_answer(key, value)
+                if changes is not None:
+                    self._record(changes(self._network()))
+        except (StoreLockedError, StoreUnavailableError) as exc:
+            if self._save_later(exc):
+                return None
+            raise
         note = then(version) if then is not None else None
         self._saved(version.saved_at, note or "")
         return version
+
+    def _save_later(self, error: StoreLockedError | StoreUnavailableError) -> bool:
+        """Called when a save found the database busy or out of reach; True when this component will try the
+        save again itself (saying so in its status line). The base does not: the error reaches the guard, and the
+        learner presses Save again."""
+        return False
 
     def _together(self) -> AbstractContextManager[Any]:
         """One transaction for several store calls (an answer or a bookmark and its network changes)."""

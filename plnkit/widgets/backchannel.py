@@ -172,10 +172,7 @@ class Backchannel(Component):
                 self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
                 self.resume_button.layout.display = "flex"
                 return
-            try:
-                self.refresh()
-            except Exception:  # a locked or vanished database: try again next tick, never print
-                continue
+            guard(None, doing="show new posts")(self.refresh)()  # a locked or vanished database: next tick
 
     def refresh(self, force: bool = False) -> bool:
         """Re-render the stream if anything changed (a new post or a deletion); True when it did."""

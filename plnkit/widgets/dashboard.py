@@ -19,7 +19,6 @@ something changed, or every :data:`FULL_SECONDS` so "last active" and "may be st
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from typing import Any
@@ -27,18 +26,16 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import MODULES
-from ..errors import InputError, PlnkitError
 from ..records import Fingerprint, RecordedPost, RoomSnapshot
 from ..rules import room
-from ..rules.names import MAX_NAME, clean_name
 from ..services import session as _session
-from ._ui import Component, Status, day_and_clock, download_link, esc, guard, on_upload, plural, upload_bytes
+from ._dashboard_actions import DEFAULT_TITLE, RoomActions
+from ._ui import Component, Status, day_and_clock, esc, guard, on_upload, plural
 from .backchannel import LIVE_SECONDS, ROOM
 from .workshop import FacilitatorTools
 
 POLL_SECONDS = 2.0
 FULL_SECONDS = 60.0
-DEFAULT_TITLE = "PLN workshop"
 NOT_HERE = ("This page is for the workshop's facilitator: open it from the facilitator's link. Your own work is on "
             "the course pages.")
 NOT_WORKSHOP = ("The facilitator's page works when the course runs as a workshop: start it with "
@@ -61,7 +58,7 @@ def page_header() -> str:
             "start</a></nav></header>")
 
 
-class FacilitatorPage(Component):
+class FacilitatorPage(RoomActions, Component):
     """The facilitator's page (see the module docstring)."""
 
     def __init__(self, *, poll_seconds: float = POLL_SECONDS, live_seconds: float = LIVE_SECONDS,
@@ -160,12 +157,13 @@ class FacilitatorPage(Component):
         user = _session.hub_user()
         if user and not _session.hub_facilitator(user):  # decided before the store is opened: nothing is read
             return self._refuse(NOT_HUB_FACILITATOR.format(user=user))
-        try:
-            sess = self._sess() if _session.workshop_mode() or user else None
-        except PlnkitError as exc:
-            return self._refuse(str(exc))
-        if sess is None or not _session.is_facilitator(sess):
-            return self._refuse(NOT_HERE if sess else NOT_WORKSHOP)
+        if not _session.workshop_mode() and not user:
+            return self._refuse(NOT_WORKSHOP)
+        sess = guard(None, doing=self.loading, kept="Reload the page to try again.", say=self._refuse)(self._sess)()
+        if sess is None:
+            return None
+        if not _session.is_facilitator(sess):
+            return self._refuse(NOT_HERE)
         self.allowed = True
         page = self._page
         if user:  # the hub signs people in: no links to reissue, no workshop to close (the hub's admin has users)
@@ -215,10 +213,7 @@ class FacilitatorPage(Component):
                 self.resume_button.layout.display = "flex"
                 self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
                 return
-            try:
-                self.refresh()
-            except Exception:  # a locked database: try again next tick; the page never prints
-                continue
+            guard(None, doing="read the room")(self.refresh)()  # a locked database: try again next tick
 
     def refresh(self, force: bool = False) -> bool:
         """Re-read the room when anything changed (or a minute passed); True when the page was redrawn."""
@@ -276,125 +271,6 @@ class FacilitatorPage(Component):
             '<p class="plnkit-warning" role="note">Certificates will say “issued by the facilitator of '
             f"{esc(self.title.value or DEFAULT_TITLE)}”. Add your name under "
             '<a href="#details">Workshop details</a> at the end of this page.</p>')
-
-    # --- actions ----------------------------------------------------------------------------------------
-
-    def save_settings(self) -> None:
-        @guard(self.status, doing="save the workshop details")
-        def run() -> None:
-            title = clean_name(self.title.value or DEFAULT_TITLE, most=120)
-            name = clean_name(self.facilitator_name.value, most=MAX_NAME) if self.facilitator_name.value.strip() \
-                else ""
-            store = self._sess().store
-            store.set_workshop_setting("title", title)
-            store.set_workshop_setting("facilitator_name", name)
-            self.status.ok("Workshop details saved.")
-            self.refresh(force=True)
-
-        run()
-
-    def hide(self) -> None:
-        @guard(self.status, doing="hide that post")
-        def run() -> None:
-            if self.posts.value is None:
-                raise InputError("Choose a post to hide first.")
-            sess = self._sess()
-            if not sess.store.delete_post(sess.learner, int(self.posts.value), moderator=True):
-                raise InputError("That post is already gone from the stream.")
-            self.status.ok("Hidden from every stream. The record keeps it, marked as hidden by you.")
-            self.refresh(force=True)
-
-        run()
-
-    def mute(self, muted: bool) -> None:
-        @guard(self.status, doing="change that")
-        def run() -> None:
-            if self.members.value is None:
-                raise InputError("Choose a participant first.")
-            label = str(self.members.label or "").replace(" (muted)", "")
-            if not self._sess().store.set_muted(int(self.members.value), muted):
-                raise InputError("That participant is no longer in this workshop.")
-            self.status.ok(f"{label} can no longer post in the backchannel; they can still read it." if muted
-                           else f"{label} can post again.")
-            self.refresh(force=True)
-
-        run()
-
-    def export_record(self) -> bytes | None:
-        from ..formats.report import backchannel_csv
-
-        data: bytes | None = None
-
-        @guard(self.status, doing="export the record")
-        def run() -> None:
-            nonlocal data
-            data = backchannel_csv(self._sess().store.post_record(ROOM))
-            self.downloads.value = download_link("backchannel-record.csv", "text/csv", data, auto=True)
-            self.status.ok("The record is ready to download.")
-
-        run()
-        return data
-
-    def make_report(self) -> bytes | None:
-        from ..formats.report import report_zip
-
-        data: bytes | None = None
-
-        @guard(self.status, doing="make the report")
-        def run() -> None:
-            nonlocal data
-            store = self._sess().store
-            data = report_zip(self.snapshot(), store.post_record(ROOM), store.workshop_setting("title",
-                                                                                            DEFAULT_TITLE))
-            self.downloads.value = download_link("workshop-report.zip", "application/zip", data, auto=True)
-            self.status.ok("The report is ready to download.")
-
-        run()
-        return data
-
-    def import_portfolio(self, upload: Any) -> None:
-        @guard(self.import_status, doing="import that portfolio", kept="Nothing was imported.")
-        def run() -> None:
-            from .portfolio import MAX_BYTES, import_portfolio
-
-            if not str(self.import_name.value or "").strip():
-                raise InputError("Type the participant's name first (as it should appear in the report), then "
-                                 "choose their file.")
-            name = clean_name(self.import_name.value, most=MAX_NAME)
-            data = upload_bytes(upload, MAX_BYTES, "portfolio")
-            store = self._sess().store
-            digest = hashlib.sha256(data).hexdigest()[:32]
-            with store.transaction():
-                made = store.imported_participant(digest, name)
-                if not made.new:
-                    raise InputError(f"That file was already imported (as {made.learner.name}).")
-                summary = import_portfolio(data, _session.Session(store, made.learner))
-            self.import_name.value = ""
-            self.import_status.ok(f"Imported {name}'s portfolio: {summary} They are now in “Who is here”.")
-            self.refresh(force=True)
-
-        run()
-
-    def verify(self) -> None:
-        @guard(self.status, doing="check that code")
-        def run() -> None:
-            from ..formats.evidence import verify_certificate
-
-            cert = verify_certificate(self._sess().store, self.code.value)
-            if cert is None:
-                self.verdict.value = ('<p role="status"><strong>Not found.</strong> No certificate with that code '
-                                      "was issued on this server. Check the code for typing mistakes.</p>")
-                return
-            facts = cert.facts
-            holder = self._sess().store.learner_name(cert.learner_id)
-            joined = (f" (joined this workshop as {esc(holder)})" if holder and holder != facts.get("name") else "")
-            self.verdict.value = (
-                f'<p role="status"><strong>Valid.</strong> Issued {esc(day_and_clock(cert.issued_at))} to '
-                f"<strong>{esc(facts.get('name', ''))}</strong>{joined} for completing "
-                f"“{esc(facts.get('course', ''))}” "
-                f"— {esc(facts.get('hours_text', ''))}; issuer: {esc(facts.get('issuer', ''))}.</p>")
-
-        run()
 
 
 def r_name(p: RecordedPost) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import InputError, PlnkitError
+from ..errors import InputError
 from ..formats.evidence import (
     certificate_html,
     issue_certificate,
@@ -69,10 +69,7 @@ class Evidence(Component):
 
     def load(self) -> None:
         """The certificate's state: what is missing, or the name to print and the latest certificate."""
-        try:
-            self._show_state()
-        except PlnkitError as exc:  # said where the certificate is offered
-            self.cert_status.error(str(exc))
+        guard(self.cert_status, doing=self.loading, kept="Reload the page to try again.")(self._show_state)()
 
     def _show_state(self) -> None:
         sess = self._sess()

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as w
 
 from ..charts._static import empty_network_html
-from ..content import STAGES
-from ..errors import InputError
+from ..charts.network_tables import (
+    BALANCE_HEADERS,
+    GROWTH_HEADERS,
+    THEN_AND_NOW_HEADERS,
+    balance_table,
+    growth_table,
+    then_and_now_table,
+)
 from ..formats import network as network_file
-from ..records import NetworkEvent
 from ..rules import network
-from ..rules.network import TYPE_LABELS, TYPES, Network, replay
+from ..rules.network import Network
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, day, download_link, esc, guard, layout, log, make, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes
 
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
@@ -85,9 +88,7 @@ class MyNetwork(Component):
             node = network.make_node(self.kind.value, self.label.value, platform=self.platform.value,
                                      ring=self.ring.value, direction=self.direction.value, value=self.value.value,
                                      links=links)
-            if node.key in current.nodes:
-                raise InputError(f"{node.label} is already in your network.")
-            self._record([network.adding(node)])
+            self._record([network.adding_new(node, current)])
             self.label.value = ""
             self.status.ok(f"Added {node.label}.")
             self._draw_after_save(f"Added {node.label}")
@@ -110,11 +111,8 @@ class MyNetwork(Component):
 
     def _draw_after_save(self, done: str) -> None:
         """Redraw after a change that is already saved: a drawing failure must not read as a failed save."""
-        try:
-            self.draw()
-        except Exception:
-            log.exception("network chart failed after a saved change")
-            self.status.error(f"{done} (saved), but the charts could not be drawn. Reload the page to see them.")
+        guard(None, say=lambda _error: self.status.error(
+            f"{done} (saved), but the charts could not be drawn. Reload the page to see them."))(self.draw)()
 
     def draw(self) -> None:
         """Redraw the charts from the store (every kernel reads the same events)."""
@@ -143,7 +141,7 @@ class MyNetwork(Component):
         self.link.options = [("—", ""), *choices]
         self.link.value = ""
         if not events:  # a fresh learner's charts are everyone's: shipped drawn, so the page loads no matplotlib
-            rows = growth_table([], _confirmed_stages(sess)) if self.charts == "all" else []
+            rows = growth_table([], self._confirmed_stages()) if self.charts == "all" else []
             empty = empty_network_html(self.charts, _table(GROWTH_HEADERS, rows, "Your network, day by day"))
             self.view.value = (presences_html(net) if net.presences else "") + empty
             return
@@ -156,7 +154,7 @@ class MyNetwork(Component):
         if net.presences:
             parts.insert(0, presences_html(net))
         if self.charts == "all":
-            stages = _confirmed_stages(sess)
+            stages = self._confirmed_stages()
             parts.append(figure_html(
                 growth_chart(events, stages), alt="Growth of your network over time", filename="my-pln-growth",
                 description=describe_growth(events, stages), phone=growth_chart(events, stages, narrow=True),
@@ -170,6 +168,10 @@ class MyNetwork(Component):
                 description=describe_then_and_now(events), phone=then_and_now(events, narrow=True),
                 table=_table(THEN_AND_NOW_HEADERS, then_and_now_table(events), "Then and now")))
         self.view.value = "".join(parts)
+
+    def _confirmed_stages(self) -> list[tuple[datetime, str]]:
+        """The stages the learner confirmed, oldest first: ``(when, stage key)``."""
+        return [(v.saved_at, v.value["stage"]) for v in reversed(self._answer_history("stages/confirmed"))]
 
     def export(self) -> tuple[bytes, bytes]:
         """Offer the network as JSON and CSV downloads."""
@@ -201,75 +203,11 @@ def presences_html(net: Network) -> str:
             f"username check): {names}.</p>")
 
 
-# --- the charts' data tables (every row in full: names with their emoji, every platform) -------------------
-
-STAGE_NAMES = {s.key: s.name for s in STAGES}
-
-
-GROWTH_HEADERS = ["Day", *[TYPE_LABELS[t].capitalize() for t in TYPES], "Stage confirmed"]
-
-
-def growth_table(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime, str]] = ()) -> list[list[object]]:
-    """Rows for the growth chart's table: the connections of each kind at the end of every day with a change."""
-    from ..charts.network import growth_series
-
-    changes = sorted([(at, kind, count) for kind, points in growth_series(events).items() for at, count in points]
-                     + [(at, "stage", STAGE_NAMES.get(key, key)) for at, key in stages], key=lambda c: c[0])
-    rows: dict[str, list[object]] = {}
-    last: dict[str, object] = {**dict.fromkeys(TYPES, 0), "stage": ""}
-    for at, kind, value in changes:
-        if day(at) not in rows:
-            last["stage"] = ""
-        last[kind] = value
-        rows[day(at)] = [day(at), *[last[t] for t in (*TYPES, "stage")]]
-    return list(rows.values())
-
-
-BALANCE_HEADERS = ["Chart", "Kind or platform", "Connections"]
-
-
-def balance_table(net: Network) -> list[list[object]]:
-    """Rows for the balance chart's table (every platform, also those the chart sums up as "Other")."""
-    from ..charts.network import two_way_share
-
-    counts = Counter(n.type for n in net.nodes.values())
-    platforms = Counter(n.platform.strip() or "(no platform)" for n in net.nodes.values())
-    return ([["By kind", TYPE_LABELS[t].capitalize(), counts[t]] for t in TYPES if counts[t]]
-            + [["By platform", p, c] for p, c in platforms.most_common()]
-            + [["Two-way", "Connections where you contribute", f"{two_way_share(net):.0%}"]])
-
-
-THEN_AND_NOW_HEADERS = ["Name", "Kind", "On your first day", "Today"]
-
-
-def then_and_now_table(events: Sequence[NetworkEvent]) -> list[list[object]]:
-    """Rows for then-and-now: every connection of either map, where it was on the first day and where it is now."""
-    from ..charts.network import first_visit
-
-    end = first_visit(events)
-    if end is None:
-        return []
-    then, now = replay(events, until=end), replay(events)
-    ring = {1: "Inner circle", 2: "Middle", 3: "Outer"}
-    both = {**then.nodes, **now.nodes}
-    return [[n.label, TYPE_LABELS[n.type], ring[then.nodes[k].ring] if k in then.nodes else "not yet",
-             ring[now.nodes[k].ring] if k in now.nodes else "removed"]
-            for k, n in sorted(both.items(), key=lambda item: item[1].label.lower())]
-
-
 def _table(headers: list[str], rows: list[list[object]], caption: str) -> str:
     """A chart's data table, or nothing while the chart has no data (it then says so in words)."""
     from ..charts._figures import table_html
 
     return table_html(headers, rows, caption) if rows else ""
-
-
-def _confirmed_stages(sess: _session.Session) -> list[tuple[Any, str]]:
-    from ..rules.answers import stored_answer
-
-    versions = sess.store.answer_history(sess.learner, "stages/confirmed")
-    checked = [(v.saved_at, stored_answer("stages/confirmed", v.value)) for v in reversed(versions)]
-    return [(at, value["stage"]) for at, value in checked if value]
 
 
 def my_network(charts: str = "map", **kwargs: Any) -> MyNetwork:

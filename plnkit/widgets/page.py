@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
 import ipywidgets as w
 
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
-from ..errors import PlnkitError
+from ..records import Progress
+from ..rules.progress import module_state
 from ..services import session as _session
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
@@ -30,13 +32,10 @@ def stylesheet() -> str:
     return "\n".join(data.joinpath(name).read_text(encoding="utf-8") for name in ("style.css", "keyboard.css"))
 
 
-def _progress(sess: _session.Session | None) -> dict[str, str]:
+def _progress(sess: _session.Session | None) -> Progress:
     if sess is None:
-        return {}
-    try:
-        return sess.store.progress(sess.learner)
-    except PlnkitError:
-        return {}
+        return Progress()
+    return guard(None, doing="read your progress")(sess.store.progress)(sess.learner) or Progress()
 
 
 def nav_html(page: Module, suffix: str = "") -> str:
@@ -58,7 +57,7 @@ def nav_html(page: Module, suffix: str = "") -> str:
 START_NOTEBOOK = PAGES[0].notebook
 
 
-def header_html(page: Module, progress: dict[str, str], suffix: str = "") -> str:
+def header_html(page: Module, progress: Mapping[str, str], suffix: str = "") -> str:
     """The header markup for ``page`` given the learner's progress."""
     done = sum(1 for m in MODULES if progress.get(m.slug) == "done")
     where = "Start page" if page.number == 0 else f"Module {page.number} of {len(MODULES)}"
@@ -88,10 +87,8 @@ class _PagePart(Component):
         self.learner_session: _session.Session | None = None
 
     def _try_sess(self) -> _session.Session | None:
-        try:
-            return self._sess()
-        except PlnkitError:
-            return None
+        """The learner's session, or ``None``: the part shows without one (the exercises say what is wrong)."""
+        return guard(None, doing="find your work")(self._sess)()
 
 
 class Header(_PagePart):
@@ -105,15 +102,15 @@ class Header(_PagePart):
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
-        if sess is not None:
-            try:
-                if self.page.number > 0:
-                    sess.store.set_progress(sess.learner, self.page.slug, "started")
-                sess.store.record_visit(sess.learner, self.page.slug)  # where they are, for the facilitator's page
-            except PlnkitError:
-                pass  # the header still shows; the exercises report storage problems themselves
+        if sess is not None:  # the header shows even if this fails: the exercises report storage problems
+            guard(None, doing="record your visit")(self._visited)(sess)
         self.refresh()
         _headers.add(self)
+
+    def _visited(self, sess: _session.Session) -> None:
+        if self.page.number > 0:
+            sess.store.set_progress(sess.learner, self.page.slug, "started")
+        sess.store.record_visit(sess.learner, self.page.slug)  # where they are, for the facilitator's page
 
     def refresh(self) -> None:
         sess = self.learner_session
@@ -183,10 +180,7 @@ def _saved_in(sess: _session.Session | None, page: Module) -> bool:
     """True once the learner has saved an answer on ``page`` (its answer keys start with its slug)."""
     if sess is None:
         return False
-    try:
-        return bool(sess.store.latest_answers(sess.learner, page.slug + "/"))
-    except PlnkitError:
-        return False
+    return bool(guard(None, doing="read your answers")(sess.store.latest_answers)(sess.learner, page.slug + "/"))
 
 
 class _ModuleList(_PagePart):
@@ -207,9 +201,8 @@ def _modules_html(sess: _session.Session | None) -> str:
     progress, q = _progress(sess), esc(_session.link_suffix(sess))
     items = []
     for m in MODULES:
-        status = progress.get(m.slug, "")
-        if status == "started" and not _saved_in(sess, m):
-            status = ""  # opened, nothing saved yet: not "in progress" for the learner
+        status = progress.get(m.slug)
+        status = module_state(status, status == "started" and _saved_in(sess, m))
         state = {"done": '<span class="plnkit-done">✓ Completed</span>',
                  "started": "<span>In progress</span>"}.get(status, "")
         items.append(

@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import prompt as _prompt
-from ..errors import InputError, PlnkitError, StoreLockedError, StoreUnavailableError
+from ..errors import InputError, StoreLockedError, StoreUnavailableError
 from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
@@ -143,7 +143,10 @@ class Reflection(Component):
 
     def load(self) -> None:
         """Show the latest saved text, its earlier versions, and (in a workshop) the share box."""
-        latest = self._sess().store.latest_answer(self._sess().learner, self.key)
+        latest = self._load_version(self.key)  # checked by the reflection's rule (None when it does not fit)
+        if latest is not None and not self._fits(latest.value):  # a shorter limit than the rule's
+            log.warning("stored answer %r ignored: longer than %d characters", self.key, self.max_chars)
+            latest = None
         if self.text.value and (latest is None or self.text.value != latest.value or self._saved_at is not None):
             # Typed (and perhaps already saved) before a preheated page finished loading: the learner's text
             # stays, and saves as typing does; the saved version is never put over it.
@@ -156,15 +159,12 @@ class Reflection(Component):
             self._refresh_history()
             self._load_share()
             return
-        if latest is not None and self._fits(latest.value):
+        if latest is not None:
             self._saved_text, self._saved_at = latest.value, latest.saved_at
             self.text.value = latest.value
             mark_saved(self.text, latest.value)
             self.status.ok(f"Last saved {day_and_clock(latest.saved_at)}")
         else:
-            if latest is not None:
-                log.warning("stored answer %r ignored: not a reflection of at most %d characters", self.key,
-                            self.max_chars)
             mark_saved(self.text, "")
             self.status.info("Not saved yet")
         self._update_words()
@@ -173,14 +173,14 @@ class Reflection(Component):
 
     def _load_share(self) -> None:
         """Offer sharing only to a participant of a room (a workshop or a hub; a facilitator and a lone learner
-        have no one to share with)."""
-        try:
-            sess = self._sess()
-            if not _session.in_room(sess) or _session.is_facilitator(sess):
-                return
-            self.share_box.value = sess.store.is_shared(sess.learner, self.key)
-        except PlnkitError:
+        have no one to share with); if that can't be read, the box stays hidden."""
+        guard(None, doing="offer sharing")(self._offer_share)()
+
+    def _offer_share(self) -> None:
+        sess = self._sess()
+        if not _session.in_room(sess) or _session.is_facilitator(sess):
             return
+        self.share_box.value = sess.store.is_shared(sess.learner, self.key)
         self.share_box.layout.display = "flex"
         self.share_box.observe(self._on_share, names="value")
 
@@ -263,25 +263,20 @@ class Reflection(Component):
                 if force:  # an explicit Save of unchanged text confirms, without a duplicate version
                     self.status.ok(f"Saved at {clock(self._saved_at)}")
                 return None
-            try:
-                sess = self._sess()
-                version = sess.store.save_answer(sess.learner, self.key, text)
-            except StoreLockedError:
-                self._retry_later()
-                return None
-            except StoreUnavailableError:
-                self._retry_later(unreachable=True)
-                return None
-            self._retries = 0
-            self._saved_text, self._saved_at = text, version.saved_at
-            mark_saved(self.text, text)
-            self._refresh_history()
-            # Only now, with the version committed and listed, does the learner see "Saved" (the status line is
-            # the last thing to change, so whoever waits for it sees everything else in place).
-            self.status.ok(f"Saved at {clock(version.saved_at)}")
-            return version
+            # The base says "Saved at HH:MM" only after _done has listed the new version.
+            return self._commit(self.key, text, then=self._done)
 
         return run()
+
+    def _done(self, version: AnswerVersion) -> None:
+        self._retries = 0
+        self._saved_text, self._saved_at = version.value, version.saved_at
+        mark_saved(self.text, version.value)
+        self._refresh_history()
+
+    def _save_later(self, error: StoreLockedError | StoreUnavailableError) -> bool:
+        self._retry_later(unreachable=isinstance(error, StoreUnavailableError))
+        return True
 
     def _retry_later(self, *, unreachable: bool = False) -> None:
         """The database was busy: say so, and try again with growing pauses until it saves or retries run out.
@@ -310,8 +305,7 @@ class Reflection(Component):
         self._schedule(delay)
 
     def _refresh_history(self) -> None:
-        sess = self._sess()
-        versions = sess.store.answer_history(sess.learner, self.key, limit=HISTORY_SHOWN)
+        versions = self._answer_history(self.key, limit=HISTORY_SHOWN)
         self._versions = {v.id: v for v in versions}
         self.history.set_title(0, f"Earlier versions ({len(versions)})")
         with self._parts_lock:

@@ -22,6 +22,7 @@ from ..formats.bookmarks import (
     write_netscape,
 )
 from ..rules import network
+from ..rules.bookmarks import not_yet_kept, stored_fields
 from ..rules.identity import check_identity, check_presences
 from ..rules.text import plural
 from ..services import session as _session
@@ -211,7 +212,7 @@ class BookmarkManager(Component):
                     self._record_sites([editing.url, b.url])
                     done = f"Saved your changes to “{b.title}”."
                 else:
-                    if not sess.store.add_bookmarks(sess.learner, [vars_of(b)]):
+                    if not sess.store.add_bookmarks(sess.learner, [stored_fields(b)]):
                         raise InputError(f"{b.url} is already in your bookmarks.")
                     self._record_sites([b.url])
                     done = f"Added “{b.title}”."
@@ -269,18 +270,11 @@ class BookmarkManager(Component):
             result = read_netscape(upload_bytes(upload, self.MAX_UPLOAD))
             sess = self._sess()
             with self._together():
-                kept = {b.url for b in sess.store.bookmarks(sess.learner)}
-                already = len({b.url for b in result.bookmarks} & kept)
-                fresh = []
-                for b in result.bookmarks:  # a web address twice in the file: its first entry
-                    if b.url not in kept:
-                        kept.add(b.url)
-                        fresh.append(b)
-                sess.store.add_bookmarks(sess.learner, [vars_of(b) for b in fresh])
-                self._record_sites([b.url for b in fresh])
+                new = not_yet_kept(result.bookmarks, (b.url for b in sess.store.bookmarks(sess.learner)))
+                sess.store.add_bookmarks(sess.learner, [stored_fields(b) for b in new.fresh])
+                self._record_sites([b.url for b in new.fresh])
             self.show()  # the list first: the status line is the signal that everything is in place
-            self.status.ok(replace(result, bookmarks=fresh).message
-                           + (f" {already:,} already in your bookmarks." if already else ""))
+            self.status.ok(replace(result, bookmarks=list(new.fresh)).message + new.note)
 
         run()
 
@@ -289,12 +283,6 @@ class BookmarkManager(Component):
         data = write_netscape([_as_bookmark(b) for b in self._all()], "My PLN bookmarks")
         self.download.value = download_link("my-pln-bookmarks.html", "text/html", data, auto=True)
         return data
-
-
-def vars_of(b: Bookmark) -> dict[str, Any]:
-    """A bookmark as the store's ``add_bookmarks`` takes it."""
-    return {"url": b.url, "title": b.title, "tags": b.tags, "note": b.note, "folder": b.folder,
-            "private": b.private, "added_at": b.added_at}
 
 
 # --- communities and mediums ----------------------------------------------------------------------------

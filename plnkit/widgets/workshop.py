@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import ipywidgets as w
 
 from ..content import FACILITATOR_NOTEBOOK, START
-from ..errors import InputError, PlnkitError
+from ..errors import InputError
 from ..services import session as _session
 from ._ui import Component, day_and_clock, esc, guard, layout, make, plural
 
@@ -45,6 +45,9 @@ class Join(Component):
         if not _session.workshop_mode() and not _session.hub_facilitator():
             self.widget.layout = w.Layout(display="none")  # its own: the box's default layout is shared
 
+    def _warn(self, text: str) -> None:
+        self.widget.children = [make(w.HTML, f'<p class="plnkit-warning" role="note">{esc(text)}</p>')]
+
     def load(self) -> None:
         """Welcome the participant who opened the page (or give the facilitator their tools); under JupyterHub,
         show a facilitator the way to the facilitator's page."""
@@ -58,10 +61,8 @@ class Join(Component):
             return
         if not _session.workshop_mode():
             return
-        try:
-            sess = self._sess()
-        except PlnkitError as exc:
-            self.widget.children = [make(w.HTML, f'<p class="plnkit-warning" role="note">{esc(exc)}</p>')]
+        sess = guard(None, doing="find your work", kept="Open your own link again.", say=self._warn)(self._sess)()
+        if sess is None:
             return
         if _session.is_facilitator(sess):
             self.tools = FacilitatorTools(sess)

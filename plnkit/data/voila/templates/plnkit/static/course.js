@@ -22,7 +22,7 @@
   var openChannels = 0;
 
   // --- helpers -----------------------------------------------------------------------------------------
-  function hash(text) { // FNV-1a over UTF-16 code units; the same as plnkit._ui.text_hash
+  function hash(text) { // FNV-1a over UTF-16 code units; the same as plnkit.widgets._controls.text_hash
     var h = 0x811c9dc5;
     for (var i = 0; i < text.length; i++) {
       h ^= text.charCodeAt(i);

@@ -1,0 +1,84 @@
+"""Making controls: shared layout and style models (a page renders fewer models), and the marks that let the
+page's script keep a browser draft of free text (``course.js``). Re-exported by :mod:`plnkit.widgets._ui`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import ipywidgets as w
+
+W = TypeVar("W", bound=w.DOMWidget)
+
+#: Layout and style models shared by every widget that asks for the same properties (see :func:`layout`).
+_shared: dict[tuple[Any, ...], w.Widget] = {}
+
+
+def _share(key: tuple[Any, ...], build: Callable[[], w.Widget]) -> Any:
+    model = _shared.get(key)
+    if model is None or model.comm is None:  # never built, or closed (``Widget.close_all`` in a test)
+        model = _shared[key] = build()
+    return model
+
+
+def layout(**css: str) -> w.Layout:
+    """The one ``Layout`` with these CSS properties, shared by every widget that uses it.
+
+    ipywidgets gives each widget a ``Layout`` model of its own, and the page must fetch and render every model
+    before it is interactive; widgets that look the same can point at one. Never change a shared layout: a
+    widget that shows and hides itself gets a ``w.Layout(...)`` of its own.
+    """
+    return _share(("layout", *sorted(css.items())), lambda: w.Layout(**css))
+
+
+def make(cls: type[W], *args: Any, **kwargs: Any) -> W:
+    """``cls(*args, **kwargs)`` with a shared layout (:func:`layout`) and a shared style model of its kind.
+
+    ``layout`` and ``style`` may be left out (the plain shared ones), given as a dict (the shared one with those
+    properties) or given as a model (used as it is: a layout of its own that the widget may change).
+    """
+    lay = kwargs.get("layout")
+    if not isinstance(lay, w.Layout):
+        kwargs["layout"] = layout(**(lay or {}))
+    trait = cls.class_traits().get("style")
+    style = kwargs.get("style")
+    if trait is not None and not isinstance(style, w.Widget):
+        kind = trait.klass
+        props = dict(style or {})
+        kwargs["style"] = _share(("style", kind, *sorted(props.items())), lambda: kind(**props))
+    return cls(*args, **kwargs)
+
+
+def text_hash(text: str) -> str:
+    """FNV-1a (32 bit) over the UTF-16 code units of ``text``, as 8 hex digits.
+
+    The page's own script (``course.js``) computes the same hash in the browser to tell whether the text in a
+    field is the text the server last saved; it is a fingerprint, not a security measure.
+    """
+    h = 0x811C9DC5
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def draft_field(field: w.Widget, key: str, scope: str) -> None:
+    """Let the page keep unsaved text of ``field`` in the browser (see ``course.js``), under ``scope``/``key``.
+
+    The text is offered back after a reload if the server never confirmed it with :func:`mark_saved`.
+    """
+    field.add_class("plnkit-draft")
+    field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
+    field.add_class("plnkit-s-" + scope)
+
+
+def mark_saved(field: w.Widget, text: str) -> None:
+    """Tell the page that ``text`` is what the server holds for ``field`` (its browser draft can go)."""
+    old = [c for c in field._dom_classes if c.startswith("plnkit-saved-")]
+    field._dom_classes = (*[c for c in field._dom_classes if c not in old], "plnkit-saved-" + text_hash(text))
