@@ -269,3 +269,8 @@ class CachedFeed:
     next_check_at: str | None = None
     failures: int | None = None
     error: str | None = None
+
+
+#: A subscription to store (``Store.subscribe_many``): url, title, OPML folder, the site's own page (or ``None``),
+#: and optionally when the learner subscribed (UTC; ``None``: now).
+SubscriptionRow = tuple[str, str, str, str | None] | tuple[str, str, str, str | None, datetime | None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,38 @@ def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, mo
     assert "stays in the record" in mod.status.text
     assert record(mod._sess().store)[0].deleted_at is not None
     mod.close()
+
+
+def test_a_save_and_a_live_backchannel_re_checking_the_link_never_wait_for_each_other(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save holds the store while it asks for the session; a backchannel's thread re-checks the link (which
+    reads the store) at the same moment. Each must get what it needs: the page must not freeze."""
+    import threading
+
+    monkeypatch.setattr(session, "RECHECK_SECONDS", 0.0)
+    open_page(monkeypatch, joined(workshop, "Ana"))
+    sess = session.current()
+    in_save, rechecking, saved = threading.Event(), threading.Event(), threading.Event()
+
+    def save() -> None:  # what Component._commit does: one transaction, the session asked for inside it
+        with sess.store.transaction():
+            in_save.set()
+            rechecking.wait(10)
+            time.sleep(0.3)  # the re-check is now waiting for the store this save holds
+            session.current()
+        saved.set()
+
+    def recheck() -> None:  # the backchannel's poll
+        in_save.wait(10)
+        rechecking.set()
+        session.current()
+
+    threads = [threading.Thread(target=save, daemon=True), threading.Thread(target=recheck, daemon=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert saved.is_set() and not any(thread.is_alive() for thread in threads)
 
 
 def test_outside_workshop_mode_join_shows_nothing(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:

@@ -18,12 +18,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import FeedError, InputError
+from ..records import SubscriptionRow
 from ..rules.dates import EARLIEST as DATES_EARLIEST
 from ..rules.dates import parse_date
 from ..rules.text import plural
 from ..rules.urls import ALLOW_ENV, exemptions, feed_address, same_address_key, web_address_or_none
 from ..services import session as _session
-from ..services._store_feeds import Subscribing
 from .text import decode
 
 __all__ = ["EARLIEST", "FORMAT", "MAX_BYTES", "export_portfolio", "import_portfolio"]
@@ -172,11 +172,11 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
     return text
 
 
-def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[Subscribing], int]:
+def _subscriptions(items: list[dict[str, Any]]) -> tuple[list[SubscriptionRow], int]:
     """Subscriptions checked as the feed box and OPML import check them (their dates as every import reads dates:
     unknown is dated now), and how many were refused."""
     allowed = exemptions(None, os.environ.get(ALLOW_ENV))
-    found: dict[str, Subscribing] = {}
+    found: dict[str, SubscriptionRow] = {}
     refused = 0
     for s in items:
         try:

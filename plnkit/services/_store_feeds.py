@@ -10,11 +10,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
-from ..records import CachedFeed, StoredSubscription
+from ..records import CachedFeed, StoredSubscription, SubscriptionRow
 from ._store_file import check_owner
 
 #: A subscription to add: (url, title, folder, html_url), optionally with the date subscribed.
-Subscribing = tuple[str, str, str, str | None] | tuple[str, str, str, str | None, datetime | None]
 #: Feeds one learner can follow (far above what a teacher reads), so no one can fill a shared server's disk.
 MAX_SUBSCRIPTIONS = 1_000
 
@@ -37,7 +36,7 @@ class FeedStoreMixin:
         """Add (or re-add) a subscription; False when it was already active."""
         return bool(self.subscribe_many(learner, [(url, title, folder, html_url)]))
 
-    def subscribe_many(self, learner: Any, subs: Sequence[Subscribing]) -> list[str]:
+    def subscribe_many(self, learner: Any, subs: Sequence[SubscriptionRow]) -> list[str]:
         """Add many subscriptions in one transaction; returns the URLs added.
 
         Each is (url, title, folder, html_url), or with a fifth ``added_at``: when the learner subscribed (a

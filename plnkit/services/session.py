@@ -292,13 +292,18 @@ def current() -> Session:
                 raise
             _session = Session(store, learner, request_token() if key.startswith("ws:") else None,
                                time.monotonic())
-        elif _session.token and time.monotonic() - _session.checked_at > RECHECK_SECONDS:
-            try:
-                admitted(_session.store, _session.learner.key)
-            except IdentityError as exc:
-                raise IdentityError(f"{exc} Nothing more is saved from this page.") from exc
-            _session.checked_at = time.monotonic()
-        return _session
+            return _session
+        sess = _session
+    # The link is checked again outside this module's lock: the check reads the store, whose lock a save on the
+    # main thread may hold while it asks for the session (a live backchannel re-checking on its thread would
+    # otherwise wait for that save while the save waits for it, and the page would freeze).
+    if sess.token and time.monotonic() - sess.checked_at > RECHECK_SECONDS:
+        try:
+            admitted(sess.store, sess.learner.key)
+        except IdentityError as exc:
+            raise IdentityError(f"{exc} Nothing more is saved from this page.") from exc
+        sess.checked_at = time.monotonic()
+    return sess
 
 
 def admitted(store: Store, key: str) -> Learner:
