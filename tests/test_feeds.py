@@ -22,7 +22,8 @@ from plnkit.errors import (
     TooManyRedirectsError,
 )
 from plnkit.formats import feeds
-from plnkit.formats.feeds import fetch_feed, parse_feed
+from plnkit.formats.feeds import parse_feed
+from plnkit.services.feedcache import fetch_feed
 
 from .conftest import DATA
 from .feedserver import HOSTILE, FeedServer

@@ -16,13 +16,14 @@ import pytest
 
 from plnkit.errors import FeedConnectionError, FeedError, FeedTooLargeError, FeedURLError, InputError
 from plnkit.formats.bookmarks import read_netscape
-from plnkit.formats.feeds import fetch_feed, parse_feed
+from plnkit.formats.feeds import parse_feed
 from plnkit.formats.opml import read_opml
 from plnkit.formats.portfolio import export_portfolio, import_portfolio
 from plnkit.formats.text import decode, read_csv
 from plnkit.rules.dates import from_timestamp, keep_newest, parse_date
 from plnkit.rules.identity import check_identity, check_presences
 from plnkit.rules.urls import check_address, normalize
+from plnkit.services.feedcache import fetch_feed
 from plnkit.services.session import Session
 from plnkit.services.store import Store
 

@@ -28,7 +28,6 @@ KNOWN_CROSSINGS = {
     ("plnkit.formats.evidence", "plnkit.services.session"),
     ("plnkit.formats._evidence_record", "plnkit.services.session"),
     ("plnkit.formats.portfolio", "plnkit.services.session"),
-    ("plnkit.formats.feeds", "plnkit.services._net"),
 }
 #: Libraries that read or write the world (files, sockets, databases, the page, the screen): never in a rule.
 #: (``logging`` is allowed: a rule may tell the operator's log that a stored value did not fit.)

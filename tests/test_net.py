@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from plnkit.errors import FeedConnectionError, FeedError, FeedURLError, HostNotFoundError, PrivateAddressError
-from plnkit.formats.feeds import fetch_feed
 from plnkit.services._net import Resolver, check_url, is_public, parse_allow, resolve, retry_after_seconds, unwrap
+from plnkit.services.feedcache import fetch_feed
 
 PRIVATE = "That address is on a private network, so the course won't fetch it."
 

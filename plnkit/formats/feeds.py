@@ -1,9 +1,10 @@
-"""Live RSS, Atom and JSON feeds, fetched safely and cleaned before anyone sees them.
+"""Live RSS, Atom and JSON feeds, read and cleaned before anyone sees them.
 
-``fetch_feed(url, allow=None)`` fetches with :mod:`plnkit.services._net` (private addresses refused, deadlines, size
-cap), parses the bytes with feedparser (never a user's string: feedparser would read local files), and
-sanitizes every summary with an allowlist (:mod:`plnkit.formats._clean`). Every refusal or failure raises a
-:class:`FeedError` subclass whose ``str()`` is the plain-language message shown to the learner.
+``parse_feed(body, url)`` parses fetched bytes with feedparser (never a user's string: feedparser would read
+local files) and sanitizes every summary with an allowlist (:mod:`plnkit.formats._clean`); the bytes come from
+:func:`plnkit.services.feedcache.fetch_feed` (:mod:`plnkit.services._net`: private addresses refused, deadlines,
+size cap). Every refusal or failure raises a :class:`FeedError` subclass whose ``str()`` is the plain-language
+message shown to the learner.
 
 Dates are read by :mod:`plnkit.rules.dates` (feedparser would read ``CEST`` as UTC: a confident wrong time), and
 of a feed longer than :data:`MAX_ENTRIES` the newest entries are kept, whatever order the feed lists them in.
@@ -15,7 +16,6 @@ import calendar
 import io
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -38,7 +38,6 @@ from ..errors import (
 )
 from ..rules.dates import keep_newest, parse_date, plausible, unknown_zone
 from ..rules.urls import check_address
-from ..services._net import Response, fetch
 from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
 from .opml import Subscription, read_opml, write_opml
@@ -49,7 +48,7 @@ MAX_ENTRIES = 200
 __all__ = [
     "Entry", "Feed", "FeedConnectionError", "FeedError", "FeedHTTPError", "FeedParseError", "FeedTimeoutError",
     "FeedTooLargeError", "FeedURLError", "HostNotFoundError", "NotAFeedError", "OPMLError", "PrivateAddressError",
-    "Subscription", "TooManyRedirectsError", "fetch_feed", "parse_feed", "read_opml", "write_opml",
+    "Subscription", "TooManyRedirectsError", "parse_feed", "read_opml", "write_opml",
 ]
 
 
@@ -89,17 +88,6 @@ class Feed:
     def from_json(cls, data: dict[str, Any]) -> Feed:
         return cls(data["url"], data["title"], data.get("link"),
                    tuple(Entry.from_json(e) for e in data.get("entries", [])))
-
-
-def fetch_feed(url: str, *, allow: str | Iterable[str] | None = None, **options: Any) -> Feed:
-    """Fetch and parse one feed. ``allow`` exempts addresses (``"127.0.0.1:8123"``, ``"10.0.0.0/8"``)."""
-    response = fetch(url, allow=allow, **options)
-    return parse_response(response)
-
-
-def parse_response(response: Response) -> Feed:
-    """Parse a finished fetch (200) into a :class:`Feed`."""
-    return parse_feed(response.body, response.url, content_type=response.headers.get("content-type", ""))
 
 
 def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:

@@ -166,7 +166,7 @@ def _added(attrs: dict[str, str]) -> datetime | None:
 def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLImport:
     """Read subscriptions from OPML bytes (see the module docstring).
 
-    ``allow`` is the same exemption list :func:`plnkit.formats.feeds.fetch_feed` takes. Raises
+    ``allow`` is the same exemption list :func:`plnkit.services.feedcache.fetch_feed` takes. Raises
     :class:`OPMLError` (importing nothing) when the file is too large, has too many entries, uses a DTD, or is
     not an OPML list at all.
     """

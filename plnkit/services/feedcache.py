@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from .. import errors as _errors
 from ..errors import FeedConnectionError, FeedError, FeedHTTPError, HostNotFoundError, NotAFeedError, PlnkitError
-from ..formats.feeds import Feed, parse_response
+from ..formats.feeds import Feed, parse_feed
 from ..records import CachedFeed
-from ._net import fetch
+from ._net import Response, fetch
 from .store import Store
 
 MIN_INTERVAL = timedelta(minutes=15)
@@ -30,6 +30,17 @@ MAX_BACKOFF = timedelta(hours=6)
 MAX_RETRY_AFTER = timedelta(hours=24)
 MAX_WORKERS = 64
 PER_HOST = 2
+
+
+def fetch_feed(url: str, *, allow: str | Iterable[str] | None = None, **options: Any) -> Feed:
+    """Fetch and parse one feed, without the cache. ``allow`` exempts addresses (``"127.0.0.1:8123"``,
+    ``"10.0.0.0/8"``); ``options`` go to :func:`plnkit.services._net.fetch`. Raises a :class:`FeedError`."""
+    return parse_response(fetch(url, allow=allow, **options))
+
+
+def parse_response(response: Response) -> Feed:
+    """Parse a finished fetch (200) into a :class:`Feed`."""
+    return parse_feed(response.body, response.url, content_type=response.headers.get("content-type", ""))
 
 
 @dataclass(frozen=True)
