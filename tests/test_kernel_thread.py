@@ -17,6 +17,17 @@ from jupyter_client.manager import start_new_kernel
 from plnkit.services._kernel import main_thread_caller
 
 
+def in_own_thread(run: Any) -> Any:
+    """``run()`` on a thread of its own: this test thread may have a loop running already (Playwright's, after
+    the browser tests), and asyncio.run() refuses to start a second one here."""
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(run()))
+    thread.start()
+    thread.join(60)
+    assert out, "the event loop's thread did not finish"
+    return out[0]
+
+
 def test_work_handed_over_from_a_thread_runs_on_the_loop_s_thread_and_its_result_comes_back(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from plnkit.services import _kernel
@@ -41,7 +52,7 @@ def test_work_handed_over_from_a_thread_runs_on_the_loop_s_thread_and_its_result
         seen["loop"] = loop_thread
         seen["on_loop_thread"] = call(lambda: threading.get_ident())  # the loop's own thread: run at once
 
-    asyncio.run(main())
+    in_own_thread(lambda: asyncio.run(main()))
     assert seen["result"] == seen["loop"] == seen["on_loop_thread"]
     assert isinstance(seen["error"], ZeroDivisionError)
 
@@ -59,7 +70,7 @@ def test_without_an_event_loop_or_outside_a_kernel_the_work_runs_where_it_is_ask
     async def outside_a_kernel() -> bool:  # a loop that is not a kernel's (Playwright's, in browser tests)
         return await asyncio.to_thread(ran_on, main_thread_caller())
 
-    assert asyncio.run(outside_a_kernel())
+    assert in_own_thread(lambda: asyncio.run(outside_a_kernel()))
 
 
 # A preheated page whose request arrives while its visitor's browser asks for the page's widgets: the page
@@ -135,13 +146,3 @@ def test_a_preheated_page_filling_itself_in_still_answers_every_request_for_its_
     # reaches it while the kernel is busy, and answers it all the same (seen with a plain kernel and sleep(2)).
     problems = [line for line in "".join(stderr).splitlines() if line and not line.startswith("No such comm: ")]
     assert problems == []
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_loop() -> None:
-    """Each test starts without an event loop in this thread (main_thread_caller looks for one)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    pytest.fail("a running event loop leaked into this test")
