@@ -24,7 +24,11 @@ ERRORS = '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-outp
 
 def open_course_page(page: Any, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    try:
+        page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    except Exception as exc:  # say what the page shows instead (a full room, an error, a page never filled in)
+        shown = " ".join(page.locator("body").inner_text().split())[:600]
+        raise AssertionError(f"{url} did not finish loading; it shows: {shown}") from exc
 
 
 def assert_no_error_output(page: Any) -> None:
