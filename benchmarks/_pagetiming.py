@@ -135,19 +135,30 @@ def stop(server: Server) -> None:
 
 
 def kernel_pids(server_pid: int) -> dict[int, str]:
-    """The ipykernel processes a server started, found by parent id, with their kernel ids."""
-    found: dict[int, str] = {}
+    """The ipykernel processes a server started (its children, or its zygote's: ``plnkit/services/_zygote.py``),
+    found by parent id, with their kernel ids."""
+    parents: dict[int, int] = {}
+    cmdlines: dict[int, str] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            stat = (proc / "stat").read_text()
-        except OSError:
+            cmdlines[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if "ipykernel" in cmdline and int(stat.rsplit(")", 1)[1].split()[1]) == server_pid:
-            match = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdline)
-            found[int(proc.name)] = match.group(1) if match else ""
+    below, todo = set(), [server_pid]
+    while todo:
+        parent = todo.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in below:
+                below.add(pid)
+                todo.append(pid)
+    found: dict[int, str] = {}
+    for pid in below:
+        if "ipykernel" in cmdlines.get(pid, ""):
+            match = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdlines[pid])
+            found[pid] = match.group(1) if match else ""
     return found
 
 

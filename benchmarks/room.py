@@ -25,7 +25,7 @@ ratios, peak kernels and their total memory (resident set size of the server's k
 preheated pool). ``--keep-dropped`` (default here 60 s; the server's default is 300) is passed to the server so
 that vanished participants' kernels go within those 2 minutes.
 
-    .venv/bin/python benchmarks/room.py [--people 25] [--arrive 60] [--think 3] [--preheat 1] [--keep-dropped 60]
+    .venv/bin/python benchmarks/room.py [--people 25] [--arrive 60] [--think 3] [--preheat 2] [--keep-dropped 60]
 
 Everything runs on loopback. The default run takes about 6 to 8 minutes on 2 cores.
 """
@@ -53,6 +53,8 @@ from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from preheat import PAGES, Running, course_server  # noqa: E402 - a script beside this one
+
+from plnkit.cli import WORKSHOP_PREHEAT  # noqa: E402
 
 HTML_TIMEOUT = 300
 
@@ -237,22 +239,24 @@ class Sampler(threading.Thread):
 
 
 def kernels(server_pid: int) -> tuple[int, float]:
-    """How many ipykernel processes ``server_pid`` started, and their total resident memory in MB."""
-    count, kb = 0, 0
+    """How many kernels ``server_pid`` runs, and their total resident memory in MB: its ``ipykernel`` children,
+    and the children of its zygote (kernels forked from one warm process, ``plnkit/services/_zygote.py``)."""
+    procs: dict[int, tuple[int, bytes, int]] = {}  # pid: (parent pid, command line, resident kB)
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            if b"ipykernel" not in (proc / "cmdline").read_bytes():
-                continue
+            cmdline = (proc / "cmdline").read_bytes()
             status = (proc / "status").read_text()
         except OSError:
             continue
         ppid = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
-        if ppid == server_pid:
-            count += 1
-            kb += int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
-    return count, kb / 1024
+        rss = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
+        procs[int(proc.name)] = (ppid, cmdline, int(rss.group(1)) if rss else 0)
+    zygotes = {pid for pid, (ppid, cmd, _) in procs.items() if ppid == server_pid and b"_zygote" in cmd}
+    found = [kb for pid, (ppid, cmd, kb) in procs.items()
+             if ppid in zygotes or ppid == server_pid and b"ipykernel" in cmd]
+    return len(found), sum(found) / 1024
 
 
 def stored(home: Path, people: list[Person]) -> tuple[int, int]:
@@ -303,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=25)
     parser.add_argument("--arrive", type=float, default=60, help="seconds over which people arrive (default 60)")
     parser.add_argument("--think", type=float, default=3, help="seconds on a page after saving (default 3, +-50%%)")
-    parser.add_argument("--preheat", type=int, default=1, help="the server's pool per page (default 1)")
+    parser.add_argument("--preheat", type=int, default=WORKSHOP_PREHEAT,
+                        help=f"the server's pool per page (default {WORKSHOP_PREHEAT}, plnkit serve --workshop's)")
     parser.add_argument("--keep-dropped", type=int, default=60, help="the server's --keep-dropped (default 60 s)")
     parser.add_argument("--after", type=float, default=120, help="seconds to wait after the last tab (default 120)")
     args = parser.parse_args(argv)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from .services import _log
 
-if _log.in_kernel():  # at once, not when the first widget loads: a course page's kernel refuses browser widgets
-    _log.install()  # and never sends the learner a traceback, however plnkit was imported
-    _log.refuse_browser_widgets()
+# At once, not when the first widget loads: a course page's kernel refuses browser widgets and never sends the
+# learner a traceback, however plnkit was imported.
+_log.kernel_setup()
 
 if TYPE_CHECKING:  # the real imports, for type checkers and editors
     from .errors import (

@@ -16,8 +16,11 @@ from .services.store import default_home
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
 #: fails (voila issue #1458), and every page visit starts a kernel of about 100 MB.
 CULL_IDLE_SECONDS = 300
-#: Preheated kernels kept ready per course page by default: 4 pages x 1 kernel (about 100 MB each) on a laptop.
+#: Preheated kernels kept ready per course page by default: 4 pages x 1 kernel (about 55 MB each) on a laptop.
 PREHEAT = 1
+#: ... and with --workshop: a room arrives together (benchmarks/room.py, 25 people over a minute on 2 cores: the
+#: slowest 5% of pages 0.75x one person alone with 2 a page, 7.3x with 1).
+WORKSHOP_PREHEAT = 2
 #: A preheated kernel waits for its visitor inside a cell, so VoilaExecutor.timeout must outlast its wait: it is
 #: replaced after PREHEAT_MAX_AGE seconds, and a cell may run PREHEAT_MAX_AGE + 600 (a page that hangs is still
 #: shut down once it has not connected for 3 minutes after its request; see services/_gate.py).
@@ -118,6 +121,8 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         # Kernels talk to the server over Unix sockets in the data folder's runtime dir, not loopback TCP ports any
         # local user could reach (and the kernel's "susceptible to eavesdropping" warning goes with them).
         "--KernelManager.transport=ipc",
+        # Course kernels start without IPython's input history and output cache (see server.KERNEL_ARGUMENTS).
+        "--MappingKernelManager.kernel_manager_class=plnkit.services.server.CourseKernelManager",
         "--NotebookNotary.db_file=:memory:",  # the course's notebooks are signed by the server while it runs
         f"--VoilaExecutor.timeout={PREHEAT_MAX_AGE + 600 if preheat > 0 else 120}",
         "--Voila.log_level=WARN",
@@ -192,7 +197,9 @@ def serve(args: argparse.Namespace) -> int:
     cmd = voila_command(course, host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,
-                        keep_dropped=args.keep_dropped, preheat=args.preheat)
+                        keep_dropped=args.keep_dropped,
+                        preheat=args.preheat if args.preheat is not None else
+                        WORKSHOP_PREHEAT if args.workshop else PREHEAT)
     if os.name == "posix":
         os.execv(cmd[0], cmd)  # the server replaces this process, so stopping it stops the course
     try:
@@ -233,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="how long a page whose browser connection is gone is kept for it to come back (default "
                         f"{CULL_IDLE_SECONDS})")
     p.add_argument("--max-pages-each", type=int, default=8, help="open pages per participant, at most (default 8)")
-    p.add_argument("--preheat", type=int, default=PREHEAT, metavar="N", help="course pages kept started and "
-                   f"ready, per page, so they open faster (about 100 MB each; default {PREHEAT}; 0 turns it off; "
-                   "off with --certfile)")
+    p.add_argument("--preheat", type=int, default=None, metavar="N", help="course pages kept started and "
+                   f"ready, per page, so they open faster (about 55 MB each; default {PREHEAT}, "
+                   f"{WORKSHOP_PREHEAT} with --workshop; 0 turns it off; off with --certfile)")
     p.set_defaults(func=serve)
     p = sub.add_parser("course-path", help="print the folder holding the course notebooks that come with plnkit")
     p.set_defaults(func=course_path)

@@ -161,18 +161,15 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60)
 
 
 def kernel_pids(server_pid: int) -> list[int]:
-    """The ipykernel processes a server started (found by parent id: kernels run in their own session)."""
+    """The ipykernel processes a server started: its children, or its zygote's (``services/_zygote.py``)."""
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for pid, _start in descendants(server_pid):
         try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            stat = (proc / "stat").read_text()
+            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "ipykernel" in cmdline and int(stat.rsplit(")", 1)[1].split()[1]) == server_pid:
-            found.append(int(proc.name))
+        if "ipykernel" in cmdline:
+            found.append(pid)
     return found
 
 

@@ -137,19 +137,27 @@ def test_the_facilitator_page_and_the_request_hand_over_stay_closed(room: Server
 
 
 def _kernels(server: Server) -> list[tuple[str, str]]:
-    """(kernel id, the query URL in its environment) for each kernel of the server, from /proc."""
+    """(kernel id, the query URL its environment started with) for each kernel of the server, from /proc.
+
+    A kernel forked from the server's zygote shows the environment the zygote was started with (it then sets
+    its own in-process), so the URL is read from the zygote when the kernel's own shows none."""
+    def started_with(pid: int) -> str:
+        try:
+            environ = (Path(f"/proc/{pid}") / "environ").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            return ""
+        return next((e.split("=", 1)[1] for e in environ if e.startswith("PLNKIT_QUERY_URL=")), "")
+
     found = []
     for pid in kernel_pids(server.proc.pid):
-        proc = Path(f"/proc/{pid}")
         try:
-            cmdline = (proc / "cmdline").read_bytes().decode()
-            environ = (proc / "environ").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
+            cmdline = (Path(f"/proc/{pid}") / "cmdline").read_bytes().decode()
+            parent = int((Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
             continue
         match = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdline)
-        url = next((e.split("=", 1)[1] for e in environ if e.startswith("PLNKIT_QUERY_URL=")), "")
         if match:
-            found.append((match.group(1), url))
+            found.append((match.group(1), started_with(pid) or started_with(parent)))
     return found
 
 

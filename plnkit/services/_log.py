@@ -53,8 +53,21 @@ def install(home: Path | None = None) -> None:
 
 
 def in_kernel() -> bool:
-    """True inside a Jupyter kernel (a course page), where stderr reaches the learner's browser."""
-    return "ipykernel" in sys.modules and getattr(sys.modules["ipykernel"], "kernelapp", None) is not None
+    """True inside a running Jupyter kernel (a course page), where stderr reaches the learner's browser.
+
+    False in a process that has only imported ipykernel (a test, or ``plnkit serve``'s zygote, which imports
+    everything a kernel needs before any kernel exists: see :mod:`plnkit.services._zygote`).
+    """
+    kernelapp = getattr(sys.modules.get("ipykernel"), "kernelapp", None)
+    return kernelapp is not None and bool(kernelapp.IPKernelApp.initialized())
+
+
+def kernel_setup() -> None:
+    """What plnkit does once in a course page's kernel, at import (or, in a kernel forked from the zygote, as
+    soon as the kernel exists): log to the operator, never to the page, and refuse browser-made widgets."""
+    if in_kernel():
+        install()
+        refuse_browser_widgets()
 
 
 def refuse_browser_widgets() -> None:

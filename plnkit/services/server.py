@@ -29,14 +29,17 @@ import logging
 import os
 import secrets
 import ssl
+import sys
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
 import tornado.ioloop
 import tornado.web
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Int, List, Unicode
 from voila.app import Voila
 
@@ -56,12 +59,35 @@ from ._gate import (
     check_name,
     join_participant,
 )
+from ._kernel import QUICK_EXIT_ENV
 from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
+from ._templates import share_compiled_templates
+from ._zygote import ForkProvisioner, Zygote
 from .store import Store
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
 
 log = logging.getLogger("plnkit.services.server")
+
+#: IPython settings for the course's kernels: no input history (the cells are the course's, not the learner's,
+#: and every kernel would write one shared SQLite file at each cell and at exit) and no output cache (nobody
+#: reads ``Out[n]``, and clearing it at exit runs a full garbage collection).
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0")
+
+class CourseKernelManager(ServerKernelManager):
+    """One course page's kernel: Jupyter server's, started with :data:`KERNEL_ARGUMENTS`."""
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return list(super().format_kernel_cmd([*(extra_arguments or ()), *KERNEL_ARGUMENTS]))
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        # Forked from the server's zygote when there is one (see _zygote), unless the kernel names its own way.
+        if self.provisioner is None and Zygote.shared() is not None \
+                and "kernel_provisioner" not in getattr(self.kernel_spec, "metadata", {}):
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
 
 class CourseServer(AdmissionMixin, Voila):
     """Voila with the course's gate (see the module docstring)."""
@@ -78,6 +104,9 @@ class CourseServer(AdmissionMixin, Voila):
     preheat_max_age = Int(1800, config=True, help="A preheated kernel that has waited this long in the pool is "
                           "replaced (its page waits for a visitor inside a cell, which VoilaExecutor.timeout "
                           "bounds: keep this below it).")
+    fork_kernels = Bool(sys.platform.startswith("linux"), config=True, help="Fork course kernels from one warm "
+                        "process (see _zygote) instead of starting each from nothing (Linux only: macOS "
+                        "libraries are not safe to fork, and Windows has no fork).")
     certfile = Unicode("", config=True, help="TLS certificate (PEM) to serve HTTPS.")
     keyfile = Unicode("", config=True, help="TLS private key (PEM).")
 
@@ -106,6 +135,10 @@ class CourseServer(AdmissionMixin, Voila):
                                  "server's certificate when it fetches its request): turn preheating off.")
             # Pool kernels copy this environment when they start (in the kernel manager made just below).
             os.environ[QUERY_URL_ENV] = self.query_url()
+        os.environ[QUICK_EXIT_ENV] = "1"  # this server's kernels may skip Python's tidy-up at exit (see _kernel)
+        share_compiled_templates()
+        if self.fork_kernels:
+            Zygote.start_shared()  # after the environment above: the kernels forked from it start with it
         settings: dict[str, Any] = super().init_settings()
         settings["plnkit_server"] = self
         hosts = self.allowed_hosts

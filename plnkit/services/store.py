@@ -305,6 +305,17 @@ class Store(AnswersStoreMixin, FeedStoreMixin, SocialStoreMixin, WorkshopStoreMi
         with self._lock:
             self._conn.close()
 
+    def close_if_idle(self) -> bool:
+        """Close the connection unless another thread is using it right now (then leave it: the process is about
+        to end, and must not wait). True when closed."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._conn.close()
+            return True
+        finally:
+            self._lock.release()
+
     def __enter__(self) -> Store:
         return self
 

@@ -51,9 +51,7 @@ if TYPE_CHECKING:
     from ..rules.network import Change, Network
 
 log = logging.getLogger("plnkit")
-if _log.in_kernel():
-    _log.install()  # before any widget can log: the learner's page must never receive a traceback
-    _log.refuse_browser_widgets()
+_log.kernel_setup()  # before any widget can log: the learner's page must never receive a traceback
 F = TypeVar("F", bound=Callable[..., Any])
 
 class Status:

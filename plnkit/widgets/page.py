@@ -18,6 +18,7 @@ from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..records import Progress
 from ..rules.progress import module_state
 from ..services import session as _session
+from ..services._kernel import exit_quickly_when_served
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -126,6 +127,7 @@ def header(page: str | int) -> Header:
     (``after_request(load_all)``), so the page itself is ready before the request and no learner's data is read
     before it.
     """
+    exit_quickly_when_served()
     if _session.preheated():
         defer_loading()
         _session.after_request(load_all)

@@ -1,0 +1,349 @@
+"""Course kernels forked from one warm process instead of started from nothing.
+
+A new kernel for a course page starts a Python interpreter and imports ipykernel, IPython, jupyter_client,
+pyzmq, ipywidgets and plnkit before it runs the page's first cell: about half a second of CPU per page opened
+(``py-spy`` of ``benchmarks/room.py``; ``python -X importtime``). A room of 25 opens a hundred pages in a few
+minutes on a 2-core laptop, and every one of those half-seconds is taken from the pages being opened.
+
+So ``plnkit serve`` starts one helper process at its start, the **zygote** (``python -m
+plnkit.services._zygote``), which imports all of that once and then waits. Each course kernel is a ``fork()``
+of it: the child already has every module loaded (shared, copy-on-write, with the zygote), sets up the
+environment, working folder, session and signals the server asked for, and runs ipykernel's own entry point
+with the server's command line, exactly as ``python -m ipykernel_launcher`` would.
+
+- **Server side:** :class:`ForkProvisioner` (a ``jupyter_client`` ``LocalProvisioner``) asks :class:`Zygote`
+  for the kernel; a command it doesn't recognise (another kernel, another Python), a zygote that has died or
+  doesn't answer within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in
+  the operator's log once.
+- **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux
+  ``pidfd`` (or ``kill(pid, 0)``), signals its process group as ``LocalProvisioner`` does, and ipykernel's
+  parent check watches the zygote (``--IPKernelApp.parent_handle``), which ends with the server (end of its
+  standard input). The zygote ignores ``SIGCHLD``, so ended kernels leave no zombies.
+- **What the zygote holds:** modules only. It makes no thread, event loop, ZeroMQ context, database connection
+  or learner session before forking (:func:`warm` checks that it runs a single thread).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.provisioning import LocalProvisioner
+
+log = logging.getLogger("plnkit.services.server")
+
+#: How long the server waits for the zygote to answer a fork request before starting the kernel the usual way.
+ANSWER_SECONDS = 10.0
+#: What the zygote imports before forking: what every course page's kernel imports anyway.
+WARM_MODULES = ("setproctitle", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "plnkit",
+                "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store")
+LAUNCHER = ("-m", "ipykernel_launcher")
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not fork a kernel (it has ended, or did not answer in time)."""
+
+
+class Zygote:
+    """The server's handle on its zygote process: :meth:`fork` a kernel from it.
+
+    Thread-safe. :meth:`shared` gives the one of this process (started on first use by :func:`start_shared`).
+    """
+
+    _shared: Zygote | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self, python: str = sys.executable, env: dict[str, str] | None = None) -> None:
+        self.python = python
+        self._lock = threading.Lock()
+        self._warned = False
+        self._sock, theirs = socket.socketpair()
+        with theirs:  # requests and answers go over this; the zygote's output is the server's console
+            self.proc = subprocess.Popen([python, "-m", "plnkit.services._zygote", str(theirs.fileno())],
+                                         stdin=subprocess.DEVNULL, pass_fds=[theirs.fileno()],
+                                         env=env if env is not None else os.environ.copy())
+        self._sock.settimeout(ANSWER_SECONDS)
+        self._answers = self._sock.makefile("rb")
+
+    @classmethod
+    def shared(cls) -> Zygote | None:
+        return cls._shared
+
+    @classmethod
+    def start_shared(cls) -> Zygote:
+        """Start this process's zygote (once): ``plnkit serve`` calls it before its first kernel."""
+        with cls._shared_lock:
+            if cls._shared is None or not cls._shared.alive():
+                cls._shared = cls()
+            return cls._shared
+
+    @classmethod
+    def stop_shared(cls) -> None:
+        with cls._shared_lock:
+            if cls._shared is not None:
+                cls._shared.stop()
+                cls._shared = None
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def can_run(self, cmd: list[str]) -> bool:
+        """True for the command of an ipykernel kernel of this zygote's Python (what it can stand in for)."""
+        return len(cmd) >= 3 and tuple(cmd[1:3]) == LAUNCHER and os.path.realpath(cmd[0]) == os.path.realpath(
+            self.python) and self.alive()
+
+    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int:
+        """Fork a kernel that runs ``cmd`` (``python -m ipykernel_launcher ARGS``) with ``env`` in ``cwd``.
+
+        Returns its process id, the leader of a new session. Raises :class:`ZygoteError` when the zygote has
+        ended or did not answer in :data:`ANSWER_SECONDS`.
+        """
+        request = json.dumps({"argv": list(cmd[3:]), "env": env, "cwd": cwd}).encode() + b"\n"
+        with self._lock:
+            if not self.alive():
+                raise ZygoteError("the zygote has ended")
+            try:
+                self._sock.sendall(request)
+                answer = json.loads(self._answers.readline() or b"{}")
+            except TimeoutError as exc:
+                self.proc.kill()  # a late answer would be taken for the next request's
+                raise ZygoteError("the zygote did not answer") from exc
+            except (OSError, ValueError) as exc:
+                raise ZygoteError(f"the zygote could not be asked: {exc}") from exc
+            if not isinstance(answer.get("pid"), int):
+                raise ZygoteError(str(answer.get("error") or "the zygote has ended"))
+            return int(answer["pid"])
+
+    def stop(self) -> None:
+        """End the zygote (its kernels end too: their parent check sees it go)."""
+        try:
+            self._answers.close()
+            self._sock.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def fell_back(self, why: str) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("starting kernels the usual way (slower): %s", why)
+
+
+class ForkedProcess:
+    """A kernel forked by the zygote, with the part of :class:`subprocess.Popen`'s interface that
+    ``LocalProvisioner`` uses (``pid``, ``poll``, ``wait``, ``send_signal``, ``terminate``, ``kill``)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._signal = 0
+        try:
+            self._fd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # not Linux 5.3+, or it has ended already
+            self._fd = None
+
+    def poll(self) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        if self._fd is not None:
+            ended = bool(select.select([self._fd], [], [], 0)[0])
+        else:
+            try:
+                os.kill(self.pid, 0)
+                ended = False
+            except ProcessLookupError:
+                ended = True
+            except PermissionError:
+                ended = False
+        if ended:
+            self.returncode = -self._signal if self._signal else 0  # its real status went to the zygote
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
+            time.sleep(0.02)
+        return int(self.returncode or 0)
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            self._signal = signum
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class ForkProvisioner(LocalProvisioner):
+    """``LocalProvisioner`` that forks the kernel from this server's :class:`Zygote` when it can."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        zygote = Zygote.shared()
+        if zygote is None or not zygote.can_run(cmd):
+            if zygote is not None:
+                zygote.fell_back("the zygote has ended" if not zygote.alive() else "a kernel it can't run")
+            return await super().launch_kernel(cmd, **kwargs)
+        env = dict(kwargs.get("env") or os.environ)
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        try:
+            pid = zygote.fork(cmd, env, cwd)
+        except ZygoteError as exc:
+            zygote.fell_back(str(exc))
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = ForkedProcess(pid)  # type: ignore[assignment]
+        self.pid = pid
+        self.pgid = pid  # the child made itself a session (and process group) leader
+        self.cwd = cwd
+        return self.connection_info
+
+
+# --- the zygote process ------------------------------------------------------------------------------------
+
+
+def warm() -> None:
+    """Import what every course kernel imports, then freeze it for the garbage collector (so forked kernels
+    share those pages instead of copying them when a collection touches them)."""
+    import gc
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            if name == "setproctitle":  # optional (see _set_title)
+                continue
+            raise
+    if threading.active_count() != 1:  # a thread would not survive fork(): nothing here may start one
+        raise RuntimeError(f"the zygote started threads: {threading.enumerate()}")
+    from ipykernel import ipkernel
+
+    if getattr(ipkernel, "_comm_manager", None) is not None:  # each kernel must make its own
+        raise RuntimeError("the zygote made a comm manager")
+    gc.collect()
+    gc.freeze()
+
+
+def _child(request: dict[str, Any], channel: socket.socket) -> None:
+    """In the forked kernel: become what ``python -m ipykernel_launcher ARGS`` would have been, then run it."""
+    code = 1
+    try:
+        os.close(channel.detach())  # the zygote's, not the kernel's (its file objects see it closed)
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        _set_title([sys.executable, "-m", "ipykernel_launcher", *request["argv"]])  # before the environment
+        os.environ.clear()  # changes (setproctitle finds the memory it may use through it)
+        os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        os.chdir(request["cwd"])
+        if sys.path and sys.path[0] == _started_in:  # python -m puts its folder first: the kernel's, not ours
+            sys.path[0] = os.getcwd()
+        parent = os.getppid()  # the zygote: it ends with the server, and ipykernel ends when it does
+        os.environ["JPY_PARENT_PID"] = str(parent)
+        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={parent}"]
+        _run_kernel()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - reported on the server's console, as a failed kernel start would be
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # ipykernel's and ours (a quick exit ends here)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _set_title(argv: list[str]) -> None:
+    """Show the kernel as ``python -m ipykernel_launcher -f ...kernel-<id>.json`` in ``ps``, ``top`` and
+    ``/proc/<pid>/cmdline``, as a kernel started the usual way shows (not as the zygote it was forked from)."""
+    try:
+        import setproctitle
+    except ImportError:  # a plain install without it still works; its kernels just look like the zygote
+        return
+    setproctitle.setproctitle(" ".join(argv))
+
+
+def _run_kernel() -> None:
+    """``ipykernel_launcher``'s ``launch_new_instance()``, with what the warm modules do at import in a kernel
+    done once the kernel exists (they were imported before there was one)."""
+    import ipywidgets
+    from ipykernel import kernelapp
+
+    from . import _log
+
+    app = kernelapp.IPKernelApp.instance()
+    app.initialize()
+    ipywidgets.register_comm_target()  # ipywidgets does this at import, when imported inside a kernel
+    _log.kernel_setup()  # plnkit's own (after ipywidgets': it replaces one of its targets)
+    app.start()
+
+
+_started_in = os.getcwd()  # the zygote's folder (python -m put it first on sys.path)
+
+
+def main(fd: int) -> None:
+    """The zygote: warm up, then fork a kernel for each request line on socket ``fd`` until the server closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server; the zygote ends with its socket
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system: no zombies
+    channel = socket.socket(fileno=fd)
+    requests, answers = channel.makefile("rb"), channel.makefile("wb")
+    try:
+        warm()
+    except Exception as exc:  # noqa: BLE001 - the server falls back to starting kernels the usual way
+        answers.write(json.dumps({"error": f"the zygote could not warm up: {exc!r}"}).encode() + b"\n")
+        answers.flush()
+        raise
+    for line in requests:
+        try:
+            request = json.loads(line)
+        except ValueError:
+            continue
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            answers.write(json.dumps({"error": f"fork failed: {exc}"}).encode() + b"\n")
+            answers.flush()
+            continue
+        if pid == 0:
+            _child(request, channel)
+        answers.write(json.dumps({"pid": pid}).encode() + b"\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,245 @@
+"""Kernels forked from ``plnkit serve``'s zygote (``plnkit/services/_zygote.py``): real processes, real kernels.
+
+A forked kernel must be indistinguishable from one started the usual way for everything but its start-up
+time: its own environment and folder, widgets that work (and browser-made widgets refused), interrupts,
+shutdown without a zombie left behind, a visible ``ipykernel`` command line, and no kernel outliving the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client import AsyncKernelManager
+
+from plnkit.services._zygote import ForkedProcess, ForkProvisioner, Zygote
+
+from .conftest import ROOT, descendants, free_port, kernel_pids, wait_for_port
+
+
+@pytest.fixture
+def zygote() -> Iterator[Zygote]:
+    made = Zygote.start_shared()
+    try:
+        yield made
+    finally:
+        Zygote.stop_shared()
+
+
+def _manager(env: dict[str, str], cwd: Path) -> tuple[AsyncKernelManager, dict[str, Any]]:
+    km = AsyncKernelManager(kernel_name="python3")
+    km.kernel_id = str(uuid.uuid4())
+    km.provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    return km, {"env": {**os.environ, **env}, "cwd": str(cwd)}
+
+
+async def _run(km: AsyncKernelManager, code: str, timeout: float = 60) -> tuple[str, dict[str, Any]]:
+    """Execute ``code``; (what it printed, the execute reply's content)."""
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=timeout)
+        printed: list[str] = []
+        reply = await client.execute_interactive(
+            code, timeout=timeout,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        return "".join(printed), reply["content"]
+    finally:
+        client.stop_channels()
+
+
+def _cmdline(pid: int) -> str:
+    return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_a_forked_kernel_has_its_own_environment_and_folder_and_shows_as_a_kernel(zygote: Zygote,
+                                                                                 tmp_path: Path) -> None:
+    async def main() -> None:
+        kernels = []
+        for name in ("ana", "ben"):
+            folder = tmp_path / name
+            folder.mkdir()
+            km, kwargs = _manager({"PLNKIT_TEST_WHO": name}, folder)
+            await km.start_kernel(**kwargs)
+            kernels.append((name, folder, km))
+        try:
+            for name, folder, km in kernels:
+                printed, reply = await _run(km, "import os, sys\nprint(os.environ['PLNKIT_TEST_WHO'], os.getcwd(), "
+                                                "os.getppid(), sys.path[0])")
+                assert reply["status"] == "ok"
+                who, cwd, parent, first_path = printed.split()
+                assert (who, Path(cwd)) == (name, folder)
+                assert Path(first_path) == folder  # a module beside the notebook imports, as in any kernel
+                process = km.provisioner.process
+                assert isinstance(process, ForkedProcess)  # forked, not started the usual way
+                assert int(parent) == zygote.proc.pid
+                # ps, top and the operator's tools see a kernel, with its id, as for any other kernel
+                assert f"ipykernel_launcher -f {km.connection_file}" in _cmdline(process.pid)
+        finally:
+            for _name, _folder, km in kernels:
+                await km.shutdown_kernel(now=True)
+
+    asyncio.run(main())
+
+
+def test_widgets_work_in_a_forked_kernel_and_the_browser_still_cannot_make_them(zygote: Zygote,
+                                                                                tmp_path: Path) -> None:
+    async def main() -> None:
+        km, kwargs = _manager({}, tmp_path)
+        await km.start_kernel(**kwargs)
+        client = km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            await client.execute_interactive("import ipywidgets as w\nslider = w.IntSlider(value=7)", timeout=60)
+            # What a page's widget manager does: ask for every widget's state (ipywidgets' control comm).
+            control = uuid.uuid4().hex
+            client.shell_channel.send(client.session.msg("comm_open", {
+                "comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                metadata={"version": "1.0.0"}))  # ipywidgets' control protocol
+            client.shell_channel.send(client.session.msg("comm_msg", {
+                "comm_id": control, "data": {"method": "request_states"}}))
+            # What a hostile script would do: ask the kernel to make a widget.
+            made = uuid.uuid4().hex
+            client.shell_channel.send(client.session.msg("comm_open", {
+                "comm_id": made, "target_name": "jupyter.widget",
+                "data": {"state": {"_model_name": "IntSliderModel"}, "buffer_paths": []}}))
+            states, closed = None, False
+            deadline = time.monotonic() + 60
+            while (states is None or not closed) and time.monotonic() < deadline:
+                msg = await client.get_iopub_msg(timeout=60)
+                content = msg["content"]
+                if msg["msg_type"] == "comm_msg" and content.get("comm_id") == control:
+                    states = content["data"]["states"]
+                if msg["msg_type"] == "comm_close" and content.get("comm_id") == made:
+                    closed = True
+            assert states is not None, "the kernel never answered the page's request for its widgets"
+            assert any(s["state"].get("value") == 7 for s in states.values())
+            assert closed, "a widget the browser asked for was not refused"
+        finally:
+            client.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    asyncio.run(main())
+
+
+def test_a_forked_kernel_can_be_interrupted_and_shut_down_leaving_no_process(zygote: Zygote,
+                                                                             tmp_path: Path) -> None:
+    async def main() -> None:
+        km, kwargs = _manager({}, tmp_path)
+        await km.start_kernel(**kwargs)
+        pid = km.provisioner.pid
+        client = km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            msg_id = client.execute("import time\ntime.sleep(120)")
+            await asyncio.sleep(1)
+            await km.interrupt_kernel()
+            while True:
+                reply = await client.get_shell_msg(timeout=30)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            assert reply["content"]["status"] == "error"
+            assert reply["content"]["ename"] == "KeyboardInterrupt"
+        finally:
+            client.stop_channels()
+        await km.shutdown_kernel()  # a polite shutdown request, as Voila's tab-close sends
+        assert not await km.is_alive()
+        assert not Path(f"/proc/{pid}").exists(), "the kernel's process (or a zombie) is still there"
+
+    asyncio.run(main())
+
+
+def test_when_the_zygote_has_gone_kernels_start_the_usual_way(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    zygote = Zygote.start_shared()
+    zygote.proc.kill()
+    zygote.proc.wait()
+
+    async def main() -> None:
+        km, kwargs = _manager({}, tmp_path)
+        await km.start_kernel(**kwargs)
+        try:
+            printed, reply = await _run(km, "import os\nprint(os.getppid())")
+            assert reply["status"] == "ok"
+            assert int(printed) == os.getpid()  # started by this process, as jupyter_client would
+            assert not isinstance(km.provisioner.process, ForkedProcess)
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="plnkit.services.server"):
+            asyncio.run(main())
+    finally:
+        Zygote.stop_shared()
+    assert "starting kernels the usual way" in caplog.text
+
+
+def test_a_process_that_only_imports_ipykernel_is_not_taken_for_a_kernel() -> None:
+    # The zygote imports ipykernel before any kernel exists: plnkit must not set a kernel up there.
+    code = ("import ipykernel.kernelapp, plnkit\nfrom plnkit.services import _log\n"
+            "import comm\nprint(_log.in_kernel(), 'jupyter.widget' in comm.get_comm_manager().targets)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_served_courses_kernels_keep_no_history_and_end_with_the_server(tmp_path: Path) -> None:
+    port = free_port()
+    ipython_dir = tmp_path / "ipython"
+    env = {**os.environ, "PLNKIT_HOME": str(tmp_path / "home"), "IPYTHONDIR": str(ipython_dir),
+           "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_port(port, server)
+        deadline = time.monotonic() + 120
+        while len(kernel_pids(server.pid)) < 4 and time.monotonic() < deadline:  # the preheated pool, one a page
+            time.sleep(0.5)
+        kernels = kernel_pids(server.pid)
+        assert len(kernels) >= 4
+        everything = [pid for pid, _start in descendants(server.pid)]
+        assert not list(ipython_dir.rglob("history.sqlite")), "a course kernel wrote an IPython history file"
+        server.kill()  # the harshest end: no chance to shut anything down
+        server.wait()
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in everything) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = [_cmdline(pid) for pid in everything if Path(f"/proc/{pid}").exists()]
+        assert not left, f"still running after the server was killed: {left}"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for pid, _start in descendants(server.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_only_a_served_course_kernel_skips_pythons_tidy_up_at_exit(zygote: Zygote, tmp_path: Path) -> None:
+    code = "from plnkit.services._kernel import exit_quickly_when_served\nprint(exit_quickly_when_served())"
+
+    async def main() -> None:
+        for env, expected in (({}, "False"), ({"PLNKIT_QUICK_EXIT": "1"}, "True")):
+            km, kwargs = _manager(env, tmp_path)
+            if not env:
+                kwargs["env"].pop("PLNKIT_QUICK_EXIT", None)  # as in a kernel that plnkit serve did not start
+            await km.start_kernel(**kwargs)
+            pid = km.provisioner.pid
+            printed, _reply = await _run(km, code)
+            assert printed.strip() == expected  # someone's own notebook keeps IPython's exit (its history)
+            await km.shutdown_kernel()  # polite: the kernel answers, then ends at once
+            assert not Path(f"/proc/{pid}").exists()
+
+    asyncio.run(main())
