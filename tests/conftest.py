@@ -8,9 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,28 @@ def page(browser: object) -> Iterator[object]:
     pg.set_default_timeout(60_000)
     yield pg
     context.close()
+
+
+def run_in_own_loop(make: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 300) -> Any:
+    """``asyncio.run(make())`` on a thread of its own, its result returned and its exception raised here: the test
+    thread may have an event loop running already (Playwright's, after the browser tests), and ``asyncio.run()``
+    refuses to start a second one there."""
+    import asyncio
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise AssertionError(f"the event loop's thread did not finish in {timeout:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+

@@ -16,16 +16,7 @@ from jupyter_client.manager import start_new_kernel
 
 from plnkit.services._kernel import main_thread_caller
 
-
-def in_own_thread(run: Any) -> Any:
-    """``run()`` on a thread of its own: this test thread may have a loop running already (Playwright's, after
-    the browser tests), and asyncio.run() refuses to start a second one here."""
-    out: list[Any] = []
-    thread = threading.Thread(target=lambda: out.append(run()))
-    thread.start()
-    thread.join(60)
-    assert out, "the event loop's thread did not finish"
-    return out[0]
+from .conftest import run_in_own_loop
 
 
 def test_work_handed_over_from_a_thread_runs_on_the_loop_s_thread_and_its_result_comes_back(
@@ -52,7 +43,7 @@ def test_work_handed_over_from_a_thread_runs_on_the_loop_s_thread_and_its_result
         seen["loop"] = loop_thread
         seen["on_loop_thread"] = call(lambda: threading.get_ident())  # the loop's own thread: run at once
 
-    in_own_thread(lambda: asyncio.run(main()))
+    run_in_own_loop(main)
     assert seen["result"] == seen["loop"] == seen["on_loop_thread"]
     assert isinstance(seen["error"], ZeroDivisionError)
 
@@ -70,7 +61,7 @@ def test_without_an_event_loop_or_outside_a_kernel_the_work_runs_where_it_is_ask
     async def outside_a_kernel() -> bool:  # a loop that is not a kernel's (Playwright's, in browser tests)
         return await asyncio.to_thread(ran_on, main_thread_caller())
 
-    assert in_own_thread(lambda: asyncio.run(outside_a_kernel()))
+    assert run_in_own_loop(outside_a_kernel)
 
 
 # A preheated page whose request arrives while its visitor's browser asks for the page's widgets: the page

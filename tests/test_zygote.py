@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 from jupyter_client import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 
 from plnkit.services._zygote import ForkedProcess, ForkProvisioner, Zygote
 
-from .conftest import ROOT, descendants, free_port, kernel_pids, wait_for_port
+from .conftest import ROOT, descendants, free_port, kernel_pids, run_in_own_loop, wait_for_port
 
 
 @pytest.fixture
@@ -58,6 +59,11 @@ async def _run(km: AsyncKernelManager, code: str, timeout: float = 60) -> tuple[
         client.stop_channels()
 
 
+def _provisioner(km: AsyncKernelManager) -> LocalProvisioner:
+    assert isinstance(km.provisioner, LocalProvisioner)  # ForkProvisioner is one
+    return km.provisioner
+
+
 def _cmdline(pid: int) -> str:
     return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
 
@@ -80,7 +86,7 @@ def test_a_forked_kernel_has_its_own_environment_and_folder_and_shows_as_a_kerne
                 who, cwd, parent, first_path = printed.split()
                 assert (who, Path(cwd)) == (name, folder)
                 assert Path(first_path) == folder  # a module beside the notebook imports, as in any kernel
-                process = km.provisioner.process
+                process = _provisioner(km).process
                 assert isinstance(process, ForkedProcess)  # forked, not started the usual way
                 assert int(parent) == zygote.proc.pid
                 # ps, top and the operator's tools see a kernel, with its id, as for any other kernel
@@ -89,7 +95,7 @@ def test_a_forked_kernel_has_its_own_environment_and_folder_and_shows_as_a_kerne
             for _name, _folder, km in kernels:
                 await km.shutdown_kernel(now=True)
 
-    asyncio.run(main())
+    run_in_own_loop(main)
 
 
 def test_widgets_work_in_a_forked_kernel_and_the_browser_still_cannot_make_them(zygote: Zygote,
@@ -130,7 +136,7 @@ def test_widgets_work_in_a_forked_kernel_and_the_browser_still_cannot_make_them(
             client.stop_channels()
             await km.shutdown_kernel(now=True)
 
-    asyncio.run(main())
+    run_in_own_loop(main)
 
 
 def test_a_forked_kernel_can_be_interrupted_and_shut_down_leaving_no_process(zygote: Zygote,
@@ -138,7 +144,7 @@ def test_a_forked_kernel_can_be_interrupted_and_shut_down_leaving_no_process(zyg
     async def main() -> None:
         km, kwargs = _manager({}, tmp_path)
         await km.start_kernel(**kwargs)
-        pid = km.provisioner.pid
+        pid = _provisioner(km).pid
         client = km.client()
         client.start_channels()
         try:
@@ -158,7 +164,7 @@ def test_a_forked_kernel_can_be_interrupted_and_shut_down_leaving_no_process(zyg
         assert not await km.is_alive()
         assert not Path(f"/proc/{pid}").exists(), "the kernel's process (or a zombie) is still there"
 
-    asyncio.run(main())
+    run_in_own_loop(main)
 
 
 def test_when_the_zygote_has_gone_kernels_start_the_usual_way(tmp_path: Path,
@@ -174,13 +180,13 @@ def test_when_the_zygote_has_gone_kernels_start_the_usual_way(tmp_path: Path,
             printed, reply = await _run(km, "import os\nprint(os.getppid())")
             assert reply["status"] == "ok"
             assert int(printed) == os.getpid()  # started by this process, as jupyter_client would
-            assert not isinstance(km.provisioner.process, ForkedProcess)
+            assert not isinstance(_provisioner(km).process, ForkedProcess)
         finally:
             await km.shutdown_kernel(now=True)
 
     try:
         with caplog.at_level(logging.WARNING, logger="plnkit.services.server"):
-            asyncio.run(main())
+            run_in_own_loop(main)
     finally:
         Zygote.stop_shared()
     assert "starting kernels the usual way" in caplog.text
@@ -236,10 +242,10 @@ def test_only_a_served_course_kernel_skips_pythons_tidy_up_at_exit(zygote: Zygot
             if not env:
                 kwargs["env"].pop("PLNKIT_QUICK_EXIT", None)  # as in a kernel that plnkit serve did not start
             await km.start_kernel(**kwargs)
-            pid = km.provisioner.pid
+            pid = _provisioner(km).pid
             printed, _reply = await _run(km, code)
             assert printed.strip() == expected  # someone's own notebook keeps IPython's exit (its history)
             await km.shutdown_kernel()  # polite: the kernel answers, then ends at once
             assert not Path(f"/proc/{pid}").exists()
 
-    asyncio.run(main())
+    run_in_own_loop(main)
