@@ -249,3 +249,12 @@ def test_only_a_served_course_kernel_skips_pythons_tidy_up_at_exit(zygote: Zygot
             assert not Path(f"/proc/{pid}").exists()
 
     run_in_own_loop(main)
+
+
+def test_the_zygote_loads_no_heavy_library() -> None:
+    # Every kernel forked from it carries what it imported: a page that draws no chart must not carry matplotlib.
+    code = ("from plnkit.services import _zygote\n_zygote.warm()\nimport sys\n"
+            "print(*[m for m in ('matplotlib', 'feedparser', 'nh3', 'sqlalchemy', 'alembic', 'psycopg') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == ""

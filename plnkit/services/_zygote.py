@@ -25,6 +25,7 @@ with the server's command line, exactly as ``python -m ipykernel_launcher`` woul
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -210,8 +211,8 @@ class ForkProvisioner(LocalProvisioner):
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        try:
-            pid = zygote.fork(cmd, env, cwd)
+        try:  # off the server's event loop: a zygote still warming up must not stall every page
+            pid = await asyncio.get_running_loop().run_in_executor(None, zygote.fork, cmd, env, cwd)
         except ZygoteError as exc:
             zygote.fell_back(str(exc))
             return await super().launch_kernel(cmd, **kwargs)
