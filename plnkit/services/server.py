@@ -70,9 +70,9 @@ __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
 log = logging.getLogger("plnkit.services.server")
 
 #: IPython settings for the course's kernels: no input history (the cells are the course's, not the learner's,
-#: and every kernel would write one shared SQLite file at each cell and at exit) and no output cache (nobody
-#: reads ``Out[n]``, and clearing it at exit runs a full garbage collection).
-KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0")
+#: and every kernel would write one shared SQLite file at each cell and at exit). The output cache stays: it
+#: is what keeps a page's displayed parts alive (the header is displayed and otherwise only weakly held).
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 
 class CourseKernelManager(ServerKernelManager):
     """One course page's kernel: Jupyter server's, started with :data:`KERNEL_ARGUMENTS`."""
