@@ -19,7 +19,7 @@ CULL_IDLE_SECONDS = 300
 #: Preheated kernels kept ready per course page by default: 4 pages x 1 kernel (about 55 MB each) on a laptop.
 PREHEAT = 1
 #: ... and with --workshop: a room arrives together (benchmarks/room.py, 25 people over a minute on 2 cores: the
-#: slowest 5% of pages 0.75x one person alone with 2 a page, 7.3x with 1).
+#: slowest 5% of pages 0.86x one person alone with 2 a page, 5.5x with 1).
 WORKSHOP_PREHEAT = 2
 #: A preheated kernel waits for its visitor inside a cell, so VoilaExecutor.timeout must outlast its wait: it is
 #: replaced after PREHEAT_MAX_AGE seconds, and a cell may run PREHEAT_MAX_AGE + 600 (a page that hangs is still
