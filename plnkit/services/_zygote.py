@@ -59,7 +59,7 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """The server's handle on its zygote process: :meth:`fork` a kernel from it.
 
-    Thread-safe. :meth:`shared` gives the one of this process (started on first use by :func:`start_shared`).
+    Thread-safe. :meth:`shared` gives the one of this process (``plnkit serve`` starts it with :meth:`start_shared`).
     """
 
     _shared: Zygote | None = None
