@@ -258,3 +258,26 @@ def test_the_zygote_loads_no_heavy_library() -> None:
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_an_open_page_s_kernel_outlives_a_zygote_that_died(tmp_path: Path) -> None:
+    zygote = Zygote.start_shared()
+
+    async def main() -> None:
+        km, kwargs = _manager({}, tmp_path)
+        await km.start_kernel(**kwargs)
+        try:
+            printed, _reply = await _run(km, "x = 41\nprint('ready')")
+            assert printed.strip() == "ready"
+            zygote.proc.kill()  # the OOM killer, or an operator, picks the zygote
+            zygote.proc.wait()
+            await asyncio.sleep(3)  # ipykernel's own parent check would have ended the kernel within a second
+            printed, reply = await _run(km, "print(x + 1)")  # the page's state is still there
+            assert reply["status"] == "ok" and printed.strip() == "42"
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    try:
+        run_in_own_loop(main)
+    finally:
+        Zygote.stop_shared()

@@ -16,9 +16,10 @@ with the server's command line, exactly as ``python -m ipykernel_launcher`` woul
   doesn't answer within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in
   the operator's log once.
 - **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux
-  ``pidfd`` (or ``kill(pid, 0)``), signals its process group as ``LocalProvisioner`` does, and ipykernel's
-  parent check watches the zygote (``--IPKernelApp.parent_handle``), which ends with the server (end of its
-  standard input). The zygote ignores ``SIGCHLD``, so ended kernels leave no zombies.
+  ``pidfd`` (or ``kill(pid, 0)``) and signals its process group as ``LocalProvisioner`` does. The kernel
+  watches the server in turn (:func:`_end_with`, instead of ipykernel's parent check, which would watch the
+  zygote): it ends with the server, and outlives a zygote that has died. The zygote ends with the server too
+  (its socket closes), and ignores ``SIGCHLD``, so ended kernels leave no zombies.
 - **What the zygote holds:** modules only. It makes no thread, event loop, ZeroMQ context, database connection
   or learner session before forking (:func:`warm` checks that it runs a single thread).
 """
@@ -210,6 +211,7 @@ class ForkProvisioner(LocalProvisioner):
                 zygote.fell_back("the zygote has ended" if not zygote.alive() else "a kernel it can't run")
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
+        env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it: the kernel's watch
         cwd = str(kwargs.get("cwd") or Path.cwd())
         try:  # off the server's event loop: a zygote still warming up must not stall every page
             pid = await asyncio.get_running_loop().run_in_executor(None, zygote.fork, cmd, env, cwd)
@@ -267,9 +269,11 @@ def _child(request: dict[str, Any], channel: socket.socket) -> None:
         os.chdir(request["cwd"])
         if sys.path and sys.path[0] == _started_in:  # python -m puts its folder first: the kernel's, not ours
             sys.path[0] = os.getcwd()
-        parent = os.getppid()  # the zygote: it ends with the server, and ipykernel ends when it does
-        os.environ["JPY_PARENT_PID"] = str(parent)
-        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={parent}"]
+        # ipykernel's own parent check would watch the zygote (our parent), and end every open page if the zygote
+        # ended: it is off, and the kernel watches the server instead.
+        server = int(os.environ.get("JPY_PARENT_PID") or 0)
+        sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=0"]
+        _end_with(server)
         _run_kernel()
         code = 0
     except SystemExit as exc:
@@ -287,6 +291,33 @@ def _child(request: dict[str, Any], channel: socket.socket) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _end_with(pid: int) -> None:
+    """End this kernel as soon as process ``pid`` (the server that asked for it) has ended, as ipykernel ends
+    a kernel whose parent has gone. Watched on a daemon thread, through a Linux ``pidfd`` (or once a second)."""
+    if pid <= 1:
+        return
+
+    def watch() -> None:
+        try:
+            fd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # an old kernel, or the server has gone already
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])  # readable once the process has ended
+        else:
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="plnkit-server-watch", daemon=True).start()
 
 
 def _set_title(argv: list[str]) -> None:
