@@ -123,7 +123,8 @@ class PoolWatch:
         pid, running = self._process(kernel_id)
         with self._lock:
             seen = self._pids.get(kernel_id)
-        return not running or (seen is not None and pid != seen)
+        restarted = getattr(getattr(self.manager, "_kernels", {}).get(kernel_id), "launches", 1) > 1
+        return not running or restarted or (seen is not None and pid != seen)
 
     def _get_pool_size(self, notebook_name: str) -> int:
         """Voila asks this before taking a kernel: drop dead or restarted ones first, so none is handed out."""
@@ -171,6 +172,14 @@ class PoolWatch:
         render_task, rendered_cache, kernel_id = await self._take(notebook_name, extra_kernel_env_variables={},
                                                                   **kwargs)
         kernel_id = str(kernel_id)
+        for _ in range(3):  # one that died, or was restarted, while its page ran: its widgets are gone
+            if not self._broken(kernel_id):
+                break
+            log.warning("a preheated kernel of %s died while its page ran; taking another", notebook_name)
+            asyncio.ensure_future(self._shutdown(kernel_id))
+            render_task, rendered_cache, kernel_id = await self._take(notebook_name, extra_kernel_env_variables={},
+                                                                      **kwargs)
+            kernel_id = str(kernel_id)
         with self._lock:
             self._handed.add(kernel_id)
             self._born.pop(kernel_id, None)

@@ -80,7 +80,11 @@ class CourseKernelManager(ServerKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         return list(super().format_kernel_cmd([*(extra_arguments or ()), *KERNEL_ARGUMENTS]))
 
+    #: How many times this kernel's process was launched (more than 1: it was restarted, its page's widgets gone).
+    launches = 0
+
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        self.launches += 1
         # Forked from the server's zygote when there is one (see _zygote), unless the kernel names its own way.
         if self.provisioner is None and Zygote.shared() is not None \
                 and "kernel_provisioner" not in getattr(self.kernel_spec, "metadata", {}):
