@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,21 @@ async def _run(km: AsyncKernelManager, code: str, timeout: float = 60) -> tuple[
         return "".join(printed), reply["content"]
     finally:
         client.stop_channels()
+
+
+@asynccontextmanager
+async def _kernel_and_client(cwd: Path) -> AsyncIterator[tuple[AsyncKernelManager, Any]]:
+    """A forked kernel in ``cwd`` and a client ready to talk to it; both ended afterwards."""
+    km, kwargs = _manager({}, cwd)
+    await km.start_kernel(**kwargs)
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        yield km, client
+    finally:
+        client.stop_channels()
+        await km.shutdown_kernel(now=True)
 
 
 def _provisioner(km: AsyncKernelManager) -> LocalProvisioner:
@@ -101,12 +117,7 @@ def test_a_forked_kernel_has_its_own_environment_and_folder_and_shows_as_a_kerne
 def test_widgets_work_in_a_forked_kernel_and_the_browser_still_cannot_make_them(zygote: Zygote,
                                                                                 tmp_path: Path) -> None:
     async def main() -> None:
-        km, kwargs = _manager({}, tmp_path)
-        await km.start_kernel(**kwargs)
-        client = km.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
+        async with _kernel_and_client(tmp_path) as (_km, client):
             await client.execute_interactive("import ipywidgets as w\nslider = w.IntSlider(value=7)", timeout=60)
             # What a page's widget manager does: ask for every widget's state (ipywidgets' control comm).
             control = uuid.uuid4().hex
@@ -132,9 +143,6 @@ def test_widgets_work_in_a_forked_kernel_and_the_browser_still_cannot_make_them(
             assert states is not None, "the kernel never answered the page's request for its widgets"
             assert any(s["state"].get("value") == 7 for s in states.values())
             assert closed, "a widget the browser asked for was not refused"
-        finally:
-            client.stop_channels()
-            await km.shutdown_kernel(now=True)
 
     run_in_own_loop(main)
 
