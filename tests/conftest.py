@@ -119,6 +119,20 @@ class Server:
         return f"{self.base}{self.render}{notebook}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that used a course server shows the end of that server's log (what the operator saw)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        log = value.home / "server.log" if isinstance(value, Server) else None
+        if log is not None and log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-60:]
+            report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
+
+
 @pytest.fixture(scope="session")
 def feed_server() -> Iterator[FeedServer]:
     """A loopback feed server for the whole session (exempted for the Voila server's kernels)."""

@@ -105,8 +105,9 @@ def test_live_updates_pause_when_the_page_is_left_alone_and_resume(tmp_path: Pat
     a, b, *_ = two_participants(tmp_path)
     quiet = Backchannel(poll_seconds=0.05, live_seconds=0.2, session=b._session)
     try:
-        eventually(lambda: quiet.resume_button.layout.display == "flex", timeout=3)
-        assert "paused" in quiet.status.text and not quiet._thread.is_alive()
+        # The poller shows the Resume button, then returns: wait for both (the thread ends just after).
+        eventually(lambda: quiet.resume_button.layout.display == "flex" and not quiet._thread.is_alive(), timeout=3)
+        assert "paused" in quiet.status.text
         a.author.value, a.body.value = "Ana", "while you were away"
         a.post_button.click()
         quiet.resume_button.click()
