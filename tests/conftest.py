@@ -121,7 +121,8 @@ class Server:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failed test that used a course server shows the end of that server's log (what the operator saw)."""
+    """A failed test that used a course server shows the end of that server's log (what the operator saw), and
+    one that used the ``page`` fixture what the browser's console said."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.when != "call" or not report.failed:
@@ -131,6 +132,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if log is not None and log.exists():
             tail = log.read_text(errors="replace").splitlines()[-60:]
             report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
+    console = getattr(item, "plnkit_console", None)
+    if console:
+        report.sections.append((f"browser console (last {min(len(console), 40)} messages)", "\n".join(console[-40:])))
 
 
 @pytest.fixture(scope="session")
@@ -298,10 +302,14 @@ def people(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
     pg = context.new_page()
     pg.set_default_timeout(60_000)
+    console: list[str] = []  # shown when the test fails (see pytest_runtest_makereport)
+    pg.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"[:500]))
+    pg.on("pageerror", lambda exc: console.append(f"page error: {exc}"[:500]))
+    request.node.plnkit_console = console
     yield pg
     context.close()
 

@@ -137,3 +137,76 @@ def test_a_preheated_page_filling_itself_in_still_answers_every_request_for_its_
     # reaches it while the kernel is busy, and answers it all the same (seen with a plain kernel and sleep(2)).
     problems = [line for line in "".join(stderr).splitlines() if line and not line.startswith("No such comm: ")]
     assert problems == []
+
+
+# A course page, preheated: drawn now, filled in with the learner's work once the visitor's request arrives.
+COURSE_PAGE = """
+from plnkit import footer, header, reflection
+h = header(1)
+r = reflection("why-pln/what")
+f = footer(1)
+print(f.widget.model_id, r.widget.model_id)
+"""
+
+
+def test_a_browser_that_asks_for_a_preheated_page_s_widgets_early_gets_them_filled_in(tmp_path: Path) -> None:
+    """The browser's copy of each widget is made from the answer to request_states; an update sent while the
+    browser makes it is lost. So the answer waits until the page is filled in, and shows it loaded."""
+    from websockets.sync.server import serve as ws_serve
+
+    go = threading.Event()
+
+    def hand_over(ws: Any) -> None:
+        go.wait(60)
+        ws.send(json.dumps({"QUERY_STRING": "", "HTTP_COOKIE": ""}))
+
+    def answers_to(kc: Any, requests: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
+        """The kernel's answers (comm messages) to ``requests``, as they come, for up to ``seconds``."""
+        ids = {r["header"]["msg_id"] for r in requests}
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
+        while len(found) < len(ids) and time.monotonic() < deadline:
+            try:
+                msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:  # noqa: BLE001 - queue.Empty: nothing more came
+                break
+            if msg["msg_type"] == "comm_msg" and msg["parent_header"].get("msg_id") in ids:
+                found.append(msg)
+        return found
+
+    with ws_serve(hand_over, "127.0.0.1", 0) as server:
+        port = server.socket.getsockname()[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = {**os.environ, "PLNKIT_HOME": str(tmp_path), "VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2",
+               "PLNKIT_QUERY_URL": f"ws://127.0.0.1:{port}/plnkit/query/secret"}
+        km, kc = start_new_kernel(env=env)
+        printed: list[str] = []
+        try:
+            kc.execute_interactive(COURSE_PAGE, timeout=60, output_hook=lambda m: printed.append(
+                m["content"]["text"]) if m["msg_type"] == "stream" and m["content"]["name"] == "stdout" else None)
+            footer_id, reflection_id = "".join(printed).split()
+            control = uuid.uuid4().hex
+            kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": control, "target_name":
+                                                               "jupyter.widget.control", "data": {}},
+                                                 metadata={"version": "1.0.0"}))
+            # The browser asks before the request has reached the kernel (all of its widgets, then, having
+            # waited 4 s, each one's own state): nothing is answered yet.
+            every = kc.session.msg("comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
+            one = kc.session.msg("comm_msg", {"comm_id": footer_id, "data": {"method": "request_state"}})
+            kc.shell_channel.send(every)
+            kc.shell_channel.send(one)
+            early = answers_to(kc, [every, one], 3)
+            go.set()
+            answers = answers_to(kc, [every, one], 30)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            server.shutdown()
+    assert early == []
+    everything = next(m for m in answers if m["content"]["data"]["method"] == "update_states")
+    states = everything["content"]["data"]["states"]
+    assert "plnkit-loaded" in states[footer_id]["state"]["_dom_classes"]  # the page shows it has loaded
+    assert reflection_id in states
+    own = next(m for m in answers if m["parent_header"]["msg_id"] == one["header"]["msg_id"])  # as the browser
+    assert own["content"]["data"]["method"] == "update"  # matches the answer to its request
+    assert "plnkit-loaded" in own["content"]["data"]["state"]["_dom_classes"]

@@ -18,9 +18,10 @@ import atexit
 import concurrent.futures
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._log import in_kernel
 
@@ -61,6 +62,84 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
         return done.result()
 
     return call
+
+
+#: Messages from the page held while a preheated page is filled in, at most (more are dropped, and logged).
+MAX_HELD = 1000
+
+
+def hold_widget_messages() -> HeldWidgetMessages:
+    """Hold the page's widget messages (``comm_msg``) from now until the page is filled in, then handle them
+    in order: ``with hold_widget_messages() as held: ...`` is wrong (it would release at once); keep the
+    returned object and fill the page in inside ``with held:``, on the kernel's main thread, later. Outside a
+    kernel it holds nothing.
+
+    Why: a preheated page is drawn before its visitor asks, and filled in with their work once the request has
+    arrived (``page.header``). The browser meanwhile asks for every widget's state (ipywidgets'
+    ``request_states``) and makes its widget models from the answer. An update the kernel sends while those
+    models are being made is dropped by the browser (the model does not listen yet), so a page answered
+    half-way through being filled in kept parts of it empty for good: its footer never showed it had loaded
+    (CI, pages with many widgets, under load). Held until the page is filled in, the answer holds the learner's
+    work whenever the browser asks. A browser that waits more than 4 s for that answer asks for each widget's
+    state instead (``request_state``): those are held and answered the same way.
+    """
+    return HeldWidgetMessages()
+
+
+class HeldWidgetMessages:
+    """The page's widget messages, held (see :func:`hold_widget_messages`). Inside ``with held:`` the kernel's
+    messages are attributed to the cell that drew the page (not to the browser's last request, which would
+    take an update for the answer to its request); on leaving it, the held messages are handled, in order,
+    each answer attributed to its request."""
+
+    def __init__(self) -> None:
+        kernelapp = getattr(sys.modules.get("ipykernel"), "kernelapp", None)
+        self._kernel: Any = None
+        if in_kernel() and kernelapp is not None:
+            self._kernel = kernelapp.IPKernelApp.instance().kernel
+        handlers = getattr(self._kernel, "shell_handlers", None)
+        self._handlers: dict[str, Callable[..., object]] = handlers if isinstance(handlers, dict) else {}
+        self._handle = self._handlers.get("comm_msg")
+        self._held: list[tuple[object, object, object]] = []
+        self._dropped = 0
+        self._page = self._kernel.get_parent("shell") if self._handle is not None else None  # the drawing cell
+        if self._handle is not None:
+            self._handlers["comm_msg"] = self._hold
+
+    def _hold(self, stream: object, idents: object, msg: object) -> None:
+        if len(self._held) < MAX_HELD:
+            self._held.append((stream, idents, msg))
+            return
+        self._dropped += 1
+        if self._dropped == 1:
+            logging.getLogger(__name__).warning("a page sent more than %d widget messages before it was filled "
+                                                "in; dropping the rest", MAX_HELD)
+
+    def _as_page(self) -> None:
+        if self._kernel is not None and self._page is not None:
+            self._kernel.set_parent([], self._page, channel="shell")
+
+    def __enter__(self) -> HeldWidgetMessages:
+        self._as_page()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Stop holding, and handle what was held (on the kernel's main thread). Safe to call twice."""
+        if self._handle is None:
+            return
+        if self._handlers.get("comm_msg") == self._hold:
+            self._handlers["comm_msg"] = self._handle
+        waiting, self._held = self._held, []
+        for stream, idents, msg in waiting:
+            self._kernel.set_parent(idents, msg, channel="shell")  # each answer names the request it answers
+            try:
+                self._handle(stream, idents, msg)
+            except Exception:  # noqa: BLE001 - as ipykernel does for a message handler: log it, go on
+                logging.getLogger(__name__).exception("a held widget message failed")
+        self._as_page()
 
 
 #: Set by ``plnkit serve`` for its kernels: a course page's kernel may end without Python's slow tidy-up.
