@@ -270,9 +270,10 @@ def _child(request: dict[str, Any], channel: socket.socket) -> None:
         if sys.path and sys.path[0] == _started_in:  # python -m puts its folder first: the kernel's, not ours
             sys.path[0] = os.getcwd()
         # ipykernel's own parent check would watch the zygote (our parent), and end every open page if the zygote
-        # ended: it is off, and the kernel watches the server instead.
+        # ended: it is off (1: "PID 1, never goes away"; 0 would also print a banner to the operator's console
+        # for every kernel), and the kernel watches the server instead.
         server = int(os.environ.get("JPY_PARENT_PID") or 0)
-        sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=0"]
+        sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=1"]
         _end_with(server)
         _run_kernel()
         code = 0
