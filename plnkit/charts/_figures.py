@@ -76,8 +76,9 @@ def new_figure(width: float = WIDE_WIDTH, height: float = 4.0, dpi: float | None
     _matplotlib()
     from matplotlib.figure import Figure
 
-    from ._render import canvas_class
+    from ._render import canvas_class, load_shared
 
+    load_shared()  # the course's strings as the server's other kernels measured and drew them (once per process)
     if dpi is None:
         dpi = PHONE_DPI if width == PHONE_WIDTH else PNG_DPI
     fig = Figure(figsize=(width, height), dpi=dpi, layout=None if fixed else "constrained")
@@ -117,6 +118,9 @@ def render(fig: Figure, fmt: str = "png", dpi: float = PNG_DPI, *, compress: int
         fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": compress})
     else:
         fig.savefig(buffer, format=fmt)
+    from ._render import save_shared
+
+    save_shared()  # what this draw measured or drew for the first time, for the server's other kernels
     return buffer.getvalue()
 
 

@@ -13,6 +13,7 @@ from ..rules.network import TYPE_LABELS, TYPES, Network, Node
 from ..rules.text import plural
 from . import _figures, _layout
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
+from ._render import keep_private
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
     from matplotlib.axes import Axes
@@ -106,6 +107,7 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
         if math.cos(angle) < 0:
             spots[0], spots[1] = spots[1], spots[0]
         if label := shorten(node.label, most):
+            keep_private((node.label, label))  # a learner's words: never in the kernels' shared text file
             _layout.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
                                 gid=f"label:{node.key}",
                                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})

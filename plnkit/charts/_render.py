@@ -12,13 +12,29 @@ legend entries, most node labels), so this renderer keeps, per string, font and 
 Only plain text goes through the caches (the course draws no math: see ``_figures._matplotlib``); anything
 else is drawn by matplotlib's own Agg renderer. Colour is not part of a bitmap, so one string drawn in two
 colours shares it. :func:`clear_caches` empties both (the benchmark uses it to time a cold process).
+
+Kernels started by ``plnkit serve`` also share the course's strings through a file (:data:`SHARED_ENV`, set by
+the server to ``<data folder>/cache/chart-text.bin``): a kernel's first chart would otherwise measure and
+rasterise every tick label, title and legend entry again (about 0.2 s of a 40-node page's 0.55 s, 2026-11-30),
+though every kernel of the server draws the same ones. :func:`load_shared` reads it before a kernel's first
+draw; :func:`save_shared` writes what was new after a draw. A learner's own words (a node's label, a platform
+name: :func:`keep_private`) stay in the kernel's memory and never reach the file. The file is JSON and raw
+pixels (never pickle), tied to the matplotlib and FreeType versions and the installed fonts; a file that does
+not match, or is damaged, is ignored and rewritten.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
 import math
+import os
+import tempfile
 from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 #: Cached strings per cache; a map redraw uses a few hundred.
@@ -29,17 +45,193 @@ _bitmaps: OrderedDict[tuple[Any, ...], tuple[Any, int, int]] = OrderedDict()
 _heights: OrderedDict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = OrderedDict()
 
 
+#: The environment variable naming the file the server's kernels share their course strings in (unset: none).
+SHARED_ENV = "PLNKIT_TEXT_CACHE"
+#: Entries of each kind kept in the shared file, at most (a page's charts use a few hundred).
+SHARED_SIZE = 2048
+_MAGIC = b"PLNKIT-TEXT-1\n"
+
+log = logging.getLogger(__name__)
+_private: set[str] = set()  # a learner's words: never written to the shared file
+
+
+class _Sharing:
+    """This process's side of the shared file: read yet, entries new since, the file as last seen, warned."""
+
+    loaded = False
+    new = 0
+    stamp: tuple[int, int] | None = None
+    warned = False
+
+
+_shared = _Sharing()
+
+
 def clear_caches() -> None:
-    """Forget every measured and rasterised string."""
+    """Forget every measured and rasterised string, as in a new process (the shared file unread, not warned of)."""
     _metrics.clear()
     _bitmaps.clear()
     _heights.clear()
+    _private.clear()
+    _shared.loaded, _shared.new, _shared.stamp, _shared.warned = False, 0, None, False
+
+
+def keep_private(texts: Iterable[str]) -> None:
+    """Never write these strings, or any of their lines, to the shared file: a learner's own words (a node's
+    label, a platform's name), drawn as they are or shortened. Call it before drawing them."""
+    for text in texts:
+        _private.add(text)
+        _private.update(text.split("\n"))
+
+
+def _font_key(prop: Any) -> tuple[Any, ...]:
+    """What picks the font and its size: the fields matplotlib's own ``FontProperties.__hash__`` uses."""
+    file = prop.get_file()
+    return (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+            prop.get_size(), None if file is None else str(file), prop.get_math_fontfamily())
 
 
 def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
     cache[key] = value
     if len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
+    if cache is _heights or key[0] not in _private:
+        _shared.new += 1
+
+
+# --- sharing with the server's other kernels -------------------------------------------------------------
+
+def shared_file() -> Path | None:
+    """The shared file's path (from :data:`SHARED_ENV`), or None when this process shares nothing."""
+    value = os.environ.get(SHARED_ENV, "").strip()
+    return Path(value) if value else None
+
+
+@functools.cache
+def _fingerprint() -> dict[str, str]:
+    """What a shared file must have been drawn with: matplotlib, FreeType and the installed fonts."""
+    import matplotlib
+    from matplotlib import ft2font
+    from matplotlib.font_manager import fontManager
+
+    fonts = hashlib.sha256("\n".join(sorted(f.fname for f in fontManager.ttflist)).encode()).hexdigest()
+    return {"matplotlib": matplotlib.__version__, "freetype": str(ft2font.__freetype_version__), "fonts": fonts}
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back into the tuples the keys were made of."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _warn_once(doing: str, exc: BaseException) -> None:
+    if not _shared.warned:
+        _shared.warned = True
+        log.warning("could not %s the charts' shared text file (%s): drawing without it", doing, exc)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _read(path: Path) -> int:
+    """Add what ``path`` holds to the caches (what is cached already stays); returns how many entries it held.
+    Raises ``ValueError`` for a file that is not one, or was drawn with other fonts or versions."""
+    import numpy as np
+
+    data = path.read_bytes()
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a chart text file")
+    size = int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 8], "little")
+    start = len(_MAGIC) + 8
+    header = json.loads(data[start:start + size].decode("utf-8"))
+    if not isinstance(header, dict) or header.get("made_with") != _fingerprint():
+        raise ValueError("drawn with other fonts or versions")
+    blob = bytearray(data[start + size:])
+    for key, (width, height, descent) in header["metrics"]:
+        _metrics.setdefault(_tuples(key), (float(width), float(height), float(descent)))
+    for key, heights in header["heights"]:
+        ascent, descent, gap = (None if v is None else float(v) for v in heights)
+        _heights.setdefault(_tuples(key), (ascent, descent, gap))
+    for key, left, top, rows, cols, offset in header["bitmaps"]:
+        if rows * cols and not 0 <= offset <= len(blob) - rows * cols:
+            raise ValueError("a bitmap lies outside the file")
+        image = np.frombuffer(blob, np.uint8, rows * cols, offset).reshape(rows, cols) if rows * cols else None
+        _bitmaps.setdefault(_tuples(key), (image, int(left), int(top)))
+    return len(header["metrics"]) + len(header["bitmaps"])
+
+
+def load_shared() -> None:
+    """Before this process's first draw: read the shared file, if there is one (see the module's docstring).
+    Never raises: a missing, damaged or foreign file only means drawing without it (the log says so once)."""
+    if _shared.loaded:
+        return
+    _shared.loaded = True
+    path = shared_file()
+    if path is None:
+        return
+    try:
+        stamp = _stamp(path)
+        if stamp is not None:
+            _read(path)
+        _shared.stamp, _shared.new = stamp, 0
+    except Exception as exc:  # noqa: BLE001 - a missing, damaged or foreign file: drawing goes on without it
+        _warn_once("read", exc)
+
+
+def save_shared() -> None:
+    """After a draw that measured or rasterised something new: write the course's strings (never a learner's:
+    :func:`keep_private`) to the shared file, with what other kernels wrote there meanwhile. Atomic (a new
+    file, then renamed), so a kernel reading it never sees half of one. Never raises."""
+    path = shared_file()
+    if path is None or not _shared.new:
+        return
+    try:
+        stamp = _stamp(path)
+        if stamp is not None and stamp != _shared.stamp:
+            try:
+                _read(path)  # another kernel's strings too
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                pass  # damaged or foreign: replaced below
+        _write(path)
+        _shared.stamp, _shared.new = _stamp(path), 0
+    except Exception as exc:  # noqa: BLE001 - a cache: drawing goes on without it, the log says why once
+        _shared.new = 0
+        _warn_once("write", exc)
+
+
+def _write(path: Path) -> None:
+    import numpy as np
+
+    def shareable(cache: OrderedDict[tuple[Any, ...], Any], private: bool = True) -> list[tuple[Any, Any]]:
+        items = [(k, v) for k, v in cache.items() if not private or k[0] not in _private]
+        return items[-SHARED_SIZE:]
+
+    chunks: list[bytes] = []
+    offset = 0
+    bitmaps = []
+    for key, (image, left, top) in shareable(_bitmaps):
+        rows, cols = (0, 0) if image is None else image.shape
+        bitmaps.append([key, left, top, rows, cols, offset])
+        if image is not None:
+            chunks.append(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
+            offset += rows * cols
+    header = json.dumps({"made_with": _fingerprint(), "metrics": shareable(_metrics),
+                         "heights": shareable(_heights, private=False), "bitmaps": bitmaps}).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".chart-text-", dir=path.parent)  # made 0600: the data folder's owner's
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _font_heights(prop: Any, dpi: float) -> tuple[float | None, float | None, float | None]:
@@ -57,6 +249,14 @@ def _font_heights(prop: Any, dpi: float) -> tuple[float | None, float | None, fl
     return None, None, None
 
 
+def _hinting() -> int:
+    """matplotlib's text hinting setting, as a number (an ``ft2font.LoadFlags`` enum since 3.10, else an int)."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    flag: Any = get_hinting_flag()
+    return int(getattr(flag, "value", flag))
+
+
 @functools.cache
 def canvas_class() -> type[Any]:
     """``FigureCanvasAgg`` drawing with the caching renderer (made on first use: matplotlib loads lazily)."""
@@ -68,7 +268,7 @@ def canvas_class() -> type[Any]:
         def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
             if ismath:
                 return super().get_text_width_height_descent(s, prop, ismath)
-            key = (s, prop.copy(), self.dpi, get_hinting_flag())
+            key = (s, _font_key(prop), self.dpi, _hinting())
             found: tuple[float, float, float] | None = _metrics.get(key)
             if found is None:
                 found = super().get_text_width_height_descent(s, prop, ismath)
@@ -77,7 +277,7 @@ def canvas_class() -> type[Any]:
 
         def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None, float | None]:
             # What Text._get_layout reads from the font's tables for every text it lays out, kept per font.
-            key = (prop.copy(), self.dpi)
+            key = (_font_key(prop), self.dpi)
             found = _heights.get(key)
             if found is None:
                 found = _font_heights(prop, self.dpi)
@@ -90,7 +290,8 @@ def canvas_class() -> type[Any]:
                 return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             features = mtext.get_fontfeatures() if mtext is not None else None
             language = mtext.get_language() if mtext is not None else None
-            key = (s, prop.copy(), self.dpi, angle, get_hinting_flag(), features and tuple(features), language)
+            key = (s, _font_key(prop), self.dpi, angle, _hinting(), tuple(features) if features else None,
+                   _tuples(language))
             found = _bitmaps.get(key)
             if found is None:
                 found = self._rasterise(s, prop, angle, features, language)

@@ -28,6 +28,7 @@ from ._map import LABEL_CHARS, STYLE, draw_map, drawn_nodes, label_map, map_lege
 from ._map import MAX_DRAWN as MAX_DRAWN  # the map's constants, where they were before the map had a module
 from ._map import NODE_SIZE as NODE_SIZE
 from ._map import empty_figure as _empty
+from ._render import keep_private
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.new_figure)
     from matplotlib.axes import Axes
@@ -259,6 +260,7 @@ def balance_chart(net: Network, top: int = 8, *, narrow: bool = False) -> Figure
     warn = platform_warning(net)
     colours = [PALETTE[5] if warn and i == 0 else "#9bb3bb" for i in range(len(bars))]
     labels = [_figures.wrap_label(p, 16) if narrow else shorten(p, 24) or "(no name)" for p, _ in bars]
+    keep_private([*(p for p, _ in bars), *labels])  # the learner's platform names: never in the shared file
     right.barh(range(len(bars))[::-1], [c for _, c in bars], color=colours, tick_label=labels)
     right.set_title(f"By platform{chr(10) if narrow else ' · '}two-way: {two_way_share(net):.0%}", loc="left",
                     fontsize=BODY, color=INK, y=1.0)

@@ -43,6 +43,7 @@ from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Int, List, Unicode
 from voila.app import Voila
 
+from ..charts._render import SHARED_ENV
 from ..content import START
 from ._admission import AdmissionMixin
 from ._gate import (
@@ -63,7 +64,7 @@ from ._kernel import QUICK_EXIT_ENV
 from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
 from ._templates import share_compiled_templates
 from ._zygote import ForkProvisioner, Zygote
-from .store import Store
+from .store import Store, default_home
 
 __all__ = ["CSP", "CourseServer", "check_name", "join_participant", "main"]
 
@@ -140,6 +141,9 @@ class CourseServer(AdmissionMixin, Voila):
             # Pool kernels copy this environment when they start (in the kernel manager made just below).
             os.environ[QUERY_URL_ENV] = self.query_url()
         os.environ[QUICK_EXIT_ENV] = "1"  # this server's kernels may skip Python's tidy-up at exit (see _kernel)
+        # Its kernels share the course's chart text (charts/_render); an operator may point it elsewhere, or set
+        # it empty for none.
+        os.environ.setdefault(SHARED_ENV, str(default_home() / "cache" / "chart-text.bin"))
         share_compiled_templates()
         if self.fork_kernels:
             Zygote.start_shared()  # after the environment above: the kernels forked from it start with it
