@@ -110,7 +110,7 @@ def test_finishing_a_module_updates_the_progress_in_the_header(voila: Server, pa
     page.get_by_role("button", name="I've finished this module").click()
     page.get_by_text("Marked complete").wait_for()
     header = page.locator("header.plnkit-header")
-    assert f"Progress: {before + 1} of 3 modules complete" in header.inner_text()
+    header.get_by_text(f"Progress: {before + 1} of 3 modules complete").wait_for()
     open_course_page(page, voila.page(PAGES[0].notebook))
     assert "Completed" in page.get_by_role("list", name="Course modules").inner_text()
 

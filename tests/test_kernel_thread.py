@@ -149,64 +149,113 @@ print(f.widget.model_id, r.widget.model_id)
 """
 
 
-def test_a_browser_that_asks_for_a_preheated_page_s_widgets_early_gets_them_filled_in(tmp_path: Path) -> None:
-    """The browser's copy of each widget is made from the answer to request_states; an update sent while the
-    browser makes it is lost. So the answer waits until the page is filled in, and shows it loaded."""
-    from websockets.sync.server import serve as ws_serve
+class PreheatedCoursePage:
+    """A kernel that has drawn :data:`COURSE_PAGE` as a pool kernel does, and waits for its visitor's request
+    (``arrive()`` hands it over); ``ask(method, comm_id)`` sends what a browser sends; ``replies(...)`` collects
+    the kernel's comm messages."""
 
-    go = threading.Event()
+    def __init__(self, tmp_path: Path) -> None:
+        from websockets.sync.server import serve as ws_serve
 
-    def hand_over(ws: Any) -> None:
-        go.wait(60)
-        ws.send(json.dumps({"QUERY_STRING": "", "HTTP_COOKIE": ""}))
+        self._go = threading.Event()
 
-    def answers_to(kc: Any, requests: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
-        """The kernel's answers (comm messages) to ``requests``, as they come, for up to ``seconds``."""
-        ids = {r["header"]["msg_id"] for r in requests}
+        def hand_over(ws: Any) -> None:
+            self._go.wait(60)
+            ws.send(json.dumps({"QUERY_STRING": "", "HTTP_COOKIE": ""}))
+
+        self._server = ws_serve(hand_over, "127.0.0.1", 0)
+        port = self._server.socket.getsockname()[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        env = {**os.environ, "PLNKIT_HOME": str(tmp_path), "VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2",
+               "PLNKIT_QUERY_URL": f"ws://127.0.0.1:{port}/plnkit/query/secret"}
+        self.km, self.kc = start_new_kernel(env=env)
+        printed: list[str] = []
+        self.kc.execute_interactive(COURSE_PAGE, timeout=60, output_hook=lambda m: printed.append(
+            m["content"]["text"]) if m["msg_type"] == "stream" and m["content"]["name"] == "stdout" else None)
+        self.footer_id, self.reflection_id = "".join(printed).split()
+        self.control = uuid.uuid4().hex
+        self.kc.shell_channel.send(self.kc.session.msg("comm_open", {
+            "comm_id": self.control, "target_name": "jupyter.widget.control", "data": {}},
+            metadata={"version": "1.0.0"}))
+
+    def ask(self, method: str, comm_id: str) -> dict[str, Any]:
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": method}})
+        self.kc.shell_channel.send(msg)
+        return msg
+
+    def arrive(self) -> None:
+        self._go.set()
+
+    def replies(self, seconds: float, until: Any) -> list[dict[str, Any]]:
+        """The kernel's comm messages for up to ``seconds``, or until ``until(those so far)`` is true."""
         found: list[dict[str, Any]] = []
         deadline = time.monotonic() + seconds
-        while len(found) < len(ids) and time.monotonic() < deadline:
+        while not until(found) and time.monotonic() < deadline:
             try:
-                msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+                msg = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
             except Exception:  # noqa: BLE001 - queue.Empty: nothing more came
                 break
-            if msg["msg_type"] == "comm_msg" and msg["parent_header"].get("msg_id") in ids:
+            if msg["msg_type"] == "comm_msg":
                 found.append(msg)
         return found
 
-    with ws_serve(hand_over, "127.0.0.1", 0) as server:
-        port = server.socket.getsockname()[1]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        env = {**os.environ, "PLNKIT_HOME": str(tmp_path), "VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2",
-               "PLNKIT_QUERY_URL": f"ws://127.0.0.1:{port}/plnkit/query/secret"}
-        km, kc = start_new_kernel(env=env)
-        printed: list[str] = []
-        try:
-            kc.execute_interactive(COURSE_PAGE, timeout=60, output_hook=lambda m: printed.append(
-                m["content"]["text"]) if m["msg_type"] == "stream" and m["content"]["name"] == "stdout" else None)
-            footer_id, reflection_id = "".join(printed).split()
-            control = uuid.uuid4().hex
-            kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": control, "target_name":
-                                                               "jupyter.widget.control", "data": {}},
-                                                 metadata={"version": "1.0.0"}))
-            # The browser asks before the request has reached the kernel (all of its widgets, then, having
-            # waited 4 s, each one's own state): nothing is answered yet.
-            every = kc.session.msg("comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
-            one = kc.session.msg("comm_msg", {"comm_id": footer_id, "data": {"method": "request_state"}})
-            kc.shell_channel.send(every)
-            kc.shell_channel.send(one)
-            early = answers_to(kc, [every, one], 3)
-            go.set()
-            answers = answers_to(kc, [every, one], 30)
-        finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-            server.shutdown()
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+        self._server.shutdown()
+
+
+def answering(requests: list[dict[str, Any]]) -> Any:
+    ids = {r["header"]["msg_id"] for r in requests}
+    return lambda found: ids <= {m["parent_header"].get("msg_id") for m in found}
+
+
+def test_a_browser_that_asks_for_a_preheated_page_s_widgets_early_gets_them_filled_in(tmp_path: Path) -> None:
+    """The browser's copy of each widget is made from the answer to request_states; an update sent while the
+    browser makes it is lost. So the answer waits until the page is filled in, and shows it loaded."""
+    page = PreheatedCoursePage(tmp_path)
+    try:
+        # The browser asks before the request has reached the kernel (all of its widgets; and one widget's own
+        # state, as a browser does that gave up waiting): nothing is answered yet.
+        every = page.ask("request_states", page.control)
+        one = page.ask("request_state", page.footer_id)
+        early = [m for m in page.replies(1.5, lambda found: False)
+                 if m["parent_header"].get("msg_id") in (every["header"]["msg_id"], one["header"]["msg_id"])]
+        page.arrive()
+        answers = page.replies(30, answering([every, one]))
+    finally:
+        page.close()
     assert early == []
-    everything = next(m for m in answers if m["content"]["data"]["method"] == "update_states")
+    everything = next(m for m in answers if m["parent_header"].get("msg_id") == every["header"]["msg_id"])
     states = everything["content"]["data"]["states"]
-    assert "plnkit-loaded" in states[footer_id]["state"]["_dom_classes"]  # the page shows it has loaded
-    assert reflection_id in states
-    own = next(m for m in answers if m["parent_header"]["msg_id"] == one["header"]["msg_id"])  # as the browser
+    assert "plnkit-loaded" in states[page.footer_id]["state"]["_dom_classes"]  # the page shows it has loaded
+    assert page.reflection_id in states
+    own = next(m for m in answers if m["parent_header"].get("msg_id") == one["header"]["msg_id"])  # as the browser
     assert own["content"]["data"]["method"] == "update"  # matches the answer to its request
     assert "plnkit-loaded" in own["content"]["data"]["state"]["_dom_classes"]
+
+
+def test_a_browser_kept_waiting_is_answered_in_time_and_sent_the_filled_in_page_after(tmp_path: Path) -> None:
+    """The browser gives up on its request_states after 4 s: a page whose visitor's request is late is answered
+    before that, and once filled in sends its widgets again, whole (so none keeps the empty state)."""
+    from plnkit.services._kernel import ANSWER_WITHIN
+
+    page = PreheatedCoursePage(tmp_path)
+    try:
+        asked = time.monotonic()
+        every = page.ask("request_states", page.control)
+        first = page.replies(10, answering([every]))
+        answered = time.monotonic() - asked
+        page.arrive()
+
+        def footer_resent(found: list[dict[str, Any]]) -> bool:
+            return any(m["content"]["comm_id"] == page.footer_id and "_model_name" in m["content"]["data"].get(
+                "state", {}) and "plnkit-loaded" in m["content"]["data"]["state"]["_dom_classes"] for m in found)
+
+        later = page.replies(30, footer_resent)
+    finally:
+        page.close()
+    states = next(m for m in first if m["content"]["data"].get("method") == "update_states")["content"]["data"]
+    assert "plnkit-loaded" not in states["states"][page.footer_id]["state"]["_dom_classes"]  # not filled in yet
+    assert answered > ANSWER_WITHIN - 0.5  # held for a while, then answered without the visitor's request
+    assert footer_resent(later)

@@ -66,6 +66,10 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
 
 #: Messages from the page held while a preheated page is filled in, at most (more are dropped, and logged).
 MAX_HELD = 1000
+#: Seconds a held message waits at most (the browser gives up on its ``request_states`` after 4 s).
+ANSWER_WITHIN = 3.0
+#: Seconds after a page answered early is filled in before its widgets are sent again.
+RESEND_AFTER = 1.5
 
 
 def hold_widget_messages() -> HeldWidgetMessages:
@@ -80,8 +84,7 @@ def hold_widget_messages() -> HeldWidgetMessages:
     models are being made is dropped by the browser (the model does not listen yet), so a page answered
     half-way through being filled in kept parts of it empty for good: its footer never showed it had loaded
     (CI, pages with many widgets, under load). Held until the page is filled in, the answer holds the learner's
-    work whenever the browser asks. A browser that waits more than 4 s for that answer asks for each widget's
-    state instead (``request_state``): those are held and answered the same way.
+    work whenever the browser asks (within :data:`ANSWER_WITHIN` seconds; see :class:`HeldWidgetMessages`).
     """
     return HeldWidgetMessages()
 
@@ -90,7 +93,13 @@ class HeldWidgetMessages:
     """The page's widget messages, held (see :func:`hold_widget_messages`). Inside ``with held:`` the kernel's
     messages are attributed to the cell that drew the page (not to the browser's last request, which would
     take an update for the answer to its request); on leaving it, the held messages are handled, in order,
-    each answer attributed to its request."""
+    each answer attributed to its request.
+
+    The browser waits 4 s for its answer before it asks for each widget on its own (a slower path, with races
+    of its own), so a message is held at most :data:`ANSWER_WITHIN` seconds. A page still being filled in by
+    then is answered as it is, and once filled in sends every widget's state again, :data:`RESEND_AFTER` seconds
+    later (when the browser has made its copies), so no update made meanwhile is lost.
+    """
 
     def __init__(self) -> None:
         kernelapp = getattr(sys.modules.get("ipykernel"), "kernelapp", None)
@@ -102,11 +111,18 @@ class HeldWidgetMessages:
         self._handle = self._handlers.get("comm_msg")
         self._held: list[tuple[object, object, object]] = []
         self._dropped = 0
+        self._answered_early = False
+        self._timer: asyncio.TimerHandle | None = None
         self._page = self._kernel.get_parent("shell") if self._handle is not None else None  # the drawing cell
         if self._handle is not None:
             self._handlers["comm_msg"] = self._hold
 
     def _hold(self, stream: object, idents: object, msg: object) -> None:
+        if self._timer is None:  # the browser has started asking: it gets its answer in time, filled in or not
+            try:
+                self._timer = asyncio.get_running_loop().call_later(ANSWER_WITHIN, self._answer_now)
+            except RuntimeError:  # no loop here (not a kernel's main thread): held until released
+                pass
         if len(self._held) < MAX_HELD:
             self._held.append((stream, idents, msg))
             return
@@ -114,6 +130,14 @@ class HeldWidgetMessages:
         if self._dropped == 1:
             logging.getLogger(__name__).warning("a page sent more than %d widget messages before it was filled "
                                                 "in; dropping the rest", MAX_HELD)
+
+    def _answer_now(self) -> None:
+        if self._handlers.get("comm_msg") == self._hold:
+            self._answered_early = True
+            logging.getLogger(__name__).info("a page was still being filled in after %.0f s: answering its "
+                                             "browser now, and sending its widgets again once filled in",
+                                             ANSWER_WITHIN)
+            self._release()
 
     def _as_page(self) -> None:
         if self._kernel is not None and self._page is not None:
@@ -127,7 +151,19 @@ class HeldWidgetMessages:
         self.release()
 
     def release(self) -> None:
-        """Stop holding, and handle what was held (on the kernel's main thread). Safe to call twice."""
+        """The page is filled in: stop holding, and handle what was held (on the kernel's main thread). Safe to
+        call twice."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._release()
+        if self._answered_early:
+            self._answered_early = False
+            try:
+                asyncio.get_running_loop().call_later(RESEND_AFTER, _send_every_widget)
+            except RuntimeError:
+                _send_every_widget()
+
+    def _release(self) -> None:
         if self._handle is None:
             return
         if self._handlers.get("comm_msg") == self._hold:
@@ -140,6 +176,19 @@ class HeldWidgetMessages:
             except Exception:  # noqa: BLE001 - as ipykernel does for a message handler: log it, go on
                 logging.getLogger(__name__).exception("a held widget message failed")
         self._as_page()
+
+
+def _send_every_widget() -> None:
+    """Send every widget's whole state to the page again (ipywidgets' own ``send_state``)."""
+    try:
+        from ipywidgets.widgets.widget import _instances
+    except ImportError:
+        return
+    for widget in list(_instances.values()):
+        try:
+            widget.send_state()
+        except Exception:  # noqa: BLE001 - one closed meanwhile: the others still go
+            logging.getLogger(__name__).debug("a widget's state could not be sent again", exc_info=True)
 
 
 #: Set by ``plnkit serve`` for its kernels: a course page's kernel may end without Python's slow tidy-up.

@@ -173,9 +173,9 @@ class Footer(_PagePart):
         def run() -> None:
             sess = self._sess()
             sess.store.set_progress(sess.learner, self.page.slug, "done")
-            self.status.ok("Marked complete. Well done!")
-            for head in list(_headers):
+            for head in list(_headers):  # the header first: it says so by the time the message does
                 head.refresh()
+            self.status.ok("Marked complete. Well done!")
 
         run()
 
