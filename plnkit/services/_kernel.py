@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import logging
 import os
-import sys
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from ._log import in_kernel
 
@@ -64,130 +64,62 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
     return call
 
 
-#: Messages from the page held while a preheated page is filled in, at most (more are dropped, and logged).
-MAX_HELD = 1000
-#: Seconds a held message waits at most (the browser gives up on its ``request_states`` after 4 s).
-ANSWER_WITHIN = 3.0
-#: Seconds after a page answered early is filled in before its widgets are sent again.
+#: Seconds after a preheated page is filled in before what that changed is sent to the browser again.
 RESEND_AFTER = 1.5
 
 
-def hold_widget_messages() -> HeldWidgetMessages:
-    """Hold the page's widget messages (``comm_msg``) from now until the page is filled in, then handle them
-    in order: ``with hold_widget_messages() as held: ...`` is wrong (it would release at once); keep the
-    returned object and fill the page in inside ``with held:``, on the kernel's main thread, later. Outside a
-    kernel it holds nothing.
+@contextlib.contextmanager
+def resent_after_loading() -> Iterator[None]:
+    """Fill a preheated page in inside ``with resent_after_loading():`` (on the kernel's main thread): every
+    widget the block changed (or made) is sent to the browser again, whole, :data:`RESEND_AFTER` seconds later,
+    unless the learner has changed it meanwhile. Outside a kernel's event loop it only runs the block.
 
-    Why: a preheated page is drawn before its visitor asks, and filled in with their work once the request has
-    arrived (``page.header``). The browser meanwhile asks for every widget's state (ipywidgets'
-    ``request_states``) and makes its widget models from the answer. An update the kernel sends while those
-    models are being made is dropped by the browser (the model does not listen yet), so a page answered
-    half-way through being filled in kept parts of it empty for good: its footer never showed it had loaded
-    (CI, pages with many widgets, under load). Held until the page is filled in, the answer holds the learner's
-    work whenever the browser asks (within :data:`ANSWER_WITHIN` seconds; see :class:`HeldWidgetMessages`).
+    Why: the browser builds its copy of every widget from the kernel's answer to ``request_states``, and an
+    update that arrives while a copy is still being made is dropped (its comm has no listener yet). A page
+    filled in while the browser was doing that kept those parts empty for good: a saved reflection not shown,
+    a footer that never said the page had loaded (the "hasn't finished" stall CI hit on 01 and 03, pages with
+    many widgets, under load). Sent again once the browser has its copies, every part shows the learner's work.
+    (Holding the browser's request until the page was filled in was tried first: the browser gives up on it
+    after 4 s and asks widget by widget, which failed in other ways.)
     """
-    return HeldWidgetMessages()
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop() if in_kernel() else None
+    except RuntimeError:
+        loop = None
+    before = _widget_states() if loop is not None else {}
+    yield
+    if loop is None:
+        return
+    after = _widget_states()
+    changed = {key: state for key, state in after.items() if before.get(key) != state}
+    if changed:
+        loop.call_later(RESEND_AFTER, _send_again, changed)
 
 
-class HeldWidgetMessages:
-    """The page's widget messages, held (see :func:`hold_widget_messages`). Inside ``with held:`` the kernel's
-    messages are attributed to the cell that drew the page (not to the browser's last request, which would
-    take an update for the answer to its request); on leaving it, the held messages are handled, in order,
-    each answer attributed to its request.
-
-    The browser waits 4 s for its answer before it asks for each widget on its own (a slower path, with races
-    of its own), so a message is held at most :data:`ANSWER_WITHIN` seconds. A page still being filled in by
-    then is answered as it is, and once filled in sends every widget's state again, :data:`RESEND_AFTER` seconds
-    later (when the browser has made its copies), so no update made meanwhile is lost.
-    """
-
-    def __init__(self) -> None:
-        kernelapp = getattr(sys.modules.get("ipykernel"), "kernelapp", None)
-        self._kernel: Any = None
-        if in_kernel() and kernelapp is not None:
-            self._kernel = kernelapp.IPKernelApp.instance().kernel
-        handlers = getattr(self._kernel, "shell_handlers", None)
-        self._handlers: dict[str, Callable[..., object]] = handlers if isinstance(handlers, dict) else {}
-        self._handle = self._handlers.get("comm_msg")
-        self._held: list[tuple[object, object, object]] = []
-        self._dropped = 0
-        self._answered_early = False
-        self._timer: asyncio.TimerHandle | None = None
-        self._page = self._kernel.get_parent("shell") if self._handle is not None else None  # the drawing cell
-        if self._handle is not None:
-            self._handlers["comm_msg"] = self._hold
-
-    def _hold(self, stream: object, idents: object, msg: object) -> None:
-        if self._timer is None:  # the browser has started asking: it gets its answer in time, filled in or not
-            try:
-                self._timer = asyncio.get_running_loop().call_later(ANSWER_WITHIN, self._answer_now)
-            except RuntimeError:  # no loop here (not a kernel's main thread): held until released
-                pass
-        if len(self._held) < MAX_HELD:
-            self._held.append((stream, idents, msg))
-            return
-        self._dropped += 1
-        if self._dropped == 1:
-            logging.getLogger(__name__).warning("a page sent more than %d widget messages before it was filled "
-                                                "in; dropping the rest", MAX_HELD)
-
-    def _answer_now(self) -> None:
-        if self._handlers.get("comm_msg") == self._hold:
-            self._answered_early = True
-            logging.getLogger(__name__).info("a page was still being filled in after %.0f s: answering its "
-                                             "browser now, and sending its widgets again once filled in",
-                                             ANSWER_WITHIN)
-            self._release()
-
-    def _as_page(self) -> None:
-        if self._kernel is not None and self._page is not None:
-            self._kernel.set_parent([], self._page, channel="shell")
-
-    def __enter__(self) -> HeldWidgetMessages:
-        self._as_page()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
-
-    def release(self) -> None:
-        """The page is filled in: stop holding, and handle what was held (on the kernel's main thread). Safe to
-        call twice."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._release()
-        if self._answered_early:
-            self._answered_early = False
-            try:
-                asyncio.get_running_loop().call_later(RESEND_AFTER, _send_every_widget)
-            except RuntimeError:
-                _send_every_widget()
-
-    def _release(self) -> None:
-        if self._handle is None:
-            return
-        if self._handlers.get("comm_msg") == self._hold:
-            self._handlers["comm_msg"] = self._handle
-        waiting, self._held = self._held, []
-        for stream, idents, msg in waiting:
-            self._kernel.set_parent(idents, msg, channel="shell")  # each answer names the request it answers
-            try:
-                self._handle(stream, idents, msg)
-            except Exception:  # noqa: BLE001 - as ipykernel does for a message handler: log it, go on
-                logging.getLogger(__name__).exception("a held widget message failed")
-        self._as_page()
-
-
-def _send_every_widget() -> None:
-    """Send every widget's whole state to the page again (ipywidgets' own ``send_state``)."""
+def _widget_states() -> dict[str, object]:
     try:
         from ipywidgets.widgets.widget import _instances
     except ImportError:
-        return
-    for widget in list(_instances.values()):
+        return {}
+    states: dict[str, object] = {}
+    for key, widget in list(_instances.items()):
         try:
-            widget.send_state()
-        except Exception:  # noqa: BLE001 - one closed meanwhile: the others still go
+            states[key] = widget.get_state()
+        except Exception:  # noqa: BLE001 - one being closed: left out
+            continue
+    return states
+
+
+def _send_again(changed: dict[str, object]) -> None:
+    """Send each widget in ``changed`` whole (ipywidgets' ``send_state``) if it still has that state."""
+    from ipywidgets.widgets.widget import _instances
+
+    for key, state in changed.items():
+        widget = _instances.get(key)
+        try:
+            if widget is not None and widget.get_state() == state:  # the learner hasn't changed it since
+                widget.send_state()
+        except Exception:  # noqa: BLE001 - closed meanwhile: the others still go
             logging.getLogger(__name__).debug("a widget's state could not be sent again", exc_info=True)
 
 

@@ -18,7 +18,7 @@ from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..records import Progress
 from ..rules.progress import module_state
 from ..services import session as _session
-from ..services._kernel import exit_quickly_when_served, hold_widget_messages
+from ..services._kernel import exit_quickly_when_served, resent_after_loading
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -125,16 +125,14 @@ def header(page: str | int) -> Header:
     :func:`plnkit.services.session.preheated`) it makes every component of the page wait (``defer_loading``)
     and fills them all in on a background thread once the visitor's request has arrived and been admitted
     (``after_request(load_all)``), so the page itself is ready before the request and no learner's data is read
-    before it. The page's widget messages wait until it is filled in
-    (:func:`plnkit.services._kernel.hold_widget_messages`), so the browser's copy of every widget shows it.
+    before it. What filling it in changed is sent to the browser again a moment later
+    (:func:`plnkit.services._kernel.resent_after_loading`), so the browser's copy of every widget shows it.
     """
     exit_quickly_when_served()
     if _session.preheated():
         defer_loading()
-        held = hold_widget_messages()  # the browser's request for the widgets is answered once they are filled in
-
         def load() -> None:
-            with held:
+            with resent_after_loading():  # the browser may have been making its copies of them meanwhile
                 load_all()
 
         _session.after_request(load)
