@@ -90,7 +90,7 @@ def test_a_learner_s_own_words_never_reach_the_file(shared: Path) -> None:
 def test_a_damaged_or_foreign_file_is_ignored_said_once_and_replaced(shared: Path,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     expected = draw_all(learner_events())
-    for bad in (b"PLNKIT-TEXT-1\n" + b"\xff" * 40, b"not a chart text file at all",
+    for bad in (_render._MAGIC + b"\xff" * 40, b"not a chart text file at all",
                 shared.read_bytes().replace(b'"matplotlib": "', b'"matplotlib": "0.0-')):
         shared.write_bytes(bad)
         _render.clear_caches()
@@ -99,7 +99,7 @@ def test_a_damaged_or_foreign_file_is_ignored_said_once_and_replaced(shared: Pat
         said = [r.getMessage() for r in caplog.records if "shared text file" in r.getMessage()]
         assert len(said) == 1 and "drawing without it" in said[0]
         caplog.clear()
-        assert shared.read_bytes().startswith(b"PLNKIT-TEXT-1\n") and shared.read_bytes() != bad  # rewritten
+        assert shared.read_bytes().startswith(_render._MAGIC) and shared.read_bytes() != bad  # rewritten
         _render.clear_caches()
         _render.load_shared()
         assert len(_render._bitmaps) > 20

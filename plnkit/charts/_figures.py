@@ -251,14 +251,6 @@ def no_axes(ax: Axes) -> None:
     ax.yaxis.set_visible(False)
 
 
-def free_of(box: Bbox, taken: Sequence[Bbox], inside: Bbox | None = None) -> bool:
-    """Whether ``box`` overlaps none of ``taken`` (and lies within ``inside``, when given)."""
-    if inside is not None and not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
-                                   and box.y1 <= inside.y1):
-        return False
-    return not any(box.overlaps(other) for other in taken)
-
-
 def marker_box(ax: Axes, x: float, y: float, size: float) -> Bbox:
     """The screen box of a scatter marker of area ``size`` (points²) at data (x, y)."""
     from matplotlib.transforms import Bbox

@@ -6,14 +6,15 @@ sizes and colours.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # matplotlib itself is imported when a chart is drawn (a fresh page draws none)
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
-    from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
 
@@ -107,69 +108,199 @@ def set_margins(ax: Axes, left: float, bottom: float, right: float, top: float) 
     ax.set_position((left / width, bottom / height, (width - left - right) / width, (height - bottom - top) / height))
 
 
-def place_text(ax: Axes, text: str, xy: tuple[float, float], spots: Sequence[tuple[float, float, str, str]],
-               taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
-    """Annotate ``text`` at ``xy`` in the first of ``spots`` (offset in points, ha, va) where it overlaps none of
-    ``taken`` and lies ``inside``; add its box to ``taken``. Leave it out (``None``) when no spot is free."""
-    return place_text_at(ax, text, [(xy, spot) for spot in spots], taken, inside, **style)
-
-
 _SHIFT = {"left": 0.0, "bottom": 0.0, "center": 0.5, "right": 1.0, "top": 1.0}
 
+#: A spot to try for a text: its offset from the point in points (x, y), and its alignment (ha, va).
+Spot = tuple[float, float, str, str]
 
-def place_text_at(ax: Axes, text: str, candidates: Sequence[tuple[tuple[float, float], tuple[float, float, str, str]]],
-                  taken: list[Bbox], inside: Bbox | None = None, **style: Any) -> Text | None:
-    """Like :func:`place_text`, trying each candidate point (data coordinates where the points differ) with its
-    spot (offset in points, ha, va) in turn.
 
-    The text is measured once, at the first candidate; every other candidate's box is that box moved and aligned
-    by arithmetic (making, measuring and removing an annotation per try was most of a map's drawing time). The
-    annotation is then moved to the first free candidate.
-    """
-    if not candidates:
-        return None
-    import numpy as np
-    from matplotlib.transforms import Bbox
+@dataclass(frozen=True)
+class PlacedText:
+    """One text a :class:`TextLayer` draws: ``xy`` in the layer's coordinates (data, by default), moved by
+    ``offset`` points and aligned by ``ha``/``va`` to it; ``gid`` names it (an SVG group)."""
 
-    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (see new_figure)
-    xy0, (dx0, dy0, ha0, va0) = candidates[0]
-    box = style.pop("bbox", None)  # its patch is made only for a label that is placed: the text alone is measured
-    # annotation_clip=False: a placed label lies ``inside`` already; matplotlib would otherwise test whether its
-    # point is inside the axes' patch each time the label is measured or drawn.
-    label = ax.annotate(text, xy0, xytext=(dx0, dy0), textcoords="offset points", ha=ha0, va=va0,
-                        annotation_clip=False, **style)
-    first = label.get_window_extent(renderer)
-    width, height, scale = first.width, first.height, ax.figure.dpi / 72
-    anchor_x, anchor_y = first.x0 + _SHIFT[ha0] * width, first.y0 + _SHIFT[va0] * height
-    at0 = ax.transData.transform(xy0)
-    # Every candidate's box at once (x0, y0, x1, y1), then tested against every taken box at once: the same
-    # test as free_of (touching counts as overlapping), without a Python loop over candidates times boxes.
-    points = ax.transData.transform([xy for xy, _spot in candidates]) - at0
-    x = anchor_x + np.array([dx - dx0 for _xy, (dx, *_rest) in candidates]) * scale + points[:, 0]
-    y = anchor_y + np.array([dy - dy0 for _xy, (_dx, dy, *_rest) in candidates]) * scale + points[:, 1]
-    x0 = x - np.array([_SHIFT[ha] for _xy, (_dx, _dy, ha, _va) in candidates]) * width
-    y0 = y - np.array([_SHIFT[va] for _xy, (_dx, _dy, _ha, va) in candidates]) * height
-    x1, y1 = x0 + width, y0 + height
-    free = np.ones(len(candidates), dtype=bool)
-    if inside is not None:
-        free &= (inside.x0 <= x0) & (x1 <= inside.x1) & (inside.y0 <= y0) & (y1 <= inside.y1)
-    if taken:
-        boxes = np.array([b.extents for b in taken])
-        lo, hi = np.minimum(boxes[:, :2], boxes[:, 2:]), np.maximum(boxes[:, :2], boxes[:, 2:])
-        apart = ((hi[:, 0] < x0[:, None]) | (lo[:, 0] > x1[:, None]) | (hi[:, 1] < y0[:, None])
-                 | (lo[:, 1] > y1[:, None]))
-        free &= apart.all(axis=1)
-    if not free.any():
-        label.remove()
-        return None
-    i = int(free.argmax())
-    xy, (dx, dy, ha, va) = candidates[i]
-    label.xy, label.xyann = xy, (dx, dy)
-    label.set(horizontalalignment=ha, verticalalignment=va)
-    if box is not None:
-        label.set_bbox(box)
-    taken.append(Bbox([[x0[i], y0[i]], [x1[i], y1[i]]]))
-    return label
+    text: str
+    xy: tuple[float, float]
+    offset: tuple[float, float]
+    ha: str
+    va: str
+    gid: str | None = None
+
+    def get_text(self) -> str:
+        return self.text
+
+    def get_gid(self) -> str | None:
+        return self.gid
+
+
+class Taken:
+    """Boxes already drawn on (display pixels), that a text placed by :class:`TextLayer <_text_layer_class>`
+    must not overlap: kept as one array, so each text is tested against all of them at once."""
+
+    def __init__(self, boxes: Sequence[Bbox] = ()) -> None:
+        import numpy as np
+
+        self.extents = np.array([b.extents for b in boxes], dtype=float).reshape(-1, 4)
+
+    def add(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        import numpy as np
+
+        self.extents = np.vstack([self.extents, [x0, y0, x1, y1]])
+
+    def __len__(self) -> int:
+        return len(self.extents)
+
+
+def placed_texts(ax: Axes, *layers: str) -> list[tuple[PlacedText, Bbox]]:
+    """The texts the :class:`TextLayer <_text_layer_class>` artists on ``ax`` placed (those whose gid is one of
+    ``layers``, or all), each with its box in display pixels at the figure's resolution."""
+    cls = _text_layer_class()
+    return [placed for layer in ax.artists if isinstance(layer, cls) and (not layers or layer.get_gid() in layers)
+            for placed in layer.boxes()]
+
+
+def text_layer(ax: Axes, *, size: float, color: str, zorder: float, box: dict[str, float] | None = None,
+               transform: Any = None, **font: Any) -> Any:
+    """A new :class:`TextLayer <_text_layer_class>` on ``ax``: texts at ``size`` points in ``color``, drawn at
+    ``zorder``; ``box``: a white background (``pad`` in font sizes, ``alpha``); ``transform``: what the texts'
+    points are in (data coordinates by default); ``font``: more ``FontProperties`` (``style``, ``weight``)."""
+    return _text_layer_class()(ax, size=size, color=color, zorder=zorder, box=box, transform=transform, **font)
+
+
+@functools.cache
+def _text_layer_class() -> type[Any]:
+    """The class, made on first use (matplotlib loads lazily; see :mod:`._figures`)."""
+    from matplotlib.artist import Artist
+    from matplotlib.colors import to_rgba
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.patches import BoxStyle
+    from matplotlib.transforms import Bbox, IdentityTransform
+
+    class TextLayer(Artist):
+        """Short texts in one style placed where they overlap nothing, drawn by one artist.
+
+        A network map names up to 40 connections and its rings; as one ``Annotation`` each, making, measuring
+        and drawing them was half of drawing a map (their patches, transforms and layout per text, per draw).
+        Here each text is measured with the canvas' renderer (its measures are kept per string, see
+        :mod:`._render`), placed by arithmetic, and drawn as a background box (``box``: ``pad`` in font sizes,
+        ``alpha``) and the text, in one pass. A text's box is its width by its line's height (the font's
+        ascent and descent, as matplotlib lays a line out); ``ax.texts`` does not list them: :attr:`placed`
+        does, and :meth:`boxes` gives where they are drawn.
+        """
+
+        def __init__(self, ax: Axes, *, size: float, color: str, zorder: float, box: dict[str, float] | None = None,
+                     transform: Any = None, **font: Any) -> None:
+            super().__init__()
+            self.axes = ax
+            self.set_figure(ax.figure)
+            self.set_transform(ax.transData if transform is None else transform)
+            self.set_zorder(zorder)
+            self.set_clip_on(False)  # placed inside the axes already; a box's padding may touch its edge
+            self.prop = FontProperties(size=size, **font)
+            self.color = to_rgba(color)
+            self.box = box
+            self.placed: list[PlacedText] = []
+            ax.add_artist(self)
+
+        def _size(self, renderer: Any, text: str) -> tuple[float, float, float]:
+            """The text's width, its line's height and descent, in the renderer's pixels: from the bitmap it is
+            drawn with on the course's canvas (``_render.text_box``), else as the renderer measures it (SVG)."""
+            measure = getattr(renderer, "text_box", None)
+            if measure is not None:
+                width, height, descent = measure(text, self.prop)
+            else:
+                width, height, descent = renderer.get_text_width_height_descent(text, self.prop, False)
+            _w, line, line_descent = renderer.get_text_width_height_descent("lp", self.prop, False)
+            descent = max(descent, line_descent)
+            return width, max(height - descent, line - line_descent) + descent, descent
+
+        def _corner(self, renderer: Any, item: PlacedText, width: float, height: float) -> tuple[float, float]:
+            x, y = self.get_transform().transform(item.xy)
+            scale = renderer.points_to_pixels(1.0)
+            return (x + item.offset[0] * scale - _SHIFT[item.ha] * width,
+                    y + item.offset[1] * scale - _SHIFT[item.va] * height)
+
+        def place(self, text: str, candidates: Sequence[tuple[tuple[float, float], Spot]], taken: Taken,
+                  inside: Bbox | None = None, gid: str | None = None) -> PlacedText | None:
+            """Add ``text`` at the first candidate point (in the layer's coordinates) and spot (offset in points,
+            ha, va) where it overlaps none of ``taken`` (touching counts) and lies ``inside``; add its box to
+            ``taken``. Returns what was placed, or ``None`` (left out) when no candidate is free.
+
+            Call it once the figure is laid out (:func:`._figures.freeze_layout`): boxes are in display pixels.
+            """
+            if not candidates:
+                return None
+            import numpy as np
+
+            renderer = self.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas
+            width, height, _descent = self._size(renderer, text)
+            scale = renderer.points_to_pixels(1.0)
+            points = self.get_transform().transform([xy for xy, _spot in candidates])
+            x0 = points[:, 0] + np.array([dx * scale - _SHIFT[ha] * width for _xy, (dx, _dy, ha, _va) in candidates])
+            y0 = points[:, 1] + np.array([dy * scale - _SHIFT[va] * height for _xy, (_dx, dy, _ha, va) in candidates])
+            x1, y1 = x0 + width, y0 + height
+            free = np.ones(len(candidates), dtype=bool)
+            if inside is not None:
+                free &= (inside.x0 <= x0) & (x1 <= inside.x1) & (inside.y0 <= y0) & (y1 <= inside.y1)
+            if len(taken):
+                boxes = taken.extents
+                lo, hi = np.minimum(boxes[:, :2], boxes[:, 2:]), np.maximum(boxes[:, :2], boxes[:, 2:])
+                apart = ((hi[:, 0] < x0[:, None]) | (lo[:, 0] > x1[:, None]) | (hi[:, 1] < y0[:, None])
+                         | (lo[:, 1] > y1[:, None]))
+                free &= apart.all(axis=1)
+            if not free.any():
+                return None
+            i = int(free.argmax())
+            xy, (dx, dy, ha, va) = candidates[i]
+            item = PlacedText(text, (float(xy[0]), float(xy[1])), (float(dx), float(dy)), ha, va, gid)
+            self.placed.append(item)
+            taken.add(x0[i], y0[i], x1[i], y1[i])
+            self.stale = True
+            return item
+
+        def boxes(self, renderer: Any = None) -> list[tuple[PlacedText, Bbox]]:
+            """Each placed text with its box in display pixels (the text's, not its background's padding)."""
+            renderer = renderer or self.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+            out = []
+            for item in self.placed:
+                width, height, _descent = self._size(renderer, item.text)
+                x0, y0 = self._corner(renderer, item, width, height)
+                out.append((item, Bbox.from_bounds(x0, y0, width, height)))
+            return out
+
+        def get_window_extent(self, renderer: Any = None) -> Bbox:
+            boxes = [box for _item, box in self.boxes(renderer)]
+            return Bbox.union(boxes) if boxes else Bbox.null()
+
+        def draw(self, renderer: Any) -> None:
+            if not self.get_visible() or not self.placed:
+                return
+            style: Any = BoxStyle("round", pad=self.box["pad"]) if self.box else None  # a Round: a path maker
+            size = renderer.points_to_pixels(self.prop.get_size_in_points())
+            renderer.open_group("texts", self.get_gid())
+            for item in self.placed:
+                width, height, descent = self._size(renderer, item.text)
+                x0, y0 = self._corner(renderer, item, width, height)
+                renderer.open_group("text", item.gid)
+                if style is not None:
+                    gc = renderer.new_gc()
+                    gc.set_linewidth(0)
+                    gc.set_foreground((0, 0, 0, 0), isRGBA=True)
+                    renderer.draw_path(gc, style(x0, y0, width, height, size), IdentityTransform(),
+                                       (1.0, 1.0, 1.0, self.box.get("alpha", 1.0)))  # type: ignore[union-attr]
+                    gc.restore()
+                gc = renderer.new_gc()
+                gc.set_foreground(self.color, isRGBA=True)
+                baseline = y0 + descent  # up from the bottom; renderers that flip y take it down from the top
+                if renderer.flipy():
+                    baseline = renderer.get_canvas_width_height()[1] - baseline
+                renderer.draw_text(gc, x0, baseline, item.text, self.prop, 0.0, ismath=False)
+                gc.restore()
+                renderer.close_group("text")
+            renderer.close_group("texts")
+            self.stale = False
+
+    return TextLayer
 
 
 def legend_below(fig: Figure, narrow: bool, handles: Sequence[Any] | None = None, wide_cols: int = 4) -> Legend:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn (see _figures.
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import Circle
+    from matplotlib.transforms import Bbox
 
 MAX_DRAWN = 40
 LABEL_CHARS = 18
@@ -42,9 +43,9 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     shown, hidden = drawn_nodes(net)
     ax.set_aspect("equal")
     _figures.no_axes(ax)
-    for radius in RING_RADIUS.values():
-        ax.add_patch(_circle(radius))
-    ax.scatter([0], [0], s=500, color=INK, zorder=5)
+    for radius in RING_RADIUS.values():  # inside the limits set below: no data limits to update (add_patch's)
+        ax.add_artist(_circle(radius))
+    _markers(ax, [(0, 0)], 500, INK, "o", zorder=5)
     ax.annotate("you", (0, 0), ha="center", va="center", color="white", fontsize=BODY, weight="bold", zorder=6,
                 annotation_clip=False)
     # Spread each ring's nodes evenly, grouped by type so the sectors read as people / spaces / feeds / tools.
@@ -68,8 +69,7 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
         points = [(x, y) for node, x, y, _a in placed if node.type == kind]
         if points:
             colour, marker = STYLE[kind]
-            ax.scatter([p[0] for p in points], [p[1] for p in points], s=NODE_SIZE, color=colour, marker=marker,
-                       edgecolor="white", linewidth=0.8, zorder=4)
+            _markers(ax, points, NODE_SIZE, colour, marker, edgecolor="white", linewidth=0.8, zorder=4)
     where = {node.key: (x, y) for node, x, y, _a in placed}
     for node, x, y, _a in placed:  # links between connections: a person met in a community, a feed's author
         for other in node.links:
@@ -93,24 +93,31 @@ def label_map(ax: Axes, placed: list[tuple[Node, float, float, float]], most: in
     Every connection is still named, in full and with any emoji, in the chart's data table.
     """
     inside = ax.get_window_extent()
-    taken = [_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed] + [_figures.marker_box(ax, 0, 0, 500)]
-    taken += [t.get_window_extent() for t in ax.texts if t.get_text()]
+    taken = _layout.Taken([_figures.marker_box(ax, x, y, NODE_SIZE) for _n, x, y, _a in placed]
+                          + [_figures.marker_box(ax, 0, 0, 500)]
+                          + [t.get_window_extent() for t in ax.texts if t.get_text()])
+    rings = _layout.text_layer(ax, size=SMALL, color=MUTED, zorder=3, box={"pad": 0.1})
+    rings.set_gid("rings")
     for ring, radius in RING_RADIUS.items():  # each ring's name on its line, or just inside, clear of everything
         around = [((r * math.cos(math.radians(a)), r * math.sin(math.radians(a))), (0.0, 0.0, "center", "center"))
                   for r in (radius, radius - 0.42) for a in range(90, 450, 5)]
-        _layout.place_text_at(ax, ("inner", "middle", "outer")[ring - 1], around, taken, inside, fontsize=SMALL,
-                               color=MUTED, zorder=3, gid=f"ring:{ring}",
-                               bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+        rings.place(("inner", "middle", "outer")[ring - 1], around, taken, inside, gid=f"ring:{ring}")
+    labels = _layout.text_layer(ax, size=SMALL, color=INK, zorder=6, box={"pad": 0.1, "alpha": 0.85})
+    labels.set_gid("labels")
     for node, x, y, angle in placed:
-        spots = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
-                 (0, -7, "center", "top")]
+        spots: list[_layout.Spot] = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"),
+                                     (0, -7, "center", "top")]
         if math.cos(angle) < 0:
             spots[0], spots[1] = spots[1], spots[0]
         if label := shorten(node.label, most):
             keep_private((node.label, label))  # a learner's words: never in the kernels' shared text file
-            _layout.place_text(ax, label, (x, y), spots, taken, inside, fontsize=SMALL, color=INK, zorder=6,
-                                gid=f"label:{node.key}",
-                                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+            labels.place(label, [((x, y), spot) for spot in spots], taken, inside, gid=f"label:{node.key}")
+
+
+def map_labels(ax: Axes) -> list[tuple[_layout.PlacedText, Bbox]]:
+    """The ring names and connections' labels :func:`label_map` placed on ``ax``, with their boxes in display
+    pixels (as drawn at the figure's resolution)."""
+    return _layout.placed_texts(ax, "rings", "labels")
 
 
 def place_maps(fig: Figure, axes: Sequence[Axes], stacked: bool = False, legend_right: bool = False) -> None:
@@ -139,6 +146,25 @@ def place_maps(fig: Figure, axes: Sequence[Axes], stacked: bool = False, legend_
         for i, ax in enumerate(axes):
             x = left + i * (each + _layout.GAP)
             _layout.set_margins(ax, x, bottom + max(below), width - x - each, top + max(above))
+
+
+def _markers(ax: Axes, points: Sequence[tuple[float, float]], size: float, colour: str, marker: str, *,
+             zorder: float, edgecolor: str = "face", linewidth: float | None = None) -> None:
+    """Markers of area ``size`` (points²) at data ``points``, as ``ax.scatter`` draws them, made directly: the
+    map sets its limits itself, so none of scatter's colour parsing and data limits (a fifth of a map's making)."""
+    import matplotlib
+    from matplotlib.collections import PathCollection
+    from matplotlib.markers import MarkerStyle
+    from matplotlib.transforms import IdentityTransform
+
+    if linewidth is None:  # scatter's default
+        linewidth = matplotlib.rcParams["lines.linewidth"]
+    style = MarkerStyle(marker)
+    markers = PathCollection([style.get_path().transformed(style.get_transform())], sizes=[size], offsets=points,
+                             offset_transform=ax.transData, facecolors=colour, edgecolors=edgecolor,
+                             linewidths=linewidth, zorder=zorder)
+    markers.set_transform(IdentityTransform())  # the marker's path in points (sizes), at each data offset
+    ax.add_collection(markers, autolim=False)
 
 
 def _circle(radius: float) -> Circle:

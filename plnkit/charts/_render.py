@@ -16,7 +16,8 @@ colours shares it. :func:`clear_caches` empties both (the benchmark uses it to t
 Kernels started by ``plnkit serve`` also share the course's strings through a file (:data:`SHARED_ENV`, set by
 the server to ``<data folder>/cache/chart-text.bin``): a kernel's first chart would otherwise measure and
 rasterise every tick label, title and legend entry again (about 0.2 s of a 40-node page's 0.55 s, 2026-11-30),
-though every kernel of the server draws the same ones. :func:`load_shared` reads it before a kernel's first
+though every kernel of the server draws the same ones. Single glyphs are kept (and shared) too: a string drawn
+for the first time, such as a learner's label, is composed from glyphs already rendered. :func:`load_shared` reads it before a kernel's first
 draw; :func:`save_shared` writes what was new after a draw. A learner's own words (a node's label, a platform
 name: :func:`keep_private`) stay in the kernel's memory and never reach the file. The file is JSON and raw
 pixels (never pickle), tied to the matplotlib and FreeType versions and the installed fonts; a file that does
@@ -43,13 +44,17 @@ CACHE_SIZE = 4096
 _metrics: OrderedDict[tuple[Any, ...], tuple[float, float, float]] = OrderedDict()
 _bitmaps: OrderedDict[tuple[Any, ...], tuple[Any, int, int]] = OrderedDict()
 _heights: OrderedDict[tuple[Any, ...], tuple[float | None, float | None, float | None]] = OrderedDict()
+#: One glyph's bitmap per font file, size, resolution, hinting, angle and the pen's fraction of a pixel (1/64s):
+#: a string not drawn before (a learner's label) is composed from glyphs already drawn, not rendered anew. A
+#: glyph alone says nothing of whose words it was drawn for: glyphs are shared with the server's other kernels.
+_glyphs: OrderedDict[tuple[Any, ...], tuple[Any, int, int]] = OrderedDict()
 
 
 #: The environment variable naming the file the server's kernels share their course strings in (unset: none).
 SHARED_ENV = "PLNKIT_TEXT_CACHE"
 #: Entries of each kind kept in the shared file, at most (a page's charts use a few hundred).
 SHARED_SIZE = 2048
-_MAGIC = b"PLNKIT-TEXT-1\n"
+_MAGIC = b"PLNKIT-TEXT-2\n"
 
 log = logging.getLogger(__name__)
 _private: set[str] = set()  # a learner's words: never written to the shared file
@@ -72,6 +77,7 @@ def clear_caches() -> None:
     _metrics.clear()
     _bitmaps.clear()
     _heights.clear()
+    _glyphs.clear()
     _private.clear()
     _shared.loaded, _shared.new, _shared.stamp, _shared.warned = False, 0, None, False
 
@@ -95,7 +101,7 @@ def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], va
     cache[key] = value
     if len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
-    if cache is _heights or key[0] not in _private:
+    if cache is _heights or cache is _glyphs or key[0] not in _private:
         _shared.new += 1
 
 
@@ -156,12 +162,13 @@ def _read(path: Path) -> int:
     for key, heights in header["heights"]:
         ascent, descent, gap = (None if v is None else float(v) for v in heights)
         _heights.setdefault(_tuples(key), (ascent, descent, gap))
-    for key, left, top, rows, cols, offset in header["bitmaps"]:
-        if rows * cols and not 0 <= offset <= len(blob) - rows * cols:
-            raise ValueError("a bitmap lies outside the file")
-        image = np.frombuffer(blob, np.uint8, rows * cols, offset).reshape(rows, cols) if rows * cols else None
-        _bitmaps.setdefault(_tuples(key), (image, int(left), int(top)))
-    return len(header["metrics"]) + len(header["bitmaps"])
+    for cache, name in ((_bitmaps, "bitmaps"), (_glyphs, "glyphs")):
+        for key, left, top, rows, cols, offset in header.get(name, ()):
+            if rows * cols and not 0 <= offset <= len(blob) - rows * cols:
+                raise ValueError("a bitmap lies outside the file")
+            image = np.frombuffer(blob, np.uint8, rows * cols, offset).reshape(rows, cols) if rows * cols else None
+            cache.setdefault(_tuples(key), (image, int(left), int(top)))
+    return len(header["metrics"]) + len(header["bitmaps"]) + len(header.get("glyphs", ()))
 
 
 def load_shared() -> None:
@@ -212,15 +219,16 @@ def _write(path: Path) -> None:
 
     chunks: list[bytes] = []
     offset = 0
-    bitmaps = []
-    for key, (image, left, top) in shareable(_bitmaps):
-        rows, cols = (0, 0) if image is None else image.shape
-        bitmaps.append([key, left, top, rows, cols, offset])
-        if image is not None:
-            chunks.append(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
-            offset += rows * cols
+    images: dict[str, list[list[Any]]] = {"bitmaps": [], "glyphs": []}
+    for name, items in (("bitmaps", shareable(_bitmaps)), ("glyphs", shareable(_glyphs, private=False))):
+        for key, (image, left, top) in items:
+            rows, cols = (0, 0) if image is None else image.shape
+            images[name].append([key, left, top, rows, cols, offset])
+            if image is not None:
+                chunks.append(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
+                offset += rows * cols
     header = json.dumps({"made_with": _fingerprint(), "metrics": shareable(_metrics),
-                         "heights": shareable(_heights, private=False), "bitmaps": bitmaps}).encode("utf-8")
+                         "heights": shareable(_heights, private=False), **images}).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".chart-text-", dir=path.parent)  # made 0600: the data folder's owner's
     try:
@@ -284,19 +292,34 @@ def canvas_class() -> type[Any]:
                 _remember(_heights, key, found)
             return found
 
-        def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
-                      mtext: Any = None) -> None:
-            if ismath or not gc.get_antialiased():
-                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            features = mtext.get_fontfeatures() if mtext is not None else None
-            language = mtext.get_language() if mtext is not None else None
+        def _bitmap(self, s: str, prop: Any, angle: float, features: Any = None,
+                    language: Any = None) -> tuple[Any, int, int]:
+            """The string's bitmap (None when it draws nothing), its left and top from the pen (kept)."""
             key = (s, _font_key(prop), self.dpi, angle, _hinting(), tuple(features) if features else None,
                    _tuples(language))
             found = _bitmaps.get(key)
             if found is None:
                 found = self._rasterise(s, prop, angle, features, language)
                 _remember(_bitmaps, key, found)
-            image, left, top = found
+            return found
+
+        def text_box(self, s: str, prop: Any) -> tuple[float, float, float]:
+            """Width (from the pen to the last inked pixel), height and descent of ``s`` as drawn, in pixels: its
+            bitmap's, which drawing it then reuses. One shaping of a new string where
+            ``get_text_width_height_descent`` and drawing would take two (a map's labels: see ``_layout``)."""
+            image, left, top = self._bitmap(s, prop, 0.0)
+            if image is None:
+                return 0.0, 0.0, 0.0
+            rows, cols = image.shape
+            return float(max(left, 0) + cols), float(rows), float(max(rows - top, 0))
+
+        def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                      mtext: Any = None) -> None:
+            if ismath or not gc.get_antialiased():
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            features = mtext.get_fontfeatures() if mtext is not None else None
+            language = mtext.get_language() if mtext is not None else None
+            image, left, top = self._bitmap(s, prop, angle, features, language)
             if image is None:
                 return None
             # The pen at the nearest whole pixel; ``draw_text_image`` takes the image's bottom row, y downwards.
@@ -315,13 +338,23 @@ def canvas_class() -> type[Any]:
             glyphs = []
             for item in font._layout(s, flags=flags, features=features, language=language):
                 ft = item.ft_object
-                ft.set_size(size, self.dpi)
                 dx, dy = item.x, item.y  # dy is upwards, as FreeType's y
-                ft._set_transform(rotation, [round(0x40 * (dx * cos - dy * sin)), round(0x40 * (dx * sin + dy * cos))])
-                bitmap = ft._render_glyph(item.glyph_index, flags, RenderMode.NORMAL)
-                buffer = np.asarray(bitmap.buffer)
-                if buffer.size:
-                    glyphs.append((buffer.copy(), bitmap.left, bitmap.top))
+                # The pen's offset in 1/64 pixels: its whole pixels move the glyph's bitmap, its fraction is drawn.
+                whole_x, part_x = divmod(round(0x40 * (dx * cos - dy * sin)), 0x40)
+                whole_y, part_y = divmod(round(0x40 * (dx * sin + dy * cos)), 0x40)
+                key = (ft.fname, size, self.dpi, int(getattr(flags, "value", flags)), angle, item.glyph_index,
+                       part_x, part_y)
+                found = _glyphs.get(key)
+                if found is None:
+                    ft.set_size(size, self.dpi)
+                    ft._set_transform(rotation, [part_x, part_y])
+                    bitmap = ft._render_glyph(item.glyph_index, flags, RenderMode.NORMAL)
+                    buffer = np.asarray(bitmap.buffer)
+                    found = (buffer.copy() if buffer.size else None, bitmap.left, bitmap.top)
+                    _remember(_glyphs, key, found)
+                image, left, top = found
+                if image is not None:
+                    glyphs.append((image, left + whole_x, top + whole_y))
             if not glyphs:
                 return None, 0, 0
             left = min(g[1] for g in glyphs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..content import STAGES
 from ..records import NetworkEvent
@@ -158,11 +158,13 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
                  "How your network has grown (× marks a removal)", loc="left", fontsize=BODY, color=INK, y=1.0)
     _place_growth(fig, ax, legend)
     _figures.freeze_layout(fig)
-    taken: list[Any] = []  # each stage's name at its band's start, in the first of three rows that is free
+    taken = _layout.Taken()  # each stage's name at its band's start, in the first of three rows that is free
+    names = _layout.text_layer(ax, size=SMALL, color=MUTED, zorder=3, transform=ax.get_xaxis_transform())
+    names.set_gid("bands")  # x in dates, y in the axes' height
     for start, key in bands:
-        _layout.place_text(ax, STAGE_NAMES.get(key, key), (float(date2num(start)), 1.0),
-                            [(3, -3 - 13 * row, "left", "top") for row in range(3)], taken, ax.get_window_extent(),
-                            xycoords=("data", "axes fraction"), fontsize=SMALL, color=MUTED, gid=f"band:{key}")
+        at = (float(date2num(start)), 1.0)
+        names.place(STAGE_NAMES.get(key, key), [(at, (3, -3 - 13 * row, "left", "top")) for row in range(3)], taken,
+                    ax.get_window_extent(), gid=f"band:{key}")
     return fig
 
 
