@@ -113,6 +113,11 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     tablet = people()
     follow_link(tablet, link, "Ben")
     assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text()
+    # Following his own link again, to another page, in a browser that is already his: no question asked.
+    tablet.goto(link.replace(START, MODULES[1].notebook))
+    tablet.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    assert "learner=" not in tablet.url and tablet.url.endswith(MODULES[1].notebook)
+    assert tablet.get_by_role("button", name="Continue as Ben").count() == 0
     # A mistyped link gets the message and creates nothing.
     stranger = people()
     stranger.goto(room.page(f"{START}?learner={'Z' * 24}"))
@@ -131,6 +136,11 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     assert "This link isn't recognised" in tablet.locator("[role=alert]").inner_text()
     follow_link(tablet, new_link, "Ben")
     assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text()
+    # Ben's link opened in a browser that is someone else's (Eve's) still asks before switching it.
+    eve = people()
+    join(eve, room, "Eve")
+    eve.goto(new_link)
+    eve.get_by_role("button", name="Continue as Ben").wait_for()
     # Closing the workshop stops every participant link; reopening brings them back.
     boss.get_by_role("button", name="Close the workshop").click()
     boss.get_by_text("Workshop closed").wait_for()

@@ -13,14 +13,14 @@ Only plain text goes through the caches (the course draws no math: see ``_figure
 else is drawn by matplotlib's own Agg renderer. Colour is not part of a bitmap, so one string drawn in two
 colours shares it. :func:`clear_caches` empties both (the benchmark uses it to time a cold process).
 
-Kernels started by ``plnkit serve`` also share the course's strings through a file (:data:`SHARED_ENV`, set by
-the server to ``<data folder>/cache/chart-text.bin``): a kernel's first chart would otherwise measure and
-rasterise every tick label, title and legend entry again (about 0.2 s of a 40-node page's 0.55 s, 2026-11-30),
-though every kernel of the server draws the same ones. Single glyphs are kept (and shared) too: a string drawn
-for the first time, such as a learner's label, is composed from glyphs already rendered. :func:`load_shared` reads it before a kernel's first
-draw; :func:`save_shared` writes what was new after a draw. A learner's own words (a node's label, a platform
-name: :func:`keep_private`) stay in the kernel's memory and never reach the file. The file is JSON and raw
-pixels (never pickle), tied to the matplotlib and FreeType versions and the installed fonts; a file that does
+Kernels started by ``plnkit serve`` also share the course's strings through a file (:data:`SHARED_ENV`, set by the
+server to ``<data folder>/cache/chart-text.bin``): a kernel's first chart would otherwise measure and rasterise
+every tick label, title and legend entry again (about 0.2 s of a 40-node page's 0.55 s, 2026-11-30), though every
+kernel of the server draws the same ones. Single glyphs are kept (and shared) too: a string drawn for the first
+time, such as a learner's label, is composed from glyphs already rendered. :func:`load_shared` reads the file before
+a kernel's first draw; :func:`save_shared` writes what was new after a draw. A learner's own words (a node's label,
+a platform name: :func:`keep_private`) stay in the kernel's memory and never reach the file. The file is JSON and
+raw pixels (never pickle), tied to the matplotlib and FreeType versions and the installed fonts; a file that does
 not match, or is damaged, is ignored and rewritten.
 """
 

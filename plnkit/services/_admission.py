@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import tornado.web
 
@@ -110,6 +110,11 @@ class AdmissionMixin:
             if name is None:
                 self.join_page(handler, 403, _session.UNKNOWN_LINK)
                 raise tornado.web.Finish()
+            current = handler.get_cookie(_session.COOKIE) or ""
+            if secrets.compare_digest(current.encode("utf-8"), given.encode("utf-8")):  # already them here
+                handler.set_header("Cache-Control", "no-store")
+                handler.redirect(_without_token(handler.request), status=303)  # the secret out of the address
+                raise tornado.web.Finish()
             self.answer_page(handler, 200, "Open your workspace", "", confirm=(name, given, handler.request.path))
             raise tornado.web.Finish()
         token = handler.get_cookie(_session.COOKIE)
@@ -187,6 +192,12 @@ class AdmissionMixin:
             title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
             confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
+
+
+def _without_token(request: Any) -> str:
+    """The request's path and query string without the personal link's token (``?learner=``)."""
+    kept = [(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True) if k != _session.TOKEN_PARAM]
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _names_notebook(path: str, notebook: str) -> bool:

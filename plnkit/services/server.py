@@ -7,7 +7,8 @@
 - **Workshop admission** (``--workshop``): a page request without a valid participant cookie never starts a
   kernel. The join page is plain HTML served here; joining (``POST /plnkit/join``) issues a token, sets it as
   an HttpOnly, SameSite cookie and returns to the start page. A personal link (``?learner=TOKEN``) is checked,
-  turned into the cookie, and the token is taken out of the address. Unknown, revoked or closed-workshop links
+  turned into the cookie once the person confirms who they are about to be (a browser that is already theirs is
+  not asked), and the token is taken out of the address. Unknown, revoked or closed-workshop links
   get a plain message and create nothing. Voila passes the ``Cookie`` header to the kernel (``HTTP_COOKIE``),
   where :mod:`plnkit.services.session` checks the token again.
 - **Bounded resources:** at most :attr:`CourseServer.max_kernels` kernels, and
