@@ -122,6 +122,30 @@ def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila:
     assert reflection(page)[0].input_value() == "Everything here reached the server."
 
 
+def test_an_answer_over_the_limit_is_refused_whole_and_offered_back_whole_after_a_reload(voila: Server,
+                                                                                         page: Any) -> None:
+    """A teacher pastes a long document into a reflection: it is refused with the reason, and after a reload (or
+    a crash) the whole text comes back when asked for, none of it cut, still refused until it is shortened."""
+    url = voila.page(MODULES[0].notebook)
+    area, status = open_and_save(page, url, "A short answer that saved.")
+    long = " ".join(f"Paragraph {i}: what my network gave me this week." for i in range(420))
+    assert len(long) > 20_000
+    area.fill(long)
+    status.get_by_text(re.compile(r"^Not saved: your answer is [\d,]+ characters, over the 10,000 limit")).wait_for()
+    assert "Nothing you typed was cut." in status.inner_text()
+    assert area.input_value() == long
+    open_course_page(page, url)
+    area, status = reflection(page)
+    assert area.input_value() == "A short answer that saved."  # what the server holds
+    offer = page.get_by_role("group", name="Unsaved text from earlier")
+    offer.wait_for()
+    assert "Paragraph 0: what my network gave me" in offer.inner_text()
+    offer.get_by_role("button", name="Put it back").click()
+    assert area.input_value() == long  # all of it
+    status.get_by_text(re.compile("^Not saved: your answer is")).wait_for()
+    assert saved_answer(voila.home, "why-pln/what") == "A short answer that saved."
+
+
 def test_a_sent_backchannel_post_is_not_offered_back_after_a_reload(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[0].notebook)
     open_course_page(page, url)
