@@ -24,6 +24,7 @@ import pytest
 from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from plnkit.services import _zygote
 from plnkit.services._zygote import ForkedProcess, ForkProvisioner, Zygote
 
 from .conftest import ROOT, descendants, free_port, kernel_pids, run_in_own_loop, wait_for_port
@@ -175,8 +176,9 @@ def test_a_forked_kernel_can_be_interrupted_and_shut_down_leaving_no_process(zyg
     run_in_own_loop(main)
 
 
-def test_when_the_zygote_has_gone_kernels_start_the_usual_way(tmp_path: Path,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_when_the_zygote_has_gone_kernels_start_the_usual_way_and_a_new_one_is_started(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Zygote, "_restarts", [])
     zygote = Zygote.start_shared()
     zygote.proc.kill()
     zygote.proc.wait()
@@ -192,12 +194,44 @@ def test_when_the_zygote_has_gone_kernels_start_the_usual_way(tmp_path: Path,
         finally:
             await km.shutdown_kernel(now=True)
 
+    async def forked_again() -> None:
+        km, kwargs = _manager({}, tmp_path)
+        await km.start_kernel(**kwargs)
+        try:
+            _printed, reply = await _run(km, "print(1)")
+            assert reply["status"] == "ok"
+            assert isinstance(_provisioner(km).process, ForkedProcess)  # from the new zygote
+        finally:
+            await km.shutdown_kernel(now=True)
+
     try:
         with caplog.at_level(logging.WARNING, logger="plnkit.services.server"):
             run_in_own_loop(main)
+            assert "starting kernels the usual way" in caplog.text
+            # A new zygote was started for the kernels after that one.
+            assert "the zygote ended (exit code -9): started a new one" in caplog.text
+            replacement = Zygote.shared()
+            assert replacement is not None and replacement is not zygote and replacement.alive()
+            run_in_own_loop(forked_again)
     finally:
         Zygote.stop_shared()
-    assert "starting kernels the usual way" in caplog.text
+
+
+def test_a_zygote_that_keeps_dying_is_replaced_a_few_times_an_hour_then_no_more(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Zygote, "_restarts", [])
+    started = []
+    try:
+        for _ in range(_zygote.RESTARTS_PER_HOUR + 2):
+            zygote = Zygote.start_shared() if not started else Zygote.shared()
+            assert zygote is not None
+            zygote.proc.kill()
+            zygote.proc.wait()
+            started.append(Zygote.replace_dead())
+        assert all(z is not None for z in started[:_zygote.RESTARTS_PER_HOUR])
+        assert started[_zygote.RESTARTS_PER_HOUR:] == [None, None]  # kernels start the usual way from then on
+    finally:
+        Zygote.stop_shared()
 
 
 def test_a_process_that_only_imports_ipykernel_is_not_taken_for_a_kernel() -> None:

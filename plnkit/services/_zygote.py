@@ -14,7 +14,9 @@ with the server's command line, exactly as ``python -m ipykernel_launcher`` woul
 - **Server side:** :class:`ForkProvisioner` (a ``jupyter_client`` ``LocalProvisioner``) asks :class:`Zygote`
   for the kernel; a command it doesn't recognise (another kernel, another Python), a zygote that has died or
   doesn't answer within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in
-  the operator's log once.
+  the operator's log once. A zygote that has died (the out-of-memory killer's pick, an operator's ``kill``) is
+  replaced by a new one for the kernels after that, at most :data:`RESTARTS_PER_HOUR` times an hour (a zygote
+  that dies as it starts must not be started over and over).
 - **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux
   ``pidfd`` (or ``kill(pid, 0)``) and signals its process group as ``LocalProvisioner`` does. The kernel
   watches the server in turn (:func:`_end_with`, instead of ipykernel's parent check, which would watch the
@@ -51,6 +53,8 @@ ANSWER_SECONDS = 10.0
 WARM_MODULES = ("setproctitle", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "plnkit",
                 "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store")
 LAUNCHER = ("-m", "ipykernel_launcher")
+#: How many times an hour a zygote that has died is replaced; past that, kernels start the usual way.
+RESTARTS_PER_HOUR = 3
 
 
 class ZygoteError(RuntimeError):
@@ -65,6 +69,7 @@ class Zygote:
 
     _shared: Zygote | None = None
     _shared_lock = threading.Lock()
+    _restarts: list[float] = []  # when the shared zygote was replaced (time.monotonic), this last hour
 
     def __init__(self, python: str = sys.executable, env: dict[str, str] | None = None) -> None:
         self.python = python
@@ -88,6 +93,25 @@ class Zygote:
         with cls._shared_lock:
             if cls._shared is None or not cls._shared.alive():
                 cls._shared = cls()
+            return cls._shared
+
+    @classmethod
+    def replace_dead(cls) -> Zygote | None:
+        """Replace this process's zygote if it has died (the new one warms up while this kernel starts the usual
+        way), at most :data:`RESTARTS_PER_HOUR` times an hour. Returns the zygote now shared, or None."""
+        with cls._shared_lock:
+            old = cls._shared
+            if old is None or old.alive():
+                return old
+            now = time.monotonic()
+            cls._restarts[:] = [t for t in cls._restarts if now - t < 3600]
+            if len(cls._restarts) >= RESTARTS_PER_HOUR:
+                return None
+            cls._restarts.append(now)
+            old.stop()
+            cls._shared = cls(old.python)
+            log.warning("the zygote ended (exit code %s): started a new one for the next kernels",
+                        old.proc.returncode)
             return cls._shared
 
     @classmethod
@@ -209,6 +233,8 @@ class ForkProvisioner(LocalProvisioner):
         if zygote is None or not zygote.can_run(cmd):
             if zygote is not None:
                 zygote.fell_back("the zygote has ended" if not zygote.alive() else "a kernel it can't run")
+                if not zygote.alive():
+                    Zygote.replace_dead()  # for the kernels after this one
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it: the kernel's watch
