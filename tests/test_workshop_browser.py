@@ -57,7 +57,12 @@ def test_a_participant_joins_stays_themselves_on_every_link_and_nothing_leaves_l
     ana = people()
     hosts: set[str] = set()
     ana.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or request.url[:20]))
+    failed: list[str] = []  # nothing the pages ask for is missing (a favicon, a stylesheet, a script)
+    ana.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
     join(ana, room, "Ana")
+    icon = ana.evaluate("() => document.querySelector('link[rel=icon]').href")  # the course's, in the tab
+    answer = ana.request.get(icon)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
     assert "learner=" not in ana.url  # the secret lives in an HttpOnly cookie, not in the address or history
     assert "Welcome, Ana" in ana.locator(".plnkit-join").inner_text()
     body = ana.locator("body").inner_text()
@@ -86,6 +91,7 @@ def test_a_participant_joins_stays_themselves_on_every_link_and_nothing_leaves_l
     ana.wait_for_selector(".plnkit-footer.plnkit-loaded")
     assert "Welcome, Ana" in ana.locator(".plnkit-join").inner_text()
     assert hosts == {"127.0.0.1"}, hosts  # no CDN, no font service: nothing leaves the room's server
+    assert failed == []
 
 
 def test_two_alices_are_told_apart_and_no_one_posts_as_the_facilitator(room: Server, people: Any) -> None:

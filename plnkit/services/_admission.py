@@ -191,7 +191,8 @@ class AdmissionMixin:
         handler.finish(env.get_template("plnkit-page.html").render(
             title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
-            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed))
+            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed,
+            icon=f"{self.base_url}voila/templates/plnkit/static/icon.svg"))
 
 
 def _without_token(request: Any) -> str:
