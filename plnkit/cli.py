@@ -115,8 +115,10 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         f"--template={TEMPLATE}",
         "--VoilaConfiguration.allow_template_override=NOTEBOOK",  # a visitor's ?template= can't drop course.js
         "--show_tracebacks=False",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
-        "--MappingKernelManager.cull_interval=60",
+        # Voila's idle culler: a quiet page with no connection goes after --keep-dropped seconds, as a busy one does
+        # (CourseServer._cull_unopened); pages not connected yet are left to the server (CourseServer).
+        f"--MappingKernelManager.cull_idle_timeout={keep_dropped}",
+        f"--MappingKernelManager.cull_interval={max(2, min(60, keep_dropped // 3))}",
         "--MappingKernelManager.cull_connected=False",
         # Kernels talk to the server over Unix sockets in the data folder's runtime dir, not loopback TCP ports any
         # local user could reach (and the kernel's "susceptible to eavesdropping" warning goes with them).

@@ -312,3 +312,32 @@ def test_kernels_waiting_in_the_pool_are_not_culled_as_dropped_pages(tmp_path: P
     finally:
         context.close()
         stop(server.proc)
+
+
+def test_a_kernel_that_waited_in_the_pool_is_not_culled_before_its_page_connects(tmp_path: Path,
+                                                                                browser: Any) -> None:
+    """A preheated kernel has been idle since it ran its page; Voila spares it while it is in the pool. Handed to
+    a page, it used to be culled as idle in the seconds before the browser connected, and the page stayed on
+    "Loading widget..." for good (a full test run caught it). The page's own request is given a kernel here
+    and its browser never connects: the kernel stays through several rounds of the idle culler (the server
+    shuts an unopened page down only after UNOPENED_SECONDS), and the next page opened that way loads."""
+    server = serve(tmp_path, "--preheat", "1", "--keep-dropped", "4")  # idle culler: 4 s, every 2 s
+    context = browser.new_context()
+    try:
+        wait_ready(server, MODULE, 1)
+        time.sleep(8)  # idle in the pool for twice the idle timeout
+        before = set(kernel_pids(server.proc.pid))
+        with urllib.request.urlopen(server.page(MODULE), timeout=60) as answer:  # a page asked for, never opened
+            assert answer.status == 200 and b"<html" in answer.read().lower()
+        assert given(server, MODULE) == 1
+        time.sleep(10)  # five rounds of the idle culler
+        assert before <= set(kernel_pids(server.proc.pid)), "the page's kernel was shut down before it connected"
+        assert log_count(server, r"Culling 'idle' kernel") == 0
+        wait_ready(server, MODULE, 2)
+        time.sleep(8)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_preheated(page, server, MODULE)
+    finally:
+        context.close()
+        stop(server.proc)

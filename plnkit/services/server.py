@@ -214,6 +214,21 @@ class CourseServer(AdmissionMixin, Voila):
                     self._started.pop(str(kernel_id), None)
 
             manager.notify_connect = notify_connect
+        cull = getattr(manager, "cull_kernel_if_idle", None)
+        if callable(cull):
+            async def cull_kernel_if_idle(kernel_id: str) -> None:
+                # Voila's idle culler counts a page's kernel as idle since it last ran. A preheated kernel that
+                # waited in the pool is handed to a page long after that, and would be culled in the seconds
+                # before the browser connects: the page then never loads. A kernel whose page has not
+                # connected yet is culled by _cull_unopened instead (after UNOPENED_SECONDS).
+                with self._lock:
+                    if str(kernel_id) in self._started:
+                        return
+                result = cull(kernel_id)
+                if inspect.isawaitable(result):
+                    await result
+
+            manager.cull_kernel_if_idle = cull_kernel_if_idle
         if PoolWatch.applies(manager):
             self.pool = PoolWatch(manager, max_age=self.preheat_max_age, has_room=self._has_room,
                                   on_handout=self._handed_out)
