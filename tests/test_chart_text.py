@@ -204,6 +204,9 @@ def test_time_axes_read_as_times_or_days_never_day_and_time_run_together(narrow:
     assert within_a_day and all(re.fullmatch(r"\d\d:\d\d", t) for t in within_a_day), within_a_day
     local = START.astimezone()
     assert offset == f"{local.day} {local:%b %Y}"
+    in_one_sitting, offset = tick_texts(netcharts.growth_chart(events(12, minutes=0), narrow=narrow))
+    assert in_one_sitting and all(re.fullmatch(r"\d\d:\d\d", t) for t in in_one_sitting), in_one_sitting
+    assert offset == f"{local.day} {local:%b %Y}"  # a workshop's network: minutes of the clock, never seconds
     over_weeks, _ = tick_texts(netcharts.growth_chart(events(20, minutes=60 * 24 * 2), narrow=narrow))
     assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}|[A-Z][a-z]{2}|\d{4}", t) for t in over_weeks), over_weeks
     room_ticks, _ = tick_texts(roomcharts.aggregate_chart(AGGREGATES[2], narrow=narrow))

@@ -50,6 +50,13 @@ def test_a_shared_reflection_appears_on_the_facilitators_page_and_unsharing_remo
     assert "Ana" in who.inner_text() and "Module 1" in who.inner_text()
     assert "No shared reflections yet" in boss.locator(".plnkit-dashboard").inner_text()
     assert TEXT not in boss.locator("body").inner_text()  # saved, not shared: never shown
+    # On a phone the table scrolls in its own box, and its heading wraps to the screen, all of it in view.
+    boss.set_viewport_size({"width": 390, "height": 844})
+    heading = who.locator("caption")
+    assert "Who is here" in heading.inner_text()
+    box = heading.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    boss.set_viewport_size({"width": 1280, "height": 800})
 
     ana.go_back()
     open_course_page(ana, room.page(MODULES[0].notebook))

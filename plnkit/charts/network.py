@@ -113,6 +113,7 @@ def growth_series(events: Sequence[NetworkEvent]) -> dict[str, list[tuple[dateti
 
 
 STAGE_NAMES = {s.key: s.name for s in STAGES}
+HOUR = 1 / 24  # in matplotlib's date units (days)
 
 
 def stage_bands(stages: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, str]]:
@@ -149,6 +150,10 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
             ax.scatter(xs[drops], [points[i][1] for i in drops], marker="x", color=colour, s=30, zorder=4)
     top = max(p[1] for points in series.values() for p in points)
     ax.set_ylim(0, top * 1.25 + (2 if bands else 0.5))  # headroom: the stage names sit above the lines
+    last = float(date2num(end))
+    if last - float(date2num(min(points[0][0] for points in series.values() if points))) < HOUR:
+        # A network made in one sitting (a workshop): the last hour of the clock in minutes, not its seconds.
+        ax.set_xlim(last - HOUR, last + HOUR / 20)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)

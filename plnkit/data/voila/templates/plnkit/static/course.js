@@ -204,7 +204,7 @@
     box.setAttribute("aria-live", "polite");
     var intro = document.createElement("p");
     intro.textContent = "You typed this here" + (draft.at ? " on " + when(draft.at) : "") +
-      ", but it never reached the course server:";
+      ", but it isn't saved on the course server:";
     var quote = document.createElement("blockquote");
     quote.textContent = draft.text.length > 400 ? draft.text.slice(0, 400) + "…" : draft.text;
     var put = document.createElement("button");
