@@ -1,34 +1,35 @@
 """Course kernels forked from one warm process instead of started from nothing.
 
-A new kernel for a course page starts a Python interpreter and imports ipykernel, IPython, jupyter_client,
-pyzmq, ipywidgets and plnkit before it runs the page's first cell: about half a second of CPU per page opened
-(``py-spy`` of ``benchmarks/room.py``; ``python -X importtime``). A room of 25 opens a hundred pages in a few
-minutes on a 2-core laptop, and every one of those half-seconds is taken from the pages being opened.
+A new kernel for a course page starts a Python interpreter and imports ipykernel, IPython, jupyter_client, pyzmq,
+ipywidgets and plnkit before it runs the page's first cell: about half a second of CPU per page opened (``py-spy`` of
+``benchmarks/room.py``; ``python -X importtime``). A room of 25 opens a hundred pages in a few minutes on a 2-core
+laptop, and every one of those half-seconds is taken from the pages being opened.
 
-So ``plnkit serve`` starts one helper process at its start, the **zygote** (``python -m
-plnkit.services._zygote``), which imports all of that once and then waits. Each course kernel is a ``fork()``
-of it: the child already has every module loaded (shared, copy-on-write, with the zygote), sets up the
-environment, working folder, session and signals the server asked for, and runs ipykernel's own entry point
-with the server's command line, exactly as ``python -m ipykernel_launcher`` would.
+So ``plnkit serve`` starts one helper process at its start, the **zygote** (``python -m plnkit.services._zygote``),
+which imports all of that once and then waits. Each course kernel is a ``fork()`` of it: the child already has every
+module loaded (shared, copy-on-write, with the zygote), sets up the environment, working folder, session and signals
+the server asked for, and runs ipykernel's own entry point with the server's command line, exactly as ``python -m
+ipykernel_launcher`` would.
 
-- **Server side:** :class:`ForkProvisioner` (a ``jupyter_client`` ``LocalProvisioner``) asks :class:`Zygote`
-  for the kernel; a command it doesn't recognise (another kernel, another Python), a zygote that has died or
-  doesn't answer within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in
-  the operator's log once. A zygote that has died (the out-of-memory killer's pick, an operator's ``kill``) is
-  replaced by a new one for the kernels after that, at most :data:`RESTARTS_PER_HOUR` times an hour (a zygote
-  that dies as it starts must not be started over and over).
-- **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux
-  ``pidfd`` (or ``kill(pid, 0)``) and signals its process group as ``LocalProvisioner`` does. The kernel
-  watches the server in turn (:func:`_end_with`, instead of ipykernel's parent check, which would watch the
-  zygote): it ends with the server, and outlives a zygote that has died. The zygote ends with the server too
-  (its socket closes), and ignores ``SIGCHLD``, so ended kernels leave no zombies.
-- **What the zygote holds:** modules only. It makes no thread, event loop, ZeroMQ context, database connection
-  or learner session before forking (:func:`warm` checks that it runs a single thread).
+- **Server side:** :class:`ForkProvisioner` (a ``jupyter_client`` ``LocalProvisioner``) asks :class:`Zygote` for the
+  kernel; a command it doesn't recognise (another kernel, another Python), a zygote that has died or doesn't answer
+  within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in the operator's log
+  once. A zygote that has died (the out-of-memory killer's pick, an operator's ``kill``) is replaced by a new one for
+  the kernels after that, at most :data:`RESTARTS_PER_HOUR` times an hour (a zygote that dies as it starts must not be
+  started over and over).
+- **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux ``pidfd``
+  (or ``kill(pid, 0)``) and signals its process group as ``LocalProvisioner`` does. The kernel watches the server in
+  turn (:func:`_end_with`, instead of ipykernel's parent check, which would watch the zygote): it ends with the
+  server, and outlives a zygote that has died. The zygote ends with the server too (its socket closes), and ignores
+  ``SIGCHLD``, so ended kernels leave no zombies.
+- **What the zygote holds:** modules only. It makes no thread, event loop, ZeroMQ context, database connection or
+  learner session before forking (:func:`warm` checks that it runs a single thread).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -69,7 +70,7 @@ class Zygote:
 
     _shared: Zygote | None = None
     _shared_lock = threading.Lock()
-    _restarts: list[float] = []  # when the shared zygote was replaced (time.monotonic), this last hour
+    _restarts: list[float] = []  # when the shared zygote was replaced (time.monotonic), in the last hour
 
     def __init__(self, python: str = sys.executable, env: dict[str, str] | None = None) -> None:
         self.python = python
@@ -110,8 +111,7 @@ class Zygote:
             cls._restarts.append(now)
             old.stop()
             cls._shared = cls(old.python)
-            log.warning("the zygote ended (exit code %s): started a new one for the next kernels",
-                        old.proc.returncode)
+            log.warning("the zygote ended (exit code %s): started a new one for the next kernels", old.proc.returncode)
             return cls._shared
 
     @classmethod
@@ -153,11 +153,9 @@ class Zygote:
 
     def stop(self) -> None:
         """End the zygote (its kernels end too: their parent check sees it go)."""
-        try:
+        with contextlib.suppress(OSError):
             self._answers.close()
             self._sock.close()
-        except OSError:
-            pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -188,16 +186,7 @@ class ForkedProcess:
     def poll(self) -> int | None:
         if self.returncode is not None:
             return self.returncode
-        if self._fd is not None:
-            ended = bool(select.select([self._fd], [], [], 0)[0])
-        else:
-            try:
-                os.kill(self.pid, 0)
-                ended = False
-            except ProcessLookupError:
-                ended = True
-            except PermissionError:
-                ended = False
+        ended = bool(select.select([self._fd], [], [], 0)[0]) if self._fd is not None else not _exists(self.pid)
         if ended:
             self.returncode = -self._signal if self._signal else 0  # its real status went to the zygote
             if self._fd is not None:
@@ -225,6 +214,16 @@ class ForkedProcess:
         self.send_signal(signal.SIGKILL)
 
 
+def _exists(pid: int) -> bool:  # where there is no pidfd
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 class ForkProvisioner(LocalProvisioner):
     """``LocalProvisioner`` that forks the kernel from this server's :class:`Zygote` when it can."""
 
@@ -233,8 +232,7 @@ class ForkProvisioner(LocalProvisioner):
         if zygote is None or not zygote.can_run(cmd):
             if zygote is not None:
                 zygote.fell_back("the zygote has ended" if not zygote.alive() else "a kernel it can't run")
-                if not zygote.alive():
-                    Zygote.replace_dead()  # for the kernels after this one
+                Zygote.replace_dead()  # when it has died: for the kernels after this one
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it: the kernel's watch
@@ -295,9 +293,8 @@ def _child(request: dict[str, Any], channel: socket.socket) -> None:
         os.chdir(request["cwd"])
         if sys.path and sys.path[0] == _started_in:  # python -m puts its folder first: the kernel's, not ours
             sys.path[0] = os.getcwd()
-        # ipykernel's own parent check would watch the zygote (our parent), and end every open page if the zygote
-        # ended: it is off (1: "PID 1, never goes away"; 0 would also print a banner to the operator's console
-        # for every kernel), and the kernel watches the server instead.
+        # ipykernel's parent check would watch the zygote, ending every page with it: off (1: "PID 1, never goes
+        # away"; 0 prints a banner on the operator's console per kernel); the kernel watches the server instead.
         server = int(os.environ.get("JPY_PARENT_PID") or 0)
         sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=1"]
         _end_with(server)
@@ -334,13 +331,7 @@ def _end_with(pid: int) -> None:
         if fd is not None:
             select.select([fd], [], [])  # readable once the process has ended
         else:
-            while True:
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    break
-                except PermissionError:
-                    pass
+            while _exists(pid):
                 time.sleep(1)
         os._exit(1)
 
