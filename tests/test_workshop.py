@@ -69,6 +69,23 @@ def test_participants_are_kept_apart_and_only_hashes_of_tokens_are_stored(
     assert keys and all(ana not in k and ben not in k for k in keys)
 
 
+@pytest.mark.parametrize("others", ["other_app=hello world", 'theme="dark', "a=b; c=d e f", "=; ;", "x=\u00e9t\u00e9"])
+def test_another_sites_cookie_on_the_same_host_does_not_hide_the_participant(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch, others: str) -> None:
+    """Cookies ignore ports, and a school's ``Domain=.example.org`` cookie reaches the course's host: one the
+    standard library's parser gives up on (a space, a lone quote) must not make the page forget who this is."""
+    ana = joined(workshop, "Ana")
+    monkeypatch.setenv("HTTP_COOKIE", f"{others}; _xsrf=abc; {session.COOKIE}={ana}; {others}")
+    monkeypatch.setenv("QUERY_STRING", "")
+    session.use(None)
+    assert "Welcome, <strong>Ana</strong>" in Join().widget.children[0].value
+    r = Reflection("why-pln/what")
+    r.text.value = "Saved, as Ana"
+    assert r.save(force=True)
+    with Store.open_default() as store:
+        assert store.latest_answer(store.learner(session.token_key(ana)), "why-pln/what").value == "Saved, as Ana"
+
+
 def test_a_link_in_the_address_alone_still_carries_the_participant_on_every_link(
         workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ana = joined(workshop, "Ana")

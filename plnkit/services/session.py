@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -193,12 +192,15 @@ def well_formed(token: object) -> bool:
 
 
 def cookie_token(cookie_header: str) -> str | None:
-    """The participant token in a ``Cookie`` header, if it is well formed."""
-    try:
-        jar = SimpleCookie(cookie_header)
-    except CookieError:
-        return None
-    value = jar[COOKIE].value if COOKIE in jar else None
+    """The participant token in a ``Cookie`` header, if it is well formed.
+
+    Read with tornado's parser, as the server's gate reads it (browsers' own rules): another site's cookie on the
+    same host or domain with a space or a lone quote in it (``other=hello world``) must not hide the course's,
+    as it does from ``http.cookies.SimpleCookie``, which stops at the first value it can't parse.
+    """
+    from tornado.httputil import parse_cookie
+
+    value = parse_cookie(cookie_header).get(COOKIE)
     return value if well_formed(value) else None
 
 
