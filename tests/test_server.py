@@ -16,7 +16,8 @@ from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, Request, bui
 
 import pytest
 
-from plnkit.content import MODULES, PAGES
+from plnkit.content import FACILITATOR_NOTEBOOK, MODULES, PAGES
+from plnkit.services import session
 from plnkit.services.server import CSP
 from plnkit.services.store import DB_NAME, Store
 
@@ -224,6 +225,28 @@ def test_pages_asked_for_at_the_same_moment_can_t_pass_the_caps(tmp_path: Path) 
             codes = list(pool.map(lambda _: fay.get(server.render + START)[0], range(8)))
         assert codes.count(200) == 2 and codes.count(503) == 6, codes
         assert len(kernel_pids(server.proc.pid)) == 2
+    finally:
+        stop(server.proc)
+
+
+def test_a_room_filled_by_others_still_lets_the_facilitator_in(tmp_path: Path) -> None:
+    """Joining needs only a name: two people asking for pages they never open can fill the server. The
+    facilitator, who can revoke their links and close the workshop, still gets their pages (their own cap holds)."""
+    server = serve(tmp_path, "--workshop", "--max-pages", "4", "--max-pages-each", "2")
+    try:
+        for name in ("Gus", "Hal"):
+            guest = Client(server)
+            guest.join(name)
+            assert [guest.get(server.render + START)[0] for _ in range(2)] == [200, 200]
+        late = Client(server)
+        late.join("Ida")
+        status, _, body = late.get(server.render + START)
+        assert status == 503 and "full" in body
+        boss = Client(server)
+        boss.open_link(f"{server.render}{START}?learner={session.facilitator_token(server.home)}")
+        assert boss.get(server.render + FACILITATOR_NOTEBOOK)[0] == 200
+        assert boss.get(server.render + START)[0] == 200
+        assert boss.get(server.render + START)[0] == 503  # their own cap of 2 pages
     finally:
         stop(server.proc)
 

@@ -65,7 +65,7 @@ class AdmissionMixin:
                 ids &= alive
             total = len(alive - waiting) + sum(self._pending.values())
             mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
-            if total >= self.max_kernels:
+            if total >= self.max_kernels and not self._facilitator_client(client):  # who can close the room
                 problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
                            "try again in a minute.")
             elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
@@ -130,6 +130,14 @@ class AdmissionMixin:
                              "work is on the course pages.")
             raise tornado.web.Finish()
         return "ws:" + _session.token_key(token)
+
+    def _facilitator_client(self, client: str) -> bool:
+        """True for the facilitator's client key: a room filled by others (pages asked for and never opened) must
+        not lock out the one person who can revoke links and close the workshop. Their own cap still holds."""
+        if not self.workshop or not client.startswith("ws:"):
+            return False
+        fac = _session.facilitator_token(default_home(), create=False)
+        return bool(fac) and secrets.compare_digest(client.encode(), f"ws:{_session.token_key(fac or '')}".encode())
 
     def _is_facilitator(self, token: str) -> bool:
         fac = _session.facilitator_token(default_home(), create=False)
