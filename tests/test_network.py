@@ -31,7 +31,7 @@ def test_events_replayed_give_the_same_network(store: Store) -> None:
     record(store, network.adding(network.make_node("tool", "Diigo", value="cognitive")))
     net = network.replay(store.network_events(me))
     assert sorted(net.nodes) == ["community:edusky", "tool:diigo"]
-    assert net.removed["person:ana-l-pez"].label == "Ana López" and net.removed["person:ana-l-pez"].removed_at
+    assert net.removed[ana.key].label == "Ana López" and net.removed[ana.key].removed_at
     assert network.replay(store.network_events(me)) == net  # replaying again gives the same network
     assert len(store.network_events(me)) == 4  # the removal was appended, nothing rewritten
 
@@ -209,3 +209,33 @@ def test_a_connection_typed_in_again_is_refused_with_its_name() -> None:
     current.nodes[ana.key] = ana
     with pytest.raises(InputError, match="Ana López is already in your network."):
         network.adding_new(ana, current)
+
+
+def test_names_in_any_script_or_told_apart_by_symbols_are_different_connections() -> None:
+    """A key kept only a-z and 0-9: every Cyrillic, Greek, Hebrew or Chinese name, and every emoji, became
+    "item", and "C++" and "C#" the same "c", so the second was refused as "already in your network" and an import
+    of four such names kept one while saying it imported four."""
+    names = ["Иван Петров", "Γιώργος", "שלום עולם", "王伟", "🦋", "C++", "C#", "Жёлтый"]
+    current = network.Network()
+    for name in names:
+        node = network.make_node("person", name)
+        change = network.adding_new(node, current)  # not refused: none of the others is this one
+        current.nodes[change.node_key] = node
+    assert len(current.nodes) == len(names)
+    csv = "label,type\nИван,person\nΓιώργος,person\n王伟,person\nЖёлтый дракон,person\n".encode()
+    changes = network.importing(network_file.parse_import(csv), network.Network(), NOW)
+    assert len({c.node_key for c in changes}) == 4
+    # Names in a-z keep the keys they always had: stored networks and files still match.
+    assert [network.make_node("person", n).key for n in ("Ms. Jones", "O'Brien", "#EduSky", "@ana_b", "feed 1")] == [
+        "person:ms-jones", "person:o-brien", "person:edusky", "person:ana-b", "person:feed-1"]
+
+
+def test_a_connection_stored_under_its_old_key_is_still_already_there() -> None:
+    """Stored before keys kept other scripts and symbols: typing or importing the same name again finds it."""
+    old = network.make_node("person", "Ana López", key="person:ana-l-pez")
+    current = network.Network(nodes={old.key: old})
+    with pytest.raises(InputError, match="ana lópez is already in your network."):
+        network.adding_new(network.make_node("person", "ana lópez"), current)
+    assert network.importing([network.make_node("person", "Ana López")], current, NOW) == []
+    # A different name that happened to share that old key is a different connection.
+    assert network.adding_new(network.make_node("person", "Ana Lápez"), current).action == "add"

@@ -12,8 +12,10 @@ Keys name what a node stands for: ``site:<host>`` is one web site (its feed and 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -66,7 +68,28 @@ class Node:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "item"
+    """A connection's key from its name: its words in any script, lower case ("ms-jones", "иван-петров", "#EduSky"
+    is "edusky"), and a short hash of the whole name when other symbols tell it apart ("c-…" for C++, emoji
+    alone), so two different names never share a key. Names in a-z keep the keys they always had."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    words = re.sub(r"[\W_]+", "-", text).strip("-")
+    if words and re.sub(r"[\s\-_.,'’#@]+", "", text) == re.sub(r"[\W_]+", "", text):  # "#EduSky" is "edusky"
+        return words[:80]
+    return (words[:69] + "-" if words else "") + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _legacy_key(node: Node) -> str:
+    """The key this name had before keys kept letters outside a-z (any non-ASCII letter became "-")."""
+    return f"{node.type}:{re.sub(r'[^a-z0-9]+', '-', node.label.lower()).strip('-')[:80] or 'item'}"
+
+
+def stored_key(node: Node, nodes: dict[str, Node]) -> str | None:
+    """The key ``nodes`` hold this connection under: its own, or the one an earlier version gave the same name
+    (so a connection added then is still "already in your network"); None when it isn't there."""
+    if node.key in nodes:
+        return node.key
+    old = nodes.get(_legacy_key(node))
+    return _legacy_key(node) if old is not None and old.label.casefold() == node.label.casefold() else None
 
 
 def make_node(type: str, label: object, *, platform: object = "", ring: object = 2, direction: object = "consume",
@@ -201,7 +224,7 @@ def removing(key: str, at: datetime | None = None) -> Change:
 def adding_new(node: Node, current: Network) -> Change:
     """The change that adds a connection the learner typed in; :class:`InputError` when ``current`` (the network
     as it stands) already has it."""
-    if node.key in current.nodes:
+    if stored_key(node, current.nodes) is not None:
         raise InputError(f"{node.label} is already in your network.")
     return adding(node)
 
@@ -301,7 +324,7 @@ def importing(nodes: Sequence[Node], current: Network, now: datetime) -> list[Ch
     """
     changes = []
     for node in nodes:
-        if node.key in current.nodes or node.key in current.removed:
+        if stored_key(node, current.nodes) is not None or stored_key(node, current.removed) is not None:
             continue
         added = node.added_at or node.removed_at or now
         changes.append(adding(node, added))
