@@ -229,6 +229,24 @@ def test_pages_asked_for_at_the_same_moment_can_t_pass_the_caps(tmp_path: Path) 
         stop(server.proc)
 
 
+@pytest.mark.parametrize("path", ["/voila/templates/plnkit/static/", "/voila/templates/plnkit/plnkit-page.html",
+                                  "/voila/templates/../../../etc/passwd", "/voila/templates/plnkit/static/..%2f..%2fx",
+                                  "/voila/templates/plnkit/static/icon.svg%00", "/voila/render/facilitator.ipynb%00",
+                                  "/voila/render/00_start.ipynb%0d%0aX-Injected:%20yes", "/voila/render/%2e%2e%5cx"])
+def test_odd_addresses_get_a_plain_not_found_and_no_traceback_in_the_log(workshop: Server, path: str) -> None:
+    """Anyone on the network could ask for these, without a link: Voila's handlers failed on them with a 500 and
+    a traceback in the operator's log each time. None is a course address; the course's own files still load."""
+    conn = http.client.HTTPConnection("127.0.0.1", urlsplit(workshop.base).port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    assert response.status == 404 and "X-Injected" not in dict(response.getheaders())
+    conn.close()
+    for good in ("/voila/templates/plnkit/static/icon.svg", "/voila/templates/plnkit/static/course.js",
+                 "/voila/static/voila.js"):
+        assert Client(workshop).get(good)[0] == 200
+    assert "Traceback" not in (workshop.home / "server.log").read_text(encoding="utf-8", errors="replace")
+
+
 def test_a_room_filled_by_others_still_lets_the_facilitator_in(tmp_path: Path) -> None:
     """Joining needs only a name: two people asking for pages they never open can fill the server. The
     facilitator, who can revoke their links and close the workshop, still gets their pages (their own cap holds)."""

@@ -11,7 +11,7 @@ import inspect
 import logging
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import tornado.web
 
@@ -54,6 +54,11 @@ def join_participant(store: Store, name: object) -> str:
     return token
 
 
+#: Control characters or a ".." segment anywhere in a decoded path; a template file outside a template's static/.
+_ODD_PATH = re.compile(r"[\x00-\x1f\x7f\\]|(^|/)\.\.(/|$)")
+_STATIC = re.compile(r"/voila/templates/[A-Za-z0-9_.-]+/static/[A-Za-z0-9_.-][A-Za-z0-9_./-]*$")
+
+
 class _Gate:
     """Mixed into every handler: the Host check and the security headers."""
 
@@ -87,6 +92,18 @@ class _Gate:
             if host not in allowed:
                 log.warning("refused a request for host %r (not a name this server answers to)", host[:100])
                 raise tornado.web.HTTPError(403, reason="Forbidden")
+        path = self.request.path
+        for _ in range(3):  # decoded as a handler would read it (%2f, %00, and %25-hidden forms of them)
+            path = unquote(path)
+        if _ODD_PATH.search(path) or ("/voila/templates/" in path and not _STATIC.search(path)):
+            # No course address has these: Voila's template files would fail on them with a traceback in the
+            # operator's log, for anyone on the network to repeat. A plain 404, one line in the log (answered
+            # here: the handlers' own error pages need what their prepare() has not set up yet).
+            log.warning("404 %s (no course address looks like this)", self._request_summary())
+            self.set_status(404)  # type: ignore[attr-defined]
+            self.set_header("Content-Type", "text/plain; charset=utf-8")  # type: ignore[attr-defined]
+            self.finish("Not found.")  # type: ignore[attr-defined]
+            raise tornado.web.Finish()
         return super().prepare()  # type: ignore[misc]
 
 
