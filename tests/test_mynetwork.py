@@ -94,3 +94,14 @@ def test_the_learners_own_accounts_show_as_presences_not_connections(store: Stor
     assert "Where you are (1 presence, from your username check): Mastodon (@ana@mastodon.social)." in view.view.value
     assert "empty so far" in view.view.value  # the map: no inner-circle, two-way connection to herself
     assert view.remove_list.options == ()
+
+
+def test_an_import_into_a_full_network_says_what_it_left_out(store: Store, monkeypatch: object) -> None:
+    monkeypatch.setattr(network, "MAX_CONNECTIONS", 2)  # type: ignore[attr-defined]
+    add(store, network.make_node("tool", "Diigo"))
+    view = MyNetwork()
+    rows = b"label,type\nDiigo,tool\nAna,person\nBo,person\nCy,person\n"
+    view.import_file({"name": "n.csv", "content": memoryview(rows)})
+    assert view.status.text == ("Imported 1 connection; 1 you already had. 2 more were not imported: a network "
+                                "holds at most 2 connections here.")
+    assert sorted(mine(store).nodes) == ["person:ana", "tool:diigo"]

@@ -239,3 +239,21 @@ def test_a_connection_stored_under_its_old_key_is_still_already_there() -> None:
     assert network.importing([network.make_node("person", "Ana López")], current, NOW) == []
     # A different name that happened to share that old key is a different connection.
     assert network.adding_new(network.make_node("person", "Ana Lápez"), current).action == "add"
+
+
+def test_a_network_holds_at_most_so_many_connections_typed_in_or_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imports were capped per file, not in all: two files made a network of 10,000 whose page took 20 s to draw
+    on every change. The cap is on the network; an import says how many it left out, and nothing else is lost."""
+    monkeypatch.setattr(network, "MAX_CONNECTIONS", 3)
+    had = network.make_node("person", "Ana")
+    current = network.Network(nodes={had.key: had})
+    rows = "label,type\nAna,person\n" + "".join(f"Guest {i},person\n" for i in range(5))
+    nodes = network_file.parse_import(rows.encode())
+    changes = network.importing(nodes, current, NOW)
+    assert [c.node_key for c in changes] == ["person:guest-0", "person:guest-1"]  # 1 + 2 = 3
+    assert network.left_out(nodes, current, changes) == 3  # Guest 2, 3 and 4; Ana was there already
+    assert "3 more were not imported: a network holds at most 3 connections here." == network.full_message(3)
+    for change in changes:
+        current.nodes[change.node_key] = network.make_node("person", change.data["label"])
+    with pytest.raises(InputError, match="already has 3 connections, the most it can hold here: remove some"):
+        network.adding_new(network.make_node("person", "Bo"), current)

@@ -37,6 +37,9 @@ VALUE_LABELS = {"cognitive": "New ideas and knowledge", "social": "People and co
 MAX_LABEL = 120
 MAX_LINKS = 50
 MAX_NODE_KEY = 200
+#: Connections one network holds at most (typed in or imported, in all): past that a page's charts and tables
+#: would take seconds to draw on every change, and one learner's imports would slow the server for the room.
+MAX_CONNECTIONS = 5_000
 PRESENCE = "presence:"
 SITE = "site:"
 #: Before sites were one node, the feed reader keyed a feed by its address: such events replay as its site.
@@ -226,6 +229,9 @@ def adding_new(node: Node, current: Network) -> Change:
     as it stands) already has it."""
     if stored_key(node, current.nodes) is not None:
         raise InputError(f"{node.label} is already in your network.")
+    if len(current.nodes) >= MAX_CONNECTIONS:
+        raise InputError(f"Your network already has {MAX_CONNECTIONS:,} connections, the most it can hold here: "
+                         "remove some you no longer follow to add more.")
     return adding(node)
 
 
@@ -320,14 +326,32 @@ def importing(nodes: Sequence[Node], current: Network, now: datetime) -> list[Ch
     """The dated changes that add imported connections the learner never had (now or before), oldest first.
 
     A node keeps its ``added_at`` and, when it was dropped, a ``remove`` at its ``removed_at`` (never before the
-    add). Without ``added_at`` it is added ``now``, or when it was dropped if that is known.
+    add). Without ``added_at`` it is added ``now``, or when it was dropped if that is known. At most
+    :data:`MAX_CONNECTIONS` are active afterwards: the rest are left out (:func:`left_out` counts them).
     """
     changes = []
+    room = MAX_CONNECTIONS - len(current.nodes)
     for node in nodes:
         if stored_key(node, current.nodes) is not None or stored_key(node, current.removed) is not None:
             continue
+        if not node.removed_at:
+            if room <= 0:
+                continue
+            room -= 1
         added = node.added_at or node.removed_at or now
         changes.append(adding(node, added))
         if node.removed_at:
             changes.append(removing(node.key, max(node.removed_at, added)))
     return sorted(changes, key=lambda c: c.at or now)
+
+
+def left_out(nodes: Sequence[Node], current: Network, changes: Sequence[Change]) -> int:
+    """How many of ``nodes`` :func:`importing` left out because the network was full (not those it had)."""
+    known = sum(1 for n in nodes if stored_key(n, current.nodes) is not None
+                or stored_key(n, current.removed) is not None)
+    return max(0, len(nodes) - known - sum(1 for c in changes if c.action == "add"))
+
+
+def full_message(count: int) -> str:
+    """What the learner is told when an import left ``count`` connections out."""
+    return f"{count:,} more were not imported: a network holds at most {MAX_CONNECTIONS:,} connections here."

@@ -185,12 +185,15 @@ class MyNetwork(Component):
         @guard(self.status, doing="import that file")
         def run() -> None:
             nodes = network_file.parse_import(upload_bytes(upload, network_file.MAX_IMPORT_BYTES))
-            changes = network.importing(nodes, self._network(), datetime.now(timezone.utc))
+            current = self._network()
+            changes = network.importing(nodes, current, datetime.now(timezone.utc))
             self._record(changes)
             fresh = sum(1 for c in changes if c.action == "add")
-            skipped = len(nodes) - fresh
+            over = network.left_out(nodes, current, changes)
+            skipped = len(nodes) - fresh - over
             self.status.ok(f"Imported {plural(fresh, 'connection')}" + (f"; {skipped} you already had." if skipped
-                                                                         else "."))
+                                                                         else ".")
+                           + (f" {network.full_message(over)}" if over else ""))
             self._draw_after_save(f"Imported {plural(fresh, 'connection')}")
 
         run()
