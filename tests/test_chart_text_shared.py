@@ -85,6 +85,9 @@ def test_a_learner_s_own_words_never_reach_the_file(shared: Path) -> None:
     for secret in SECRETS:
         for form in (secret, json.dumps(secret)[1:-1], secret[:8]):
             assert form.encode() not in raw, f"{form!r} was written to the shared file"
+    # Nor what their network says about them: then-and-now's first day and counts.
+    assert b"Then: " not in raw and b"Now (" not in raw
+    assert shared.stat().st_mode & 0o777 == 0o600 and shared.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_damaged_or_foreign_file_is_ignored_said_once_and_replaced(shared: Path,

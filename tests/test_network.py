@@ -257,3 +257,11 @@ def test_a_network_holds_at_most_so_many_connections_typed_in_or_imported(monkey
         current.nodes[change.node_key] = network.make_node("person", change.data["label"])
     with pytest.raises(InputError, match="already has 3 connections, the most it can hold here: remove some"):
         network.adding_new(network.make_node("person", "Bo"), current)
+
+
+def test_direction_marks_and_control_characters_never_reach_a_connection_s_name() -> None:
+    node = network.make_node("person", "Ana\u202eevil\u0007 \u2066x\u2069", platform="Blue\u200fsky\n")
+    assert (node.label, node.platform) == ("Ana evil x", "Blue sky")
+    assert network.make_node("person", "👩🏽\u200d🏫 Kim").label == "👩🏽\u200d🏫 Kim"  # an emoji's joiner stays
+    with pytest.raises(InputError, match="Give the connection a name"):
+        network.make_node("person", "\u202e\u0000")

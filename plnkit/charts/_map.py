@@ -79,9 +79,12 @@ def draw_map(ax: Axes, net: Network, title: str = "Your network") -> list[tuple[
     ax.set_xlim(-3.6, 3.6)
     ax.set_ylim(-3.3, 3.3)
     if hidden:
-        more = ", ".join(f"+{plural(n, 'more ' + k)}" for k, n in sorted(hidden.items()))
-        ax.annotate(fill(more, 40), (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
+        more = fill(", ".join(f"+{plural(n, 'more ' + k)}" for k, n in sorted(hidden.items())), 40)
+        keep_private([more])  # the learner's counts: not in the kernels' shared text file
+        ax.annotate(more, (0.5, 0), xycoords="axes fraction", ha="center", va="top", fontsize=SMALL,
                     color=MUTED, style="italic", gid="more")
+    if title != "Your network":
+        keep_private([title])  # then-and-now's: the learner's first day and counts
     ax.set_title(title, loc="left", fontsize=BODY, color=INK, y=1.0)  # y: no tick labels to clear above it
     return placed
 

@@ -229,7 +229,7 @@ def _write(path: Path) -> None:
                 offset += rows * cols
     header = json.dumps({"made_with": _fingerprint(), "metrics": shareable(_metrics),
                          "heights": shareable(_heights, private=False), **images}).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data folder's owner's, as the file is
     fd, tmp = tempfile.mkstemp(prefix=".chart-text-", dir=path.parent)  # made 0600: the data folder's owner's
     try:
         with os.fdopen(fd, "wb") as out:

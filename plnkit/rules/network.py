@@ -100,9 +100,9 @@ def make_node(type: str, label: object, *, platform: object = "", ring: object =
     """Validate what a learner (or a tool) describes and return a :class:`Node`; InputError says what is wrong."""
     if type not in TYPES:
         raise InputError(f"Unknown kind of connection {str(type)[:40]!r}: choose a person, community, feed or tool.")
-    if not isinstance(label, str) or not label.strip():
+    if not isinstance(label, str) or not _visible(label):
         raise InputError("Give the connection a name.")
-    label = " ".join(label.split())
+    label = _visible(label)
     if len(label) > MAX_LABEL:
         raise InputError(f"That name is {len(label):,} characters; keep it under {MAX_LABEL}.")
     if not isinstance(platform, str) or len(platform) > MAX_LABEL:
@@ -113,8 +113,17 @@ def make_node(type: str, label: object, *, platform: object = "", ring: object =
         raise InputError("Direction must be consume, contribute or both.")
     if value not in VALUES:
         raise InputError("The value must be cognitive, social, affective or identity.")
-    return Node(key or f"{type}:{_slug(label)}", label, type, " ".join(platform.split()), ring, str(direction),
+    return Node(key or f"{type}:{_slug(label)}", label, type, _visible(platform), ring, str(direction),
                 str(value), tuple(links))
+
+
+#: Control characters and the marks that reverse or isolate text direction ("Added .EDIRREVO..." from U+202E):
+#: never part of a name, dropped as whitespace (joiners and variation selectors stay: emoji are made of them).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    return " ".join(_INVISIBLE.sub(" ", text).split())
 
 
 _FIELDS = set(Node.__dataclass_fields__)
