@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._log import in_kernel
 
@@ -86,28 +86,33 @@ def resent_after_loading() -> Iterator[None]:
         loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop() if in_kernel() else None
     except RuntimeError:
         loop = None
-    before = _widget_states() if loop is not None else {}
-    yield
     if loop is None:
+        yield
         return
-    after = _widget_states()
-    changed = {key: state for key, state in after.items() if before.get(key) != state}
+    from ipywidgets.widgets.widget import Widget, _instances
+
+    # What the block changes is what it sends (or makes): noted as it goes, so filling a page in costs one
+    # get_state() per widget it changed, not two passes over every widget of the page (which delayed the page).
+    existed, touched = set(_instances), set()
+    send_state = Widget.send_state
+
+    def noting(widget: Any, key: Any = None) -> None:
+        touched.add(widget.model_id)
+        send_state(widget, key)
+
+    Widget.send_state = noting
+    try:
+        yield
+    finally:
+        Widget.send_state = send_state
+    changed: dict[str, object] = {}
+    for key in touched | (set(_instances) - existed):
+        try:
+            changed[key] = _instances[key].get_state()
+        except Exception:  # noqa: BLE001 - closed meanwhile: left out
+            continue
     if changed:
         loop.call_later(RESEND_AFTER, _send_again, changed)
-
-
-def _widget_states() -> dict[str, object]:
-    try:
-        from ipywidgets.widgets.widget import _instances
-    except ImportError:
-        return {}
-    states: dict[str, object] = {}
-    for key, widget in list(_instances.items()):
-        try:
-            states[key] = widget.get_state()
-        except Exception:  # noqa: BLE001 - one being closed: left out
-            continue
-    return states
 
 
 def _send_again(changed: dict[str, object]) -> None:
