@@ -61,6 +61,13 @@ def open_preheated(page: Any, server: Server, notebook: str) -> None:
     assert given(server, notebook) == before + 1, "the page was not given a preheated kernel"
 
 
+def new_page(context: Any) -> Any:
+    """A page of ``context`` that waits up to a minute (a page opened on a server still filling its pools)."""
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
 def reflection_text(page: Any) -> str:
     return str(page.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value())
 
@@ -306,9 +313,7 @@ def test_kernels_waiting_in_the_pool_are_not_culled_as_dropped_pages(tmp_path: P
         time.sleep(50)  # three rounds of the culler, each well past --keep-dropped: a page-less kernel would go
         assert set(kernel_pids(server.proc.pid)) == waiting
         assert log_count(server, r"shutting down a kernel") == 0
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        open_preheated(page, server, MODULE)
+        open_preheated(new_page(context), server, MODULE)
     finally:
         context.close()
         stop(server.proc)
@@ -335,9 +340,7 @@ def test_a_kernel_that_waited_in_the_pool_is_not_culled_before_its_page_connects
         assert log_count(server, r"Culling 'idle' kernel") == 0
         wait_ready(server, MODULE, 2)
         time.sleep(8)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        open_preheated(page, server, MODULE)
+        open_preheated(new_page(context), server, MODULE)
     finally:
         context.close()
         stop(server.proc)
