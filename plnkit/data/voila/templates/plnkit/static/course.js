@@ -3,7 +3,8 @@
  * 1. Connection: watches the page's kernel websocket. When the kernel dies or restarts, or the connection is
  *    gone for 3 seconds, it shows a banner (role="alert") and marks every exercise with unsaved text
  *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
- *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button.
+ *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
+ *    page with a part the widget manager could not build reloads itself once.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
@@ -164,21 +165,57 @@
 
   // A page is drawn first and shows the learner's own work once its kernel has read it (the footer, loaded
   // last, then carries plnkit-loaded). Should that never happen, the page says so instead of staying empty.
+  // A part the widget manager could not build ("Error displaying widget: model not found": the browser made its
+  // copies of the page's widgets while the kernel was changing them, which a loaded server can make happen)
+  // never comes back by waiting, so the page reloads itself at once, once (drafts are kept in this browser and
+  // offered back); if that happens again within HEAL_AGAIN_MS it says so instead of reloading in a loop.
   var STALLED_MS = 30000;
+  var HEAL_KEY = "plnkit:reloaded:" + location.pathname;
+  var HEAL_AGAIN_MS = 120000;
   var drawnAt = null;
+  function stalledBanner() {
+    banner("plnkit-stalled", "This page hasn't finished showing your work.", "Nothing you saved is lost, " +
+      "and unsaved text is kept in this browser. Reload the page to try again.");
+  }
+  function brokenPart() { // a widget output the manager gave up on
+    var nodes = document.querySelectorAll(".jupyter-widgets");
+    for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].childElementCount === 0 && /^Error displaying widget/.test(nodes[i].textContent)) { return true; }
+    }
+    return false;
+  }
+  function reloadOnce() { // true when the page is reloading
+    var s = null;
+    try { s = window.sessionStorage; } catch (e) { s = null; }
+    if (!s) { return false; }  // no way to tell a second time from the first: never risk a loop
+    try {
+      var last = Number(s.getItem(HEAL_KEY) || 0);
+      if (Date.now() - last < HEAL_AGAIN_MS) { return false; }
+      s.setItem(HEAL_KEY, String(Date.now()));
+    } catch (e) { return false; }
+    unloading = true;
+    window.location.reload();
+    return true;
+  }
+  var loadedAt = null;
+  var WATCH_AFTER_LOADED_MS = 10000;  // the manager reports a part it can't build once it has built the rest
   var stallWatch = setInterval(function () {
-    if (document.querySelector(".plnkit-footer.plnkit-loaded")) {
+    if (lost) { return; }
+    if (brokenPart()) {
       clearInterval(stallWatch);
+      if (!reloadOnce()) { stalledBanner(); }
+      return;
+    }
+    if (document.querySelector(".plnkit-footer.plnkit-loaded")) {
       var stalled = document.getElementById("plnkit-stalled");
       if (stalled) { stalled.remove(); }
+      if (loadedAt === null) { loadedAt = Date.now(); }
+      if (Date.now() - loadedAt > WATCH_AFTER_LOADED_MS) { clearInterval(stallWatch); }
       return;
     }
     if (!document.querySelector(".plnkit-footer")) { return; }  // still being drawn, or not a course page
     if (drawnAt === null) { drawnAt = Date.now(); }
-    if (!lost && Date.now() - drawnAt > STALLED_MS) {
-      banner("plnkit-stalled", "This page hasn't finished showing your work.", "Nothing you saved is lost, " +
-        "and unsaved text is kept in this browser. Reload the page to try again.");
-    }
+    if (Date.now() - drawnAt > STALLED_MS) { stalledBanner(); }
   }, 1000);
 
   // --- 2. drafts ---------------------------------------------------------------------------------------
