@@ -154,6 +154,24 @@ def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Se
     assert_no_error_output(page)
 
 
+@pytest.mark.parametrize("where", ["voila", "jupyter_server"])
+def test_a_page_loads_no_maths_typesetter_in_plnkit_serve_or_a_jupyter_server(
+        where: str, request: pytest.FixtureRequest, page: Any) -> None:
+    """Voila's MathJax 3 (about 900 KB of script, fetched while the widgets are drawn) never loads: the course
+    template points Voila's typesetter at static/no-math.js, which typesets nothing."""
+    server: Server = request.getfixturevalue(where)
+    scripts: list[Any] = []
+    page.on("response", lambda response: scripts.append(response) if response.request.resource_type == "script"
+            else None)
+    open_course_page(page, server.page(PAGES[3].notebook))  # 03 has the most text
+    page.wait_for_function("() => window.MathJax && window.MathJax.Hub")  # the stand-in, loaded by Voila
+    assert_no_error_output(page)
+    assert any("/static/no-math.js" in response.url for response in scripts)
+    mathjax3 = [response.url for response in scripts if b"mjx-container" in response.body()]
+    assert mathjax3 == [], mathjax3
+    assert len(scripts) > 40  # the page's own scripts were all seen (Voila's bundle is split into ~80)
+
+
 def test_the_feed_reader_subscribes_refreshes_and_shows_titles_as_text(
         voila: Server, feed_server: Any, page: Any) -> None:
     dialogs: list[str] = []
