@@ -155,10 +155,11 @@ def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Se
 
 
 @pytest.mark.parametrize("where", ["voila", "jupyter_server"])
-def test_a_page_loads_no_maths_typesetter_in_plnkit_serve_or_a_jupyter_server(
+def test_a_page_loads_no_maths_typesetter_and_only_the_widgets_extensions(
         where: str, request: pytest.FixtureRequest, page: Any) -> None:
     """Voila's MathJax 3 (about 900 KB of script, fetched while the widgets are drawn) never loads: the course
-    template points Voila's typesetter at static/no-math.js, which typesets nothing."""
+    template points Voila's typesetter at static/no-math.js, which typesets nothing. Of the JupyterLab extensions
+    installed here (jupyterlab_pygments among them), only the widgets' own load."""
     server: Server = request.getfixturevalue(where)
     scripts: list[Any] = []
     page.on("response", lambda response: scripts.append(response) if response.request.resource_type == "script"
@@ -170,6 +171,9 @@ def test_a_page_loads_no_maths_typesetter_in_plnkit_serve_or_a_jupyter_server(
     mathjax3 = [response.url for response in scripts if b"mjx-container" in response.body()]
     assert mathjax3 == [], mathjax3
     assert len(scripts) > 40  # the page's own scripts were all seen (Voila's bundle is split into ~80)
+    extensions = {response.url.split("/labextensions/", 1)[1].split("/static/", 1)[0]
+                  for response in scripts if "/labextensions/" in response.url}
+    assert extensions == {"@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8"}
 
 
 def test_the_feed_reader_subscribes_refreshes_and_shows_titles_as_text(
