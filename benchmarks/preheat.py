@@ -1,14 +1,18 @@
 """Time to interactive of each course page under ``plnkit serve`` with preheated kernels, against the floor.
 
 The floor is a one-slider notebook (``import ipywidgets as w; w.IntSlider()``) served by plain ``voila``: no
-course page can open faster than Voila opens that. Each course page (00_start, 01_why_pln, 02_stages, 03_tools)
-is then opened under ``plnkit serve --preheat N`` (a fresh data folder: a fresh learner), each time in a new
-headless Chromium context (no cache, no cookies) once a preheated kernel waits for it. Time to interactive is
-from navigation to the page's last widget drawn (the slider; the course's footer), which Voila draws only once
-the page's kernel is connected. Medians of ``--runs`` (default 5), and their ratio to the floor (the goal: at
-most 0.8). ``--cold`` also measures the same pages with ``--preheat 0``.
+course page can open faster than Voila opens that. For reference, the same slider is also served by plain
+``voila`` with one preheated kernel (what preheating alone gives). Each course page (00_start, 01_why_pln,
+02_stages, 03_tools) is opened under ``plnkit serve --preheat N`` (a fresh data folder: a fresh learner), once a
+preheated kernel waits for it. Every visit is a new headless Chromium context (no cache, no cookies). Time to
+interactive is from navigation to the page's last widget drawn (the slider; the course's footer), which Voila
+draws only once the page's kernel is connected.
 
-    .venv/bin/python benchmarks/preheat.py [--runs 5] [--preheat 1] [--cold]
+The three servers run side by side and are visited in rounds (floor, preheated slider, 00, 01, 02, 03, then
+again), so a change in the shared machine's speed during the run reaches every column alike. Prints medians of
+``--runs`` rounds (default 5), each page's ratio to the floor (the goal: at most 0.8), and every run.
+
+    .venv/bin/python benchmarks/preheat.py [--runs 5] [--preheat 1]
 
 Everything runs on loopback ports; servers are stopped at the end. The machine is shared and noisy, so the
 ratios (measured in one run) mean more than the seconds.
@@ -109,7 +113,10 @@ def plain_voila(folder: Path) -> Any:
     """Plain ``voila`` serving the one-slider notebook (its defaults: no preheat, no course)."""
     (folder / "slider.ipynb").write_text(json.dumps(SLIDER), encoding="utf-8")
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1"]
+    # Plain Voila's own shutdown of a closed page's kernel fails (its beacon is refused: 403, no _xsrf cookie), so
+    # its culler ends each visit's kernel instead: later rounds don't run beside the kernels of earlier ones.
+    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=4"]
     return server(cmd, folder, dict(os.environ), f"http://127.0.0.1:{port}/voila/static/voila.js")
 
 
@@ -130,7 +137,11 @@ def time_to_interactive(browser: Any, url: str, selector: str) -> float:
         start = time.perf_counter()
         page.goto(url, wait_until="commit")
         page.wait_for_selector(selector, state="visible")
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        # Close the tab as a visitor does (its beforeunload asks the server to shut the page's kernel down), so
+        # kernels of earlier visits don't pile up and slow later rounds.
+        page.close(run_before_unload=True)
+        return seconds
     finally:
         context.close()
 
@@ -143,66 +154,84 @@ def chromium_path() -> str | None:
     return os.environ.get("PLNKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def floor(browser: Any, runs: int) -> list[float]:
-    """Times to interactive of the one-slider notebook under plain Voila (after one warm-up, not counted)."""
-    with tempfile.TemporaryDirectory(prefix="plnkit-floor-") as tmp, plain_voila(Path(tmp)) as voila:
-        url = f"{voila.base}/"  # single-notebook mode serves it at the root
-        time_to_interactive(browser, url, ".widget-slider")
-        return [time_to_interactive(browser, url, ".widget-slider") for _ in range(runs)]
+def preheated_voila(folder: Path) -> Any:
+    """Plain ``voila`` serving the one-slider notebook with one preheated kernel: what preheating alone gives."""
+    (folder / "slider.ipynb").write_text(json.dumps(SLIDER), encoding="utf-8")
+    port = free_port()
+    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+           "--preheat_kernel=True", "--pool_size=1"]
+    return server(cmd, folder, dict(os.environ), f"http://127.0.0.1:{port}/voila/static/voila.js")
 
 
-def course_pages(browser: Any, runs: int, preheat: int) -> dict[str, list[float]]:
-    """Times to interactive of each course page under ``plnkit serve --preheat preheat``."""
-    times: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="plnkit-preheat-") as tmp, \
-            course_server(Path(tmp), "--preheat", str(preheat)) as course:
-        if preheat:
-            course.wait_ready(PAGES[0])
-        # warm-up
-        time_to_interactive(browser, f"{course.base}/voila/render/{PAGES[0]}", ".plnkit-footer.plnkit-loaded")
-        for notebook in PAGES:
-            times[notebook] = []
+def settle(course: Running, preheat: int) -> None:
+    """Wait until every course page's pool is full again (a refill runs a whole page: it must not overlap the
+    next visit, to whichever server), then a moment more for the previous page's kernel to shut down."""
+    for notebook in PAGES if preheat else ():
+        if not course.wait_ready(notebook):
+            print(f"  (no preheated {notebook} came within 3 minutes)", file=sys.stderr)
+    time.sleep(2)
+
+
+def visit_course_page(browser: Any, course: Running, notebook: str, preheat: int) -> float:
+    """One visit to ``notebook`` under ``plnkit serve`` once every pool is full (if ``preheat``)."""
+    settle(course, preheat)
+    before = course.given(notebook)
+    seconds = time_to_interactive(browser, f"{course.base}/voila/render/{notebook}", ".plnkit-footer.plnkit-loaded")
+    if preheat and course.given(notebook) == before:
+        print(f"  ({notebook} was not given a preheated kernel)", file=sys.stderr)
+    return seconds
+
+
+def measure(browser: Any, runs: int, preheat: int) -> dict[str, list[float]]:
+    """Times to interactive, in rounds: each round visits the floor, the preheated slider and every course page
+    once, so a change in the machine's speed during the run (it is shared) reaches every column alike."""
+    times: dict[str, list[float]] = {"floor": [], "slider": [], **{notebook: [] for notebook in PAGES}}
+    with tempfile.TemporaryDirectory(prefix="plnkit-preheat-") as tmp:
+        root = Path(tmp)
+        for name in ("floor", "slider", "course"):
+            (root / name).mkdir()
+        with plain_voila(root / "floor") as floor_server, preheated_voila(root / "slider") as slider_server, \
+                course_server(root / "course", "--preheat", str(preheat)) as course:
+            if preheat:
+                course.wait_ready(PAGES[0])
+            # warm-up (not counted): each server's first page
+            time_to_interactive(browser, f"{floor_server.base}/", ".widget-slider")
+            time_to_interactive(browser, f"{slider_server.base}/", ".widget-slider")
+            visit_course_page(browser, course, PAGES[0], preheat)
             for _ in range(runs):
-                if preheat and not course.wait_ready(notebook):
-                    print(f"  (no preheated {notebook} came within 3 minutes)", file=sys.stderr)
-                else:
-                    time.sleep(2)  # the previous page's kernel shutting down
-                before = course.given(notebook)
-                times[notebook].append(time_to_interactive(browser, f"{course.base}/voila/render/{notebook}",
-                                                           ".plnkit-footer.plnkit-loaded"))
-                if preheat and course.given(notebook) == before:
-                    print(f"  ({notebook} was not given a preheated kernel)", file=sys.stderr)
+                settle(course, preheat)
+                times["floor"].append(time_to_interactive(browser, f"{floor_server.base}/", ".widget-slider"))
+                time.sleep(4)  # the slider's pool refilled (Voila's fill_delay is 1 s; a slider kernel starts in ~1 s)
+                times["slider"].append(time_to_interactive(browser, f"{slider_server.base}/", ".widget-slider"))
+                for notebook in PAGES:
+                    times[notebook].append(visit_course_page(browser, course, notebook, preheat))
     return times
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="visits per page (median; default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds: visits per page (median; default 5)")
     parser.add_argument("--preheat", type=int, default=1, help="pool size per page (default 1, as plnkit serve)")
-    parser.add_argument("--cold", action="store_true", help="also measure the pages with --preheat 0")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch(playwright, chromium_path())
         try:
-            base = statistics.median(floor(browser, args.runs))
-            print(f"floor: one slider under plain voila, median of {args.runs}: {base:.2f} s")
-            hot = course_pages(browser, args.runs, args.preheat)
-            cold = course_pages(browser, args.runs, 0) if args.cold else {}
+            times = measure(browser, args.runs, args.preheat)
         finally:
             browser.close()
-    header = f"{'page':<18}{'preheated':>10}{'x floor':>9}"
-    print(header + (f"{'cold':>9}{'x floor':>9}" if cold else ""))
+    base = statistics.median(times["floor"])
+    print(f"floor: one slider under plain voila, median of {args.runs}: {base:.2f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in times['floor'])})")
+    slider = statistics.median(times["slider"])
+    print(f"the same slider with a preheated kernel (plain voila): {slider:.2f} s, {slider / base:.2f}x the floor")
+    print(f"{'page':<18}{'plnkit serve':>13}{'x floor':>9}   runs")
     for notebook in PAGES:
-        hot_median = statistics.median(hot[notebook])
-        line = f"{notebook:<18}{hot_median:>9.2f}s{hot_median / base:>9.2f}"
-        if cold:
-            cold_median = statistics.median(cold[notebook])
-            line += f"{cold_median:>8.2f}s{cold_median / base:>9.2f}"
-        print(line)
-    worst = max(statistics.median(t) for t in hot.values()) / base
-    print(f"slowest preheated page: {worst:.2f}x the floor (goal: at most 0.8x)")
+        median = statistics.median(times[notebook])
+        print(f"{notebook:<18}{median:>12.2f}s{median / base:>9.2f}   {', '.join(f'{t:.2f}' for t in times[notebook])}")
+    worst = max(statistics.median(times[notebook]) for notebook in PAGES) / base
+    print(f"slowest page: {worst:.2f}x the floor (goal: at most 0.8x)")
     return 0
 
 

@@ -263,6 +263,79 @@ def test_a_kernel_replaced_for_age_is_taken_out_of_its_pool_before_anyone_can_be
     assert watch._withdraw("k1") and not watch._withdraw("k1") and manager._pools["00_start.ipynb"] == []
 
 
+def test_a_pool_is_refilled_once_the_page_given_its_kernel_has_connected_not_while_it_loads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voila refills a pool 1 s after a hand-out, while the visitor's browser is still drawing the page: the
+    refill (a new kernel, and the server running its page) then competes with it for the CPU. It waits for the
+    page instead, and is not in the pool meanwhile (a second visitor gets a new kernel, not a wait)."""
+    import asyncio
+
+    from plnkit.services import _preheat
+    from plnkit.services._preheat import PoolWatch
+
+    monkeypatch.setattr(_preheat, "REFILL_SETTLE_SECONDS", 0.2)
+    monkeypatch.setattr(_preheat, "REFILL_AT_MOST_SECONDS", 60.0)
+    fills: list[tuple[float | None, str | None, float]] = []
+
+    class Manager:  # the parts of Voila's kernel manager the pool bookkeeping uses, as Voila 0.5 calls them
+        fill_delay = 1.0
+
+        def __init__(self) -> None:
+            self._pools: dict[str, list[Any]] = {START: []}
+            self._kernel_connections: dict[str, int] = {}
+            self._kernels: dict[str, Any] = {}
+            self.next_id = 0
+
+        def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None, **_kw: Any) -> None:
+            fills.append((delay, notebook_name, time.monotonic()))
+
+        async def get_rendered_notebook(self, notebook_name: str, **_kw: Any) -> Any:
+            self.next_id += 1
+            kernel_id = f"k{self.next_id}"
+            self._kernel_connections[kernel_id] = 0
+            self.fill_if_needed(delay=None, notebook_name=notebook_name)  # as Voila does after each take
+            return None, [], kernel_id
+
+        def get_pool_size(self, notebook_name: str) -> int:
+            return 1
+
+    async def first_fill() -> tuple[float | None, str | None, float]:
+        for _ in range(200):
+            if fills:
+                return fills[0]
+            await asyncio.sleep(0.05)
+        raise AssertionError("the pool was never refilled")
+
+    async def scenario() -> None:
+        manager = Manager()
+        watch = PoolWatch(manager, max_age=60, has_room=lambda: True, on_handout=lambda _k: None)
+        # The page takes longer than Voila's fill_delay to connect: no refill until it has, then one.
+        _, _, kernel_id = await manager.get_rendered_notebook(START)
+        await asyncio.sleep(1.5)
+        assert fills == []
+        connected = time.monotonic()
+        manager._kernel_connections[kernel_id] = 1
+        delay, name, when = await first_fill()
+        assert (delay, name) == (0, START) and when - connected >= 0.2 and len(fills) == 1
+        # A page that never connects (a script fetched it): the pool is refilled REFILL_AT_MOST_SECONDS after.
+        fills.clear()
+        monkeypatch.setattr(_preheat, "REFILL_AT_MOST_SECONDS", 0.5)
+        handed = time.monotonic()
+        await manager.get_rendered_notebook(START)
+        delay, name, when = await first_fill()
+        assert (delay, name) == (0, START) and when - handed >= 0.5
+        # Outside a hand-out (the server topping pools up), a fill goes through at once, with its own delay.
+        fills.clear()
+        watch._fill_if_room(delay=0, notebook_name=START)
+        assert [(delay, name) for delay, name, _ in fills] == [(0, START)]
+
+    # In its own thread: the browser tests' Playwright keeps an event loop running in this one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=120)
+
+
 def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_over(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import json
