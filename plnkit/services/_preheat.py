@@ -14,8 +14,7 @@ whoever connects first with a kernel id receives the next visitor's cookie. So u
   visitor's address).
 - :class:`PoolWatch` tells the culler which kernels are waiting in the pool (they have no page, and must not be
   shut down as "never opened" or "dropped"), counts a kernel against the visitor it is handed to (the caps, and
-  the workshop's "only your own kernel" rule), refills the pool only while the server has room, and only once the
-  page given a kernel has connected and had a moment to draw (:data:`REFILL_SETTLE_SECONDS`), and replaces a
+  the workshop's "only your own kernel" rule), refills the pool only while the server has room, and replaces a
   kernel that has waited in the pool for :attr:`PoolWatch.max_age` seconds.
 
 The page's learner is read only after the request arrives: the gate has admitted it (workshop token checked)
@@ -46,20 +45,6 @@ QUERY_ROUTE = r"plnkit/query/(?P<secret>[A-Za-z0-9_-]{20,64})/(?P<kernel_id>\w+-
 
 #: The address of the page a kernel is being taken from the pool for (set by the page gate, same task).
 request_url: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_request_url", default="")
-
-#: A pool is refilled once the page given its kernel has connected to it and had this many seconds to draw...
-REFILL_SETTLE_SECONDS = 1.0
-#: ...or this many seconds after the hand-out, if that page never connects (a script, a tab closed at once).
-#: Voila refills after its ``fill_delay`` (1 s): the new kernel (a process importing the course, then the server
-#: running its page) then took the CPU the visitor's browser and the server needed to draw the page, and
-#: ``benchmarks/preheat.py`` measured pages 0.2-0.3 s slower on two cores. Voila also puts the delayed refill in
-#: the pool at once, so a second visitor within the delay waited for all of it; a deferred refill is not in the
-#: pool until it starts, and that visitor is given a new kernel instead.
-REFILL_AT_MOST_SECONDS = 10.0
-
-#: Refills Voila asked for while a kernel was being taken from the pool (notebook, keyword arguments).
-_handout_refills: contextvars.ContextVar[list[tuple[str | None, dict[str, Any]]] | None] = contextvars.ContextVar(
-    "plnkit_handout_refills", default=None)
 
 
 class PoolWatch:
@@ -183,29 +168,18 @@ class PoolWatch:
 
     async def _get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables: dict[str, str] | None
                                      = None, **kwargs: Any) -> Any:
-        refills: list[tuple[str | None, dict[str, Any]]] = []
-        token = _handout_refills.set(refills)  # Voila's refill after each take waits for the page (_fill_if_room)
-        kernel_id: str | None = None
-        try:
-            # The next pool kernel must not start with this visitor's address in its environment: pass none.
-            render_task, rendered_cache, taken = await self._take(notebook_name, extra_kernel_env_variables={},
+        # The next pool kernel must not start with this visitor's address in its environment: pass none.
+        render_task, rendered_cache, kernel_id = await self._take(notebook_name, extra_kernel_env_variables={},
                                                                   **kwargs)
-            kernel_id = str(taken)
-            for _ in range(3):  # one that died, or was restarted, while its page ran: its widgets are gone
-                if not self._broken(kernel_id):
-                    break
-                log.warning("a preheated kernel of %s died while its page ran; taking another", notebook_name)
-                asyncio.ensure_future(self._shutdown(kernel_id))
-                render_task, rendered_cache, taken = await self._take(notebook_name, extra_kernel_env_variables={},
+        kernel_id = str(kernel_id)
+        for _ in range(3):  # one that died, or was restarted, while its page ran: its widgets are gone
+            if not self._broken(kernel_id):
+                break
+            log.warning("a preheated kernel of %s died while its page ran; taking another", notebook_name)
+            asyncio.ensure_future(self._shutdown(kernel_id))
+            render_task, rendered_cache, kernel_id = await self._take(notebook_name, extra_kernel_env_variables={},
                                                                       **kwargs)
-                kernel_id = str(taken)
-        finally:
-            _handout_refills.reset(token)
-            pending: dict[str | None, dict[str, Any]] = {}
-            for name, arguments in refills:
-                pending.setdefault(name, arguments)  # one refill fills its pool up: once per pool
-            for name, arguments in pending.items():
-                asyncio.ensure_future(self._refill_when_drawn(kernel_id, name, arguments))
+            kernel_id = str(kernel_id)
         with self._lock:
             self._handed.add(kernel_id)
             self._born.pop(kernel_id, None)
@@ -219,10 +193,6 @@ class PoolWatch:
 
     def _fill_if_room(self, delay: float | None = None, notebook_name: str | None = None,
                       extra_kernel_env_variables: dict[str, str] | None = None, **kwargs: Any) -> None:
-        refills = _handout_refills.get()
-        if delay is None and refills is not None:  # Voila's refill right after a hand-out: once the page is drawn
-            refills.append((notebook_name, kwargs))
-            return
         if not self._has_room():
             if notebook_name not in self._at_cap:  # once, when it starts (tend asks again every 15 s)
                 self._at_cap.add(notebook_name)
@@ -230,25 +200,6 @@ class PoolWatch:
             return
         self._at_cap.discard(notebook_name)
         self._fill(delay=delay, notebook_name=notebook_name, extra_kernel_env_variables={}, **kwargs)
-
-    async def _refill_when_drawn(self, kernel_id: str | None, notebook_name: str | None,
-                                 kwargs: dict[str, Any]) -> None:
-        """Refill ``notebook_name``'s pool once the page given ``kernel_id`` has connected to it and had
-        :data:`REFILL_SETTLE_SECONDS` to draw, or :data:`REFILL_AT_MOST_SECONDS` after the hand-out (Voila's own
-        ``fill_delay`` where the server does not count connections)."""
-        connections = getattr(self.manager, "_kernel_connections", None)
-        counted = isinstance(connections, dict) and kernel_id is not None
-        wait = REFILL_AT_MOST_SECONDS if counted else float(getattr(self.manager, "fill_delay", 1.0))
-        deadline = time.monotonic() + wait
-        try:
-            while time.monotonic() < deadline:
-                if counted and connections.get(kernel_id, 0) > 0:  # type: ignore[union-attr]
-                    await asyncio.sleep(max(0.0, min(REFILL_SETTLE_SECONDS, deadline - time.monotonic())))
-                    break
-                await asyncio.sleep(0.1)
-            self._fill_if_room(delay=0, notebook_name=notebook_name, **kwargs)
-        except Exception:  # a refill that fails must not go unseen (the pool would stay short until tend)
-            log.exception("refilling the preheated pool of %s failed", notebook_name)
 
     def request_details(self, kernel_id: str) -> dict[str, str]:
         """The details Voila leaves out of what it hands to ``kernel_id`` (once; then forgotten)."""
