@@ -257,7 +257,10 @@ def test_a_page_with_a_part_the_browser_could_not_build_reloads_itself_once(voil
         loads = _break_a_part(context, url, broken_loads=1)
         page.goto(url)
         page.wait_for_function("() => sessionStorage.getItem('test:loads') === '2'")  # it reloaded itself
-        page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+        # Up to 90 s: in a full run this reload once coincided with the shared server culling ~20 dropped pages
+        # at once, and took over 30 s (an open problem of its own, noted on issue 13); what this test proves is
+        # that one reload heals the page.
+        page.wait_for_selector(".plnkit-footer.plnkit-loaded", timeout=90_000)
         page.wait_for_timeout(2000)  # the watch looks every second: a broken part would be seen by now
         assert len(loads) == 2, loads
         assert page.get_by_text("Error displaying widget").count() == 0
