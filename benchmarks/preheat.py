@@ -109,14 +109,18 @@ def server(cmd: list[str], folder: Path, env: dict[str, str], probe: str) -> Ite
                 proc.wait(5)
 
 
-def plain_voila(folder: Path) -> Any:
-    """Plain ``voila`` serving the one-slider notebook (its defaults: no preheat, no course)."""
+def plain_voila(folder: Path, *, preheat: bool = False) -> Any:
+    """Plain ``voila`` serving the one-slider notebook: its defaults (the floor), or with one preheated kernel
+    (``preheat``: what preheating alone gives)."""
     (folder / "slider.ipynb").write_text(json.dumps(SLIDER), encoding="utf-8")
     port = free_port()
-    # Plain Voila's own shutdown of a closed page's kernel fails (its beacon is refused: 403, no _xsrf cookie), so
-    # its culler ends each visit's kernel instead: later rounds don't run beside the kernels of earlier ones.
-    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-           "--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=4"]
+    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1"]
+    if preheat:
+        cmd += ["--preheat_kernel=True", "--pool_size=1"]
+    else:
+        # Plain Voila's own shutdown of a closed page's kernel fails (its beacon is refused: 403, no _xsrf cookie),
+        # so its culler ends each visit's kernel instead: later rounds don't run beside earlier rounds' kernels.
+        cmd += ["--MappingKernelManager.cull_idle_timeout=8", "--MappingKernelManager.cull_interval=4"]
     return server(cmd, folder, dict(os.environ), f"http://127.0.0.1:{port}/voila/static/voila.js")
 
 
@@ -154,15 +158,6 @@ def chromium_path() -> str | None:
     return os.environ.get("PLNKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def preheated_voila(folder: Path) -> Any:
-    """Plain ``voila`` serving the one-slider notebook with one preheated kernel: what preheating alone gives."""
-    (folder / "slider.ipynb").write_text(json.dumps(SLIDER), encoding="utf-8")
-    port = free_port()
-    cmd = [sys.executable, "-m", "voila", "slider.ipynb", f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-           "--preheat_kernel=True", "--pool_size=1"]
-    return server(cmd, folder, dict(os.environ), f"http://127.0.0.1:{port}/voila/static/voila.js")
-
-
 def settle(course: Running, preheat: int) -> None:
     """Wait until every course page's pool is full again (a refill runs a whole page: it must not overlap the
     next visit, to whichever server), then a moment more for the previous page's kernel to shut down."""
@@ -190,7 +185,7 @@ def measure(browser: Any, runs: int, preheat: int) -> dict[str, list[float]]:
         root = Path(tmp)
         for name in ("floor", "slider", "course"):
             (root / name).mkdir()
-        with plain_voila(root / "floor") as floor_server, preheated_voila(root / "slider") as slider_server, \
+        with plain_voila(root / "floor") as floor_server, plain_voila(root / "slider", preheat=True) as slider_server, \
                 course_server(root / "course", "--preheat", str(preheat)) as course:
             if preheat:
                 course.wait_ready(PAGES[0])
