@@ -344,3 +344,69 @@ def test_a_kernel_that_waited_in_the_pool_is_not_culled_before_its_page_connects
     finally:
         context.close()
         stop(server.proc)
+
+
+def test_text_typed_as_a_preheated_page_sends_its_answers_again_is_never_overwritten(tmp_path: Path,
+                                                                                      browser: Any) -> None:
+    # A preheated page is filled in once its request arrives, and what that changed is sent to the browser again
+    # a moment later (services/_kernel.py). A learner who clears the shown answer and types meanwhile must keep
+    # every word. The kernel's second send is made to come while the learner's first keystrokes are still on their
+    # way to the kernel (held here, as a busy kernel or a slow network holds them): the browser must keep its text.
+    resend = 6.0
+    server = serve(tmp_path, "--preheat", "1", env={"PLNKIT_RESEND_AFTER": str(resend)})
+    context = browser.new_context()
+    old = "My old answer names three colleagues."
+    new = "New words: a maths teacher in Leeds."
+    try:
+        first = new_page(context)
+        open_preheated(first, server, MODULE)
+        save_reflection(first, old)
+        first.close()
+
+        held: list[Any] = []
+        hold = {"on": False, "old_sent_again": False}
+
+        def route(ws: Any) -> None:
+            kernel = ws.connect_to_server()
+
+            def to_kernel(message: Any) -> None:
+                if hold["on"]:
+                    held.append((kernel, message))
+                else:
+                    kernel.send(message)
+
+            def to_page(message: Any) -> None:
+                if hold["on"] and old in (message if isinstance(message, str) else message.decode("utf-8", "replace")):
+                    hold["old_sent_again"] = True
+                ws.send(message)
+
+            ws.on_message(to_kernel)
+            kernel.on_message(to_page)
+
+        page = new_page(context)
+        page.route_web_socket(re.compile(r"/channels"), route)
+        open_preheated(page, server, MODULE)
+        box = page.locator(".plnkit-reflection").first
+        field = box.locator(".plnkit-answer textarea")
+        assert field.input_value() == old
+        hold["on"] = True  # the learner's keystrokes now wait on the way to the kernel
+        field.fill("")
+        field.press_sequentially(new)
+        deadline = time.monotonic() + resend + 20
+        while not hold["old_sent_again"]:
+            assert time.monotonic() < deadline, "the kernel never sent the filled-in answer again"
+            page.wait_for_timeout(200)
+        page.wait_for_timeout(1000)  # the browser has handled it
+        assert field.input_value() == new, "the answer sent again was put over the learner's typing"
+        assert held, "none of the learner's keystrokes was held back"
+        hold["on"] = False
+        for kernel, message in held:  # they reach the kernel now, in order
+            kernel.send(message)
+        box.locator(".plnkit-status").get_by_text(re.compile(r"^Saved at")).wait_for()
+        assert field.input_value() == new
+        page.reload()
+        page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+        assert page.locator(".plnkit-reflection .plnkit-answer textarea").first.input_value() == new
+    finally:
+        context.close()
+        stop(server.proc)

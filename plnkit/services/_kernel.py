@@ -64,8 +64,17 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
     return call
 
 
-#: Seconds after a preheated page is filled in before what that changed is sent to the browser again.
+#: Seconds after a preheated page is filled in before what that changed is sent to the browser again
+#: (``PLNKIT_RESEND_AFTER`` overrides it: the tests lengthen it, to type into a page before that happens).
 RESEND_AFTER = 1.5
+RESEND_AFTER_ENV = "PLNKIT_RESEND_AFTER"
+
+
+def _resend_after() -> float:
+    try:
+        return max(0.0, float(os.environ.get(RESEND_AFTER_ENV, RESEND_AFTER)))
+    except ValueError:
+        return RESEND_AFTER
 
 
 @contextlib.contextmanager
@@ -81,6 +90,12 @@ def resent_after_loading() -> Iterator[None]:
     many widgets, under load). Sent again once the browser has its copies, every part shows the learner's work.
     (Holding the browser's request until the page was filled in was tried first: the browser gives up on it
     after 4 s and asks widget by widget, which failed in other ways.)
+
+    Both sends, the first and the second, never overwrite what the learner has typed meanwhile: they go as
+    ipywidgets' ``echo_update`` messages (:func:`send_unless_edited`), which the browser applies to every value
+    except one the learner has changed there and the kernel has not yet confirmed. Sent as plain updates, the
+    saved answer landed in a text box the learner had just cleared and begun typing in (their first words gone,
+    the rest appended to the old answer): a browser trial on a phone found that.
     """
     try:
         loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop() if in_kernel() else None
@@ -98,7 +113,7 @@ def resent_after_loading() -> Iterator[None]:
 
     def noting(widget: Any, key: Any = None) -> None:
         touched.add(widget.model_id)
-        send_state(widget, key)
+        send_unless_edited(widget, key)
 
     Widget.send_state = noting
     try:
@@ -112,18 +127,42 @@ def resent_after_loading() -> Iterator[None]:
         except Exception:  # noqa: BLE001 - closed meanwhile: left out
             continue
     if changed:
-        loop.call_later(RESEND_AFTER, _send_again, changed)
+        loop.call_later(_resend_after(), _send_again, changed)
+
+
+def send_unless_edited(widget: Any, key: Any = None) -> None:
+    """Send ``widget``'s state (all of it, or the trait name or names in ``key``) to the browser as ipywidgets 8
+    does (``Widget.send_state``), but as an ``echo_update`` message instead of an ``update``.
+
+    The browser applies an ``echo_update`` like an update, except for a trait whose own change it has sent and
+    the kernel has not yet echoed back: the message belongs to an older state of that trait, so the browser keeps
+    its own value (``@jupyter-widgets/base`` ``WidgetModel._handle_comm_msg``, ``_expectedEchoMsgIds``). A kernel
+    that fills a text box in while the learner types there thus never puts its text over theirs; their change
+    reaches the kernel next, and the kernel's copy then matches the page again.
+    """
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    state = widget.get_state(key=key)
+    if not state:
+        return
+    lock = widget._property_lock
+    if lock:  # a change from the browser is being applied: keep ipywidgets' record of it current, as it does
+        for name, value in state.items():
+            if name in lock:
+                lock[name] = value
+    state, buffer_paths, buffers = _remove_buffers(state)
+    widget._send({"method": "echo_update", "state": state, "buffer_paths": buffer_paths}, buffers=buffers)
 
 
 def _send_again(changed: dict[str, object]) -> None:
-    """Send each widget in ``changed`` whole (ipywidgets' ``send_state``) if it still has that state."""
+    """Send each widget in ``changed`` whole (:func:`send_unless_edited`) if it still has that state."""
     from ipywidgets.widgets.widget import _instances
 
     for key, state in changed.items():
         widget = _instances.get(key)
         try:
             if widget is not None and widget.get_state() == state:  # the learner hasn't changed it since
-                widget.send_state()
+                send_unless_edited(widget)
         except Exception:  # noqa: BLE001 - closed meanwhile: the others still go
             logging.getLogger(__name__).debug("a widget's state could not be sent again", exc_info=True)
 
