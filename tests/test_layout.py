@@ -110,3 +110,25 @@ def test_the_facilitators_page_is_not_cut_off(tmp_path_factory: pytest.TempPathF
                 context.close()
     finally:
         stop(server.proc)
+
+
+def test_on_a_phone_the_wide_mediums_table_says_it_scrolls_and_scrolls_from_the_keyboard(course: Server,
+                                                                                          browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_course_page(page, course.page(PAGES[3].notebook))
+        table = page.locator("table.plnkit-table", has=page.get_by_text("The seed's mediums, then and now"))
+        hint = page.get_by_text("scroll the table sideways")
+        assert hint.is_visible()
+        width = table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+        assert width[0] > width[1], width  # it is wider than the phone: the hint is needed
+        table.focus()  # reachable with Tab, and the arrow keys scroll it
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("t => t.scrollLeft > 0", arg=table.element_handle())
+        page.set_viewport_size({"width": 1366, "height": 900})
+        assert not hint.is_visible()  # on a laptop the table fits and says nothing
+    finally:
+        context.close()

@@ -246,7 +246,11 @@ def _facts_html(kind: str) -> str:
             f"<td>{esc(m.what_happened)}</td><td>{esc(', '.join(m.today))}</td></tr>"
             for m in c.MEDIUMS
         )
-        return f'<table class="plnkit-table"><caption>The seed\'s mediums, then and now</caption>' \
+        # On a phone the table scrolls sideways in its own box: the hint says so (it shows only there), and the
+        # box takes keyboard focus, so arrow keys scroll it.
+        return '<p class="plnkit-scroll-hint" aria-hidden="true">Five columns: scroll the table sideways to see ' \
+               "them all.</p>" \
+               f'<table class="plnkit-table" tabindex="0"><caption>The seed\'s mediums, then and now</caption>' \
                f"<thead>{head}</thead><tbody>{rows}</tbody></table>"
     raise KeyError(f"no facts called {kind!r}")
 
