@@ -99,6 +99,29 @@ def test_a_restarted_server_shows_the_banner_and_nothing_typed_is_lost(own_serve
                                                             "server was down.")
 
 
+def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: Server, page: Any) -> None:
+    url = voila.page(MODULES[0].notebook)
+    area, status = open_and_save(page, url, "Typed before the Wi-Fi dropped.")
+    page.context.set_offline(True)
+    notice = page.get_by_role("status").filter(has_text="You're offline.")
+    notice.wait_for()
+    assert "your text stays on this page" in notice.inner_text()
+    area.fill("Typed while offline, every word of it.")
+    page.context.set_offline(False)
+    notice.wait_for(state="detached")
+    text = "Typed while offline, every word of it."
+    for _ in range(300):  # saved on the server (the status said "Saved at" already before)
+        if saved_answer(voila.home, "why-pln/what") == text:
+            break
+        page.wait_for_timeout(200)
+    assert saved_answer(voila.home, "why-pln/what") == text
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert page.locator(BANNER).count() == 0
+    page.reload()
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    assert reflection(page)[0].input_value() == "Typed while offline, every word of it."
+
+
 def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[2].notebook)
     area, status = open_and_save(page, url, "Everything here reached the server.")

@@ -4,7 +4,8 @@
  *    gone for 3 seconds, it shows a banner (role="alert") and marks every exercise with unsaved text
  *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
  *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
- *    page with a part the widget manager could not build reloads itself once.
+ *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
+ *    quieter notice (role="status") says typing is safe.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
@@ -152,8 +153,10 @@
   function markLost() {
     if (lost) { return; }
     lost = true;
-    var stalled = document.getElementById("plnkit-stalled");
-    if (stalled) { stalled.remove(); }
+    ["plnkit-stalled", "plnkit-offline"].forEach(function (id) {
+      var other = document.getElementById(id);
+      if (other) { other.remove(); }
+    });
     banner("plnkit-lost", "This page has lost its connection to the course.", "What you type now is not " +
       "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
       "it will offer your text back.");
@@ -162,6 +165,30 @@
       if (f && hash(f.input.value) !== f.saved) { say(el, NOT_SAVED); }
     });
   }
+
+  // Offline (the browser says so: Wi-Fi dropped, a laptop waking from sleep): a notice, not an alarm. Text typed
+  // now stays in the box and in this browser's drafts; once the browser is back online the notice goes, and the
+  // kernel connection, if it survived, sends what was typed (if it didn't, the lost-connection banner says so).
+  function offline() {
+    if (lost || document.getElementById("plnkit-offline")) { return; }
+    var box = document.createElement("div");
+    box.id = "plnkit-offline";
+    box.className = "plnkit-offline";
+    box.setAttribute("role", "status");
+    var p = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = "You're offline.";
+    p.appendChild(strong);
+    p.appendChild(document.createTextNode(" Keep typing if you like: your text stays on this page and in this " +
+      "browser, and is saved once the connection is back."));
+    box.appendChild(p);
+    document.body.insertBefore(box, document.body.firstChild);
+  }
+  window.addEventListener("offline", offline);
+  window.addEventListener("online", function () {
+    var box = document.getElementById("plnkit-offline");
+    if (box) { box.remove(); }
+  });
 
   // A page is drawn first and shows the learner's own work once its kernel has read it (the footer, loaded
   // last, then carries plnkit-loaded). Should that never happen, the page says so instead of staying empty.
