@@ -247,10 +247,10 @@ def _facts_html(kind: str) -> str:
             for m in c.MEDIUMS
         )
         # On a phone the table scrolls sideways in its own box: the hint says so (it shows only there), and the
-        # box takes keyboard focus, so arrow keys scroll it.
+        # page's script lets the box take keyboard focus then, so arrow keys scroll it.
         return '<p class="plnkit-scroll-hint" aria-hidden="true">Five columns: scroll the table sideways to see ' \
                "them all.</p>" \
-               f'<table class="plnkit-table" tabindex="0"><caption>The seed\'s mediums, then and now</caption>' \
+               f'<table class="plnkit-table"><caption>The seed\'s mediums, then and now</caption>' \
                f"<thead>{head}</thead><tbody>{rows}</tbody></table>"
     raise KeyError(f"no facts called {kind!r}")
 

@@ -12,7 +12,8 @@
  * 3. Sign-out: fills the form's _xsrf value from this browser's cookie.
  * 4. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
  * 5. Keyboard: each radio group is one native group named by its statement (one Tab stop, arrows stay inside
- *    it), and the headers of collapsible sections are buttons a keyboard can reach and press.
+ *    it), the headers of collapsible sections are buttons a keyboard can reach and press, and a table wider
+ *    than the screen is a Tab stop whose arrow keys scroll it.
  */
 (function () {
   "use strict";
@@ -406,7 +407,18 @@
     var open = header.parentNode && header.parentNode.classList.contains("jupyter-widget-Collapse-open");
     if (header.getAttribute("aria-expanded") !== String(!!open)) { header.setAttribute("aria-expanded", String(!!open)); }
   }
+  // A table wider than its box (a phone) scrolls sideways inside it: it takes keyboard focus then, so arrow keys
+  // scroll it; a table that fits is not a Tab stop.
+  function scrollingTables() {
+    document.querySelectorAll(".plnkit-table").forEach(function (table) {
+      var scrolls = table.scrollWidth > table.clientWidth + 1;
+      if (scrolls && table.getAttribute("tabindex") !== "0") { table.setAttribute("tabindex", "0"); }
+      if (!scrolls && table.hasAttribute("tabindex")) { table.removeAttribute("tabindex"); }
+    });
+  }
+  window.addEventListener("resize", scrollingTables);
   function keyboardScan() {
+    scrollingTables();
     if (document.querySelector(".widget-radio-box:not([role]), .widget-radio-box input[type=radio]:not([name])")) {
       nameGroups();
     }
