@@ -130,23 +130,26 @@
   window.addEventListener("pagehide", function () { unloading = true; });
   window.addEventListener("beforeunload", function () { unloading = true; });
 
-  // A banner across the top of the page (role="alert"): a bold first sentence, the rest, and a reload button.
-  function banner(id, title, text) {
+  // A banner across the top of the page: a bold first sentence, the rest, and a reload button. A quiet one
+  // (quiet: true) is a notice, not an alarm: role="status", its own look, and no button.
+  function banner(id, title, text, quiet) {
     if (document.getElementById(id)) { return; }
     var box = document.createElement("div");
     box.id = id;
-    box.className = "plnkit-lost";
-    box.setAttribute("role", "alert");
+    box.className = quiet ? "plnkit-offline" : "plnkit-lost";
+    box.setAttribute("role", quiet ? "status" : "alert");
     var p = document.createElement("p");
     var strong = document.createElement("strong");
     strong.textContent = title;
     p.appendChild(strong);
     p.appendChild(document.createTextNode(" " + text + " "));
-    var reload = document.createElement("button");
-    reload.type = "button";
-    reload.textContent = "Reload the page";
-    reload.addEventListener("click", function () { window.location.reload(); });
-    p.appendChild(reload);
+    if (!quiet) {
+      var reload = document.createElement("button");
+      reload.type = "button";
+      reload.textContent = "Reload the page";
+      reload.addEventListener("click", function () { window.location.reload(); });
+      p.appendChild(reload);
+    }
     box.appendChild(p);
     document.body.insertBefore(box, document.body.firstChild);
   }
@@ -171,19 +174,10 @@
   // now stays in the box and in this browser's drafts; once the browser is back online the notice goes, and the
   // kernel connection, if it survived, sends what was typed (if it didn't, the lost-connection banner says so).
   function offline() {
-    if (lost || document.getElementById("plnkit-offline")) { return; }
-    var box = document.createElement("div");
-    box.id = "plnkit-offline";
-    box.className = "plnkit-offline";
-    box.setAttribute("role", "status");
-    var p = document.createElement("p");
-    var strong = document.createElement("strong");
-    strong.textContent = "You're offline.";
-    p.appendChild(strong);
-    p.appendChild(document.createTextNode(" Keep typing if you like: your text stays on this page and in this " +
-      "browser, and is saved once the connection is back."));
-    box.appendChild(p);
-    document.body.insertBefore(box, document.body.firstChild);
+    if (!lost) {
+      banner("plnkit-offline", "You're offline.", "Keep typing if you like: your text stays on this page and in " +
+        "this browser, and is saved once the connection is back.", true);
+    }
   }
   window.addEventListener("offline", offline);
   window.addEventListener("online", function () {
