@@ -154,6 +154,39 @@ def test_links_also_work_inside_a_jupyter_server_as_on_binder(jupyter_server: Se
     assert_no_error_output(page)
 
 
+def assert_the_shipped_charts_are_served(page: Any, site: str, names: list[str]) -> None:
+    """A fresh learner's charts (``plnkit.charts._static``) are files the server at ``site`` (its base URL, such
+    as ``http://127.0.0.1:8866/``) serves, not data in the page: each picture loads (the wide one on a laptop, the
+    narrow one on a phone) and its downloads are a PNG and an SVG."""
+    folder = site + "voila/templates/plnkit/static/charts/"
+    figures = page.locator(".plnkit-figure")
+    assert figures.count() == len(names)
+    for figure, name in zip(figures.all(), names, strict=True):
+        img = figure.locator("img")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+        narrow = page.viewport_size["width"] <= 760
+        assert img.evaluate("img => img.currentSrc") == folder + f"chart-{name}{'-phone' if narrow else ''}.png"
+        assert img.evaluate("img => img.naturalWidth") >= (600 if narrow else 800)  # the picture itself, drawn
+        download = figure.get_by_role("link", name="PNG")
+        response = page.request.get(download.evaluate("a => a.href"))
+        assert response.ok and response.body().startswith(b"\x89PNG"), download.get_attribute("href")
+        vector = page.request.get(figure.get_by_role("link", name="SVG").evaluate("a => a.href"))
+        assert vector.ok and b"<svg" in vector.body() and vector.headers["content-type"].startswith("image/svg")
+    inlined = page.evaluate("() => [...document.querySelectorAll('.widget-html-content')]"
+                            ".filter(el => el.innerHTML.includes('data:image')).length")
+    assert inlined == 0, "a widget still carries a picture inside the page"
+
+
+def test_a_fresh_learners_charts_are_served_as_files_inside_a_jupyter_server(jupyter_server: Server,
+                                                                             page: Any) -> None:
+    open_course_page(page, jupyter_server.page(MODULES[2].notebook))
+    site = jupyter_server.base + "/"
+    assert_the_shipped_charts_are_served(page, site, ["network-map", "growth", "balance", "then-and-now"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_course_page(page, jupyter_server.page(MODULES[1].notebook))
+    assert_the_shipped_charts_are_served(page, site, ["stage-schematic", "network-map"])
+
+
 @pytest.mark.parametrize("where", ["voila", "jupyter_server"])
 def test_a_page_loads_no_maths_typesetter_and_only_the_widgets_extensions(
         where: str, request: pytest.FixtureRequest, page: Any) -> None:

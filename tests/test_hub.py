@@ -27,6 +27,7 @@ from plnkit.services.store import Store
 
 from .conftest import ROOT, free_port, stop_tree
 from .pgserver import PostgresServer
+from .test_browser import assert_the_shipped_charts_are_served
 
 PASSWORD = "plnkit-hub-test"
 TEACHERS = ("ana", "ben")
@@ -287,6 +288,15 @@ def test_signing_in_to_the_hub_opens_the_course_as_that_teacher(hub: Hub, teache
     for page in (ana, ben):
         body = page.locator("body").inner_text()
         assert "Traceback" not in body and "Join the workshop" not in body  # no second sign-in
+
+
+@pytest.mark.browser
+def test_a_new_teachers_charts_are_files_their_own_server_serves_below_the_hubs_user_path(
+        hub: Hub, teachers: dict[str, Any]) -> None:
+    ben = teachers["ben"]
+    open_page(ben, hub.page("ben", TOOLS))
+    assert_the_shipped_charts_are_served(ben, f"{hub.url}/user/ben/", ["network-map", "growth", "balance",
+                                                                       "then-and-now"])
 
 
 @pytest.mark.browser

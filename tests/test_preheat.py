@@ -22,7 +22,7 @@ import pytest
 from plnkit.content import FACILITATOR_NOTEBOOK, MODULES, PAGES
 
 from .conftest import Server, kernel_pids, serve, stop
-from .test_browser import open_course_page
+from .test_browser import assert_the_shipped_charts_are_served, open_course_page
 from .test_workshop_browser import join
 
 pytestmark = pytest.mark.browser
@@ -112,6 +112,18 @@ def test_two_participants_each_see_only_their_own_answers_on_preheated_pages(roo
     open_preheated(bob, room, MODULE)
     assert reflection_text(bob) == "Bob: mostly podcasts."
     assert "Ana" not in bob.locator("body").inner_text().replace("Analys", "")
+
+
+def test_a_new_participants_preheated_pages_show_the_charts_as_files_the_gate_lets_through(
+        room: Server, people: Any) -> None:
+    cy = people()
+    wait_ready(room, START, 1)
+    join(cy, room, "Cy")
+    open_preheated(cy, room, MODULES[2].notebook)
+    assert_the_shipped_charts_are_served(cy, room.base + "/", ["network-map", "growth", "balance", "then-and-now"])
+    cy.set_viewport_size({"width": 390, "height": 844})
+    open_preheated(cy, room, MODULES[1].notebook)
+    assert_the_shipped_charts_are_served(cy, room.base + "/", ["stage-schematic", "network-map"])
 
 
 def test_the_facilitator_page_and_the_request_hand_over_stay_closed(room: Server, people: Any) -> None:

@@ -32,7 +32,8 @@ def pixels_differ(a: bytes, b: bytes) -> float:
 def test_a_shipped_chart_is_what_its_function_draws(name: str) -> None:
     png, svg, phone = _static.draw(name)
     shipped_png, shipped_svg, shipped_phone = _static.shipped(name)
-    stale = "drawn differently now: run python -m plnkit.charts._static and commit plnkit/data/chart-*"
+    stale = ("drawn differently now: run python -m plnkit.charts._static and commit "
+             "plnkit/data/voila/templates/plnkit/static/charts/")
     assert pixels_differ(png, shipped_png) <= 0.5, stale
     assert pixels_differ(phone, shipped_phone) <= 0.5, stale
     assert shipped_svg.startswith(b"<?xml") and b"<svg" in shipped_svg and len(shipped_svg) > 1000
@@ -59,3 +60,20 @@ def test_confirmed_stages_before_any_connection_still_get_their_table(store: Sto
     store.save_answer(learner, "stages/confirmed", {"stage": "evaluation", "estimated": "evaluation"})
     view = MyNetwork("all").view.value
     assert "Your network, day by day" in view and "Evaluation" in view
+
+
+def test_in_a_voila_kernel_the_shipped_charts_are_addresses_below_the_servers_base_url(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOILA_BASE_URL", "/user/ana/")  # a JupyterHub user's server
+    html = _static.empty_network_html("all")
+    assert "data:" not in html
+    for name in ("network-map", "growth", "balance", "then-and-now"):
+        folder = "/user/ana/voila/templates/plnkit/static/charts/"
+        assert f'<img src="{folder}chart-{name}.png"' in html
+        assert f'srcset="{folder}chart-{name}-phone.png"' in html
+        assert f'download="my-pln-{name}.svg" href="{folder}chart-{name}.svg"'.replace("my-pln-network-map",
+                                                                                    "my-pln-map") in html
+    monkeypatch.setenv("VOILA_BASE_URL", "/")  # plnkit serve
+    assert '<img src="/voila/templates/plnkit/static/charts/chart-network-map.png"' in _static.empty_network_html("map")
+    monkeypatch.delenv("VOILA_BASE_URL")  # a notebook outside Voila: the pictures travel inside the page
+    assert _static.empty_network_html("map").count("data:image/png;base64,") == 3

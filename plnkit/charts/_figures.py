@@ -201,23 +201,27 @@ def figure_html(fig: Figure, *, alt: str, description: str, filename: str, table
     return figure_markup(png, svg, small, alt=alt, description=description, filename=filename, table=table)
 
 
-def figure_markup(png: bytes, svg: bytes, phone_png: bytes | None, *, alt: str, description: str, filename: str,
-                  table: str = "") -> str:
-    """The ``<figure>`` of :func:`figure_html` from images already rendered (PNG, SVG and the phone's PNG)."""
-    wide = base64.b64encode(png).decode("ascii")
-    img = f'<img src="data:image/png;base64,{wide}" alt="{esc(alt)}">'
+def figure_markup(png: bytes | str, svg: bytes | str, phone_png: bytes | str | None, *, alt: str, description: str,
+                  filename: str, table: str = "") -> str:
+    """The ``<figure>`` of :func:`figure_html` from images already rendered (PNG, SVG and the phone's PNG): each
+    given as its bytes (inlined as a data URI) or as the address it is served at (a ``str``, used as it is)."""
+    wide = _source(png, "image/png")
+    img = f'<img src="{esc(wide)}" alt="{esc(alt)}">'
     if phone_png is not None:
-        small = base64.b64encode(phone_png).decode("ascii")
-        img = (f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="data:image/png;base64,{small}">'
-               f"{img}</picture>")
+        small = _source(phone_png, "image/png")
+        img = f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="{esc(small)}">{img}</picture>'
     details = (f'<details class="plnkit-data"><summary>Show the data as a table</summary>{table}</details>'
                if table else "")
-    vector = base64.b64encode(svg).decode("ascii")
     return (f'<figure class="plnkit-figure">{img}'
             f'<figcaption class="plnkit-description">{esc(description)}</figcaption>{details}'
             f'<p class="plnkit-downloads">Download: <a download="{esc(filename)}.png" '
-            f'href="data:image/png;base64,{wide}">PNG</a> · <a download="{esc(filename)}.svg" '
-            f'href="data:image/svg+xml;base64,{vector}">SVG</a></p></figure>')
+            f'href="{esc(wide)}">PNG</a> · <a download="{esc(filename)}.svg" '
+            f'href="{esc(_source(svg, "image/svg+xml"))}">SVG</a></p></figure>')
+
+
+def _source(image: bytes | str, mime: str) -> str:
+    """An image's address: a served one as it is, bytes as a base64 data URI."""
+    return image if isinstance(image, str) else f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
 
 
 # --- layout helpers shared by the charts ----------------------------------------------------------------

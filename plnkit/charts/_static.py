@@ -3,15 +3,24 @@
 A fresh learner's pages show the empty network charts (modules 1 to 3) and the stage schematic without a
 journey (module 2). Drawing them would load matplotlib, numpy and PIL into every page's kernel (about 40 MiB
 and half a second) for pictures that never change. They are drawn by the chart functions themselves and kept
-in ``plnkit/data/chart-<name>.png`` (wide), ``chart-<name>-phone.png`` and ``chart-<name>.svg``; after changing
-a chart's look, run ``python -m plnkit.charts._static`` to draw them again (``tests/test_static_charts.py``
-fails while a shipped image differs from what its function draws).
+in the course template's ``static/charts/`` (:data:`FOLDER`): ``chart-<name>.png`` (wide),
+``chart-<name>-phone.png`` and ``chart-<name>.svg``; after changing a chart's look, run
+``python -m plnkit.charts._static`` to draw them again (``tests/test_static_charts.py`` fails while a shipped
+image differs from what its function draws).
+
+**Addresses, not copies.** In a page Voila serves, the ``<img>`` points at the file Voila serves from the
+template (``{VOILA_BASE_URL}voila/templates/plnkit/static/charts/...``; Voila sets ``VOILA_BASE_URL`` in every
+kernel it starts, preheated or not, standalone or inside a Jupyter server): the browser fetches it once and
+caches it, instead of each page carrying every picture base64-encoded in its widget state (on module 3, four
+charts made 259 KB of the page's 419 KB of widget state). Anywhere else (a notebook in JupyterLab, nbval) the
+images stay inline data URIs, so the figure never depends on a server.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import os
 import sys
 from collections.abc import Callable
 from importlib import resources
@@ -20,6 +29,12 @@ from typing import TYPE_CHECKING
 
 from ..rules.network import Network
 from ._figures import PHONE_DPI, PNG_DPI, figure_markup
+
+#: The shipped images, inside the course's Voila template (its static files are served at
+#: ``voila/templates/plnkit/static/``; ``pyproject.toml`` also installs them where Binder and JupyterHub look).
+FOLDER = ("data", "voila", "templates", "plnkit", "static", "charts")
+#: Their address below a Voila server's base URL.
+URL_PATH = "voila/templates/plnkit/static/charts/"
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -86,14 +101,27 @@ def _file(name: str, suffix: str) -> str:
 @functools.cache
 def shipped(name: str) -> tuple[bytes, bytes, bytes]:
     """The shipped wide PNG, SVG and phone PNG of chart ``name`` (a key of :data:`DRAWERS`)."""
-    data = resources.files("plnkit").joinpath("data")
+    data = resources.files("plnkit")
+    for part in FOLDER:
+        data = data.joinpath(part)
     return tuple(data.joinpath(_file(name, s)).read_bytes()  # type: ignore[return-value]
                  for s in (".png", ".svg", "-phone.png"))
 
 
+def served_base() -> str | None:
+    """The address the shipped images are served at, ending in ``/`` (``/voila/templates/.../charts/``, below
+    the server's base URL), in a kernel Voila started; ``None`` elsewhere (their bytes are then inlined)."""
+    base = os.environ.get("VOILA_BASE_URL", "")
+    return base.rstrip("/") + "/" + URL_PATH if base.startswith("/") else None
+
+
 def drawn_html(name: str, *, alt: str, description: str, filename: str, table: str = "") -> str:
     """The ``<figure>`` :func:`~plnkit.charts._figures.figure_html` would make for chart ``name``, from the
-    shipped images (no matplotlib)."""
+    shipped images (no matplotlib): their addresses on the Voila server (:func:`served_base`), or their bytes."""
+    base = served_base()
+    if base is not None:
+        sources = tuple(base + _file(name, s) for s in (".png", ".svg", "-phone.png"))
+        return figure_markup(*sources, alt=alt, description=description, filename=filename, table=table)
     png, svg, phone = shipped(name)
     return figure_markup(png, svg, phone, alt=alt, description=description, filename=filename, table=table)
 
@@ -119,7 +147,8 @@ def empty_network_html(charts: str, growth_table: str = "") -> str:
 
 
 def write_all(folder: Path) -> list[Path]:
-    """Draw every chart of :data:`DRAWERS` into ``folder`` (the package's ``data``); returns the files written."""
+    """Draw every chart of :data:`DRAWERS` into ``folder`` (the package's :data:`FOLDER`); returns the files
+    written."""
     written = []
     for name in DRAWERS:
         for suffix, data in zip((".png", ".svg", "-phone.png"), draw(name), strict=True):
@@ -130,5 +159,5 @@ def write_all(folder: Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # python -m plnkit.charts._static
-    for path in write_all(Path(__file__).resolve().parent.parent / "data"):
+    for path in write_all(Path(__file__).resolve().parent.parent.joinpath(*FOLDER)):
         print(path, file=sys.stderr)
