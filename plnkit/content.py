@@ -96,7 +96,8 @@ BENEFITS: tuple[Benefit, ...] = (
             "By sharing and connecting you become a leader, inside your classroom and beyond it.",
             "I contribute to other teachers' learning, not only consume what they share."),
     Benefit("learner", "A learner",
-            "You keep learning, which the seed calls the most important requirement for a teacher today.",
+            "You keep learning, which the 2010 wiki page this course is based on calls the most important "
+            "requirement for a teacher today.",
             "I learned something this month that changed how I teach."),
 )
 
@@ -253,9 +254,10 @@ MEDIUMS: tuple[Medium, ...] = (
 )
 
 TOOLS_DIE = (
-    "Every 2010 service on the seed page has closed, frozen or changed hands. A PLN lives in your "
-    "relationships and habits, not in a platform: keep one username everywhere, keep a home base you own "
-    "(such as a blog), and export your lists regularly (bookmarks as an HTML bookmark file, feeds as OPML)."
+    "Every 2010 service named on the wiki page this course is based on has closed, frozen or changed hands. "
+    "A PLN lives in your relationships and habits, not in a platform: keep one username everywhere, keep a "
+    "home base you own (such as a blog), and export your lists regularly (bookmarks as an HTML bookmark file, "
+    "feeds as OPML)."
 )
 
 # --- Reflection prompts ---------------------------------------------------------------------------------
@@ -310,7 +312,8 @@ SOURCES: dict[str, str] = {
     "richardson": "Richardson, W. & Mancabelli, R. (2011). *Personal Learning Networks: Using the Power of "
                   "Connections to Transform Education*. Solution Tree.",
     "gray": "Lucy Gray, educator and founder of the Global Education Collaborative Ning (2007), wrote a blog "
-            "post on PLNs that the seed page recommends (the course could not locate the post itself).",
+            "post on PLNs that the wiki page this course is based on recommends (the course could not locate the "
+            "post itself).",
     "utecht": "Utecht, J. (2008, April). \"Stages of PLN Adoption\". *The Thinking Stick* (blog).",
     "trust2016": "Trust, T., Krutka, D. G. & Carpenter, J. P. (2016). \"Together we are better\": "
                  "Professional learning networks for teachers. *Computers & Education*, 102.",

@@ -100,3 +100,4 @@ def test_a_module_is_in_progress_only_once_something_is_saved(store: object) -> 
     sess.store.save_answer(sess.learner, "why-pln/what", "A first thought")
     html = module_list().value
     assert html.count("In progress") == 1 and html.index("In progress") < html.index(content.MODULES[1].notebook)
+    assert f"about {content.MODULES[0].minutes} minutes · <span>In progress</span>" in html  # not run together

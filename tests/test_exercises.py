@@ -107,15 +107,19 @@ def test_balance_planner_warns_kindly_and_restores(store: Store) -> None:
     p.late.value = True
     p.check.click()
     assert "Could Mastodon have half its 700 minutes?" in p.result.value
+    assert "700 minutes a week (about 11.7 hours)" in p.result.value
     assert p.status.text.startswith("Saved at")
     again = BalancePlanner()
     assert again.names[0].value == "Mastodon" and again.minutes[0].value == "700" and again.late.value
     assert "late at night" in again.result.value
+    again.minutes[0].value = "900"
+    again.check.click()
+    assert "900 minutes a week (about 15 hours)" in again.result.value  # a whole number of hours: no ".0"
     again.minutes[0].value = "-10"
     again.check.click()
     assert "can't be negative" in again.status.text
     saved = store.latest_answer(store.learner("local"), BalancePlanner.KEY)
-    assert saved is not None and saved.value["minutes"] == [["Mastodon", 700]]
+    assert saved is not None and saved.value["minutes"] == [["Mastodon", 900]]
 
 
 def test_first_steps_save_as_they_are_ticked(store: Store) -> None:

@@ -275,10 +275,10 @@ def test_module_2_by_keyboard(course: Server, page: Any) -> None:
 
     planner = page.locator(".plnkit-exercise", has=page.get_by_role("button", name="Check and save my plan"))
     type_into(page, planner.get_by_label("Network or activity 1"), "Mastodon")
-    type_into(page, planner.get_by_label("minutes a week").first, "90")
+    type_into(page, planner.get_by_label("Minutes a week (1)"), "90")
     type_into(page, planner.get_by_label("One boundary I will keep"), "No notifications after 8 pm")
     press_button(page, "Check and save my plan")
-    planner.get_by_text("Your plan: 90 minutes a week").wait_for()
+    planner.get_by_text("Your plan: 90 minutes a week (about 1.5 hours).").wait_for()
 
     description = page.locator(".plnkit-reflection").first
     type_into(page, description.locator(".plnkit-answer textarea"), "I joined a science teachers' group last term.")
@@ -290,7 +290,7 @@ def test_module_2_by_keyboard(course: Server, page: Any) -> None:
 def test_module_3_by_keyboard(course: Server, page: Any, feed_server: Any) -> None:
     open_course_page(page, course.page(MODULES[2].notebook))
     type_into(page, page.get_by_label("Service 1"), "Mastodon")
-    type_into(page, page.get_by_label("Username").first, "@ms_rivera")
+    type_into(page, page.get_by_label("Username 1", exact=True), "@ms_rivera")
     identity = page.locator(".plnkit-exercise", has=page.get_by_role("button", name="Check my usernames"))
     press_button(page, "Check my usernames")
     identity.locator(".plnkit-status").get_by_text(re.compile("^Saved at")).wait_for()
@@ -316,7 +316,7 @@ def test_module_3_by_keyboard(course: Server, page: Any, feed_server: Any) -> No
     page.get_by_text("Subscribed to Loopback Teachers' Blog.").wait_for()
 
     panel = page.locator(".plnkit-network")
-    pick_option(page, panel.get_by_label("Kind"), "A community or space")
+    pick_option(page, panel.get_by_label("Kind", exact=True), "A community or space")
     type_into(page, panel.get_by_label("Name", exact=True), "Keyboard Teachers")
     type_into(page, panel.get_by_label("Where (platform)"), "Discord")
     press_button(page, "Add to my network", scope=panel)

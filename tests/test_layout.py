@@ -63,7 +63,7 @@ def fill_in(page: Any, number: int) -> None:
         page.get_by_label("One boundary I will keep").fill(LONG[:150])
         page.get_by_role("button", name="Check and save my plan").click()
     if number == 3:
-        page.get_by_label("Username").first.fill("@a_very_long_username_for_a_teacher_on_every_service")
+        page.get_by_label("Username 1", exact=True).fill("@a_very_long_username_for_a_teacher_on_every_service")
         page.get_by_role("button", name="Check my usernames").click()
         page.get_by_label("Address", exact=True).fill("https://example.org/" + "long-path/" * 12)
         page.get_by_label("Title", exact=True).fill(LONG[:140])
@@ -119,7 +119,8 @@ def test_on_a_phone_the_wide_mediums_table_says_it_scrolls_and_scrolls_from_the_
         page = context.new_page()
         page.set_default_timeout(60_000)
         open_course_page(page, course.page(PAGES[3].notebook))
-        table = page.locator("table.plnkit-table", has=page.get_by_text("The seed's mediums, then and now"))
+        caption = page.get_by_text("Kinds of tools on the 2010 wiki page, then and now")
+        table = page.locator("table.plnkit-table", has=caption)
         hint = page.get_by_text("scroll the table sideways")
         assert hint.is_visible()
         width = table.evaluate("t => [t.scrollWidth, t.clientWidth]")

@@ -88,6 +88,8 @@ def test_export_then_import_round_trips(store: Store, tmp_path: object, fmt: str
     (b"label,type\nAna,person\nBob,alien\n", "Row 2: Unknown kind"),
     (b"label,type,ring\nAna,person,far\n", "Row 1: closeness"),
     (b"\x00\x01\x02\x00\x00\x03" * 40, "isn't text"),
+    (b"My notes from the workshop: follow Ana on Bluesky.\n", "no connections in it"),  # a plain text file
+    (b'{"format": "plnkit-network", "nodes": []}', "no connections in it"),
 ])
 def test_a_bad_import_names_the_problem_and_imports_nothing(store: Store, data: bytes, words: str) -> None:
     with pytest.raises(InputError, match=words):

@@ -107,15 +107,18 @@ def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: S
     notice.wait_for()
     assert "your text stays on this page" in notice.inner_text()
     area.fill("Typed while offline, every word of it.")
+    # The status line under the box no longer says "Saved at ..." about text the server doesn't have.
+    status.get_by_text(re.compile("^Not saved yet: you're offline")).wait_for()
     page.context.set_offline(False)
     notice.wait_for(state="detached")
     text = "Typed while offline, every word of it."
-    for _ in range(300):  # saved on the server (the status said "Saved at" already before)
+    for _ in range(300):  # saved on the server
         if saved_answer(voila.home, "why-pln/what") == text:
             break
         page.wait_for_timeout(200)
     assert saved_answer(voila.home, "why-pln/what") == text
     status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert "Not saved" not in status.inner_text()
     assert page.locator(BANNER).count() == 0
     page.reload()
     page.wait_for_selector(".plnkit-footer.plnkit-loaded")

@@ -63,7 +63,7 @@ def test_restoring_never_overwrites_work_done_here(store: Store, tmp_path: Path)
 
 
 @pytest.mark.parametrize("data,words", [
-    (b"not json", "isn't valid JSON"),
+    (b"not json", "it is damaged, or another kind of file"),
     (b'{"format": "other"}', "not a portfolio"),
     (json.dumps({"format": "plnkit-portfolio", "answers": "oops"}).encode(), "answers are damaged"),
     (json.dumps({"format": "plnkit-portfolio", "network_events": [

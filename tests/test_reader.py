@@ -153,7 +153,7 @@ def test_offline_on_a_first_run_shows_labelled_samples(store: Store) -> None:
     offline = FeedConnectionError("The course can't reach the internet right now.", offline=True)
     reader.show([FeedResult("https://a.example/feed", None, offline)], {})
     assert "Sample entries." in reader.entries.value and "retrieval practice" in reader.entries.value
-    assert reader.status.text.startswith("You seem to be offline")
+    assert reader.status.text.startswith("The course can't reach the internet")
 
 
 def test_export_then_import_round_trips(server: FeedServer, store: Store, tmp_path: object) -> None:
@@ -255,8 +255,8 @@ def test_every_feed_unreachable_at_once_reads_as_offline_and_shows_what_was_save
     reader = FeedReader()
     reader.show([FeedResult("https://a.example/feed", cached, HostNotFoundError("Couldn't find a.example.")),
                  FeedResult("https://b.example/feed", None, HostNotFoundError("Couldn't find b.example."))], {})
-    assert reader.status.text.startswith("You seem to be offline")
+    assert reader.status.text.startswith("The course can't reach the internet")
     assert "Saved post" in reader.entries.value and "Sample entries" not in reader.entries.value
     one = FeedReader()
     one.show([FeedResult("https://typo.example/feed", None, HostNotFoundError("Couldn't find typo.example."))], {})
-    assert not one.status.text.startswith("You seem to be offline")  # one bad name is just a typo
+    assert not one.status.text.startswith("The course can't reach the internet")  # one bad name is just a typo

@@ -90,6 +90,24 @@ def test_reopening_the_page_shows_the_latest_saved_text(store: Store) -> None:
     assert again.history.get_title(0) == "Earlier versions (2)"
 
 
+def test_two_tabs_of_one_page_each_say_when_the_other_had_saved_and_nothing_is_lost(store: Store) -> None:
+    tab_a, tab_b = Reflection("why-pln/what"), Reflection("why-pln/what")  # both opened on an empty answer
+    tab_a.text.value = "Typed in tab A."
+    press_save(tab_a)
+    assert tab_a.status.text.startswith("Saved at ") and "Another tab" not in tab_a.status.text
+    tab_b.text.value = "Typed in tab B."
+    press_save(tab_b)
+    assert "Another tab or device had changed this answer" in tab_b.status.text
+    assert "“Earlier versions”" in tab_b.status.text
+    tab_a.text.value = "Tab A again."
+    press_save(tab_a)
+    assert "Another tab or device" in tab_a.status.text
+    assert history(store) == ["Tab A again.", "Typed in tab B.", "Typed in tab A."]
+    tab_a.text.value = "Tab A, alone now."  # nothing saved elsewhere since tab A's own save: no warning
+    press_save(tab_a)
+    assert "Another tab" not in tab_a.status.text
+
+
 def test_too_long_text_is_not_saved_or_cut_and_says_by_how_much(store: Store) -> None:
     r = Reflection("why-pln/what")
     r.text.value = "ok"

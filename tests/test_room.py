@@ -228,11 +228,13 @@ def test_moderation_hide_mute_and_the_whole_record(workshop: Path, monkeypatch: 
     page = facilitator_page(monkeypatch, fac)
     page.posts.value = next(v for label, v in page.posts.options if "first" in label)
     page.hide()
-    assert "Hidden from every stream" in page.status.text
+    assert "Hidden from every stream" in page.moderation_status.text
     assert "hidden by the facilitator" in page.record.value and "deleted by its author" in page.record.value
     assert "first" not in ana.refresh(force=True) * ana.stream.value
     page.members.value = next(v for label, v in page.members.options if label == "Ben")
     page.mute(True)
+    assert page.moderation_status.text == "Ben can no longer post in the backchannel; they can still read it."
+    assert page.status.text != page.moderation_status.text  # said beside the button, not at the top of the page
     open_page(monkeypatch, tokens["Ben"])
     ben = Backchannel(poll_seconds=3600)
     ben.close()

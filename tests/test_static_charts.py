@@ -71,8 +71,8 @@ def test_in_a_voila_kernel_the_shipped_charts_are_addresses_below_the_servers_ba
         folder = "/user/ana/voila/templates/plnkit/static/charts/"
         assert f'<img src="{folder}chart-{name}.png"' in html
         assert f'srcset="{folder}chart-{name}-phone.png"' in html
-        assert f'download="my-pln-{name}.svg" href="{folder}chart-{name}.svg"'.replace("my-pln-network-map",
-                                                                                    "my-pln-map") in html
+        assert f'download="my-pln-{name}.svg" href="{folder}chart-{name}.svg" aria-label="SVG: '.replace(
+            "my-pln-network-map", "my-pln-map") in html
     monkeypatch.setenv("VOILA_BASE_URL", "/")  # plnkit serve
     assert '<img src="/voila/templates/plnkit/static/charts/chart-network-map.png"' in _static.empty_network_html("map")
     monkeypatch.delenv("VOILA_BASE_URL")  # a notebook outside Voila: the pictures travel inside the page

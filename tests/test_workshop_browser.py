@@ -139,8 +139,17 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     new_link = boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
     assert new_link and new_link != link
     tablet.reload()
-    assert "This link isn't recognised" in tablet.locator("[role=alert]").inner_text()
+    stale = tablet.locator("[role=alert]").inner_text()
+    assert "sign-in to the workshop has stopped working" in stale and "new personal link" in stale
     follow_link(tablet, new_link, "Ben")
+    # His old link, or a mistyped one, in a browser signed in as him: no join form (a second, empty Ben), but
+    # a way back to his own work.
+    tablet.goto(link)
+    assert "isn't recognised" in tablet.locator("[role=alert]").inner_text()
+    assert tablet.get_by_role("button", name="Join the workshop").count() == 0
+    tablet.get_by_role("link", name="Continue as Ben").click()
+    tablet.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text() and "learner=" not in tablet.url
     assert "Welcome, Ben" in tablet.locator(".plnkit-join").inner_text()
     # Ben's link opened in a browser that is someone else's (Eve's) still asks before switching it.
     eve = people()
@@ -156,6 +165,35 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     boss.get_by_text("Workshop reopened").wait_for()
     tablet.reload()
     tablet.wait_for_selector(".plnkit-footer.plnkit-loaded")
+
+
+def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_the_new_link(
+        room: Server, people: Any) -> None:
+    dana = people()
+    join(dana, room, "Dana")
+    open_course_page(dana, room.page(MODULES[1].notebook))
+    save_reflection(dana, "Saved before the reissue.")
+    boss = people()
+    follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
+                "Facilitator")
+    boss.wait_for_selector(".plnkit-facilitator")
+    boss.get_by_label("Participant").select_option(index=_option_index(boss, "Dana"))
+    boss.get_by_role("button", name="Reissue their link").click()
+    new_link = boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
+    time.sleep(6)  # past the page's re-check of its link (session.RECHECK_SECONDS)
+    box = dana.locator(".plnkit-reflection").first
+    box.locator(".plnkit-answer textarea").fill("Typed after the reissue, not lost.")
+    status = box.locator(".plnkit-status")
+    status.get_by_text(re.compile("sign-in has stopped working")).wait_for()
+    assert "new personal link" in status.inner_text() and "offered back" in status.inner_text()
+    follow_link(dana, new_link, "Dana")
+    open_course_page(dana, room.page(MODULES[1].notebook))
+    offer = dana.get_by_role("group", name="Unsaved text from earlier")
+    offer.wait_for()
+    assert "Typed after the reissue, not lost." in offer.inner_text()
+    offer.get_by_role("button", name="Put it back").click()
+    box.locator(".plnkit-status").get_by_text(re.compile(r"^Saved at")).wait_for()
+    assert box.locator(".plnkit-answer textarea").input_value().endswith("Typed after the reissue, not lost.")
 
 
 def _option_index(page: Any, name: str) -> int:

@@ -215,8 +215,8 @@ def figure_markup(png: bytes | str, svg: bytes | str, phone_png: bytes | str | N
     return (f'<figure class="plnkit-figure">{img}'
             f'<figcaption class="plnkit-description">{esc(description)}</figcaption>{details}'
             f'<p class="plnkit-downloads">Download: <a download="{esc(filename)}.png" '
-            f'href="{esc(wide)}">PNG</a> · <a download="{esc(filename)}.svg" '
-            f'href="{esc(_source(svg, "image/svg+xml"))}">SVG</a></p></figure>')
+            f'href="{esc(wide)}" aria-label="PNG: {esc(alt)}">PNG</a> · <a download="{esc(filename)}.svg" '
+            f'href="{esc(_source(svg, "image/svg+xml"))}" aria-label="SVG: {esc(alt)}">SVG</a></p></figure>')
 
 
 def _source(image: bytes | str, mime: str) -> str:

@@ -72,6 +72,9 @@ def parse_import(data: bytes) -> list[Node]:
         rows = read_csv(data)
         if rows and not {"label", "type"} <= set(rows[0]):
             raise InputError("That CSV file needs at least 'label' and 'type' columns.")
+    if not rows:
+        raise InputError("That file has no connections in it, so nothing was imported. The course reads a network "
+                         "exported from this page (JSON, or CSV with 'label' and 'type' columns).")
     if len(rows) > MAX_IMPORT_NODES:
         raise InputError(f"That file has more than {MAX_IMPORT_NODES:,} connections, so nothing was imported.")
     nodes = []

@@ -101,7 +101,8 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
     try:
         doc = json.loads(decode(bytes(data)).text)  # a BOM or UTF-16 from a text editor is fine
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise InputError("That file is not a course portfolio (it isn't valid JSON), so nothing was restored.") from exc
+        raise InputError("That file is not a course portfolio (it is damaged, or another kind of file), so "
+                         "nothing was restored. Choose the my-pln-course-work file the course saved.") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError("That file is not a portfolio exported by this course, so nothing was restored.")
     if doc.get("version", 1) != 1:

@@ -17,7 +17,9 @@ from .text import plural
 from .urls import same_address_key
 
 LATER = "It couldn't be fetched just now; it will be fetched on the next Refresh."
-OFFLINE = "You seem to be offline, so it couldn't be fetched; it will be fetched on the next Refresh."
+#: Said when the course (the computer serving it: the learner's own, or a workshop's server) has no internet.
+OFFLINE = ("The course can't reach the internet just now, so it couldn't be fetched; it will be fetched on the "
+           "next Refresh.")
 NO_ENTRIES_YET = "Its entries will appear when you press Refresh."
 STARTER_NOT_FOUND = "Its site could not be found just now; it will be tried again on the next Refresh."
 
@@ -109,7 +111,7 @@ def seems_offline(results: Sequence[Result]) -> bool:
 def refresh_summary(results: Sequence[Result]) -> tuple[str, str]:
     """The status line after a refresh: ``(kind, text)`` with kind ``"ok"``, ``"info"`` or ``"error"``."""
     if seems_offline(results):
-        return "error", "You seem to be offline. Showing the entries saved earlier."
+        return "error", "The course can't reach the internet just now, so nothing new could be fetched."
     failed = sum(1 for r in results if r.error is not None)
     if failed:
         return "info", f"Updated. {plural(failed, 'feed')} could not be read (see below)."

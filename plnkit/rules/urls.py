@@ -108,7 +108,7 @@ def check_address(text: object, kind: Kind = "web address") -> str:
     if len(url) > most:
         raise _refuse(kind, f"That address is too long to be {noun} (over {most:,} characters).")
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
-        raise _refuse(kind, "That address contains spaces or control characters; check it and try again.")
+        raise _refuse(kind, "That address has a space or an invisible character in it; check it and try again.")
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://[::1" and other broken brackets

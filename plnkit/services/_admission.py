@@ -107,10 +107,15 @@ class AdmissionMixin:
         given = handler.get_query_argument(_session.TOKEN_PARAM, None)
         if given is not None:  # a personal link: check it, then ask before this browser becomes that person
             name = self._valid(given)
-            if name is None:
-                self.join_page(handler, 403, _session.UNKNOWN_LINK)
-                raise tornado.web.Finish()
             current = handler.get_cookie(_session.COOKIE) or ""
+            if name is None:
+                mine = self._valid(current) if current else None
+                if mine is None:
+                    self.join_page(handler, 403, _session.UNKNOWN_LINK)
+                else:  # joining again would make them a second, empty participant: offer their own work
+                    self.answer_page(handler, 403, "This link isn't recognised", _session.UNKNOWN_LINK_SIGNED_IN,
+                                     signed_in=(mine, _without_token(handler.request)))
+                raise tornado.web.Finish()
             if secrets.compare_digest(current.encode("utf-8"), given.encode("utf-8")):  # already them here
                 handler.set_header("Cache-Control", "no-store")
                 handler.redirect(_without_token(handler.request), status=303)  # the secret out of the address
@@ -122,7 +127,7 @@ class AdmissionMixin:
             self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
             raise tornado.web.Finish()
         if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
-            self.join_page(handler, 403, _session.UNKNOWN_LINK)
+            self.join_page(handler, 403, _session.STALE_SIGN_IN)
             raise tornado.web.Finish()
         if _names_notebook(handler.request.path, FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
             self.answer_page(handler, 403, "This page is for the facilitator",
@@ -191,7 +196,9 @@ class AdmissionMixin:
 
     def answer_page(self, handler: tornado.web.RequestHandler, status: int, title: str, message: str, *,
                     join: bool = False, confirm: tuple[str, str, str] | None = None, name: str = "",
-                    closed: bool = False) -> None:
+                    closed: bool = False, signed_in: tuple[str, str] | None = None) -> None:
+        """A plain page (no kernel). ``confirm``: (name, token, next path) of a personal link to confirm;
+        ``signed_in``: (name, address) of the participant this browser is signed in as, offered to continue."""
         env = handler.settings["voila_jinja2_env"]
         handler.set_status(status)
         handler.set_header("Content-Type", "text/html; charset=utf-8")
@@ -199,14 +206,15 @@ class AdmissionMixin:
         handler.finish(env.get_template("plnkit-page.html").render(
             title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
-            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed,
+            confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed, signed_in=signed_in,
             icon=f"{self.base_url}voila/templates/plnkit/static/icon.svg"))
 
 
 def _without_token(request: Any) -> str:
-    """The request's path and query string without the personal link's token (``?learner=``)."""
+    """The request's path and query string without the personal link's token (``?learner=``); a path on this
+    server, never ``//host/...`` (which a browser would read as another site)."""
     kept = [(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True) if k != _session.TOKEN_PARAM]
-    return request.path + (f"?{urlencode(kept)}" if kept else "")
+    return "/" + request.path.lstrip("/") + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _names_notebook(path: str, notebook: str) -> bool:

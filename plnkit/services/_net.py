@@ -77,6 +77,8 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 DEADLINE = 20.0
 _CHUNK = 64 * 1024
+#: A fetch that failed because the course (the computer serving it) has no internet connection.
+OFFLINE_MESSAGE = "The course can't reach the internet right now, so this feed couldn't be fetched."
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,7 @@ class Resolver:
             addresses = self.lookup(host, port)
         except socket.gaierror as exc:
             if exc.errno == socket.EAI_AGAIN or not self.names_resolve():
-                raise FeedConnectionError("The course can't reach the internet right now; showing what was saved "
-                                          "earlier.", offline=True) from exc
+                raise FeedConnectionError(OFFLINE_MESSAGE, offline=True) from exc
             raise _not_found(host) from exc
         except UnicodeError as exc:  # a name no DNS could hold (a label over 63 characters, say)
             raise _not_found(host) from exc
@@ -334,6 +335,5 @@ def _connection_error(exc: BaseException, target: Target) -> FeedConnectionError
     text = str(exc).lower()
     offline = "network is unreachable" in text or "no route to host" in text
     if offline:
-        return FeedConnectionError("The course can't reach the internet right now; showing what was saved "
-                                   "earlier.", offline=True)
+        return FeedConnectionError(OFFLINE_MESSAGE, offline=True)
     return FeedConnectionError(f"Couldn't connect to {target.host}. The site may be down; try again later.")

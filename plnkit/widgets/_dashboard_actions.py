@@ -25,6 +25,10 @@ class RoomActions:
 
     status: Status
     import_status: Status
+    #: Each said beside its own controls (a result at the top of a long page goes unseen).
+    moderation_status: Status
+    report_status: Status
+    details_status: Status
     title: Any
     facilitator_name: Any
     posts: Any
@@ -42,7 +46,7 @@ class RoomActions:
     # --- actions ----------------------------------------------------------------------------------------
 
     def save_settings(self) -> None:
-        @guard(self.status, doing="save the workshop details")
+        @guard(self.details_status, doing="save the workshop details")
         def run() -> None:
             title = clean_name(self.title.value or DEFAULT_TITLE, most=120)
             name = clean_name(self.facilitator_name.value, most=MAX_NAME) if self.facilitator_name.value.strip() \
@@ -50,33 +54,33 @@ class RoomActions:
             store = self._sess().store
             store.set_workshop_setting("title", title)
             store.set_workshop_setting("facilitator_name", name)
-            self.status.ok("Workshop details saved.")
+            self.details_status.ok("Workshop details saved.")
             self.refresh(force=True)
 
         run()
 
     def hide(self) -> None:
-        @guard(self.status, doing="hide that post")
+        @guard(self.moderation_status, doing="hide that post")
         def run() -> None:
             if self.posts.value is None:
                 raise InputError("Choose a post to hide first.")
             sess = self._sess()
             if not sess.store.delete_post(sess.learner, int(self.posts.value), moderator=True):
                 raise InputError("That post is already gone from the stream.")
-            self.status.ok("Hidden from every stream. The record keeps it, marked as hidden by you.")
+            self.moderation_status.ok("Hidden from every stream. The record keeps it, marked as hidden by you.")
             self.refresh(force=True)
 
         run()
 
     def mute(self, muted: bool) -> None:
-        @guard(self.status, doing="change that")
+        @guard(self.moderation_status, doing="change that")
         def run() -> None:
             if self.members.value is None:
                 raise InputError("Choose a participant first.")
             label = str(self.members.label or "").replace(" (muted)", "")
             if not self._sess().store.set_muted(int(self.members.value), muted):
                 raise InputError("That participant is no longer in this workshop.")
-            self.status.ok(f"{label} can no longer post in the backchannel; they can still read it." if muted
+            self.moderation_status.ok(f"{label} can no longer post in the backchannel; they can still read it." if muted
                            else f"{label} can post again.")
             self.refresh(force=True)
 
@@ -87,12 +91,12 @@ class RoomActions:
 
         data: bytes | None = None
 
-        @guard(self.status, doing="export the record")
+        @guard(self.report_status, doing="export the record")
         def run() -> None:
             nonlocal data
             data = backchannel_csv(self._sess().store.post_record(ROOM))
             self.downloads.value = download_link("backchannel-record.csv", "text/csv", data, auto=True)
-            self.status.ok("The record is ready to download.")
+            self.report_status.ok("The record is ready to download.")
 
         run()
         return data
@@ -102,14 +106,14 @@ class RoomActions:
 
         data: bytes | None = None
 
-        @guard(self.status, doing="make the report")
+        @guard(self.report_status, doing="make the report")
         def run() -> None:
             nonlocal data
             store = self._sess().store
             data = report_zip(self.snapshot(), store.post_record(ROOM), store.workshop_setting("title",
                                                                                             DEFAULT_TITLE))
             self.downloads.value = download_link("workshop-report.zip", "application/zip", data, auto=True)
-            self.status.ok("The report is ready to download.")
+            self.report_status.ok("The report is ready to download.")
 
         run()
         return data

@@ -343,14 +343,18 @@ class Component(metaclass=_LoadsWhenBuilt):
     # --- the page ---------------------------------------------------------------------------------------
 
     def _draft_scope(self) -> str:
-        """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart."""
+        """A short fingerprint of the learner, so browser drafts of two people on one browser stay apart.
+
+        Made from the learner's id in the store, which stays theirs when the facilitator reissues their link (the
+        key changes): text typed on a page whose link was just replaced is offered back on the new link's page.
+        """
         import hashlib
 
         try:
-            key = self._sess().learner.key
+            ident = f"learner:{self._sess().learner.id}"
         except PlnkitError:
-            key = "nobody"
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+            ident = "nobody"
+        return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:12]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -81,6 +81,7 @@ class FacilitatorPage(RoomActions, Component):
         self.manage.selected_index = None
         self.details_note = w.HTML()
         self.import_status = Status()
+        self.moderation_status, self.report_status, self.details_status = Status(), Status(), Status()
         self.aggregates = w.HTML()
         self.shared = w.HTML()
         self.record = w.HTML()
@@ -112,10 +113,10 @@ class FacilitatorPage(RoomActions, Component):
             w.HTML('<h2 id="shared">Shared reflections</h2>'), self.shared,
             w.HTML('<h2 id="backchannel">Backchannel</h2>'), self.record,
             w.HBox([self.posts, self.hide_button], layout=row),
-            w.HBox([self.members, self.mute_button, self.unmute_button], layout=row),
+            w.HBox([self.members, self.mute_button, self.unmute_button], layout=row), self.moderation_status.widget,
             w.HTML('<h2 id="report">Workshop report and evidence</h2><p>The report is one zip: a page with '
                    "everything above (no private answer) and CSV files of progress, ratings and stages.</p>"),
-            w.HBox([self.report_button, self.export_button], layout=row), self.downloads,
+            w.HBox([self.report_button, self.export_button], layout=row), self.report_status.widget, self.downloads,
             w.HTML("<h3>A participant who worked on Binder</h3><p>They can send you their portfolio file (“Take "
                    "your work with you” on the start page): type their name, then import the file, and their work "
                    "counts in the report.</p>"),
@@ -125,7 +126,7 @@ class FacilitatorPage(RoomActions, Component):
             w.HBox([self.code, self.verify_button], layout=row), self.verdict,
             w.HTML('<h3 id="details">Workshop details</h3><p>Your name and the workshop\'s title appear on '
                    "participants' certificates.</p>"),
-            w.HBox([self.title, self.facilitator_name, self.save_details], layout=row),
+            w.HBox([self.title, self.facilitator_name, self.save_details], layout=row), self.details_status.widget,
         ]
         for button in (self.save_details, self.hide_button, self.mute_button, self.unmute_button, self.export_button,
                        self.report_button, self.verify_button):

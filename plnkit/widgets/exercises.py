@@ -248,8 +248,8 @@ class BalancePlanner(_Exercise):
         super().__init__(session)
         self.names = [make(w.Text, description=f"Network or activity {i + 1}", placeholder="e.g. Mastodon, a blog",
                            style=_WIDE) for i in range(self.ROWS)]
-        self.minutes = [make(w.Text, value="0", description="minutes a week", style=_WIDE,
-                             layout=layout(width="14em")) for _ in range(self.ROWS)]
+        self.minutes = [make(w.Text, value="0", description=f"Minutes a week ({i + 1})", style=_WIDE,
+                             layout=layout(width="14em")) for i in range(self.ROWS)]
         self.late = make(w.Checkbox, description="I often check my networks late at night", indent=False)
         self.boundary = make(w.Text, description="One boundary I will keep",
                              placeholder="e.g. no notifications after 8 pm", style=_WIDE, layout=layout(width="100%"))
@@ -292,7 +292,8 @@ class BalancePlanner(_Exercise):
 
     def _show(self, plan: Any) -> None:
         notes = plan_warnings(plan)
-        total = f"<p>Your plan: {plan.total:,} minutes a week (about {plan.total / 60:.1f} hours).</p>"
+        hours = round(plan.total / 60, 1)
+        total = f"<p>Your plan: {plan.total:,} minutes a week (about {hours:g} hour{'' if hours == 1 else 's'}).</p>"
         if notes:
             items = "".join(f"<li>{esc(n)}</li>" for n in notes)
             self.result.value = f'<div class="plnkit-summary" role="status">{total}<ul>{items}</ul></div>'

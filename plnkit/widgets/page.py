@@ -214,7 +214,7 @@ def _modules_html(sess: _session.Session | None) -> str:
                  "started": "<span>In progress</span>"}.get(status, "")
         items.append(
             f'<li><strong><a href="{m.notebook}{q}">Module {m.number}: {esc(m.title)}</a></strong> '
-            f"· about {m.minutes} minutes {state}<br>{esc(m.summary)}</li>"
+            f"· about {m.minutes} minutes{' · ' + state if state else ''}<br>{esc(m.summary)}</li>"
         )
     return f'<ul class="plnkit-modules" aria-label="Course modules">{"".join(items)}</ul>'
 
@@ -250,7 +250,7 @@ def _facts_html(kind: str) -> str:
         # page's script lets the box take keyboard focus then, so arrow keys scroll it.
         return '<p class="plnkit-scroll-hint" aria-hidden="true">Five columns: scroll the table sideways to see ' \
                "them all.</p>" \
-               f'<table class="plnkit-table"><caption>The seed\'s mediums, then and now</caption>' \
+               f'<table class="plnkit-table"><caption>Kinds of tools on the 2010 wiki page, then and now</caption>' \
                f"<thead>{head}</thead><tbody>{rows}</tbody></table>"
     raise KeyError(f"no facts called {kind!r}")
 

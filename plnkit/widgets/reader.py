@@ -14,7 +14,7 @@ from ..content import STARTER_FEEDS
 from ..formats.feeds import Entry, Feed, Subscription, parse_feed, read_opml, write_opml
 from ..rules.feedstatus import problem, refresh_summary, seems_offline, starter_feed, subscribing
 from ..rules.text import plural
-from ..rules.urls import IPAddress, check_address
+from ..rules.urls import IPAddress, check_address, same_address_key
 from ..services import session as _session
 from ..services.feedcache import FeedResult, refresh, refresh_one
 from ._ui import Component, day_and_clock, download_link, esc, guard, layout, make, on_upload, upload_bytes
@@ -47,7 +47,8 @@ def entries_html(results: Iterable[tuple[str, Entry]], *, sample: bool = False) 
     items = sorted(results, key=lambda pair: pair[1].published or datetime.min.replace(tzinfo=timezone.utc),
                    reverse=True)[:ENTRIES_SHOWN]
     if not items:
-        return '<p class="plnkit-empty">No entries yet. Subscribe to a blog, then press Refresh.</p>'
+        return ('<p class="plnkit-empty">No entries to show yet. Press Refresh to fetch the latest posts of the '
+                "blogs you follow (subscribe to one first if you follow none).</p>")
     parts = []
     if sample:
         parts.append('<p class="plnkit-sample" role="note"><strong>Sample entries.</strong> The course is offline, '
@@ -154,6 +155,11 @@ class FeedReader(Component):
         def run() -> bool:
             text = check_address(url, "feed")  # normalised as import and restore do: www.x.org, feed://
             sess = self._sess()
+            key = same_address_key(text)
+            followed = next((s for s in sess.store.subscriptions(sess.learner) if same_address_key(s.url) == key), None)
+            if followed is not None:  # said at once, without fetching it again
+                self.status.info(f"You already follow {followed.title or followed.url}.")
+                return False
             self.status.info("Checking that feed…")
             result = refresh_one(sess.store, text, allow=self.allow, resolver=self.resolver)
             starter = starter_feed(text)

@@ -25,6 +25,9 @@ HISTORY_SHOWN = 50
 #: After a save fails because the database is busy, it is tried again after these pauses (seconds); the
 #: learner is told at once, and told again if every retry fails. Their text stays on the page throughout.
 RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
+#: Added to "Saved at HH:MM" when another tab or device had saved this answer since this page showed it.
+ELSEWHERE = (". Another tab or device had changed this answer since this page showed it: that text is kept "
+             "under “Earlier versions”.")
 
 
 class Reflection(Component):
@@ -112,6 +115,7 @@ class Reflection(Component):
                               style={"description_width": "initial"}, layout=layout(width="auto"))
                 text = make(w.Textarea, description="Text of that version", disabled=True,
                             layout=layout(width="100%", height="7em"), style={"description_width": "initial"})
+                text.add_class("plnkit-version-text")  # read-only, yet as readable as any text (style.css)
                 restore = make(w.Button, description="Restore this version",
                                tooltip="Make this version your current answer (a new version is saved)")
                 self._history_parts = picker, text, restore
@@ -263,16 +267,23 @@ class Reflection(Component):
                 if force:  # an explicit Save of unchanged text confirms, without a duplicate version
                     self.status.ok(f"Saved at {clock(self._saved_at)}")
                 return None
+            # Another tab or device may have saved this answer since this page showed it (two tabs of one page):
+            # this text is saved all the same (never lose typing), and the status says where the other one is.
+            sess = self._sess()
+            latest = sess.store.latest_answer(sess.learner, self.key)
+            elsewhere = (latest is not None and latest.value not in (self._saved_text or "", text)
+                         and self._fits(latest.value))
             # The base says "Saved at HH:MM" only after _done has listed the new version.
-            return self._commit(self.key, text, then=self._done)
+            return self._commit(self.key, text, then=lambda version: self._done(version, elsewhere))
 
         return run()
 
-    def _done(self, version: AnswerVersion) -> None:
+    def _done(self, version: AnswerVersion, elsewhere: bool = False) -> str | None:
         self._retries = 0
         self._saved_text, self._saved_at = version.value, version.saved_at
         mark_saved(self.text, version.value)
         self._refresh_history()
+        return ELSEWHERE if elsewhere else None
 
     def _save_later(self, error: StoreLockedError | StoreUnavailableError) -> bool:
         self._retry_later(unreachable=isinstance(error, StoreUnavailableError))

@@ -46,8 +46,8 @@ class IdentityCheck(Component):
         super().__init__(session)
         self.services = [make(w.Combobox, description=f"Service {i + 1}", options=SERVICES,
                               placeholder="e.g. Mastodon", ensure_option=False, style=_WIDE) for i in range(self.ROWS)]
-        self.usernames = [make(w.Text, description="Username", placeholder="e.g. @ms_rivera", style=_WIDE)
-                          for _ in range(self.ROWS)]
+        self.usernames = [make(w.Text, description=f"Username {i + 1}", placeholder="e.g. @ms_rivera", style=_WIDE)
+                          for i in range(self.ROWS)]
         self.check = make(w.Button, description="Check my usernames", button_style="primary")
         self.result = make(w.HTML)
         rows = [make(w.HBox, [s, u], layout=layout(flex_flow="row wrap"))

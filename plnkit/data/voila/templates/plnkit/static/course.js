@@ -5,7 +5,8 @@
  *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
  *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
- *    quieter notice (role="status") says typing is safe.
+ *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
+ *    server has its text.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
@@ -61,16 +62,35 @@
     var box = el.closest(".plnkit-exercise");
     return box ? box.querySelector(".plnkit-status") : null;
   }
-  function say(el, text) {
+  function say(el, text, kind) { // kind: the span's class (default plnkit-status-error)
     var status = statusOf(el);
     if (!status) { return; }
     var span = document.createElement("span");
-    span.className = "plnkit-status-error";
+    span.className = kind || "plnkit-status-error";
     span.setAttribute("role", "status");
     span.textContent = text;
     var target = status.querySelector(".widget-html-content") || status;
     target.textContent = "";
     target.appendChild(span);
+  }
+  // Offline, a status line must not keep saying "Saved at ..." over text typed since: it says the text is not
+  // saved yet. Once the server holds the field's text (its plnkit-saved-<hash> class matches, checked in scan),
+  // the line the server last wrote comes back, unless the server has already written a new one over this.
+  var OFFLINE_NOT_SAVED = "Not saved yet: you're offline. Your text is kept in this browser and saved once the " +
+    "connection is back.";
+  function sayOffline(el) {
+    var status = statusOf(el);
+    if (!status) { return; }
+    var target = status.querySelector(".widget-html-content") || status;
+    if (!target.querySelector(".plnkit-status-offline")) { target.plnkitBefore = target.innerHTML; }
+    say(el, OFFLINE_NOT_SAVED, "plnkit-status-offline");
+  }
+  function offlineNoteSpent(f) { // the server has the text now: show what it last said about it
+    var status = statusOf(f.el);
+    var note = status && status.querySelector(".plnkit-status-offline");
+    if (!note || hash(f.input.value) !== f.saved) { return; }
+    var target = note.parentNode;
+    target.innerHTML = typeof target.plnkitBefore === "string" ? target.plnkitBefore : "";
   }
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   function when(ms) { // the course's one date format: "29 Nov 2026, 14:02"
@@ -183,6 +203,7 @@
   window.addEventListener("online", function () {
     var box = document.getElementById("plnkit-offline");
     if (box) { box.remove(); }
+    later();
   });
 
   // A page is drawn first and shows the learner's own work once its kernel has read it (the footer, loaded
@@ -248,6 +269,7 @@
     if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); }
     else { writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW }); }
     if (lost) { say(el, NOT_SAVED); }
+    else if (navigator.onLine === false && hash(f.input.value) !== f.saved) { sayOffline(el); }
   }, true);
   document.addEventListener("click", function (event) {
     if (!lost) { return; }
@@ -297,6 +319,7 @@
       if (!f) { return; }
       var first = !el.hasAttribute("data-plnkit-seen"); // just rendered: its value is what the server holds
       el.setAttribute("data-plnkit-seen", "1");
+      offlineNoteSpent(f);
       var draft = readDraft(f.store);
       if (!draft || typeof draft.text !== "string") { return; }
       // The server has it; or, typed on this very page, the server then set the field to what it holds (a post
