@@ -125,7 +125,7 @@ def test_a_page_linking_its_feed_in_the_feed_scheme_offers_it_as_http(server: Fe
 
 @pytest.mark.parametrize("url,words", [
     ("file:///etc/passwd", "only fetches http"), ("http://169.254.169.254/", "private network"),
-    ("not a url", "spaces"), ("x" * 5000, "too long"),
+    ("not a url", "a space"), ("x" * 5000, "too long"),
 ])
 def test_bad_addresses_get_a_message_and_nothing_is_saved(store: Store, url: str, words: str) -> None:
     reader = FeedReader()

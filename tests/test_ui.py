@@ -88,8 +88,8 @@ def test_a_deferred_component_shows_the_visitors_answer_only_after_load_all(stor
     chat.close()
     assert chat.author.value == "ana" and "No posts yet" in chat.stream.value  # a hub user posts as themselves
     assert first.text.value == "Ana's answer" and first.status.text.startswith("Last saved")
-    scope = hashlib.sha256(b"hub:ana").hexdigest()[:12]
-    assert f"plnkit-s-{scope}" in first.text._dom_classes  # her browser drafts are kept under her name
+    scope = hashlib.sha256(f"learner:{ana.learner.id}".encode()).hexdigest()[:12]
+    assert f"plnkit-s-{scope}" in first.text._dom_classes  # her browser drafts are kept under her (id's) name
     assert "plnkit-progress" in second.widget.value and store.progress(ana.learner) == {"why-pln": "started"}
     assert Reflection(KEY).text.value == "Ana's answer"  # after load_all, components load as they are made
 

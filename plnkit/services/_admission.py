@@ -29,6 +29,14 @@ from .store import Store, default_home
 
 log = logging.getLogger("plnkit.services.server")  # one log for the whole server
 
+#: A link that was mistyped or replaced, opened in a browser still signed in as a participant.
+UNKNOWN_LINK_SIGNED_IN = ("This link isn't recognised: it may be mistyped, or an old link your facilitator has "
+                          "since replaced.")
+#: A browser whose sign-in (cookie) stopped working: the link was reissued, or the participant erased.
+STALE_SIGN_IN = ("This browser's sign-in to the workshop has stopped working: your facilitator may have given you "
+                 "a new personal link. Open that link to carry on with your own work (joining again starts a new, "
+                 "empty one).")
+
 
 class AdmissionMixin:
     """The gate's decisions and plain pages; the server holds the state they share (see its ``__init__``)."""
@@ -113,7 +121,7 @@ class AdmissionMixin:
                 if mine is None:
                     self.join_page(handler, 403, _session.UNKNOWN_LINK)
                 else:  # joining again would make them a second, empty participant: offer their own work
-                    self.answer_page(handler, 403, "This link isn't recognised", _session.UNKNOWN_LINK_SIGNED_IN,
+                    self.answer_page(handler, 403, "This link isn't recognised", UNKNOWN_LINK_SIGNED_IN,
                                      signed_in=(mine, _without_token(handler.request)))
                 raise tornado.web.Finish()
             if secrets.compare_digest(current.encode("utf-8"), given.encode("utf-8")):  # already them here
@@ -127,7 +135,7 @@ class AdmissionMixin:
             self.join_page(handler, 200 if handler.request.path == self.start_url else 403, "")
             raise tornado.web.Finish()
         if self._valid(token) is None:  # the cookie stays: a closed workshop may open again
-            self.join_page(handler, 403, _session.STALE_SIGN_IN)
+            self.join_page(handler, 403, STALE_SIGN_IN)
             raise tornado.web.Finish()
         if _names_notebook(handler.request.path, FACILITATOR_NOTEBOOK) and not self._is_facilitator(token):
             self.answer_page(handler, 403, "This page is for the facilitator",

@@ -274,13 +274,6 @@ NO_LINK = ("This is a workshop: open the course from your personal link (you get
            "page). Nothing here will be saved until you do.")
 UNKNOWN_LINK = ("This link isn't recognised: check it, or join again. If your facilitator has given you a new "
                 "link, open that one.")
-#: A link that was mistyped or replaced, opened in a browser still signed in as a participant.
-UNKNOWN_LINK_SIGNED_IN = ("This link isn't recognised: it may be mistyped, or an old link your facilitator has "
-                          "since replaced.")
-#: A browser whose sign-in (cookie) stopped working: the link was reissued, or the participant erased.
-STALE_SIGN_IN = ("This browser's sign-in to the workshop has stopped working: your facilitator may have given you "
-                 "a new personal link. Open that link to carry on with your own work (joining again starts a new, "
-                 "empty one).")
 #: An open page whose link stopped working while it was open (reissued, or the participant erased).
 LINK_REPLACED = ("This page's sign-in has stopped working: your facilitator may have given you a new personal link. "
                  "Nothing more is saved from this page, but what you type here stays in this browser: open your "

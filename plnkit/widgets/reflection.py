@@ -256,7 +256,12 @@ class Reflection(Component):
         self._schedule()
 
     def save(self, *, force: bool = False) -> AnswerVersion | None:
-        """Save the current text as a new version (unless unchanged); the status says what happened."""
+        """Save the current text as a new version (unless unchanged); the status says what happened. An autosave
+        still waiting is cancelled: this save covers the same text."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         return self._save(force)
 
     def _save(self, force: bool) -> AnswerVersion | None:
@@ -270,7 +275,10 @@ class Reflection(Component):
             # Another tab or device may have saved this answer since this page showed it (two tabs of one page):
             # this text is saved all the same (never lose typing), and the status says where the other one is.
             sess = self._sess()
-            latest = sess.store.latest_answer(sess.learner, self.key)
+            try:
+                latest = sess.store.latest_answer(sess.learner, self.key)
+            except (StoreLockedError, StoreUnavailableError):  # _commit meets it too, and tries again later
+                latest = None
             elsewhere = (latest is not None and latest.value not in (self._saved_text or "", text)
                          and self._fits(latest.value))
             # The base says "Saved at HH:MM" only after _done has listed the new version.
