@@ -274,8 +274,8 @@ class Reflection(Component):
                 return None
             # Another tab or device may have saved this answer since this page showed it (two tabs of one page):
             # this text is saved all the same (never lose typing), and the status says where the other one is.
-            sess = self._sess()
             try:
+                sess = self._sess()  # a session opened while the database was down is opened now
                 latest = sess.store.latest_answer(sess.learner, self.key)
             except (StoreLockedError, StoreUnavailableError):  # _commit meets it too, and tries again later
                 latest = None
