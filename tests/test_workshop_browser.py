@@ -130,13 +130,7 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     assert "This link isn't recognised: check it, or join again." in stranger.locator("[role=alert]").inner_text()
     assert stranger.locator(".jupyter-widgets").count() == 0
     # The facilitator reissues Ben's link: the old one stops working (cookie too); the new one brings his work.
-    boss = people()
-    follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
-                "Facilitator")
-    boss.wait_for_selector(".plnkit-facilitator")
-    boss.get_by_label("Participant").select_option(index=_option_index(boss, "Ben"))
-    boss.get_by_role("button", name="Reissue their link").click()
-    new_link = boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
+    boss, new_link = reissue(people(), room, "Ben")
     assert new_link and new_link != link
     tablet.reload()
     stale = tablet.locator("[role=alert]").inner_text()
@@ -173,13 +167,7 @@ def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_t
     join(dana, room, "Dana")
     open_course_page(dana, room.page(MODULES[1].notebook))
     save_reflection(dana, "Saved before the reissue.")
-    boss = people()
-    follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
-                "Facilitator")
-    boss.wait_for_selector(".plnkit-facilitator")
-    boss.get_by_label("Participant").select_option(index=_option_index(boss, "Dana"))
-    boss.get_by_role("button", name="Reissue their link").click()
-    new_link = boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
+    _boss, new_link = reissue(people(), room, "Dana")
     time.sleep(6)  # past the page's re-check of its link (session.RECHECK_SECONDS)
     box = dana.locator(".plnkit-reflection").first
     box.locator(".plnkit-answer textarea").fill("Typed after the reissue, not lost.")
@@ -194,6 +182,16 @@ def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_t
     offer.get_by_role("button", name="Put it back").click()
     box.locator(".plnkit-status").get_by_text(re.compile(r"^Saved at")).wait_for()
     assert box.locator(".plnkit-answer textarea").input_value().endswith("Typed after the reissue, not lost.")
+
+
+def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
+    """The facilitator (in the page ``boss``) reissues ``name``'s link; returns their page and the new link."""
+    follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
+                "Facilitator")
+    boss.wait_for_selector(".plnkit-facilitator")
+    boss.get_by_label("Participant").select_option(index=_option_index(boss, name))
+    boss.get_by_role("button", name="Reissue their link").click()
+    return boss, boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
 
 
 def _option_index(page: Any, name: str) -> int:
