@@ -371,6 +371,18 @@ def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
     page.verify()
     assert "Not found." in page.verdict.value
 
+    # A database that cannot answer is said under the code, where the facilitator is looking, not at the top.
+    from plnkit.errors import StoreUnavailableError
+
+    def down(code: str) -> None:
+        raise StoreUnavailableError("The course can't reach its database just now; try again in a minute.")
+
+    monkeypatch.setattr(page._sess().store, "certificate", down)
+    page.status.info("")
+    page.verify()
+    assert "reach its database" in page.verdict.value and "Valid." not in page.verdict.value
+    assert "database" not in page.status.text
+
 
 @pytest.mark.parametrize("name", ["Facılıtator", "Faci1itator", "Faci|itator", "FACIŁITATOR", "Fаcilitator"])
 def test_look_alikes_of_the_facilitator_are_refused(name: str) -> None:

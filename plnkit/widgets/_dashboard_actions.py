@@ -142,7 +142,10 @@ class RoomActions:
         run()
 
     def verify(self) -> None:
-        @guard(self.status, doing="check that code")
+        def beside(text: str) -> None:  # a problem with the code is said under it, where the verdict goes
+            self.verdict.value = f'<p class="plnkit-status-error" role="status">{esc(text)}</p>'
+
+        @guard(self.status, doing="check that code", say=beside)
         def run() -> None:
             from ..formats.evidence import verify_certificate
 
