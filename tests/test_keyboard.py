@@ -197,7 +197,7 @@ def test_the_start_page_by_keyboard(course: Server, page: Any) -> None:
     box.locator(".plnkit-status").get_by_text(re.compile("^Saved at")).wait_for()
     assert saved(course.home, "start/hopes") == "To find two colleagues who teach physics."
 
-    # The "Earlier versions" section opens from the keyboard (course.js makes its header a button).
+    # The "Saved versions" section opens from the keyboard (course.js makes its header a button).
     header = box.locator(".jupyter-widget-Collapse-header")
     tab_to(page, header)
     assert header.get_attribute("role") == "button" and header.get_attribute("aria-expanded") == "false"

@@ -87,7 +87,7 @@ def test_reopening_the_page_shows_the_latest_saved_text(store: Store) -> None:
     again = Reflection("why-pln/what")  # a page reload builds a new widget from the store
     assert again.text.value == "draft two"
     assert again.status.text.startswith("Last saved ")
-    assert again.history.get_title(0) == "Earlier versions (2)"
+    assert again.history.get_title(0) == "Saved versions (2)"
 
 
 def test_two_tabs_of_one_page_each_say_when_the_other_had_saved_and_nothing_is_lost(store: Store) -> None:
@@ -98,7 +98,7 @@ def test_two_tabs_of_one_page_each_say_when_the_other_had_saved_and_nothing_is_l
     tab_b.text.value = "Typed in tab B."
     press_save(tab_b)
     assert "Another tab or device had changed this answer" in tab_b.status.text
-    assert "“Earlier versions”" in tab_b.status.text
+    assert "“Saved versions”" in tab_b.status.text
     tab_a.text.value = "Tab A again."
     press_save(tab_a)
     assert "Another tab or device" in tab_a.status.text
@@ -136,7 +136,8 @@ def test_earlier_versions_can_be_viewed_and_restored(store: Store) -> None:
         r.text.value = text
         press_save(r)
     labels = [label for label, _ in r.history_list.options]
-    assert len(labels) == 3
+    assert len(labels) == 3 and r.history.get_title(0) == "Saved versions (3)"  # the current one is listed too
+    assert labels[0].endswith("(latest)") and not any(label.endswith("(latest)") for label in labels[1:])
     oldest = r.history_list.options[-1][1]
     r.history_list.value = oldest
     assert r.history_text.value == "v1"

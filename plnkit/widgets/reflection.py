@@ -27,7 +27,7 @@ HISTORY_SHOWN = 50
 RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
 #: Added to "Saved at HH:MM" when another tab or device had saved this answer since this page showed it.
 ELSEWHERE = (". Another tab or device had changed this answer since this page showed it: that text is kept "
-             "under “Earlier versions”.")
+             "under “Saved versions”.")
 
 
 class Reflection(Component):
@@ -76,11 +76,12 @@ class Reflection(Component):
         self._parts_lock = threading.RLock()  # a part being filled may ask for another
         self._history_parts: tuple[w.Dropdown, w.Textarea, w.Button] | None = None
         self._share_box: w.Checkbox | None = None
-        # "Earlier versions" is closed until the learner opens it: its controls are made only then (or when code
-        # asks for them), so a page of reflections sends the browser fewer widgets to render before it is usable.
+        # "Saved versions" (every version, the current one too) is closed until the learner opens it: its controls
+        # are made only then (or when code asks for them), so a page of reflections sends the browser fewer widgets
+        # to render before it is usable.
         self._history_box = make(w.VBox)
         self.history = make(w.Accordion, children=[self._history_box])
-        self.history.set_title(0, "Earlier versions")
+        self.history.set_title(0, "Saved versions")
         self.history.selected_index = None
         self.history.observe(self._on_open_history, names="selected_index")
         self._answer_row = make(w.HBox, [self.save_button, self.words, self.status.widget],
@@ -95,7 +96,7 @@ class Reflection(Component):
 
     @property
     def history_list(self) -> w.Dropdown:
-        """The saved versions to pick from (in "Earlier versions")."""
+        """The saved versions to pick from (in "Saved versions"), the current one first."""
         return self._history()[0]
 
     @property
@@ -326,15 +327,15 @@ class Reflection(Component):
     def _refresh_history(self) -> None:
         versions = self._answer_history(self.key, limit=HISTORY_SHOWN)
         self._versions = {v.id: v for v in versions}
-        self.history.set_title(0, f"Earlier versions ({len(versions)})")
+        self.history.set_title(0, f"Saved versions ({len(versions)})")  # the current one too
         with self._parts_lock:
             if self._history_parts is not None:
                 self._show_versions()
 
     def _show_versions(self) -> None:
         versions = list(self._versions.values())
-        options = [(f"{day_and_clock(v.saved_at)} · {plural(word_count(str(v.value)), 'word')}", v.id)
-                   for v in versions]
+        options = [(f"{day_and_clock(v.saved_at)} · {plural(word_count(str(v.value)), 'word')}"
+                    f"{' (latest)' if i == 0 else ''}", v.id) for i, v in enumerate(versions)]
         assert self._history_parts is not None
         picker, _text, restore = self._history_parts
         picker.options = options
