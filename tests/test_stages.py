@@ -37,7 +37,19 @@ def test_all_neutral_answers_say_there_is_little_to_go_on() -> None:
 def test_contradictory_answers_report_every_stage_they_point_to() -> None:
     e = estimate_stage({"joining": 1, "calm": 1}, 1, 1)
     assert e.stage.key == "immersion" and [s.key for s in e.also] == ["balance"]
-    assert "not a ladder" in e.reasons[-1]
+    assert e.reasons == (
+        "You said you are joining lots of new networks, which is a sign of Immersion.",
+        "You said you feel calm about what you haven't read, which is a sign of Balance.",
+        "Your answers point as much to Immersion and Balance. That is normal: the stages are not a ladder, and you "
+        "can be at different stages for different interests.",
+    )
+
+
+def test_answers_that_point_elsewhere_are_named_after_the_estimate() -> None:
+    e = estimate_stage({"late": 1, "sleep": 1, "joining": 1}, 1, 1)
+    assert e.stage.key == "know-it-all" and not e.also
+    assert len(e.reasons) == 3 and all("Know it all" in r for r in e.reasons[:2])
+    assert e.reasons[2] == "Fewer of your answers point to Immersion: you said you are joining lots of new networks."
 
 
 @pytest.mark.parametrize("hours,words", [(200, "every hour in a week"), (-1, "negative"), (math.nan, "number"),

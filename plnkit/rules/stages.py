@@ -54,7 +54,8 @@ def estimate_stage(agreement: Mapping[str, object], hours_per_week: object, acti
 
     ``agreement`` maps statement keys (:data:`plnkit.content.STAGE_STATEMENTS`) to -1 (disagree), 0 (not sure)
     or 1 (agree). Hours above :data:`MANY_HOURS` count towards "Know it all"; more than :data:`MANY_SPACES`
-    active spaces towards Immersion.
+    active spaces towards Immersion. The reasons name every answer that points to a stage: those behind the
+    estimate (each tied stage's) first, then "Fewer of your answers point to ..." for the others.
     """
     hours = check_hours(hours_per_week)
     spaces = check_count(active_spaces, "The number of active spaces")
@@ -62,21 +63,20 @@ def estimate_stage(agreement: Mapping[str, object], hours_per_week: object, acti
     if set(agreement) - known:
         raise InputError("Those answers include statements the course doesn't have.")
     scores = {s.key: 0.0 for s in STAGES}
-    reasons: dict[str, list[str]] = {s.key: [] for s in STAGES}
+    signs: dict[str, list[str]] = {s.key: [] for s in STAGES}  # what the learner said, per stage it points to
     for st in STAGE_STATEMENTS:
         value = agreement.get(st.key, 0)
         if isinstance(value, bool) or value not in (-1, 0, 1):
             raise InputError("Each statement is answered with disagree, not sure or agree.")
         if value == 1:
             scores[st.stage] += 1
-            reasons[st.stage].append(f"You said you {st.said}, which is a sign of {_STAGE[st.stage].name}.")
+            signs[st.stage].append(f"you said you {st.said}")
     if hours > MANY_HOURS:
         scores["know-it-all"] += 1
-        reasons["know-it-all"].append(f"You spend about {hours:g} hours a week on your networks, which is a sign "
-                                      "of Know it all.")
+        signs["know-it-all"].append(f"you spend about {hours:g} hours a week on your networks")
     if spaces > MANY_SPACES:
         scores["immersion"] += 1
-        reasons["immersion"].append(f"You are active in {spaces} spaces, which is a sign of Immersion.")
+        signs["immersion"].append(f"you are active in {spaces} spaces")
     best = max(scores.values())
     ranked = tuple((key, scores[key]) for key in scores)
     if best == 0:
@@ -85,11 +85,15 @@ def estimate_stage(agreement: Mapping[str, object], hours_per_week: object, acti
         return Estimate(_STAGE["immersion"], (note,), (), ranked)
     top = [s for s in STAGES if scores[s.key] == best]
     chosen = top[0]  # ties go to the earlier stage; the others are reported
-    found = list(reasons[chosen.key])
+    # Every answer that points somewhere is named: first those behind the estimate (all tied stages), then the
+    # rest, so a learner sees why the estimate is what it is and what else their answers show.
+    found = [f"{sign[0].upper()}{sign[1:]}, which is a sign of {s.name}." for s in top for sign in signs[s.key]]
     if len(top) > 1:
         names = " and ".join(s.name for s in top)
         found.append(f"Your answers point as much to {names}. That is normal: the stages are not a ladder, "
                      "and you can be at different stages for different interests.")
+    found += [f"Fewer of your answers point to {s.name}: {sign}." for s in STAGES if s not in top
+              for sign in signs[s.key]]
     return Estimate(chosen, tuple(found), tuple(top[1:]), ranked)
 
 
