@@ -6,7 +6,8 @@
  *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
- *    server has its text.
+ *    server has its text. A widget's event (a button pressed) waits for the changes made before it, so the
+ *    kernel acts on what the page shows.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back.
@@ -122,7 +123,47 @@
     } catch (e) { /* not a message we need */ }
     return null;
   }
+  // A widget's event (a button pressed, Enter in a text box: ipywidgets sends it at once, as a "custom" comm
+  // message) must not reach the kernel before the changes the learner made just before it. ipywidgets holds a
+  // widget's next change back until the kernel has answered its previous one (its _msg_buffer), so a button
+  // pressed right after quick arrow keys on a rating, or Enter right after fast typing, overtook the last
+  // choices: the kernel saved what the page no longer showed. Such an event now waits until no widget holds a
+  // change back (those go out as soon as the kernel answers), then goes out, in order; at most 10 s.
+  function heldBack() { // true while some widget keeps a change it has not sent yet
+    var app = window.jupyterapp;
+    var models = app && app.widgetManager && app.widgetManager._modelsSync;
+    if (!models || typeof models.forEach !== "function") { return false; }
+    var waiting = false;
+    models.forEach(function (model) { if (model && model._msg_buffer) { waiting = true; } });
+    return waiting;
+  }
+  function isWidgetEvent(data) {
+    var msg = decode(data);
+    return !!(msg && msg.type === "comm_msg" && msg.content && msg.content.data &&
+              msg.content.data.method === "custom");
+  }
+  function keepOrder(ws) {
+    var send = ws.send, queue = [], since = 0;
+    function flush() {
+      if (queue.length && heldBack() && Date.now() - since < 10000 && ws.readyState === 1) {
+        setTimeout(flush, 10);
+        return;
+      }
+      var ready = queue;
+      queue = [];
+      ready.forEach(function (data) { send.call(ws, data); });
+    }
+    ws.send = function (data) {
+      if (isWidgetEvent(data) && (queue.length || heldBack())) {
+        if (!queue.length) { since = Date.now(); setTimeout(flush, 10); }
+        queue.push(data);
+        return;
+      }
+      return send.call(ws, data);
+    };
+  }
   function watch(ws) {
+    keepOrder(ws);
     var opened = false;
     ws.addEventListener("open", function () { opened = true; openChannels += 1; });
     ws.addEventListener("close", function () {
@@ -456,9 +497,18 @@
     var h = header(event.target);
     if (h) { syncHeader(h); }
   });
+  // Run at most every 100 ms, not on every change: while a page's widgets are drawn the DOM changes in many
+  // small steps, and each scan measures the tables (a forced layout), which cost module 3 about 0.1 s of the
+  // browser's time to interactive when it ran on each one.
+  var keyboardPending = null;
+  function keyboardLater() {
+    if (keyboardPending === null) {
+      keyboardPending = setTimeout(function () { keyboardPending = null; keyboardScan(); }, 100);
+    }
+  }
   function startKeyboard() {
-    new MutationObserver(keyboardScan).observe(document.body, { subtree: true, childList: true, attributes: true,
-                                                               attributeFilter: ["class"] });
+    new MutationObserver(keyboardLater).observe(document.body, { subtree: true, childList: true, attributes: true,
+                                                                attributeFilter: ["class"] });
     keyboardScan();
   }
   if (document.body) { startKeyboard(); } else { document.addEventListener("DOMContentLoaded", startKeyboard); }
