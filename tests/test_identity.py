@@ -38,6 +38,12 @@ def test_differences_are_listed_with_a_consistent_choice() -> None:
     assert r.summary == "3 of your 5 usernames differ. A consistent choice would be “msrivera”, the name you already use most."  # type: ignore[attr-defined]  # noqa: E501
 
 
+def test_a_suggestion_no_name_is_used_more_than_once_is_not_called_the_most_used() -> None:
+    r = report(("Bluesky", "msrivera"), ("Mastodon", "@MsRivera@mastodon.social"), ("Diigo", "ms_rivera"))
+    assert r.summary == ("2 of your 3 usernames differ. A consistent choice would be “msrivera”, one of the names "  # type: ignore[attr-defined]  # noqa: E501
+                         "you use already.")
+
+
 def test_rows_are_validated() -> None:
     assert check_presences([("", ""), ("Bluesky", "ana")]) == [Presence("Bluesky", "ana")]
     with pytest.raises(InputError, match="both the service and your username"):

@@ -370,6 +370,9 @@ def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
     page.code.value = code[:-1] + ("A" if code[-1] != "A" else "B")
     page.verify()
     assert "Not found." in page.verdict.value
+    page.code.value = "   "  # nothing typed: asked for, not "not found"
+    page.verify()
+    assert "Type the code from the certificate first" in page.verdict.value and "Not found" not in page.verdict.value
 
     # A database that cannot answer is said under the code, where the facilitator is looking, not at the top.
     from plnkit.errors import StoreUnavailableError
@@ -378,6 +381,7 @@ def test_the_facilitator_checks_a_participants_certificate_code(workshop: Path,
         raise StoreUnavailableError("The course can't reach its database just now; try again in a minute.")
 
     monkeypatch.setattr(page._sess().store, "certificate", down)
+    page.code.value = code
     page.status.info("")
     page.verify()
     assert "reach its database" in page.verdict.value and "Valid." not in page.verdict.value

@@ -236,10 +236,14 @@ def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, mo
     open_page(monkeypatch, boss)
     assert session.is_facilitator(session.current())
     mod = Backchannel(poll_seconds=60)
-    assert mod.mine.description == "Delete a post (facilitator)" and [v for _, v in mod.mine.options] == [post_id]
+    # The facilitator hides a post, in the same words as on their own page (the record says "hidden by").
+    assert mod.mine.description == "Hide a post (facilitator)" and mod.delete_button.description == "Hide post"
+    assert [v for _, v in mod.mine.options] == [post_id]
+    mod.delete_button.click()
+    assert mod.status.text == "Choose a post to hide first."
     mod.mine.value = post_id
     mod.delete_button.click()
-    assert "stays in the record" in mod.status.text
+    assert mod.status.text == "Hidden from every stream. The record keeps it, marked as hidden by you."
     assert record(mod._sess().store)[0].deleted_at is not None
     mod.close()
 

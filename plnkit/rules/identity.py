@@ -199,6 +199,8 @@ def check_identity(presences: Sequence[Presence]) -> IdentityReport:
     if not findings:
         summary = f"Consistent: you are “{suggestion}” everywhere, so people can find and recognise you."
     else:
+        most = (", the name you already use most" if variants[suggestion] > 1 else
+                ", one of the names you use already")  # no name is used more than once: it is only one of them
         summary = (f"{len(findings)} of your {len(presences)} usernames differ. A consistent choice would be "
-                   f"“{suggestion}”, the name you already use most.")
+                   f"“{suggestion}”{most}.")
     return IdentityReport(not findings, suggestion, tuple(findings), summary)

@@ -149,6 +149,8 @@ class RoomActions:
         def run() -> None:
             from ..formats.evidence import verify_certificate
 
+            if not str(self.code.value or "").strip():
+                raise InputError("Type the code from the certificate first (it looks like PLN-7KQ4-M2XD-9WTA).")
             cert = verify_certificate(self._sess().store, self.code.value)
             if cert is None:
                 self.verdict.value = ('<p role="status"><strong>Not found.</strong> No certificate with that code '

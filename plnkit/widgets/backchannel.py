@@ -187,7 +187,9 @@ class Backchannel(Component):
             moderator = _session.is_facilitator(self._sess())
             own = [(f"{clock(p.created_at)} · {p.author[:20] + ': ' if moderator else ''}{p.body[:40]}", p.id)
                    for p in reversed(posts) if moderator or p.learner_id == me]
-            self.mine.description = "Delete a post (facilitator)" if moderator else "Delete one of my posts"
+            # The facilitator hides a post (the record keeps it, marked as hidden by them), as on their own page.
+            self.mine.description = "Hide a post (facilitator)" if moderator else "Delete one of my posts"
+            self.delete_button.description = "Hide post" if moderator else "Delete post"
             self.mine.options = own
             self.mine.value = None
             self._seen = version
@@ -218,14 +220,16 @@ class Backchannel(Component):
     def delete(self) -> None:
         @guard(self.status, doing="delete that post")
         def run() -> None:
-            if self.mine.value is None:
-                self.status.error("Choose one of your posts to delete.")
-                return
             sess = self._sess()
-            if not sess.store.delete_post(sess.learner, int(self.mine.value),
-                                          moderator=_session.is_facilitator(sess)):
+            moderator = _session.is_facilitator(sess)
+            if self.mine.value is None:
+                self.status.error("Choose a post to hide first." if moderator else
+                                  "Choose one of your posts to delete.")
+                return
+            if not sess.store.delete_post(sess.learner, int(self.mine.value), moderator=moderator):
                 raise InputError("Only the person who wrote a post can delete it.")
-            self.status.ok("Deleted from the stream. As the norms say, it stays in the record.")
+            self.status.ok("Hidden from every stream. The record keeps it, marked as hidden by you." if moderator
+                           else "Deleted from the stream. As the norms say, it stays in the record.")
             self.refresh()
 
         run()

@@ -41,9 +41,9 @@ class MyNetwork(Component):
         super().__init__(session, "plnkit-network")
         self.charts = charts
         self.kind = make(w.Dropdown, description="Kind", options=KINDS, value="person", style=_WIDE)
-        self.label = make(w.Text, description="Name", placeholder="e.g. Ana Lopez, #EduSky, Cult of Pedagogy",
+        self.label = make(w.Text, description="Name", placeholder="e.g. Ana Lopez or #EduSky",
                           style=_WIDE)
-        self.platform = make(w.Text, description="Where (platform)", placeholder="e.g. Bluesky, a blog, in person",
+        self.platform = make(w.Text, description="Where (platform)", placeholder="e.g. Bluesky or a blog",
                              style=_WIDE)
         self.ring = make(w.Dropdown, description="How close", options=RINGS, value=2, style=_WIDE)
         self.direction = make(w.Dropdown, description="Direction", options=DIRECTIONS, value="consume", style=_WIDE)
