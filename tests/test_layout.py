@@ -41,6 +41,12 @@ def sized(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
     context.close()
 
 
+#: For each reflection: how far its question's left edge is from its text box's (CSS px).
+QUESTION_OFFSETS = """() => [...document.querySelectorAll('.plnkit-reflection .widget-textarea')].map(box =>
+  box.querySelector(':scope > .widget-label').getBoundingClientRect().left
+  - box.querySelector('textarea').getBoundingClientRect().left)"""
+
+
 def cut_off(page: Any) -> list[str]:
     page.wait_for_timeout(600)  # layout settles after the last widget message
     return list(page.evaluate(CUT_OFF))
@@ -80,6 +86,9 @@ def fill_in(page: Any, number: int) -> None:
 def test_nothing_is_cut_off_before_or_after_the_exercises(course: Server, sized: Any, spec: Any) -> None:
     open_course_page(sized, course.page(spec.notebook))
     assert cut_off(sized) == [], f"{spec.notebook} as first opened"
+    # Each reflection's question starts where its text box starts (it sat centred above a wide box).
+    offsets = sized.evaluate(QUESTION_OFFSETS)
+    assert offsets and all(abs(x) <= 2 for x in offsets), offsets
     fill_in(sized, spec.number)
     sized.wait_for_timeout(1500)  # statuses and charts arrive
     assert cut_off(sized) == [], f"{spec.notebook} after the exercises"
