@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,14 @@ def test_two_tabs_of_one_page_each_say_when_the_other_had_saved_and_nothing_is_l
     tab_a.text.value = "Tab A, alone now."  # nothing saved elsewhere since tab A's own save: no warning
     press_save(tab_a)
     assert "Another tab" not in tab_a.status.text
+    # Tab B's "Saved versions", opened now, lists what tab A saved since (read again on opening), newest first;
+    # versions saved within one minute show their seconds, so they can be told apart.
+    tab_b.history.selected_index = 0
+    labels = [label for label, _ in tab_b.history_list.options]
+    assert tab_b.history.get_title(0) == "Saved versions (4)" and len(labels) == 4
+    assert labels[0].endswith("4 words (latest)")
+    assert all(re.search(r", \d\d:\d\d:\d\d · ", label) for label in labels), labels  # one minute: seconds
+    assert tab_b.history_text.value == "Tab A, alone now."
 
 
 def test_too_long_text_is_not_saved_or_cut_and_says_by_how_much(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -127,8 +128,12 @@ class Reflection(Component):
             return self._history_parts
 
     def _on_open_history(self, change: dict[str, Any]) -> None:
-        if change["new"] is not None:
-            guard(self.status, doing="show your earlier versions", kept="Your answer is unchanged.")(self._history)()
+        if change["new"] is not None:  # read again: another tab or device may have saved since this page did
+            def show() -> None:
+                self._history()
+                self._refresh_history()
+
+            guard(self.status, doing="show your saved versions", kept="Your answer is unchanged.")(show)()
 
     @property
     def share_box(self) -> w.Checkbox:
@@ -334,8 +339,12 @@ class Reflection(Component):
 
     def _show_versions(self) -> None:
         versions = list(self._versions.values())
-        options = [(f"{day_and_clock(v.saved_at)} · {plural(word_count(str(v.value)), 'word')}"
-                    f"{' (latest)' if i == 0 else ''}", v.id) for i, v in enumerate(versions)]
+        # Autosave keeps several versions a minute: those that share a minute show their seconds too.
+        minutes = Counter(day_and_clock(v.saved_at) for v in versions)
+        options = [(f"{day_and_clock(v.saved_at)}"
+                    f"{v.saved_at.astimezone().strftime(':%S') if minutes[day_and_clock(v.saved_at)] > 1 else ''}"
+                    f" · {plural(word_count(str(v.value)), 'word')}{' (latest)' if i == 0 else ''}", v.id)
+                   for i, v in enumerate(versions)]
         assert self._history_parts is not None
         picker, _text, restore = self._history_parts
         picker.options = options
