@@ -106,11 +106,15 @@ def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: S
     notice = page.get_by_role("status").filter(has_text="You're offline.")
     notice.wait_for()
     assert "your text stays on this page" in notice.inner_text()
+    # The notice is fixed across the top of the window: the page moves down by its height, so it covers nothing.
+    height = notice.evaluate("box => box.offsetHeight")
+    assert height > 0 and page.evaluate("() => getComputedStyle(document.body).paddingTop") == f"{height}px"
     area.fill("Typed while offline, every word of it.")
     # The status line under the box no longer says "Saved at ..." about text the server doesn't have.
     status.get_by_text(re.compile("^Not saved yet: you're offline")).wait_for()
     page.context.set_offline(False)
     notice.wait_for(state="detached")
+    assert page.evaluate("() => document.body.style.paddingTop") == ""
     text = "Typed while offline, every word of it."
     for _ in range(300):  # saved on the server
         if saved_answer(voila.home, "why-pln/what") == text:

@@ -213,15 +213,29 @@
     }
     box.appendChild(p);
     document.body.insertBefore(box, document.body.firstChild);
+    makeRoom();
   }
+  // A banner is fixed across the top of the window: the page moves down by its height, so it covers nothing.
+  var BANNERS = ["plnkit-lost", "plnkit-offline", "plnkit-stalled"];
+  function makeRoom() {
+    var height = 0;
+    BANNERS.forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) { height = Math.max(height, box.offsetHeight); }
+    });
+    if (height) { document.body.style.setProperty("padding-top", height + "px", "important"); }
+    else { document.body.style.removeProperty("padding-top"); }
+  }
+  function dismiss(id) {
+    var box = document.getElementById(id);
+    if (box) { box.remove(); makeRoom(); }
+  }
+  window.addEventListener("resize", makeRoom);
 
   function markLost() {
     if (lost) { return; }
     lost = true;
-    ["plnkit-stalled", "plnkit-offline"].forEach(function (id) {
-      var other = document.getElementById(id);
-      if (other) { other.remove(); }
-    });
+    ["plnkit-stalled", "plnkit-offline"].forEach(dismiss);
     banner("plnkit-lost", "This page has lost its connection to the course.", "What you type now is not " +
       "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
       "it will offer your text back.");
@@ -242,8 +256,7 @@
   }
   window.addEventListener("offline", offline);
   window.addEventListener("online", function () {
-    var box = document.getElementById("plnkit-offline");
-    if (box) { box.remove(); }
+    dismiss("plnkit-offline");
     later();
   });
 
@@ -291,8 +304,7 @@
       return;
     }
     if (document.querySelector(".plnkit-footer.plnkit-loaded")) {
-      var stalled = document.getElementById("plnkit-stalled");
-      if (stalled) { stalled.remove(); }
+      dismiss("plnkit-stalled");
       if (loadedAt === null) { loadedAt = Date.now(); }
       if (Date.now() - loadedAt > WATCH_AFTER_LOADED_MS) { clearInterval(stallWatch); }
       return;
