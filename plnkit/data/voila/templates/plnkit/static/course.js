@@ -10,7 +10,8 @@
  *    kernel acts on what the page shows.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
- *    class matches). After a reload, unsaved text is offered back.
+ *    class matches). After a reload, unsaved text is offered back; any other page of the course says, below its
+ *    header, which pages hold text of this learner's that waits to be put back.
  * 3. Sign-out: fills the form's _xsrf value from this browser's cookie.
  * 4. Uploads: a file larger than the exercise's limit (class plnkit-max-<bytes>) is refused before sending.
  * 5. Keyboard: each radio group is one native group named by its statement (one Tab stop, arrows stay inside
@@ -367,6 +368,7 @@
     f.el.parentNode.insertBefore(box, f.el.nextSibling);
   }
   function scan() {
+    draftsElsewhere();
     document.querySelectorAll(".plnkit-draft").forEach(function (el) {
       var f = field(el);
       if (!f) { return; }
@@ -386,6 +388,57 @@
       }
       if (first && !lost) { offer(f, draft); }
     });
+  }
+  // Text kept in this browser for another page of the course (typed there, never saved: the page's link was
+  // replaced, the laptop slept, the tab closed) is mentioned below this page's header, with a link to that page,
+  // which offers it back. Only drafts of this learner (this page's scope) and only addresses on this server.
+  var elsewhereShown = false;
+  function draftsElsewhere() {
+    if (elsewhereShown) { return; }
+    var mine = document.querySelector(".plnkit-draft");
+    var scope = mine && classValue(mine, "plnkit-s-");
+    var head = document.querySelector(".plnkit-header");
+    var s = storage();
+    if (!scope || !head || !s || !document.querySelector(".plnkit-footer.plnkit-loaded")) { return; }
+    elsewhereShown = true;
+    var prefix = DRAFTS + scope + ":", pages = {};
+    try {
+      for (var i = 0; i < s.length; i++) {
+        var key = s.key(i);
+        if (!key || key.indexOf(prefix) !== 0) { continue; }
+        var draft = readDraft(key);
+        if (!draft || typeof draft.text !== "string" || !draft.text.trim() || typeof draft.page !== "string") { continue; }
+        var url = new URL(draft.page, location.href);
+        if (url.origin !== location.origin || url.pathname === location.pathname ||
+            !/\.ipynb$/.test(url.pathname)) { continue; }
+        pages[url.pathname] = true;
+      }
+    } catch (e) { return; }
+    var paths = Object.keys(pages);
+    if (!paths.length) { return; }
+    var box = document.createElement("div");
+    box.className = "plnkit-draft-offer plnkit-drafts-elsewhere";
+    box.setAttribute("role", "note");
+    var p = document.createElement("p");
+    p.appendChild(document.createTextNode("Text you typed on " + (paths.length > 1 ? "other pages" : "another page") +
+      " is kept in this browser but isn't saved on the course server yet. Open " +
+      (paths.length > 1 ? "each page" : "it") + " to put it back: "));
+    paths.forEach(function (path, n) {
+      var file = path.split("/").pop();
+      var named = Array.prototype.find.call(document.querySelectorAll("a[href]"), function (a) {
+        return a.pathname === path && a.textContent.trim();
+      });
+      var link = document.createElement("a");
+      link.href = path;
+      link.textContent = named ? named.textContent.trim().replace(/^[←→\s]+|[←→\s]+$/g, "")
+        .replace(/^(Previous|Next): /, "") : file;
+      if (n) { p.appendChild(document.createTextNode(", ")); }
+      p.appendChild(link);
+    });
+    p.appendChild(document.createTextNode("."));
+    box.appendChild(p);
+    var after = head.closest(".jupyter-widgets") || head;
+    after.parentNode.insertBefore(box, after.nextSibling);
   }
   var pending = null;
   function later() {
