@@ -249,7 +249,7 @@ MEDIUMS: tuple[Medium, ...] = (
     Medium("explainers", "Explainer videos",
            "Short videos that explain a technology in plain language: Common Craft's series began with "
            "\"RSS in Plain English\" in 2007 and was offered in several languages.",
-           "Common Craft videos", "Still published (current terms not verified by the course).",
+           "Common Craft videos", "Still published; check its current terms before showing the videos in class.",
            ("Common Craft",)),
 )
 
@@ -312,8 +312,8 @@ SOURCES: dict[str, str] = {
     "richardson": "Richardson, W. & Mancabelli, R. (2011). *Personal Learning Networks: Using the Power of "
                   "Connections to Transform Education*. Solution Tree.",
     "gray": "Lucy Gray, educator and founder of the Global Education Collaborative Ning (2007), wrote a blog "
-            "post on PLNs that the wiki page this course is based on recommends (the course could not locate the "
-            "post itself).",
+            "post on PLNs that the wiki page this course is based on recommends (the post itself could not be "
+            "found online when this course was written).",
     "utecht": "Utecht, J. (2008, April). \"Stages of PLN Adoption\". *The Thinking Stick* (blog).",
     "trust2016": "Trust, T., Krutka, D. G. & Carpenter, J. P. (2016). \"Together we are better\": "
                  "Professional learning networks for teachers. *Computers & Education*, 102.",
