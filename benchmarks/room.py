@@ -365,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         p50, p95 = statistics.median(times), percentile(times, 0.95)
         print(f"time to interactive under load: p50 {p50:.2f} s = {p50 / base:.2f}x alone, p95 {p95:.2f} s = "
               f"{p95 / base:.2f}x alone (goal: p95 at most 3x)")
+        slowest = sorted((v for v in visits if not v.error), key=lambda v: v.seconds, reverse=True)[:8]
+        print("  slowest visits: " + ", ".join(f"{v.notebook[:2]} {v.seconds:.2f} s" for v in slowest))
     print(f"peak kernels: {sampler.peak_count} (goal: at most 2 per participant, {2 * args.people}, "
           f"plus the pool of {pool}); peak kernel memory {sampler.peak_mb:.0f} MB "
           f"(one course kernel at rest: about {one_kernel:.0f} MB; {2 * args.people} x that = "

@@ -18,9 +18,11 @@ from .services.store import default_home
 CULL_IDLE_SECONDS = 300
 #: Preheated kernels kept ready per course page by default: 4 pages x 1 kernel (about 55 MB each) on a laptop.
 PREHEAT = 1
-#: ... and with --workshop: a room arrives together (benchmarks/room.py, 25 people over a minute on 2 cores: the
-#: slowest 5% of pages 0.86x one person alone with 2 a page, 5.5x with 1).
-WORKSHOP_PREHEAT = 2
+#: ... and with --workshop: a room arrives together (benchmarks/room.py, 25 people over a minute on 2 cores). With
+#: 2 a page, a page's pool ran dry in bursts on a slower day and a few visitors waited for a whole page to run
+#: (up to 3.1 s; p95 3.2-9.2x one person alone); with 3, the slowest visit took 0.75 s (p95 3.3x, p50 1.05x),
+#: for about 55 MB more per page while waiting.
+WORKSHOP_PREHEAT = 3
 #: A preheated kernel waits for its visitor inside a cell, so VoilaExecutor.timeout must outlast its wait: it is
 #: replaced after PREHEAT_MAX_AGE seconds, and a cell may run PREHEAT_MAX_AGE + 600 (a page that hangs is still
 #: shut down once it has not connected for 3 minutes after its request; see services/_gate.py).
