@@ -426,10 +426,10 @@
     paths.forEach(function (path, n) {
       var file = path.split("/").pop();
       var named = Array.prototype.find.call(document.querySelectorAll("a[href]"), function (a) {
-        return a.pathname === path && a.textContent.trim();
+        return a.origin === location.origin && a.pathname === path && a.textContent.trim();
       });
       var link = document.createElement("a");
-      link.href = path;
+      link.href = named ? named.href : path; // the page's own link keeps what it carries (a personal link's token)
       link.textContent = named ? named.textContent.trim().replace(/^[←→\s]+|[←→\s]+$/g, "")
         .replace(/^(Previous|Next): /, "") : file;
       if (n) { p.appendChild(document.createTextNode(", ")); }
