@@ -130,8 +130,8 @@ class Reflection(Component):
     def _on_open_history(self, change: dict[str, Any]) -> None:
         if change["new"] is not None:  # read again: another tab or device may have saved since this page did
             def show() -> None:
+                self._refresh_history()  # the list, once: _history shows it when it makes the controls
                 self._history()
-                self._refresh_history()
 
             guard(self.status, doing="show your saved versions", kept="Your answer is unchanged.")(show)()
 
@@ -340,11 +340,11 @@ class Reflection(Component):
     def _show_versions(self) -> None:
         versions = list(self._versions.values())
         # Autosave keeps several versions a minute: those that share a minute show their seconds too.
-        minutes = Counter(day_and_clock(v.saved_at) for v in versions)
-        options = [(f"{day_and_clock(v.saved_at)}"
-                    f"{v.saved_at.astimezone().strftime(':%S') if minutes[day_and_clock(v.saved_at)] > 1 else ''}"
+        whens = [day_and_clock(v.saved_at) for v in versions]
+        minutes = Counter(whens)
+        options = [(f"{when}{v.saved_at.astimezone().strftime(':%S') if minutes[when] > 1 else ''}"
                     f" · {plural(word_count(str(v.value)), 'word')}{' (latest)' if i == 0 else ''}", v.id)
-                   for i, v in enumerate(versions)]
+                   for i, (when, v) in enumerate(zip(whens, versions, strict=True))]
         assert self._history_parts is not None
         picker, _text, restore = self._history_parts
         picker.options = options
