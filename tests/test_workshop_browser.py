@@ -165,7 +165,7 @@ def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_t
         room: Server, people: Any) -> None:
     dana = people()
     join(dana, room, "Dana")
-    open_course_page(dana, room.page(MODULES[1].notebook))
+    open_course_page(dana, room.page(MODULES[0].notebook))
     save_reflection(dana, "Saved before the reissue.")
     _boss, new_link = reissue(people(), room, "Dana")
     time.sleep(6)  # past the page's re-check of its link (session.RECHECK_SECONDS)
@@ -174,12 +174,20 @@ def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_t
     status = box.locator(".plnkit-status")
     status.get_by_text(re.compile("sign-in has stopped working")).wait_for()
     assert "new personal link" in status.inner_text() and "offered back" in status.inner_text()
+    # Said across the top as well, for someone reading elsewhere on the page (no reload button: it wouldn't help).
+    top = dana.locator("#plnkit-signed-out[role=alert]")
+    top.wait_for()
+    assert "This page has stopped saving." in top.inner_text() and "new personal link" in top.inner_text()
+    assert top.get_by_role("button").count() == 0
     follow_link(dana, new_link, "Dana")  # the new link opens the start page: it says where her text waits
     note = dana.get_by_role("note").filter(has_text="isn't saved on the course server yet")
     note.wait_for()
-    note.get_by_role("link", name=f"Module {MODULES[1].number}: {MODULES[1].title}").click()
+    # Named as the start page lists the module (not by the footer's "Begin: ..."), and no "?." at the end.
+    name = f"Module {MODULES[0].number}: {MODULES[0].title}"
+    assert " ".join(note.inner_text().split()).endswith(f"put it back: {name}"), note.inner_text()
+    note.get_by_role("link", name=name, exact=True).click()
     dana.wait_for_selector(".plnkit-footer.plnkit-loaded")
-    assert dana.url.split("?")[0].endswith(MODULES[1].notebook)
+    assert dana.url.split("?")[0].endswith(MODULES[0].notebook)
     offer = dana.get_by_role("group", name="Unsaved text from earlier")
     offer.wait_for()
     assert "Typed after the reissue, not lost." in offer.inner_text()
@@ -195,7 +203,16 @@ def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
     boss.wait_for_selector(".plnkit-facilitator")
     boss.get_by_label("Participant").select_option(index=_option_index(boss, name))
     boss.get_by_role("button", name="Reissue their link").click()
-    return boss, boss.locator(".plnkit-facilitator [role=status] a").get_attribute("href")
+    boss.get_by_text("Link reissued: their old link no longer works.").wait_for()
+    # The facilitator's page may be on the projector: the link shows only when asked for (from the keyboard too).
+    link = boss.locator(".plnkit-facilitator .plnkit-secret a")
+    assert not link.is_visible(), "the new personal link is on screen before the facilitator asked for it"
+    boss.locator(".plnkit-facilitator .plnkit-secret summary").focus()
+    boss.keyboard.press("Enter")
+    link.wait_for()
+    href = link.get_attribute("href")
+    assert href and link.inner_text() == href  # the whole link, on its own line: no full stop to copy with it
+    return boss, href
 
 
 def _option_index(page: Any, name: str) -> int:

@@ -99,8 +99,8 @@ class FacilitatorTools(Component):
         self.erase_all_button = make(w.Button, description="Erase the whole workshop", button_style="danger")
         self.close_button = make(w.Button, description="")
         self.result = make(w.HTML)
-        welcome = make(w.HTML, "<p>Welcome, <strong>facilitator</strong>. In the backchannel you can delete any post "
-                               "(it stays in the record). Here you manage the room; "
+        welcome = make(w.HTML, "<p>Welcome, <strong>facilitator</strong>. In the backchannel you can hide any post "
+                               "from every stream (the record keeps it). Here you manage the room; "
                                f'<a href="{FACILITATOR_NOTEBOOK}{esc(_session.link_suffix(session))}" '
                                "target=\"_blank\">open the facilitator's page</a> to see who is here, the room's "
                                "answers and shared reflections (safe to project).</p>")
@@ -149,10 +149,15 @@ class FacilitatorTools(Component):
             if not self._sess().store.reissue(learner_id, _session.token_key(token)):
                 raise InputError("That participant is no longer in this workshop.")
             link = personal_link(token)
-            self.result.value = (f'<p role="status">Their new personal link (the old one no longer works): '
-                                 f'<a href="{esc(link)}">{esc(link)}</a>. Give it to them privately; they open it '
-                                 "in their browser to continue.</p>")
-            self.status.ok("Link reissued.")
+            # Folded until asked for: this part is on the facilitator's page, which may be on the projector, and
+            # whoever reads the link can open this participant's work. On a line of its own, so a copied link
+            # doesn't take the sentence's full stop with it.
+            self.result.value = ('<details class="plnkit-secret"><summary>Show their new personal link (not on the '
+                                 'projector: anyone who sees it can open their work)</summary>'
+                                 f'<p class="plnkit-link-line"><a href="{esc(link)}">{esc(link)}</a></p>'
+                                 "<p>Give it to them privately, by chat or email; they open it in their browser to "
+                                 "continue where they were.</p></details>")
+            self.status.ok("Link reissued: their old link no longer works.")
 
         run()
         return token
