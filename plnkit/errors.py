@@ -129,3 +129,8 @@ class OPMLError(FeedError):
 
 class IdentityError(PlnkitError):
     """The course can't tell who the learner is (a workshop page opened without a personal link)."""
+
+
+class SignInStopped(IdentityError):
+    """An open page's sign-in stopped working (its link was reissued, the participant erased, the workshop
+    closed): nothing more is saved from it. The page says so across its top as well as at the exercise."""

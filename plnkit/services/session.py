@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from ..errors import IdentityError, StoreError
+from ..errors import IdentityError, SignInStopped, StoreError
 from ..rules.names import account_name
 from . import _log
 from ._kernel import main_thread_caller
@@ -308,8 +308,8 @@ def current() -> Session:
             admitted(sess.store, sess.learner.key)
         except IdentityError as exc:
             if str(exc) == UNKNOWN_LINK:
-                raise IdentityError(LINK_REPLACED) from exc
-            raise IdentityError(f"{exc} Nothing more is saved from this page.") from exc
+                raise SignInStopped(LINK_REPLACED) from exc
+            raise SignInStopped(f"{exc} Nothing more is saved from this page.") from exc
         sess.checked_at = time.monotonic()
     return sess
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as w
 
-from ..errors import PlnkitError
+from ..errors import PlnkitError, SignInStopped
 from ..rules.text import clock as clock
 from ..rules.text import day as day
 from ..rules.text import day_and_clock as day_and_clock
@@ -70,6 +70,12 @@ class Status:
     def error(self, text: str) -> None:
         self._set("error", text)
 
+    def signed_out(self, text: str) -> None:
+        """An error that stops the whole page saving (:class:`~plnkit.errors.SignInStopped`): ``course.js`` also
+        says it across the top of the page, for a learner reading or typing elsewhere on it."""
+        self.widget.value = (f'<span class="plnkit-status-error plnkit-signed-out" role="status">{esc(text)}'
+                             "</span>")
+
     @property
     def text(self) -> str:
         return re.sub(r"<[^>]+>", "", html.unescape(self.widget.value))
@@ -97,6 +103,11 @@ def guard(status: Status | None, *, doing: str = "do that", kept: str = "What yo
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)
+            except SignInStopped as exc:
+                if say is None and status is not None:
+                    status.signed_out(str(exc))
+                elif show is not None:
+                    show(str(exc))
             except PlnkitError as exc:
                 if show is not None:
                     show(str(exc))
@@ -164,7 +175,7 @@ class Component(metaclass=_LoadsWhenBuilt):
         self._session = session
         self._identity_error: Exception | None = None
         self._learner_id: int | None = None
-        self._drafts: list[tuple[w.Widget, str]] = []
+        self._drafts: list[tuple[w.Widget, str, bool]] = []
         #: True while :meth:`load` runs (observers that save skip the values it sets).
         self.is_loading = False
         #: True once :meth:`load` has run.
@@ -197,14 +208,14 @@ class Component(metaclass=_LoadsWhenBuilt):
 
     def _load_steps(self) -> None:
         drafts, self._drafts = self._drafts, []
-        for field, key in drafts:
-            draft_field(field, key, self._draft_scope())
+        for field, key, by_button in drafts:
+            draft_field(field, key, self._draft_scope(), by_button=by_button)
         self.load()
 
-    def _draft(self, field: w.Widget, key: str) -> None:
+    def _draft(self, field: w.Widget, key: str, *, by_button: bool = False) -> None:
         """Let the page keep unsaved text of ``field`` in the browser (see :func:`draft_field`), under this
-        learner's scope, which is known only once loading starts."""
-        self._drafts.append((field, key))
+        learner's scope, which is known only once loading starts. ``by_button``: saved by a button, not as typed."""
+        self._drafts.append((field, key, by_button))
 
     # --- the learner ------------------------------------------------------------------------------------
 
@@ -230,7 +241,7 @@ class Component(metaclass=_LoadsWhenBuilt):
         if self._learner_id is None:
             self._learner_id = sess.learner.id
         elif sess.learner.id != self._learner_id:
-            raise IdentityError("This page was opened for someone else, so nothing more is saved from it. "
+            raise SignInStopped("This page was opened for someone else, so nothing more is saved from it. "
                                 "Open your own link.")
         return sess
 
