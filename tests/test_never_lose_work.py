@@ -129,6 +129,26 @@ def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: S
     assert reflection(page)[0].input_value() == "Typed while offline, every word of it."
 
 
+
+def test_offline_a_post_waiting_for_its_button_says_to_send_it_and_the_note_goes_once_back(
+        voila: Server, page: Any) -> None:
+    # A post is sent by its button, never as it is typed: "saved once the connection is back" was untrue for it,
+    # and "you're offline" stayed after the connection came back (a browser trial found both).
+    open_course_page(page, voila.page(MODULES[0].notebook))
+    post = page.locator(".plnkit-backchannel").first
+    page.context.set_offline(True)
+    page.get_by_role("status").filter(has_text="You're offline.").wait_for()
+    post.get_by_label("Your post").fill("Written on the train, sent later.")
+    note = post.locator(".plnkit-status").get_by_text(re.compile("^You're offline. Your text is kept in this "
+                                                                  "browser: once the connection is back, save or "
+                                                                  "send it with its button"))
+    note.wait_for()
+    assert "saved once the connection is back" not in post.locator(".plnkit-status").inner_text()
+    page.context.set_offline(False)
+    note.wait_for(state="detached")
+    assert "offline" not in post.locator(".plnkit-status").inner_text()
+    assert post.get_by_label("Your post").input_value() == "Written on the train, sent later."  # still there
+
 def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[2].notebook)
     area, status = open_and_save(page, url, "Everything here reached the server.")

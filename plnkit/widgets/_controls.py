@@ -68,12 +68,16 @@ def text_hash(text: str) -> str:
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def draft_field(field: w.Widget, key: str, scope: str) -> None:
+def draft_field(field: w.Widget, key: str, scope: str, *, by_button: bool = False) -> None:
     """Let the page keep unsaved text of ``field`` in the browser (see ``course.js``), under ``scope``/``key``.
 
     The text is offered back after a reload if the server never confirmed it with :func:`mark_saved`.
+    ``by_button``: the text is saved only when the learner presses the exercise's button (a post, a plan), not
+    as they type, so offline the page says to press it once the connection is back, not that it will be saved.
     """
     field.add_class("plnkit-draft")
+    if by_button:
+        field.add_class("plnkit-draft-by-button")
     field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
     field.add_class("plnkit-s-" + scope)
 

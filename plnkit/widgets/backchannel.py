@@ -90,7 +90,7 @@ class Backchannel(Component):
             "description_width": "initial"})
         self.body = make(w.Textarea, description="Your post", placeholder="Share an idea, a link or a question",
                          layout=layout(width="100%", height="5em"), style={"description_width": "initial"})
-        self._draft(self.body, "backchannel/post")
+        self._draft(self.body, "backchannel/post", by_button=True)
         mark_saved(self.body, "")
         self.post_button = make(w.Button, description="Post", button_style="primary")
         self.stream = make(w.HTML)

@@ -253,7 +253,7 @@ class BalancePlanner(_Exercise):
         self.late = make(w.Checkbox, description="I often check my networks late at night", indent=False)
         self.boundary = make(w.Text, description="One boundary I will keep",
                              placeholder="e.g. no notifications after 8 pm", style=_WIDE, layout=layout(width="100%"))
-        self._draft(self.boundary, "stages/balance-plan/boundary")
+        self._draft(self.boundary, "stages/balance-plan/boundary", by_button=True)
         self.check = make(w.Button, description="Check and save my plan", button_style="primary")
         self.result = make(w.HTML)
         rows = [make(w.HBox, [n, m], layout=layout(flex_flow="row wrap"))

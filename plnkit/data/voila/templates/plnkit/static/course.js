@@ -78,14 +78,28 @@
   // Offline, a status line must not keep saying "Saved at ..." over text typed since: it says the text is not
   // saved yet. Once the server holds the field's text (its plnkit-saved-<hash> class matches, checked in scan),
   // the line the server last wrote comes back, unless the server has already written a new one over this.
+  // A field saved by its button (a post, a plan: plnkit-draft-by-button), not as typed, is never saved on its
+  // own: offline it says so, and the note goes when the connection is back.
   var OFFLINE_NOT_SAVED = "Not saved yet: you're offline. Your text is kept in this browser and saved once the " +
     "connection is back.";
+  var OFFLINE_BY_BUTTON = "You're offline. Your text is kept in this browser: once the connection is back, save " +
+    "or send it with its button as usual.";
   function sayOffline(el) {
     var status = statusOf(el);
     if (!status) { return; }
     var target = status.querySelector(".widget-html-content") || status;
     if (!target.querySelector(".plnkit-status-offline")) { target.plnkitBefore = target.innerHTML; }
-    say(el, OFFLINE_NOT_SAVED, "plnkit-status-offline");
+    say(el, el.classList.contains("plnkit-draft-by-button") ? OFFLINE_BY_BUTTON : OFFLINE_NOT_SAVED,
+        "plnkit-status-offline");
+  }
+  function offlineNotesOfButtonsGone() { // back online: what the status line said before
+    document.querySelectorAll(".plnkit-draft-by-button").forEach(function (el) {
+      var status = statusOf(el);
+      var note = status && status.querySelector(".plnkit-status-offline");
+      if (!note) { return; }
+      var target = note.parentNode;
+      target.innerHTML = typeof target.plnkitBefore === "string" ? target.plnkitBefore : "";
+    });
   }
   function offlineNoteSpent(f) { // the server has the text now: show what it last said about it
     var status = statusOf(f.el);
@@ -180,10 +194,23 @@
       }
     });
   }
+  // The widgets' own code (@jupyter-widgets/controls, about 0.15 s of the browser's time to fetch and run) is
+  // loaded when the first widget is built, which is after the kernel has sent every widget's state. Ask for it
+  // as the kernel connection opens instead, while the page waits for the kernel: the page is drawn that much
+  // sooner. The widget manager is made just after the connection's websocket, hence the timeout.
+  var warmed = false;
+  function warmWidgets() {
+    var app = window.jupyterapp, manager = app && app.widgetManager;
+    if (warmed || !manager || typeof manager.loadClass !== "function") { return; }
+    warmed = true;
+    try {
+      Promise.resolve(manager.loadClass("HTMLModel", "@jupyter-widgets/controls", "2.0.0"))["catch"](function () {});
+    } catch (ignore) { /* an older widget manager: it loads them itself, as before */ }
+  }
   var NativeWebSocket = window.WebSocket;
   function WatchedWebSocket(url, protocols) {
     var ws = arguments.length > 1 ? new NativeWebSocket(url, protocols) : new NativeWebSocket(url);
-    if (/\/channels(\?|$)/.test(String(url))) { watch(ws); }
+    if (/\/channels(\?|$)/.test(String(url))) { watch(ws); setTimeout(warmWidgets, 0); }
     return ws;
   }
   WatchedWebSocket.prototype = NativeWebSocket.prototype;
@@ -193,8 +220,9 @@
   window.addEventListener("beforeunload", function () { unloading = true; });
 
   // A banner across the top of the page: a bold first sentence, the rest, and a reload button. A quiet one
-  // (quiet: true) is a notice, not an alarm: role="status", its own look, and no button.
-  function banner(id, title, text, quiet) {
+  // (quiet: true) is a notice, not an alarm: role="status", its own look, and no button; noReload: an alarm
+  // that a reload would not mend (this page's sign-in has stopped: its participant needs their new link).
+  function banner(id, title, text, quiet, noReload) {
     if (document.getElementById(id)) { return; }
     var box = document.createElement("div");
     box.id = id;
@@ -205,7 +233,7 @@
     strong.textContent = title;
     p.appendChild(strong);
     p.appendChild(document.createTextNode(" " + text + " "));
-    if (!quiet) {
+    if (!quiet && !noReload) {
       var reload = document.createElement("button");
       reload.type = "button";
       reload.textContent = "Reload the page";
@@ -217,7 +245,7 @@
     makeRoom();
   }
   // A banner is fixed across the top of the window: the page moves down by its height, so it covers nothing.
-  var BANNERS = ["plnkit-lost", "plnkit-offline", "plnkit-stalled"];
+  var BANNERS = ["plnkit-lost", "plnkit-offline", "plnkit-stalled", "plnkit-signed-out"];
   function makeRoom() {
     var height = 0;
     BANNERS.forEach(function (id) {
@@ -258,6 +286,7 @@
   window.addEventListener("offline", offline);
   window.addEventListener("online", function () {
     dismiss("plnkit-offline");
+    offlineNotesOfButtonsGone();
     later();
   });
 
@@ -367,7 +396,16 @@
     box.appendChild(drop);
     f.el.parentNode.insertBefore(box, f.el.nextSibling);
   }
+  // An exercise said this page's sign-in has stopped (its link was reissued, the workshop closed: the kernel
+  // marks the message plnkit-signed-out): nothing more is saved from the page, so it says so across the top too,
+  // for a learner reading or typing elsewhere on the page. What they type still stays in this browser.
+  function signedOut() {
+    var said = document.querySelector(".plnkit-signed-out");
+    if (!said || document.getElementById("plnkit-signed-out")) { return; }
+    banner("plnkit-signed-out", "This page has stopped saving.", said.textContent.trim(), false, true);
+  }
   function scan() {
+    signedOut();
     draftsElsewhere();
     document.querySelectorAll(".plnkit-draft").forEach(function (el) {
       var f = field(el);
@@ -423,19 +461,24 @@
     p.appendChild(document.createTextNode("Text you typed on " + (paths.length > 1 ? "other pages" : "another page") +
       " is kept in this browser but isn't saved on the course server yet. Open " +
       (paths.length > 1 ? "each page" : "it") + " to put it back: "));
+    var last = "";
     paths.forEach(function (path, n) {
       var file = path.split("/").pop();
-      var named = Array.prototype.find.call(document.querySelectorAll("a[href]"), function (a) {
+      var links = Array.prototype.filter.call(document.querySelectorAll("a[href]"), function (a) {
         return a.origin === location.origin && a.pathname === path && a.textContent.trim();
       });
+      // The module's own name ("Module 1: Why create a PLN?", as the start page lists it) over a way there
+      // ("Begin: ...", "Next: ..."); either link keeps what the page's links carry (a personal link's token).
+      var named = links.filter(function (a) { return /^Module \d/.test(a.textContent.trim()); })[0] || links[0];
       var link = document.createElement("a");
-      link.href = named ? named.href : path; // the page's own link keeps what it carries (a personal link's token)
+      link.href = named ? named.href : path;
       link.textContent = named ? named.textContent.trim().replace(/^[←→\s]+|[←→\s]+$/g, "")
-        .replace(/^(Previous|Next): /, "") : file;
+        .replace(/^(Previous|Next|Begin): /, "") : file;
       if (n) { p.appendChild(document.createTextNode(", ")); }
       p.appendChild(link);
+      last = link.textContent;
     });
-    p.appendChild(document.createTextNode("."));
+    p.appendChild(document.createTextNode(/[.?!]$/.test(last) ? "" : "."));
     box.appendChild(p);
     var after = head.closest(".jupyter-widgets") || head;
     after.parentNode.insertBefore(box, after.nextSibling);
