@@ -287,3 +287,13 @@ def test_text_from_the_cache_is_drawn_as_matplotlib_draws_it(monkeypatch: pytest
     # Of 255. A map's labels measure the text as drawn (its glyphs) on our canvas and as matplotlib lays it out
     # on the stock one: a label aligned right or centred may sit a pixel or two apart.
     assert ImageStat.Stat(ImageChops.difference(one, two)).mean[0] < 3.5
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "phone"])
+def test_a_room_count_chart_with_nothing_counted_yet_reads_from_0_never_below(narrow: bool) -> None:
+    # The facilitator's "Reflections written" before anyone wrote: the axis read -0.045 ... 0.045 (a trial saw it).
+    nothing = room.Aggregate("reflections", "Reflections written", ("Prompt", "Participants who wrote it"),
+                             tuple((room.prompt_label(k), 0) for k in room.COUNTED), "", 5)
+    ticks, _ = tick_texts(roomcharts.aggregate_chart(nothing, narrow=narrow))
+    assert ticks and all(re.fullmatch(r"\d+", t) for t in ticks), ticks
+    assert ticks[0] == "0"

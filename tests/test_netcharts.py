@@ -38,7 +38,7 @@ def test_a_small_network_draws_every_node_with_a_legend() -> None:
     fig = netcharts.network_map(net)
     assert placed_markers(fig) == 8
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["People", "Communities and spaces", "Feeds and blogs", "Tools", "You only consume",
+    assert legend == ["People", "Communities and spaces", "Websites and blogs", "Tools", "You only consume",
                       "Two-way (you contribute)"]
     labels = [t for t, _box in map_labels(fig.axes[0]) if (t.get_gid() or "").startswith("label:")]
     assert len(labels) == 8

@@ -20,7 +20,7 @@ def presence(i: int, service: str) -> NetworkEvent:
 def test_growth_rows_are_the_counts_at_the_end_of_each_day_with_the_stage_confirmed_that_day() -> None:
     events = events_for(4) + [NetworkEvent(9, START + timedelta(days=1), "remove", events_for(1)[0].node_key, {})]
     rows = tables.growth_table(events, [(START + timedelta(days=1), "immersion")])
-    assert tables.GROWTH_HEADERS == ["Day", "People", "Communities and spaces", "Feeds and blogs", "Tools",
+    assert tables.GROWTH_HEADERS == ["Day", "People", "Communities and spaces", "Websites and blogs", "Tools",
                                      "Stage confirmed"]
     assert rows == [["1 Sep 2026", 1, 1, 1, 1, ""], ["2 Sep 2026", 0, 1, 1, 1, "Immersion"]]
 

@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 
 from ..content import STAGES
 from ..records import NetworkEvent
-from ..rules.network import DIRECTION_LABELS, TYPE_LABELS, TYPES, VALUE_LABELS, Network, connection_events, replay
+from ..rules.network import (
+    DIRECTION_LABELS,
+    TYPE_LABELS,
+    TYPE_NOUNS,
+    TYPES,
+    VALUE_LABELS,
+    Network,
+    connection_events,
+    replay,
+)
 from ..rules.text import day, plural
 from . import _figures, _layout
 from ._figures import BODY, INK, MUTED, PALETTE, SMALL, shorten
@@ -60,7 +69,7 @@ def describe_map(net: Network) -> str:
     if not net.nodes:
         return "Your network map is empty so far: just you at the centre."
     counts = Counter(n.type for n in net.nodes.values())
-    parts = [plural(counts[t], t) for t in TYPES if counts[t]]
+    parts = [plural(counts[t], TYPE_NOUNS[t]) for t in TYPES if counts[t]]
     inner = [n.label for n in net.nodes.values() if n.ring == 1]
     shown, hidden = drawn_nodes(net)
     total = len(net.nodes)
@@ -206,7 +215,7 @@ def describe_growth(events: Sequence[NetworkEvent], stages: Sequence[tuple[datet
     series = growth_series(events)
     if not any(series.values()):
         return "No connections yet, so there is no growth to show."
-    parts = [plural(points[-1][1], kind) for kind, points in series.items() if points]
+    parts = [plural(points[-1][1], TYPE_NOUNS[kind]) for kind, points in series.items() if points]
     removed = sum(1 for e in connection_events(events) if e.action == "remove")
     first = min(points[0][0] for points in series.values() if points)
     text = (f"Line chart of your connections by kind over time. Since {day(first)} your network has grown to "
@@ -313,7 +322,8 @@ def describe_balance(net: Network) -> str:
     if not net.nodes:
         return "No connections yet."
     counts = Counter(n.type for n in net.nodes.values())
-    text = (f"Two bar charts. By kind: {', '.join(plural(counts[t], t) for t in TYPES if counts[t])}. By platform: "
+    kinds = ", ".join(plural(counts[t], TYPE_NOUNS[t]) for t in TYPES if counts[t])
+    text = (f"Two bar charts. By kind: {kinds}. By platform: "
             f"{', '.join(f'{p} {c}' for p, c in platform_bars(net))}. {two_way_share(net):.0%} of your "
             "connections are two-way (you give as well as take).")
     warn = platform_warning(net)

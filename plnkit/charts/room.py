@@ -63,7 +63,8 @@ def aggregate_chart(agg: Aggregate, *, narrow: bool = False) -> Figure:
         ax.set_yticks(y, [wrap_label(str(r[0]), 18) if narrow else shorten(str(r[0]), 38) for r in rows], color=INK)
         if agg.key == "ratings":
             ax.set_xlim(0, 5)
-        else:  # counts of people: whole numbers only
+        else:  # counts of people: whole numbers only, from 0 (all zero: 0 to 1, not -0.045 to 0.045)
+            ax.set_xlim(0, max(1.0, *(v for values in series for v in values)) * 1.05)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(series) > 1:  # below the bars, never on them
             legend_below(fig, narrow)
@@ -139,5 +140,5 @@ def record_html(record: list[RecordedPost]) -> str:
     rows = "".join("<tr>" + "".join(f"<td>{esc(day_and_clock(c) if isinstance(c, datetime) else c)}</td>"
                                     for c in row) + "</tr>" for row in reversed(record_rows(record)))
     return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>The backchannel record, newest '
-            f"first, deleted posts included</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
+            f"first, hidden and deleted posts included</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
             "</table></div>")

@@ -25,8 +25,11 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 
 TYPES = ("person", "community", "feed", "tool")
-TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed": "feeds and blogs",
+#: How the course words each kind, many of them (legends, tables) and one of them (counts: "1 website"). The kind
+#: "feed" is any web site the learner reads: a blog or site they follow by its feed, or one they only bookmarked.
+TYPE_LABELS = {"person": "people", "community": "communities and spaces", "feed": "websites and blogs",
                "tool": "tools"}
+TYPE_NOUNS = {"person": "person", "community": "community", "feed": "website", "tool": "tool"}
 DIRECTIONS = ("consume", "contribute", "both")
 VALUES = ("cognitive", "social", "affective", "identity")
 #: How the course words each direction and value (the exercise's choices, the map's data table, the record).

@@ -28,7 +28,7 @@ RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes
          ("Outer: I keep an eye on them", 3)]
 DIRECTIONS = [(label, key) for key, label in network.DIRECTION_LABELS.items()]
 VALUES = [(label, key) for key, label in network.VALUE_LABELS.items()]
-KINDS = [("A person", "person"), ("A community or space", "community"), ("A feed or blog", "feed"),
+KINDS = [("A person", "person"), ("A community or space", "community"), ("A website or blog", "feed"),
          ("A tool", "tool")]
 
 
@@ -41,7 +41,7 @@ class MyNetwork(Component):
         super().__init__(session, "plnkit-network")
         self.charts = charts
         self.kind = make(w.Dropdown, description="Kind", options=KINDS, value="person", style=_WIDE)
-        self.label = make(w.Text, description="Name", placeholder="e.g. Ana Lopez or #EduSky",
+        self.label = make(w.Text, description="Name", placeholder="e.g. Ana Lopez",
                           style=_WIDE)
         self.platform = make(w.Text, description="Where (platform)", placeholder="e.g. Bluesky or a blog",
                              style=_WIDE)

@@ -110,7 +110,7 @@ class BookmarkManager(Component):
                                   layout=w.Layout(display="none", width="auto"))  # its own: it shows when editing
         self.filter_tag = make(w.Dropdown, description="Filter by tag", options=[("All tags", "")], value="",
                                style=_WIDE)
-        self.search = make(w.Text, description="Search", placeholder="words in the title, note or address",
+        self.search = make(w.Text, description="Search", placeholder="title, note or address",
                            continuous_update=True, style=_WIDE)
         self.listing = make(w.HTML)
         self.overview = make(w.HTML)
