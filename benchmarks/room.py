@@ -222,7 +222,9 @@ def participant(server: Running, person: Person, delay: float, think: float, van
 
 
 class Sampler(threading.Thread):
-    """Samples the server's kernel processes (count, total resident memory) every 0.5 s."""
+    """Samples the server's kernel processes (count, total resident memory) every 0.5 s, and the CPU time of
+    the server process itself (Voila's one Python thread: every page, websocket message and preheated page's
+    HTML passes through it), so a run can tell a busy server from busy kernels."""
 
     def __init__(self, server_pid: int) -> None:
         super().__init__(daemon=True)
@@ -230,12 +232,32 @@ class Sampler(threading.Thread):
         self.peak_count = 0
         self.peak_mb = 0.0
         self.running = True
+        self.began = (time.monotonic(), cpu_seconds(server_pid))
+        self.busiest = 0.0  # the server's highest share of one core over 5 s
 
     def run(self) -> None:
+        window = [self.began]
         while self.running:
             count, mb = kernels(self.server_pid)
             self.peak_count, self.peak_mb = max(self.peak_count, count), max(self.peak_mb, mb)
+            window.append((time.monotonic(), cpu_seconds(self.server_pid)))
+            while window[-1][0] - window[0][0] > 5:
+                first = window.pop(0)
+                self.busiest = max(self.busiest, (window[-1][1] - first[1]) / (window[-1][0] - first[0]))
             time.sleep(0.5)
+
+    def server_share(self) -> float:
+        """The server process's CPU time since the sampler was made, as a share of one core."""
+        began, cpu = self.began
+        return (cpu_seconds(self.server_pid) - cpu) / (time.monotonic() - began)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` (its own threads, not its children)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def kernels(server_pid: int) -> tuple[int, float]:
@@ -334,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         took = time.monotonic() - began
+        server_share = sampler.server_share()
         closed = time.monotonic()
         while time.monotonic() - closed < args.after:
             time.sleep(1)
@@ -367,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{p95 / base:.2f}x alone (goal: p95 at most 3x)")
         slowest = sorted((v for v in visits if not v.error), key=lambda v: v.seconds, reverse=True)[:8]
         print("  slowest visits: " + ", ".join(f"{v.notebook[:2]} {v.seconds:.2f} s" for v in slowest))
+    print(f"the server process (Voila): {server_share:.0%} of one core while the room worked, at most "
+          f"{sampler.busiest:.0%} over 5 s (2 cores here)")
     print(f"peak kernels: {sampler.peak_count} (goal: at most 2 per participant, {2 * args.people}, "
           f"plus the pool of {pool}); peak kernel memory {sampler.peak_mb:.0f} MB "
           f"(one course kernel at rest: about {one_kernel:.0f} MB; {2 * args.people} x that = "
