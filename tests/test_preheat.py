@@ -423,30 +423,3 @@ def test_text_typed_as_a_preheated_page_sends_its_answers_again_is_never_overwri
         context.close()
         stop(server.proc)
 
-
-def test_the_widgets_code_is_fetched_while_the_page_waits_for_the_kernel(room: Server, browser: Any) -> None:
-    # The widgets' own code (@jupyter-widgets/controls) used to be asked for only once the kernel had sent every
-    # widget's state (the first widget built asks for it), so fetching and running it came on top of the wait.
-    # course.js asks for it as the kernel connection opens: by the time the states arrive, the page has asked
-    # for every script it will run.
-    seen: list[tuple[str, str]] = []
-
-    def frame(payload: Any) -> None:
-        data = payload if isinstance(payload, bytes) else str(payload).encode()
-        if b'"update_states"' in data:
-            seen.append(("states", ""))
-
-    context = browser.new_context()
-    try:
-        page = new_page(context)
-        page.on("request", lambda request: seen.append(("script", request.url))
-                if "/voila/labextensions/" in request.url else None)
-        page.on("websocket", lambda ws: ws.on("framereceived", frame))
-        join(page, room, "Wren")
-        assert ("states", "") in seen, "the page's widget states were never seen arriving"
-        arrived = seen.index(("states", ""))
-        late = [url.rsplit("/", 1)[-1] for kind, url in seen[arrived:] if kind == "script"]
-        assert late == [], f"scripts the page asked for only after the kernel sent its widgets: {late}"
-        assert len([kind for kind, _url in seen[:arrived] if kind == "script"]) > 2
-    finally:
-        context.close()

@@ -132,6 +132,33 @@ def test_a_reissued_link_replaces_the_old_one_and_keeps_the_work(workshop: Path,
     assert Reflection("why-pln/what").text.value == "kept"
 
 
+
+def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_their_own_course(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    joined(workshop, "Ana")
+    boss = session.facilitator_token(workshop)
+    open_page(monkeypatch, boss)
+    tools = Join().tools
+    assert tools is not None
+    tools.add_participant()
+    assert tools.status.text == "Type the participant's name first."
+    tools.new_name.value = "Ana"
+    ana2 = tools.add_participant()
+    assert ana2 and "Added Ana (2)." in tools.status.text  # numbered, as when joining
+    assert tools.new_name.value == ""  # ready for the next name
+    assert [label.split(" (joined")[0] for label, _ in tools.people.options] == ["Ana", "Ana (2)"]
+    # Folded away (the facilitator's page may be projected), the link on a line of its own.
+    assert '<details class="plnkit-secret"><summary>Show Ana (2)' in tools.result.value
+    assert f'learner={ana2}">' in tools.result.value and f"learner={ana2}</a></p>" in tools.result.value
+    with open_store(workshop) as store:
+        before = [p.name for p in store.participants()]
+    tools.new_name.value = "Facilitator"
+    assert tools.add_participant() is None and "kept for the facilitator" in tools.status.text
+    with open_store(workshop) as store:
+        assert [p.name for p in store.participants()] == before  # refused: nobody made
+    open_page(monkeypatch, ana2)
+    assert session.current().learner.name == "Ana (2)"
+
 def test_closing_the_workshop_stops_every_participant_link_and_keeps_the_work(
         workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ana = joined(workshop, "Ana")

@@ -196,6 +196,24 @@ def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_t
     assert box.locator(".plnkit-answer textarea").input_value().endswith("Typed after the reissue, not lost.")
 
 
+
+def test_a_participant_the_facilitator_added_ahead_of_time_opens_the_course_from_their_link(
+        room: Server, people: Any) -> None:
+    boss = people()
+    follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
+                "Facilitator")
+    boss.get_by_label("New participant's name").fill("Gus Early")
+    boss.get_by_label("New participant's name").press("Enter")  # Enter adds, as the button does
+    boss.get_by_text("Added Gus Early.").wait_for()
+    link = boss.locator(".plnkit-facilitator .plnkit-secret a")
+    assert not link.is_visible()  # folded until asked for: the page may be on the projector
+    boss.get_by_text("Show Gus Early's personal link").click()
+    href = link.get_attribute("href")
+    assert href and "learner=" in href
+    gus = people()
+    follow_link(gus, href, "Gus Early")
+    assert "Welcome, Gus Early" in gus.locator(".plnkit-join").inner_text()
+
 def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
     """The facilitator (in the page ``boss``) reissues ``name``'s link; returns their page and the new link."""
     follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),

@@ -92,6 +92,10 @@ class FacilitatorTools(Component):
                            layout=layout(width="auto", max_width="100%"))
         self.reissue_button = make(w.Button, description="Reissue their link",
                                    tooltip="Their old link stops working; give them the new one")
+        self.new_name = make(w.Text, description="New participant's name", placeholder="e.g. Ana Lopez",
+                             style={"description_width": "initial"})
+        self.add_button = make(w.Button, description="Make their personal link",
+                               tooltip="Add a participant before they arrive; give them their link privately")
         self.confirm = make(w.Checkbox, description="Yes, I have exported what I need: erase for good", indent=False,
                             layout=layout(width="auto", max_width="100%"))
         self.confirm.add_class("plnkit-wrap")
@@ -106,12 +110,17 @@ class FacilitatorTools(Component):
                                "answers and shared reflections (safe to project).</p>")
         self.widget.children = [
             *([welcome] if intro else []),
+            make(w.HTML, "<p><strong>Add a participant ahead of time</strong> (for links sent by email before the "
+                         "session; anyone with the course address can also join by name):</p>"),
+            make(w.HBox, [self.new_name, self.add_button], layout=layout(flex_flow="row wrap")),
             make(w.HBox, [self.people, self.reissue_button], layout=layout(flex_flow="row wrap")),
             self.confirm, make(w.HBox, [self.erase_button, self.erase_all_button, self.close_button],
                                layout=layout(flex_flow="row wrap")),
             self.status.widget, self.result]
         self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
         self.reissue_button.on_click(lambda _b: self.reissue())
+        self.add_button.on_click(lambda _b: self.add_participant())
+        self.new_name.on_submit(lambda _t: self.add_participant())
         self.erase_button.on_click(lambda _b: self.erase())
         self.erase_all_button.on_click(lambda _b: self.erase_all())
         self.close_button.on_click(lambda _b: self.toggle_closed())
@@ -148,19 +157,47 @@ class FacilitatorTools(Component):
             token = _session.new_token()
             if not self._sess().store.reissue(learner_id, _session.token_key(token)):
                 raise InputError("That participant is no longer in this workshop.")
-            link = personal_link(token)
-            # Folded until asked for: this part is on the facilitator's page, which may be on the projector, and
-            # whoever reads the link can open this participant's work. On a line of its own, so a copied link
-            # doesn't take the sentence's full stop with it.
-            self.result.value = ('<details class="plnkit-secret"><summary>Show their new personal link (not on the '
-                                 'projector: anyone who sees it can open their work)</summary>'
-                                 f'<p class="plnkit-link-line"><a href="{esc(link)}">{esc(link)}</a></p>'
-                                 "<p>Give it to them privately, by chat or email; they open it in their browser to "
-                                 "continue where they were.</p></details>")
+            self._show_link(token, "Show their new personal link", "continue where they were")
             self.status.ok("Link reissued: their old link no longer works.")
 
         run()
         return token
+
+    def add_participant(self) -> str | None:
+        """Make a participant named as typed (numbered if the name is taken, as when joining) and show their
+        personal link, folded; returns their token (``None`` when refused: the message says why)."""
+        from ..services._gate import join_participant
+
+        token: str | None = None
+
+        @guard(self.status, doing="add that participant")
+        def run() -> None:
+            nonlocal token
+            if not self.new_name.value.strip():
+                raise InputError("Type the participant's name first.")
+            store = self._sess().store
+            made = join_participant(store, self.new_name.value)
+            learner = store.active_learner(_session.token_key(made))
+            name = learner.name if learner is not None else self.new_name.value.strip()
+            token = made
+            self.new_name.value = ""
+            self.refresh()
+            self._show_link(made, f"Show {name}'s personal link", "start the course")
+            self.status.ok(f"Added {name}. Their link works until you reissue it or close the workshop.")
+
+        run()
+        return token
+
+    def _show_link(self, token: str, summary: str, then: str) -> None:
+        """A participant's personal link, folded until asked for: this part is on the facilitator's page, which
+        may be on the projector, and whoever reads the link can open that participant's work. On a line of its
+        own, so a copied link doesn't take a sentence's full stop with it."""
+        link = personal_link(token)
+        self.result.value = (f'<details class="plnkit-secret"><summary>{esc(summary)} (not on the projector: '
+                             "anyone who sees it can open their work)</summary>"
+                             f'<p class="plnkit-link-line"><a href="{esc(link)}">{esc(link)}</a></p>'
+                             f"<p>Give it to them privately, by chat or email; they open it in their browser to "
+                             f"{esc(then)}.</p></details>")
 
     def _confirmed(self) -> None:
         if self.confirm.value is not True:

@@ -194,23 +194,10 @@
       }
     });
   }
-  // The widgets' own code (@jupyter-widgets/controls, about 0.15 s of the browser's time to fetch and run) is
-  // loaded when the first widget is built, which is after the kernel has sent every widget's state. Ask for it
-  // as the kernel connection opens instead, while the page waits for the kernel: the page is drawn that much
-  // sooner. The widget manager is made just after the connection's websocket, hence the timeout.
-  var warmed = false;
-  function warmWidgets() {
-    var app = window.jupyterapp, manager = app && app.widgetManager;
-    if (warmed || !manager || typeof manager.loadClass !== "function") { return; }
-    warmed = true;
-    try {
-      Promise.resolve(manager.loadClass("HTMLModel", "@jupyter-widgets/controls", "2.0.0"))["catch"](function () {});
-    } catch (ignore) { /* an older widget manager: it loads them itself, as before */ }
-  }
   var NativeWebSocket = window.WebSocket;
   function WatchedWebSocket(url, protocols) {
     var ws = arguments.length > 1 ? new NativeWebSocket(url, protocols) : new NativeWebSocket(url);
-    if (/\/channels(\?|$)/.test(String(url))) { watch(ws); setTimeout(warmWidgets, 0); }
+    if (/\/channels(\?|$)/.test(String(url))) { watch(ws); }
     return ws;
   }
   WatchedWebSocket.prototype = NativeWebSocket.prototype;
