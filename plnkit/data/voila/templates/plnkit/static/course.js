@@ -7,7 +7,8 @@
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
  *    server has its text. A widget's event (a button pressed) waits for the changes made before it, so the
- *    kernel acts on what the page shows.
+ *    kernel acts on what the page shows. A page whose sign-in has stopped (its link reissued) says so across
+ *    its top.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
  *    under the learner's scope and the answer key until the server confirms it (the field's plnkit-saved-<hash>
  *    class matches). After a reload, unsaved text is offered back; any other page of the course says, below its
@@ -96,17 +97,17 @@
     document.querySelectorAll(".plnkit-draft-by-button").forEach(function (el) {
       var status = statusOf(el);
       var note = status && status.querySelector(".plnkit-status-offline");
-      if (!note) { return; }
-      var target = note.parentNode;
-      target.innerHTML = typeof target.plnkitBefore === "string" ? target.plnkitBefore : "";
+      if (note) { putBack(note); }
     });
+  }
+  function putBack(note) { // the line the server last wrote, in place of the offline note
+    var target = note.parentNode;
+    target.innerHTML = typeof target.plnkitBefore === "string" ? target.plnkitBefore : "";
   }
   function offlineNoteSpent(f) { // the server has the text now: show what it last said about it
     var status = statusOf(f.el);
     var note = status && status.querySelector(".plnkit-status-offline");
-    if (!note || hash(f.input.value) !== f.saved) { return; }
-    var target = note.parentNode;
-    target.innerHTML = typeof target.plnkitBefore === "string" ? target.plnkitBefore : "";
+    if (note && hash(f.input.value) === f.saved) { putBack(note); }
   }
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   function when(ms) { // the course's one date format: "29 Nov 2026, 14:02"
