@@ -163,6 +163,8 @@ def assert_the_shipped_charts_are_served(page: Any, site: str, names: list[str])
     assert figures.count() == len(names)
     for figure, name in zip(figures.all(), names, strict=True):
         img = figure.locator("img")
+        assert img.get_attribute("loading") == "lazy"  # fetched as the reader scrolls near it
+        img.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
         narrow = page.viewport_size["width"] <= 760
         assert img.evaluate("img => img.currentSrc") == folder + f"chart-{name}{'-phone' if narrow else ''}.png"
@@ -252,7 +254,8 @@ def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(vo
     summary.wait_for()
     assert "Your strongest areas are “connected” and “confident”" in summary.inner_text()
     chart = page.get_by_role("img", name="Bar chart of your seven benefit ratings")
-    assert chart.evaluate("img => img.naturalWidth") > 300
+    chart.scroll_into_view_if_needed()  # loaded lazily, as the reader comes near it
+    page.wait_for_function("img => img.complete && img.naturalWidth > 300", arg=chart.element_handle())
     assert "Connected 5" in page.locator(".plnkit-description").first.inner_text()
 
     open_course_page(page, voila.page(MODULES[1].notebook))
@@ -288,7 +291,9 @@ def test_adding_a_person_through_the_widget_updates_the_map(voila: Server, page:
     after = panel.locator(".plnkit-description").first.inner_text()
     assert "1 person" in after and "1 person" not in before  # other tests on this server may have added feeds
     assert "Ana López" in (panel.locator("table").first.text_content() or "")
-    assert panel.get_by_role("img", name="Map of your network").evaluate("img => img.naturalWidth") > 300
+    drawn = panel.get_by_role("img", name="Map of your network")
+    drawn.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 300", arg=drawn.element_handle())
     open_course_page(page, voila.page(MODULES[2].notebook))  # module 03 shows the same network, four ways
     assert "Ana López" in (page.locator(".plnkit-network table").first.text_content() or "")
     assert page.get_by_role("img", name="Growth of your network over time").count() == 1

@@ -206,7 +206,9 @@ def figure_markup(png: bytes | str, svg: bytes | str, phone_png: bytes | str | N
     """The ``<figure>`` of :func:`figure_html` from images already rendered (PNG, SVG and the phone's PNG): each
     given as its bytes (inlined as a data URI) or as the address it is served at (a ``str``, used as it is)."""
     wide = _source(png, "image/png")
-    img = f'<img src="{esc(wide)}" alt="{esc(alt)}">'
+    # Fetched and decoded as the reader scrolls near it, not while the page is being drawn: a page's charts are
+    # below its exercises (module 3's four, far below the fold), and the browser's time goes to the widgets first.
+    img = f'<img src="{esc(wide)}" alt="{esc(alt)}" loading="lazy" decoding="async">'
     if phone_png is not None:
         small = _source(phone_png, "image/png")
         img = f'<picture><source media="(max-width: {PHONE_MAX_PX}px)" srcset="{esc(small)}">{img}</picture>'
