@@ -31,19 +31,15 @@ from ..records import Certificate
 from ..rules.names import clean_name
 from ..rules.text import day_and_clock, esc, plural
 from ..services import session as _session
-from ._evidence_record import (
-    RECORD_CSS,
-    benefits_part,
-    learner_name,
-    links_part,
-    network_part,
-    page,
-    plans_part,
-    progress_part,
-    reflections_part,
-    stages_part,
-    tools_part,
-)
+
+
+def learner_name(sess: _session.Session) -> str:
+    """The learner's name here: the name they joined with (without a namesake's "(2)"), else the name they post
+    under in the backchannel; ``""`` when there is neither (the single local learner)."""
+    # The record's module draws charts and reads every exercise: imported when it is needed, not with this one.
+    from ._evidence_record import learner_name as name_of
+
+    return name_of(sess)
 
 
 def portfolio_html(sess: _session.Session) -> bytes:
@@ -56,6 +52,19 @@ def portfolio_html(sess: _session.Session) -> bytes:
     script and loads nothing (its own Content-Security-Policy forbids it). Dates read like ``28 Nov 2026, 14:02``.
     Raises :class:`plnkit.errors.StoreError` when the data file can't be read.
     """
+    from ._evidence_record import (
+        RECORD_CSS,
+        benefits_part,
+        links_part,
+        network_part,
+        page,
+        plans_part,
+        progress_part,
+        reflections_part,
+        stages_part,
+        tools_part,
+    )
+
     name = learner_name(sess)
     title = f"{name}: learning record" if name else "My learning record"
     head = (f"<header><p class=\"course\">{esc(COURSE_TITLE)}</p><h1>{esc(title)}</h1><p>Made "
@@ -218,6 +227,8 @@ def certificate_html(cert: Certificate) -> bytes:
     States the learner's name, the course, each module with its stated time, the total, the completion date,
     the issuer, the verification code and how to verify it.
     """
+    from ._evidence_record import page
+
     f = _facts(cert)
     rows = [[f"Module {m.get('number', '')}", m.get("title", ""), f"about {m.get('minutes', '')} minutes"]
             for m in f["modules"]]

@@ -38,7 +38,6 @@ from ..errors import (
 )
 from ..rules.dates import keep_newest, parse_date, plausible, unknown_zone
 from ..rules.urls import check_address
-from . import _sax
 from ._clean import clean_html, plain_to_html, safe_link, strip_tags
 from .opml import Subscription, read_opml, write_opml
 
@@ -95,6 +94,8 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "") -> Feed:
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"[") or "json" in content_type.lower():
         return _parse_json_feed(stripped, url)
+    from . import _sax  # expat's SAX reader, and feedparser: only once a feed is parsed (most pages parse none)
+
     parsed = _sax.feedparser().parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "application/xml"},

@@ -7,18 +7,32 @@ duplicates, and progress only moves forward.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from ..errors import InputError
-from ..formats.portfolio import EARLIEST as EARLIEST  # the format lives in formats; re-exported for callers
-from ..formats.portfolio import FORMAT as FORMAT
-from ..formats.portfolio import MAX_BYTES as MAX_BYTES
-from ..formats.portfolio import export_portfolio as export_portfolio
-from ..formats.portfolio import import_portfolio as import_portfolio
 from ..services import session as _session
 from ._ui import Component, download_link, guard, layout, make, on_upload, upload_bytes
+
+if TYPE_CHECKING:
+    from ..formats.portfolio import EARLIEST as EARLIEST
+    from ..formats.portfolio import FORMAT as FORMAT
+    from ..formats.portfolio import MAX_BYTES as MAX_BYTES
+    from ..formats.portfolio import export_portfolio as export_portfolio
+    from ..formats.portfolio import import_portfolio as import_portfolio
+
+#: The file format lives in ``formats.portfolio``; these names are re-exported for callers, and imported on first
+#: use: every course page imports this module, and only the start page shows the exercise.
+_FORMAT_NAMES = ("EARLIEST", "FORMAT", "MAX_BYTES", "export_portfolio", "import_portfolio")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FORMAT_NAMES:
+        from ..formats import portfolio as file_format
+
+        return getattr(file_format, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Portfolio(Component):
@@ -46,6 +60,8 @@ class Portfolio(Component):
                                 self.download, self.status.widget, self.erase_box]
         self.export_button.on_click(lambda _b: self.export())
         self.erase_button.on_click(lambda _b: self.erase())
+        from ..formats.portfolio import MAX_BYTES
+
         on_upload(self.upload, self.restore, max_bytes=MAX_BYTES)
 
     def export(self) -> bytes:
@@ -54,6 +70,8 @@ class Portfolio(Component):
         @guard(self.status, doing="prepare your download")
         def run() -> None:
             nonlocal data
+            from ..formats.portfolio import export_portfolio
+
             data = export_portfolio(self._sess())
             self.download.value = download_link("my-pln-course-work.json", "application/json", data, auto=True)
             self.status.ok("Your work is ready to download. Keep the file somewhere safe.")
@@ -64,6 +82,8 @@ class Portfolio(Component):
     def restore(self, upload: Any) -> None:
         @guard(self.status, doing="restore that file", kept="Nothing was restored; your work here is unchanged.")
         def run() -> None:
+            from ..formats.portfolio import MAX_BYTES, import_portfolio
+
             data = upload_bytes(upload, MAX_BYTES)
             self.status.ok(import_portfolio(data, self._sess()) + " Reload a page to see it.")
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -16,8 +16,10 @@ from ..rules.feedstatus import problem, refresh_summary, seems_offline, starter_
 from ..rules.text import plural
 from ..rules.urls import IPAddress, check_address, same_address_key
 from ..services import session as _session
-from ..services.feedcache import FeedResult, refresh, refresh_one
 from ._ui import Component, day_and_clock, download_link, esc, guard, layout, make, on_upload, upload_bytes
+
+if TYPE_CHECKING:  # fetching (urllib3) is imported on the first subscribe or refresh, not by every page
+    from ..services.feedcache import FeedResult
 
 ENTRIES_SHOWN = 30
 SUMMARY_CHARS = 1200
@@ -161,6 +163,8 @@ class FeedReader(Component):
                 self.status.info(f"You already follow {followed.title or followed.url}.")
                 return False
             self.status.info("Checking that feed…")
+            from ..services.feedcache import refresh_one
+
             result = refresh_one(sess.store, text, allow=self.allow, resolver=self.resolver)
             starter = starter_feed(text)
             decision = subscribing(result, starter=starter is not None)
@@ -230,6 +234,8 @@ class FeedReader(Component):
 
             def tick(_r: FeedResult, done: int, _total: int) -> None:
                 self.progress.value = done
+
+            from ..services.feedcache import refresh
 
             results = refresh(sess.store, [s.url for s in subs], allow=self.allow, on_result=tick,
                               resolver=self.resolver)
