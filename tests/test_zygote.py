@@ -24,6 +24,7 @@ import pytest
 from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+import plnkit
 from plnkit.services import _zygote
 from plnkit.services._zygote import ForkedProcess, ForkProvisioner, Zygote
 
@@ -300,6 +301,15 @@ def test_the_zygote_loads_no_heavy_library() -> None:
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_zygote_has_imported_every_module_a_page_s_import_cell_names() -> None:
+    # So a preheated page's kernel runs its page without importing them again (CPU a room's refills all paid).
+    code = ("from plnkit.services import _zygote\n_zygote.warm()\nimport sys, plnkit\n"
+            "print(*sorted({m for m in plnkit._EXPORTS.values() if 'plnkit' + m not in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == ""
+    assert ".widgets.reader" in plnkit._EXPORTS.values()  # the table names the component modules
 
 
 def test_an_open_page_s_kernel_outlives_a_zygote_that_died(tmp_path: Path) -> None:
