@@ -51,8 +51,13 @@ log = logging.getLogger("plnkit.services.server")
 #: How long the server waits for the zygote to answer a fork request before starting the kernel the usual way.
 ANSWER_SECONDS = 10.0
 #: What the zygote imports before forking: what every course page's kernel imports anyway.
+#: The formats a page imports only when it needs them (the record's name on the start page and module 3, a feed
+#: fetched) are here too: imported in the zygote they cost a forked kernel nothing, and a visitor's page is filled
+#: in without importing them.
 WARM_MODULES = ("setproctitle", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "plnkit",
-                "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store")
+                "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store",
+                "plnkit.formats._evidence_record", "plnkit.formats.portfolio", "plnkit.services.feedcache",
+                "plnkit.formats._sax")
 LAUNCHER = ("-m", "ipykernel_launcher")
 #: How many times an hour a zygote that has died is replaced; past that, kernels start the usual way.
 RESTARTS_PER_HOUR = 3
