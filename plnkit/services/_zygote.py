@@ -1,22 +1,16 @@
 """Course kernels forked from one warm process instead of started from nothing.
 
-A new kernel for a course page starts a Python interpreter and imports ipykernel, IPython, jupyter_client, pyzmq,
-ipywidgets and plnkit before it runs the page's first cell: about half a second of CPU per page opened (``py-spy`` of
-``benchmarks/room.py``; ``python -X importtime``). A room of 25 opens a hundred pages in a few minutes on a 2-core
-laptop, and every one of those half-seconds is taken from the pages being opened.
+A new kernel imports ipykernel, IPython, jupyter_client, pyzmq, ipywidgets and plnkit before it runs a page: about
+half a second of CPU per page (``py-spy`` of ``benchmarks/room.py``), taken, in a room of 25 opening a hundred pages
+on a 2-core laptop, from the pages being opened. So ``plnkit serve`` starts one helper, the **zygote** (``python -m
+plnkit.services._zygote``), which imports all of that once and waits. Each course kernel is a ``fork()`` of it: the
+child has every module loaded (copy-on-write), sets up the environment, folder, session and signals the server asked
+for, and runs ipykernel's entry point with the server's command line, as ``python -m ipykernel_launcher`` would.
 
-So ``plnkit serve`` starts one helper process at its start, the **zygote** (``python -m plnkit.services._zygote``),
-which imports all of that once and then waits. Each course kernel is a ``fork()`` of it: the child already has every
-module loaded (shared, copy-on-write, with the zygote), sets up the environment, working folder, session and signals
-the server asked for, and runs ipykernel's own entry point with the server's command line, exactly as ``python -m
-ipykernel_launcher`` would.
-
-- **Server side:** :class:`ForkProvisioner` (a ``jupyter_client`` ``LocalProvisioner``) asks :class:`Zygote` for the
-  kernel; a command it doesn't recognise (another kernel, another Python), a zygote that has died or doesn't answer
-  within :data:`ANSWER_SECONDS` falls back to starting the kernel the usual way, and says so in the operator's log
-  once. A zygote that has died (the out-of-memory killer's pick, an operator's ``kill``) is replaced by a new one for
-  the kernels after that, at most :data:`RESTARTS_PER_HOUR` times an hour (a zygote that dies as it starts must not be
-  started over and over).
+- **Server side:** :class:`ForkProvisioner` (a ``LocalProvisioner``) asks :class:`Zygote` for the kernel; a command
+  it doesn't recognise (another kernel or Python), a zygote that has died or doesn't answer within
+  :data:`ANSWER_SECONDS` falls back to the usual start, said once in the operator's log. A zygote that died (the
+  out-of-memory killer's pick, a ``kill``) is replaced for later kernels, at most :data:`RESTARTS_PER_HOUR` an hour.
 - **The kernel is not the server's child** (the zygote's): :class:`ForkedProcess` follows it through a Linux ``pidfd``
   (or ``kill(pid, 0)``) and signals its process group as ``LocalProvisioner`` does. The kernel watches the server in
   turn (:func:`_end_with`, instead of ipykernel's parent check, which would watch the zygote): it ends with the
@@ -50,10 +44,9 @@ log = logging.getLogger("plnkit.services.server")
 
 #: How long the server waits for the zygote to answer a fork request before starting the kernel the usual way.
 ANSWER_SECONDS = 10.0
-#: What the zygote imports before forking: what every course page's kernel imports anyway.
-#: The formats a page imports only when it needs them (the record's name on the start page and module 3, a feed
-#: fetched) are here too: imported in the zygote they cost a forked kernel nothing, and a visitor's page is filled
-#: in without importing them.
+#: What the zygote imports before forking (a forked kernel then imports none of it: about 0.1 s of CPU per page):
+#: what every page's kernel imports, the formats a page imports only when used, and (in :func:`warm`) every
+#: component module a page's import cell names (plnkit's export table).
 WARM_MODULES = ("setproctitle", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "plnkit",
                 "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store",
                 "plnkit.formats._evidence_record", "plnkit.formats.portfolio", "plnkit.services.feedcache",
@@ -263,20 +256,15 @@ def warm() -> None:
     import gc
     import importlib
 
-    for name in WARM_MODULES:
+    import plnkit
+
+    for name in [*WARM_MODULES, *sorted({"plnkit" + module for module in plnkit._EXPORTS.values()})]:
         try:
             importlib.import_module(name)
         except ImportError:
             if name == "setproctitle":  # optional (see _set_title)
                 continue
             raise
-    # Every component module a page's import cell names (``from plnkit import ...``, resolved through plnkit's
-    # export table): imported once here, not again by each kernel as it runs its page (about 0.1 s of CPU per
-    # preheated page, which a room's burst of refills paid on the server's two cores).
-    import plnkit
-
-    for module in sorted(set(plnkit._EXPORTS.values())):
-        importlib.import_module(module, "plnkit")
     if threading.active_count() != 1:  # a thread would not survive fork(): nothing here may start one
         raise RuntimeError(f"the zygote started threads: {threading.enumerate()}")
     from ipykernel import ipkernel
