@@ -219,7 +219,7 @@ def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
     follow_link(boss, (room.home / "facilitator-link.txt").read_text().strip().replace("localhost", "127.0.0.1"),
                 "Facilitator")
     boss.wait_for_selector(".plnkit-facilitator")
-    boss.get_by_label("Participant").select_option(index=_option_index(boss, name))
+    boss.get_by_label("Participant", exact=True).select_option(index=_option_index(boss, name))
     boss.get_by_role("button", name="Reissue their link").click()
     boss.get_by_text("Link reissued: their old link no longer works.").wait_for()
     # The facilitator's page may be on the projector: the link shows only when asked for (from the keyboard too).
@@ -234,7 +234,8 @@ def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
 
 
 def _option_index(page: Any, name: str) -> int:
-    labels = page.get_by_label("Participant").evaluate("select => [...select.options].map(o => o.textContent)")
+    chooser = page.get_by_label("Participant", exact=True)
+    labels = chooser.evaluate("select => [...select.options].map(o => o.textContent)")
     return next(i for i, label in enumerate(labels) if label.replace("\xa0", " ").startswith(f"{name} ("))
 
 
