@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import re
 import shutil
@@ -293,6 +294,41 @@ def test_local_mode_refuses_a_rebinding_host(local: Server) -> None:
         conn.request("GET", "/voila/static/voila.js", headers={"Host": host})
         assert conn.getresponse().status == 200, host
         conn.close()
+
+
+def test_voila_s_scripts_come_as_one_compressed_file_the_browser_keeps(local: Server) -> None:
+    """Voila's 56 chunks in one response (``_chunks``): the address a page names, compressed when the browser
+    accepts it, kept for a year (the address changes with the content), not sent again to a browser that has it,
+    and behind the same Host check as every other address."""
+    status, _, page = Client(local).get(local.render + START)
+    assert status == 200
+    address = re.search(r'<script src="(/plnkit/voila-chunks\.js\?v=[0-9a-f]{16})"></script>', page)
+    assert address, "the page does not load Voila's chunks in one file"
+    assert page.index(address.group(0)) < page.index('src="/voila/static/voila.js"')  # before voila.js asks
+    port = urlsplit(local.base).port
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", address.group(1), headers={"Accept-Encoding": "gzip, deflate, br"})
+    response = conn.getresponse()
+    packed = response.read()
+    assert response.status == 200 and response.getheader("Content-Encoding") == "gzip"
+    assert response.getheader("Content-Type") == "text/javascript; charset=utf-8"
+    assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    assert response.getheader("Content-Security-Policy") == CSP
+    body = gzip.decompress(packed)
+    assert len(packed) < 1_000_000 < 2_000_000 < len(body)  # 2.6 MB of script, about 0.75 MB on the wire
+    assert body.count(b"(self.webpackChunk_JUPYTERLAB_CORE_OUTPUT=") == 56
+    etag = response.getheader("Etag")
+    conn.request("GET", address.group(1), headers={"If-None-Match": etag})
+    again = conn.getresponse()
+    assert again.status == 304 and again.read() == b""
+    conn.request("GET", address.group(1))  # a client that can't decompress gets the plain file
+    plain = conn.getresponse()
+    assert plain.getheader("Content-Encoding") is None and plain.read() == body
+    conn.request("GET", address.group(1), headers={"Host": "evil.example"})
+    refused = conn.getresponse()
+    assert refused.status == 403
+    refused.read()
+    conn.close()
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")

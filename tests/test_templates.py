@@ -63,3 +63,17 @@ def test_voila_pages_share_one_cache() -> None:
     first, second = VoilaExporter(), VoilaExporter()
     assert first.environment is not second.environment
     assert first.environment.bytecode_cache is CACHE and second.environment.bytecode_cache is CACHE
+
+
+def test_what_the_server_tells_its_templates_reaches_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GLOBALS`` (the address of Voila's joined chunks) is readable by every page's template; a template
+    rendered without it (inside a Jupyter server) takes the ``is defined`` branch."""
+    from voila.exporter import VoilaExporter
+
+    from plnkit.services import _templates
+
+    share_compiled_templates()
+    page = "{% if plnkit_voila_chunks is defined %}<script src='/{{ plnkit_voila_chunks }}'>{% endif %}"
+    assert VoilaExporter().environment.from_string(page).render() == ""
+    monkeypatch.setitem(_templates.GLOBALS, "plnkit_voila_chunks", "plnkit/voila-chunks.js?v=0123")
+    assert VoilaExporter().environment.from_string(page).render() == "<script src='/plnkit/voila-chunks.js?v=0123'>"

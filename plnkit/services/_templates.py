@@ -41,12 +41,17 @@ class MemoryBytecodeCache(BytecodeCache):
 
 #: The one cache of this process (``plnkit serve``).
 CACHE = MemoryBytecodeCache()
+#: Names every page template of this process can read, set by the server (``plnkit_voila_chunks``: the address of
+#: Voila's scripts in one file, see :mod:`._chunks`). A template must not assume any is set: inside a Jupyter server
+#: (Binder, JupyterHub) none is.
+GLOBALS: dict[str, Any] = {}
 
 _installed = False
 
 
 def share_compiled_templates() -> None:
-    """Make every Voila exporter's Jinja environment use :data:`CACHE` (idempotent; for the server process)."""
+    """Make every Voila exporter's Jinja environment use :data:`CACHE` and see :data:`GLOBALS` (idempotent; for
+    the server process)."""
     global _installed
     if _installed:
         return
@@ -57,6 +62,7 @@ def share_compiled_templates() -> None:
     def environment(self: Any) -> Any:
         env = prop.fget(self)
         env.bytecode_cache = CACHE
+        env.globals.update(GLOBALS)
         return env
 
     VoilaExporter.environment = property(environment)

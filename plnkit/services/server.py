@@ -42,11 +42,14 @@ import tornado.ioloop
 import tornado.web
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Int, List, Unicode
+from voila import __version__ as voila_version
 from voila.app import Voila
 
 from ..charts._render import SHARED_ENV
 from ..content import START
 from ._admission import AdmissionMixin
+from ._chunks import ROUTE as CHUNKS_ROUTE
+from ._chunks import Bundle, ChunksHandler, build_bundle
 from ._gate import (
     CSP,
     UNOPENED_SECONDS,
@@ -63,7 +66,7 @@ from ._gate import (
 )
 from ._kernel import QUICK_EXIT_ENV
 from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
-from ._templates import share_compiled_templates
+from ._templates import GLOBALS, share_compiled_templates
 from ._zygote import ForkProvisioner, Zygote
 from .store import Store, default_home
 
@@ -127,6 +130,7 @@ class CourseServer(AdmissionMixin, Voila):
         self._store: Store | None = None
         self.pool: PoolWatch | None = None  # the preheated kernels' bookkeeping, when preheating
         self._query_secret = secrets.token_urlsafe(24)
+        self._chunks: Bundle | None = None
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -146,6 +150,9 @@ class CourseServer(AdmissionMixin, Voila):
         # it empty for none.
         os.environ.setdefault(SHARED_ENV, str(default_home() / "cache" / "chart-text.bin"))
         share_compiled_templates()
+        self._chunks = build_bundle(self.static_paths, voila_version)
+        if self._chunks is not None:
+            GLOBALS["plnkit_voila_chunks"] = self._chunks.path
         if self.fork_kernels:
             Zygote.start_shared()  # after the environment above: the kernels forked from it start with it
         settings: dict[str, Any] = super().init_settings()
@@ -179,6 +186,8 @@ class CourseServer(AdmissionMixin, Voila):
                                (rf"{self.base_url}plnkit/signout", SignOutHandler)]
         if self.pool is not None:
             handlers.append((rf"{self.base_url}{QUERY_ROUTE}", QueryHandler))
+        if self._chunks is not None:
+            handlers.append((rf"{self.base_url}{CHUNKS_ROUTE}", ChunksHandler, {"bundle": self._chunks}))
         for spec in super().init_handlers():
             pattern, cls, *rest = spec
             if "voila/query" in pattern:  # checks no token: replaced by QueryHandler
