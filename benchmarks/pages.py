@@ -101,7 +101,9 @@ def run_mode(mode: str, runs: int, learner: str) -> dict[str, list[pt.PageRun]]:
                 if learner == "drawn":
                     seed_drawn_learner(home)
                 env = {"PLNKIT_HOME": str(home), "PYTHONPATH": str(ROOT), **bytecode,
-                       "JUPYTER_PATH": str(ROOT / "plnkit" / "data")}  # where Voila finds the course template
+                       "JUPYTER_PATH": str(ROOT / "plnkit" / "data"),  # where Voila finds the course template
+                       # and a Jupyter server plnkit's extension (a normal install puts both where they are found)
+                       "JUPYTER_CONFIG_PATH": str(ROOT / "plnkit" / "data" / "jupyter-config")}
                 start = pt.start_voila if mode == "voila" else pt.start_jupyter_server
                 server = start(root, env, tmp / f"{mode}-{run}.log")
                 try:

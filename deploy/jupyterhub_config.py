@@ -25,7 +25,7 @@ c = get_config()  # type: ignore[name-defined]  # noqa: F821 - JupyterHub provid
 
 #: Passed from the hub's environment to every teacher's server (and so to the course's kernels).
 PASSED_THROUGH = ("PLNKIT_DATABASE_URL", "PLNKIT_HOME", "PLNKIT_FACILITATORS", "PLNKIT_FACILITATOR_GROUP",
-                  "PLNKIT_FEED_ALLOW", "JUPYTER_PATH")
+                  "PLNKIT_FEED_ALLOW", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH")
 
 
 def course_folder() -> str:
@@ -56,8 +56,9 @@ c.Spawner.default_url = "/voila/render/00_start.ipynb"
 
 # What the course reads in each server: the store, the facilitators, and the user's hub groups. A callable
 # value is evaluated by the hub when the server starts, so a change of group takes effect at the teacher's
-# next server start (Stop My Server, then Start, in the hub's control panel). JUPYTER_PATH is passed only
-# for a course installed in development mode (the wheel puts the course's Voila template where Voila looks).
+# next server start (Stop My Server, then Start, in the hub's control panel). JUPYTER_PATH and
+# JUPYTER_CONFIG_PATH are passed only for a course installed in development mode (the wheel puts the course's
+# Voila template where Voila looks, and the file enabling plnkit's server extension where the server looks).
 c.Spawner.environment.update({
     **{name: os.environ[name] for name in PASSED_THROUGH if name in os.environ},
     "PLNKIT_HUB_GROUPS": hub_groups,

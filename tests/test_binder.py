@@ -51,5 +51,10 @@ def test_the_binder_recipe_builds_and_serves_the_course(tmp_path: Path) -> None:
         assert page.count("application/vnd.jupyter.widget-view+json") >= 5  # the plnkit cells ran
         assert "Traceback" not in page and "There was an error" not in page
         assert "/voila/templates/plnkit/static/course.js" in page  # the course template, installed with plnkit
+        # plnkit's server extension, enabled by the config file installed with it: Voila's scripts in one file
+        chunks = re.search(r'<script src="/(plnkit/voila-chunks\.js\?v=[0-9a-f]{16})"></script>', page)
+        assert chunks, "plnkit's Jupyter server extension is not enabled"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{chunks.group(1)}", timeout=60) as r:
+            assert r.read().count(b"(self.webpackChunk_JUPYTERLAB_CORE_OUTPUT=") == 56
     finally:
         stop(proc)

@@ -235,6 +235,7 @@ c.Spawner.http_timeout = 120
            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
            "JUPYTER_PATH": str(ROOT / "plnkit" / "data"),  # the course's Voila template (an editable install)
+           "JUPYTER_CONFIG_PATH": str(ROOT / "plnkit" / "data" / "jupyter-config"),  # and plnkit's extension
            "PLNKIT_COURSE_DIR": str(ROOT / "course"),  # this checkout's notebooks, whatever is installed
            "PLNKIT_FACILITATOR_GROUP": FACILITATOR_GROUP, "PLNKIT_FEED_ALLOW": ""}
     env.pop("PLNKIT_FACILITATORS", None)
@@ -294,7 +295,12 @@ def test_signing_in_to_the_hub_opens_the_course_as_that_teacher(hub: Hub, teache
 def test_a_new_teachers_charts_are_files_their_own_server_serves_below_the_hubs_user_path(
         hub: Hub, teachers: dict[str, Any]) -> None:
     ben = teachers["ben"]
+    scripts: list[str] = []
+    ben.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     open_page(ben, hub.page("ben", TOOLS))
+    # Voila's chunks in one file, from ben's own server (plnkit's Jupyter server extension), none one by one
+    assert [u for u in scripts if "/plnkit/voila-chunks.js?v=" in u and u.startswith(f"{hub.url}/user/ben/")]
+    assert not [u for u in scripts if re.search(r"/voila/static/\d+\.voila\.js$", u)]
     assert_the_shipped_charts_are_served(ben, f"{hub.url}/user/ben/", ["network-map", "growth", "balance",
                                                                        "then-and-now"])
 

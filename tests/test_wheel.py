@@ -99,6 +99,7 @@ def test_the_wheel_holds_the_course_notebooks_and_the_voila_template(wheel: Path
         assert f"plnkit/data/voila/templates/plnkit/{rel}" in names  # for plnkit serve (JUPYTER_PATH)
         assert f"{data}/data/share/jupyter/voila/templates/plnkit/{rel}" in names  # for Binder and JupyterHub
     assert {n.split("/")[0] for n in names} == {"plnkit", data, data.replace(".data", ".dist-info")}
+    assert f"{data}/data/etc/jupyter/jupyter_server_config.d/plnkit.json" in names  # plnkit's server extension
     migrations = ROOT / "plnkit" / "services" / "migrations"
     for path in [migrations / "env.py", *sorted((migrations / "versions").glob("*.py"))]:  # a new store needs them
         assert f"plnkit/services/migrations/{path.relative_to(migrations).as_posix()}" in names
