@@ -13,7 +13,7 @@ The list of chunks (:data:`CHUNKS`) is what Voila :data:`VOILA_VERSION` asks for
 56 on all four), read from a real page by ``tests/test_browser.py``, which fails, naming the chunks a page
 then fetched one by one, if a new Voila asks for others. Chunk numbers mean different code in another Voila
 build, so for any other version no bundle is made and pages load Voila's chunks as usual (slower, correct).
-Inside a Jupyter server (Binder, JupyterHub), where the course does not run its own server, pages do that too.
+Inside a Jupyter server (Binder, JupyterHub), :mod:`.jupyter_extension` serves the same file.
 """
 
 from __future__ import annotations
