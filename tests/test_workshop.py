@@ -125,6 +125,8 @@ def test_a_reissued_link_replaces_the_old_one_and_keeps_the_work(workshop: Path,
     tools.people.value = tools.people.options[0][1]
     new = tools.reissue()
     assert new and new != ana and f"learner={new}" in tools.result.value
+    assert tools.status.text == "Link reissued for Ana: their old link no longer works."
+    assert "Show Ana&#x27;s new personal link" in tools.result.value
     open_page(monkeypatch, ana)
     with pytest.raises(IdentityError, match="isn't recognised"):
         session.current()
@@ -144,8 +146,12 @@ def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_t
     assert tools.status.text == "Type the participant's name first."
     tools.new_name.value = "Ana"
     ana2 = tools.add_participant()
-    assert ana2 and "Added Ana (2)." in tools.status.text  # numbered, as when joining
+    assert ana2 and "Added Ana (2)." in tools.status.text  # numbered, as when joining, and told why
+    assert "There was already someone called Ana: the room sees this one as Ana (2)." in tools.status.text
     assert tools.new_name.value == ""  # ready for the next name
+    shown = tools.result.value
+    assert tools.add_participant() is None  # a double-click's second click: no error over the first one's result
+    assert "Added Ana (2)." in tools.status.text and tools.result.value == shown
     assert [label.split(" (joined")[0] for label, _ in tools.people.options] == ["Ana", "Ana (2)"]
     # Folded away (the facilitator's page may be projected), the link on a line of its own.
     assert '<details class="plnkit-secret"><summary>Show Ana (2)' in tools.result.value
@@ -153,7 +159,11 @@ def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_t
     with open_store(workshop) as store:
         before = [p.name for p in store.participants()]
     tools.new_name.value = "Facilitator"
-    assert tools.add_participant() is None and "kept for the facilitator" in tools.status.text
+    assert tools.add_participant() is None
+    assert tools.status.text == "That name is kept for the facilitator: type the participant's own name."
+    assert tools.result.value == ""  # Ana (2)'s link is not left under the refusal
+    tools.new_name.value = "x" * 51
+    assert tools.add_participant() is None and tools.status.text == "Type their name (up to 50 characters)."
     with open_store(workshop) as store:
         assert [p.name for p in store.participants()] == before  # refused: nobody made
     open_page(monkeypatch, ana2)

@@ -221,7 +221,7 @@ def reissue(boss: Any, room: Server, name: str) -> tuple[Any, str | None]:
     boss.wait_for_selector(".plnkit-facilitator")
     boss.get_by_label("Participant", exact=True).select_option(index=_option_index(boss, name))
     boss.get_by_role("button", name="Reissue their link").click()
-    boss.get_by_text("Link reissued: their old link no longer works.").wait_for()
+    boss.get_by_text(f"Link reissued for {name}: their old link no longer works.").wait_for()
     # The facilitator's page may be on the projector: the link shows only when asked for (from the keyboard too).
     link = boss.locator(".plnkit-facilitator .plnkit-secret a")
     assert not link.is_visible(), "the new personal link is on screen before the facilitator asked for it"

@@ -35,20 +35,24 @@ def is_reserved(name: str) -> bool:
     return skeleton(name) in RESERVED
 
 
-def clean_name(name: object, *, most: int = MAX_NAME) -> str:
-    """A name to show to the room, or :class:`InputError` saying what to change."""
+def clean_name(name: object, *, most: int = MAX_NAME, whose: str = "your") -> str:
+    """A name to show to the room, or :class:`InputError` saying what to change. ``whose`` is whose name the
+    messages speak of: ``"your"`` (the person typing it) or ``"their"`` (a facilitator adding a participant)."""
+    own = whose == "your"
     if not isinstance(name, str):
-        raise InputError(f"Type your name (up to {most} characters).")
+        raise InputError(f"Type {whose} name (up to {most} characters).")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") for ch in name):
-        raise InputError("Your name has invisible characters in it: type it again using letters and spaces.")
+        raise InputError(f"{whose.capitalize()} name has invisible characters in it: type it again using letters "
+                         "and spaces.")
     clean = " ".join(unicodedata.normalize("NFC", name).split())
     if not clean or len(clean) > most:
-        raise InputError(f"Type your name (up to {most} characters).")
+        raise InputError(f"Type {whose} name (up to {most} characters).")
     if is_reserved(clean):
-        raise InputError("That name is kept for the facilitator: use your own name.")
+        raise InputError("That name is kept for the facilitator: " + ("use your own name." if own else
+                                                                     "type the participant's own name."))
     if _NUMBERED.search(clean):
         raise InputError("Names can't end with a number in brackets (the course adds those to tell namesakes "
-                         "apart): type just your name.")
+                         f"apart): type just {whose} name.")
     return clean
 
 
@@ -78,6 +82,7 @@ def unique_name(name: str, taken: list[str]) -> str:
     return f"{name} ({n})"
 
 
-def check_name(name: object) -> str:
-    """A name to join a workshop with (at most :data:`MAX_JOIN_NAME` characters), or :class:`InputError`."""
-    return clean_name(name, most=MAX_JOIN_NAME)
+def check_name(name: object, *, whose: str = "your") -> str:
+    """A name to join a workshop with (at most :data:`MAX_JOIN_NAME` characters), or :class:`InputError` (its
+    messages speak of ``whose`` name: see :func:`clean_name`)."""
+    return clean_name(name, most=MAX_JOIN_NAME, whose=whose)

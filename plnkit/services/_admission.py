@@ -44,6 +44,7 @@ class AdmissionMixin:
     workshop: bool
     max_kernels: int
     max_kernels_per_client: int
+    dropped_seconds: int
     certfile: str
     base_url: str
     kernel_manager: Any
@@ -77,8 +78,10 @@ class AdmissionMixin:
                 problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
                            "try again in a minute.")
             elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
-                problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
-                           "longer need, then try again.")
+                problem = (f"The course is holding {mine} pages open for you, the most one person can (a page "
+                           "whose tab closed without the course noticing, as when a browser crashes or loses its "
+                           f"connection, is let go after {max(1, round(self.dropped_seconds / 60))} minutes). "
+                           "Close a tab you no longer need, or wait a few minutes, then try again.")
             else:
                 self._pending[client] = self._pending.get(client, 0) + 1
                 return ""

@@ -38,13 +38,14 @@ UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.time
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
 
 
-def join_participant(store: Store, name: object) -> str:
+def join_participant(store: Store, name: object, *, whose: str = "your") -> str:
     """Make a participant called ``name``; returns their secret token (only its hash is stored).
 
     A name already taken gets a number, once and for good ("Alice", then "Alice (2)"), so everyone in the room
-    can tell namesakes apart and a label never moves to someone else.
+    can tell namesakes apart and a label never moves to someone else. A refused name raises
+    :class:`InputError`, speaking of ``whose`` name (``"their"`` when the facilitator adds someone).
     """
-    clean = check_name(name)
+    clean = check_name(name, whose=whose)
     if store.workshop_closed():
         raise InputError("This workshop has been closed by its facilitator, so no one can join it now.")
     token = _session.new_token()

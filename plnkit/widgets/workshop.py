@@ -23,6 +23,8 @@ from ._ui import Component, day_and_clock, esc, guard, layout, make, plural
 
 #: The second press of "Erase the whole workshop" must come within this many seconds of the first.
 ARM_SECONDS = 60.0
+#: An empty "Make their personal link" this soon after adding someone is the second click of a double-click.
+DOUBLE_CLICK_SECONDS = 2.0
 
 
 def personal_link(token: str) -> str:
@@ -118,6 +120,7 @@ class FacilitatorTools(Component):
                                layout=layout(flex_flow="row wrap")),
             self.status.widget, self.result]
         self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
+        self._added_at = -DOUBLE_CLICK_SECONDS  # when the last participant was added (time.monotonic())
         self.reissue_button.on_click(lambda _b: self.reissue())
         self.add_button.on_click(lambda _b: self.add_participant())
         self.new_name.on_submit(lambda _t: self.add_participant())
@@ -147,18 +150,25 @@ class FacilitatorTools(Component):
             raise InputError("Choose a participant first.")
         return self.people.value
 
+    def _chosen_name(self) -> str:
+        """The chosen participant's name, as the room sees it (the list's label without its date)."""
+        label = self.people.label or ""
+        return label.rsplit(" (joined ", 1)[0] or "that participant"
+
     def reissue(self) -> str | None:
         token: str | None = None
 
         @guard(self.status, doing="reissue that link")
         def run() -> None:
             nonlocal token
+            self.result.value = ""  # a link shown before belongs to someone else
             learner_id = self._chosen()
+            name = self._chosen_name()
             token = _session.new_token()
             if not self._sess().store.reissue(learner_id, _session.token_key(token)):
                 raise InputError("That participant is no longer in this workshop.")
-            self._show_link(token, "Show their new personal link", "continue where they were")
-            self.status.ok("Link reissued: their old link no longer works.")
+            self._show_link(token, f"Show {name}'s new personal link", "continue where they were")
+            self.status.ok(f"Link reissued for {name}: their old link no longer works.")
 
         run()
         return token
@@ -173,17 +183,24 @@ class FacilitatorTools(Component):
         @guard(self.status, doing="add that participant")
         def run() -> None:
             nonlocal token
-            if not self.new_name.value.strip():
+            typed = self.new_name.value
+            if not typed.strip() and time.monotonic() - self._added_at < DOUBLE_CLICK_SECONDS:
+                return  # the second click of a double-click: the first one added them, and says so
+            self.result.value = ""  # a link shown before belongs to someone else
+            if not typed.strip():
                 raise InputError("Type the participant's name first.")
             store = self._sess().store
-            made = join_participant(store, self.new_name.value)
+            made = join_participant(store, typed, whose="their")
             learner = store.active_learner(_session.token_key(made))
-            name = learner.name if learner is not None else self.new_name.value.strip()
+            name = learner.name if learner is not None else typed.strip()
             token = made
             self.new_name.value = ""
+            self._added_at = time.monotonic()
             self.refresh()
             self._show_link(made, f"Show {name}'s personal link", "start the course")
-            self.status.ok(f"Added {name}. Their link works until you reissue it or close the workshop.")
+            namesake = (f" There was already someone called {' '.join(typed.split())}: the room sees this one as "
+                        f"{name}." if name != " ".join(typed.split()) else "")
+            self.status.ok(f"Added {name}. Their link works until you reissue it or close the workshop.{namesake}")
 
         run()
         return token
@@ -208,12 +225,12 @@ class FacilitatorTools(Component):
         def run() -> None:
             learner_id = self._chosen()
             self._confirmed()
-            label = self.people.label
+            name = self._chosen_name()
+            self.result.value = ""
             self._sess().store.erase_learner(learner_id)
             self.confirm.value = False
             self.refresh()
-            self.status.ok(f"Erased {label.split(' (joined')[0] if label else 'that participant'}: their work "
-                           "is gone from the data file.")
+            self.status.ok(f"Erased {name}: their work is gone from the data file.")
 
         run()
 
