@@ -91,6 +91,21 @@ def test_growth_shows_removals_and_stage_bands() -> None:
     assert "removed 1 connection" in netcharts.describe_growth(events)
 
 
+def test_a_network_made_in_one_sitting_shows_its_minutes_as_steps() -> None:
+    """Five connections added over six minutes of a workshop: the axis spans about those minutes (not an hour
+    with every step squeezed against its right end), in clock time."""
+    from matplotlib.dates import date2num
+
+    events = [NetworkEvent(i, START + timedelta(seconds=90 * i), "add", e.node_key, e.data)
+              for i, e in enumerate(events_for(5))]
+    ax = netcharts.growth_chart(events).axes[0]
+    lo, hi = ax.get_xlim()
+    first, last = float(date2num(events[0].at)), float(date2num(events[-1].at))
+    assert lo < first and (first - lo) < (last - first)  # the first step is not pressed against the last
+    assert (hi - lo) * 24 * 60 < 12  # about ten minutes wide, in minutes
+    assert all(":" in label.get_text() for label in ax.get_xticklabels() if label.get_text())
+
+
 def test_then_and_now_draws_two_maps() -> None:
     events = events_for(3) + [NetworkEvent(50, START + timedelta(days=3), "add", "tool:x",
                                            {"label": "X", "type": "tool"})]

@@ -135,6 +135,42 @@ def test_a_reissued_link_replaces_the_old_one_and_keeps_the_work(workshop: Path,
 
 
 
+def test_an_open_page_only_being_read_learns_that_its_link_was_reissued(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header checks the link in the background (``_signin``), so a page nobody touches still says it stopped
+    saving: the reason, marked for ``course.js``'s banner across the top. The check then stops."""
+    ana = joined(workshop, "Ana")
+    monkeypatch.setenv("PLNKIT_SIGNIN_CHECK", "0.5")
+    monkeypatch.setattr(session, "RECHECK_SECONDS", 0.0)
+    open_page(monkeypatch, ana)
+    top = header(1)
+    try:
+        time.sleep(1.2)  # two checks: the link works
+        assert top._watching.is_alive() and "plnkit-signed-out" not in top.widget.value
+        with open_store(workshop) as store:  # the facilitator reissues Ana's link
+            learner = store.active_learner(session.token_key(ana))
+            assert learner is not None and store.reissue(learner.id, session.token_key(session.new_token()))
+        deadline = time.monotonic() + 15
+        while "plnkit-signed-out" not in top.widget.value and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert '<p class="plnkit-signed-out" hidden>' in top.widget.value
+        assert "new personal link" in top.widget.value and "Module 1 of 3" in top.widget.value
+        top._watching.join(timeout=5)
+        assert not top._watching.is_alive()
+    finally:
+        top.close()
+
+
+def test_a_page_outside_a_workshop_does_not_check_a_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
+    monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
+    monkeypatch.delenv("PLNKIT_DATABASE_URL", raising=False)
+    open_page(monkeypatch, None)
+    top = header(1)
+    assert top.learner_session is not None and top.learner_session.token is None  # a teacher alone: no link
+    assert not top._watching.is_alive()
+
+
 def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_their_own_course(
         workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     joined(workshop, "Ana")

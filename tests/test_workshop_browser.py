@@ -23,7 +23,7 @@ START = PAGES[0].notebook
 @pytest.fixture(scope="module")
 def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("room-home")
-    server = serve(home, "--workshop")
+    server = serve(home, "--workshop", env={"PLNKIT_SIGNIN_CHECK": "2"})  # pages check their link every 2 s
     try:
         yield server
     finally:
@@ -159,6 +159,21 @@ def test_only_issued_links_open_the_course(room: Server, people: Any) -> None:
     boss.get_by_text("Workshop reopened").wait_for()
     tablet.reload()
     tablet.wait_for_selector(".plnkit-footer.plnkit-loaded")
+
+
+def test_a_page_only_being_read_says_across_its_top_that_it_stopped_saving(room: Server, people: Any) -> None:
+    """No save, no click: a participant reading module 3 still learns their link was reissued (the header checks
+    it in the background), in the same banner a refused save brings."""
+    noor = people()
+    join(noor, room, "Noor")
+    open_course_page(noor, room.page(MODULES[2].notebook))
+    time.sleep(3)  # a check has passed: the link still works, no banner
+    assert noor.locator("#plnkit-signed-out").count() == 0
+    reissue(people(), room, "Noor")
+    top = noor.locator("#plnkit-signed-out[role=alert]")
+    top.wait_for(timeout=20_000)
+    assert "This page has stopped saving." in top.inner_text() and "new personal link" in top.inner_text()
+    assert noor.locator(".plnkit-status-error").count() == 0  # nothing was refused: no field had to say so
 
 
 def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_the_new_link(

@@ -160,9 +160,12 @@ def growth_chart(events: Sequence[NetworkEvent], stages: Sequence[tuple[datetime
     top = max(p[1] for points in series.values() for p in points)
     ax.set_ylim(0, top * 1.25 + (2 if bands else 0.5))  # headroom: the stage names sit above the lines
     last = float(date2num(end))
-    if last - float(date2num(min(points[0][0] for points in series.values() if points))) < HOUR:
-        # A network made in one sitting (a workshop): the last hour of the clock in minutes, not its seconds.
-        ax.set_xlim(last - HOUR, last + HOUR / 20)
+    span = last - float(date2num(min(points[0][0] for points in series.values() if points)))
+    if span < HOUR:
+        # A network made in one sitting (a workshop): the clock in minutes, not its seconds, and just wider than
+        # the sitting, so five minutes of additions are steps, not one stroke at the end of an hour.
+        width = max(span * 1.25, 10 * HOUR / 60)
+        ax.set_xlim(last - width, last + width / 20)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _figures.date_axis(ax, narrow)
     ax.set_ylabel("Connections", color=INK)

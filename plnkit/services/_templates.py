@@ -42,18 +42,21 @@ class MemoryBytecodeCache(BytecodeCache):
 #: The one cache of this process (``plnkit serve``).
 CACHE = MemoryBytecodeCache()
 #: Names every page template of this process can read, set by the server (``plnkit_voila_chunks``: the address of
-#: Voila's scripts in one file, see :mod:`._chunks`). A template must not assume any is set: inside a Jupyter server
-#: (Binder, JupyterHub) none is.
+#: Voila's scripts in one file, see :mod:`._chunks`). A template must not assume any is set: a Jupyter server without
+#: plnkit's extension (:mod:`.jupyter_extension`) sets none.
 GLOBALS: dict[str, Any] = {}
 
 _installed = False
+_with_globals = False
 
 
-def share_compiled_templates() -> None:
-    """Make every Voila exporter's Jinja environment use :data:`CACHE` and see :data:`GLOBALS` (idempotent; for
-    the server process)."""
-    global _installed
-    if _installed:
+def _patch(share: bool) -> None:
+    """Wrap ``VoilaExporter.environment`` (once) so each new environment sees :data:`GLOBALS` and, once ``share``
+    has been asked for, uses :data:`CACHE`."""
+    global _installed, _with_globals
+    if share:
+        _installed = True
+    if _with_globals:
         return
     from voila.exporter import VoilaExporter
 
@@ -61,9 +64,22 @@ def share_compiled_templates() -> None:
 
     def environment(self: Any) -> Any:
         env = prop.fget(self)
-        env.bytecode_cache = CACHE
+        if _installed:
+            env.bytecode_cache = CACHE
         env.globals.update(GLOBALS)
         return env
 
     VoilaExporter.environment = property(environment)
-    _installed = True
+    _with_globals = True
+
+
+def share_compiled_templates() -> None:
+    """Make every Voila exporter's Jinja environment use :data:`CACHE` and see :data:`GLOBALS` (idempotent; for
+    the course server's process, which serves only the course)."""
+    _patch(share=True)
+
+
+def add_globals() -> None:
+    """Make every Voila exporter's Jinja environment see :data:`GLOBALS`, and change nothing else (idempotent; for
+    a Jupyter server, which may serve other notebooks too)."""
+    _patch(share=False)

@@ -3,9 +3,11 @@ server can do too.
 
 Voila runs there as the server's extension, serving the course at ``/voila/render/course/...``. This extension
 (enabled by ``etc/jupyter/jupyter_server_config.d/plnkit.json``, which a normal install of plnkit puts there)
-makes Voila's pages compile their templates once per server (:mod:`._templates`) and load Voila's 56 script
-chunks in one file (:mod:`._chunks`), at ``<base URL>plnkit/voila-chunks.js``. Nothing else of the course server
-(its gate, workshop admission, preheated kernels) runs in a Jupyter server: the hub or Binder admits people.
+lets the course's pages load Voila's 56 script chunks in one file (:mod:`._chunks`), at ``<base URL>plnkit/voila-
+chunks.js``: only pages made with the course's template ask for it. It changes nothing for other notebooks the
+server may serve (a district's hub may have its own Voila apps), so ``plnkit serve``'s other changes to Voila
+itself, such as its shared compiled templates (:mod:`._templates`), are not made here. Nothing of the course
+server's gate, workshop admission or preheated kernels runs in a Jupyter server: the hub or Binder admits people.
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Share compiled templates and serve the joined chunks in ``serverapp`` (a ``jupyter_server.ServerApp``)."""
+    """Serve the joined chunks in ``serverapp`` (a ``jupyter_server.ServerApp``) and name them to the course's
+    template (:data:`._templates.GLOBALS`, read by every Voila page; only the course's template uses it)."""
     import voila
     from jupyter_server.utils import url_path_join
     from voila.paths import collect_static_paths
 
     from ._chunks import ROUTE, ChunksHandler, build_bundle
-    from ._templates import GLOBALS, share_compiled_templates
+    from ._templates import GLOBALS, add_globals
 
-    share_compiled_templates()
+    add_globals()
     bundle = build_bundle(collect_static_paths(["voila", "nbconvert"], "lab"), voila.__version__)
     if bundle is None:
         return

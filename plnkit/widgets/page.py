@@ -7,6 +7,7 @@ and inside a Jupyter server as Binder runs it (``/voila/render/course/02_...``).
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Mapping
 from functools import cache
@@ -17,6 +18,7 @@ import ipywidgets as w
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..records import Progress
 from ..rules.progress import module_state
+from ..services import _signin
 from ..services import session as _session
 from ..services._kernel import exit_quickly_when_served, resent_after_loading
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
@@ -100,6 +102,8 @@ class Header(_PagePart):
         super().__init__(sess)
         self.page = page
         self.widget = make(w.HTML, header_html(page, {}))
+        self._watching = threading.Thread(target=lambda: None)  # started once loaded, in a workshop
+        self._stop_watching = threading.Event()
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
@@ -107,6 +111,32 @@ class Header(_PagePart):
             guard(None, doing="record your visit")(self._visited)(sess)
         self.refresh()
         _headers.add(self)
+        if sess is not None and sess.token and not self._watching.is_alive():
+            self._watching = threading.Thread(target=self._watch_sign_in, daemon=True, name="plnkit-sign-in")
+            self._watching.start()
+
+    def _watch_sign_in(self) -> None:
+        """A workshop page checks its link every :func:`~plnkit.services._signin.sign_in_check_seconds`, so a
+        page only being read learns too that it stopped saving (see :meth:`check_sign_in`)."""
+        every = _signin.sign_in_check_seconds()
+        while not self._stop_watching.wait(every):
+            if not self.check_sign_in():
+                return
+
+    def check_sign_in(self) -> bool:
+        """True while this page's workshop link works. Otherwise the header carries the reason, marked
+        ``plnkit-signed-out`` (hidden), and ``course.js`` says it across the top of the page, as it does when a
+        save is refused for it."""
+        problem = _signin.sign_in_stopped()
+        if problem:
+            self.widget.value = (header_html(self.page, _progress(self.learner_session),
+                                             _session.link_suffix(self.learner_session))
+                                 + f'<p class="plnkit-signed-out" hidden>{esc(problem)}</p>')
+        return not problem
+
+    def close(self) -> None:
+        """Stop checking the link (the page is going)."""
+        self._stop_watching.set()
 
     def _visited(self, sess: _session.Session) -> None:
         if self.page.number > 0:
