@@ -176,6 +176,23 @@ def test_a_page_only_being_read_says_across_its_top_that_it_stopped_saving(room:
     assert noor.locator(".plnkit-status-error").count() == 0  # nothing was refused: no field had to say so
 
 
+def test_quick_reloads_of_a_loading_page_do_not_use_up_a_participant_s_places(room: Server, people: Any) -> None:
+    """A participant who reloads a page again and again before it has loaded (an impatient click, a slow
+    network) is never shut out: each page left while loading gives its kernel back (``course.js``). Twelve
+    reloads are more than the eight pages one participant may hold."""
+    rel = people()
+    join(rel, room, "Rel")
+    # Each load is left before its kernel connects: Voila's script, which connects it (and would shut it down
+    # on leaving), never arrives, as when a reload comes while it is still on its way.
+    rel.route("**/voila/static/voila.js", lambda route: route.abort())
+    for _ in range(12):
+        rel.goto(room.page(MODULES[1].notebook), wait_until="domcontentloaded")
+        assert rel.locator("#jupyter-config-data").count() == 1, rel.locator("body").inner_text()[:300]
+    rel.unroute("**/voila/static/voila.js")
+    open_course_page(rel, room.page(MODULES[1].notebook))
+    assert "room is full" not in rel.locator("body").inner_text().lower()
+
+
 def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_the_new_link(
         room: Server, people: Any) -> None:
     dana = people()

@@ -181,7 +181,7 @@
   function watch(ws) {
     keepOrder(ws);
     var opened = false;
-    ws.addEventListener("open", function () { opened = true; openChannels += 1; });
+    ws.addEventListener("open", function () { opened = true; everConnected = true; openChannels += 1; });
     ws.addEventListener("close", function () {
       if (opened) { openChannels -= 1; }
       if (unloading) { return; }
@@ -206,6 +206,23 @@
   window.WebSocket = WatchedWebSocket;
   window.addEventListener("pagehide", function () { unloading = true; });
   window.addEventListener("beforeunload", function () { unloading = true; });
+  // A page left before it connected to its kernel (reloaded or closed while loading) shuts that kernel down
+  // as it goes: Voila's own shutdown on leaving is set up only once all its scripts have run, and until then
+  // such a kernel kept one of the participant's places for minutes, so a few quick reloads could fill them all.
+  var everConnected = false;
+  window.addEventListener("pagehide", function () {
+    var config = document.getElementById("jupyter-config-data");
+    if (everConnected || !config || !window.fetch) { return; }
+    try {
+      var data = JSON.parse(config.textContent);
+      var xsrf = (document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/) || [])[1];
+      if (!data.kernelId || !xsrf) { return; }
+      window.fetch((data.baseUrl || "/") + "voila/api/shutdown/" + encodeURIComponent(data.kernelId), {
+        method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { "X-XSRFToken": decodeURIComponent(xsrf) }
+      }).catch(function () {});
+    } catch (e) { /* nothing to release */ }
+  });
 
   // A banner across the top of the page: a bold first sentence, the rest, and a reload button. A quiet one
   // (quiet: true) is a notice, not an alarm: role="status", its own look, and no button; noReload: an alarm
