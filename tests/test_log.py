@@ -71,3 +71,30 @@ def test_a_page_cannot_create_widgets_in_its_kernel(tmp_path: Path, setup: str, 
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert "".join(out).strip() == str(created)
+
+
+@pytest.mark.parametrize("voila,kept", [(True, False), (False, True)], ids=["page-voila-serves", "own-notebook"])
+def test_a_course_page_s_cells_stay_out_of_ipython_s_history_file(tmp_path: Path, voila: bool, kept: bool) -> None:
+    """Voila runs a page's cells once; IPython would write each to ~/.ipython's history database (a disk write
+    per cell while the page waits). Someone's own notebook that shows a course header keeps its history."""
+    import sqlite3
+    import time
+
+    ipython_dir = tmp_path / "ipython"
+    env = {**os.environ, "PLNKIT_HOME": str(tmp_path), "IPYTHONDIR": str(ipython_dir)}
+    env.pop("VOILA_BASE_URL", None)
+    if voila:
+        env["VOILA_BASE_URL"] = "/"  # what Voila sets in every kernel it starts
+    km, kc = start_new_kernel(env=env)
+    try:
+        kc.execute_interactive("import warnings; warnings.simplefilter('ignore')\n"
+                               "from plnkit import header\nheader(0)", timeout=60)
+        for n in range(3):
+            kc.execute_interactive(f"after_the_header_{n} = {n}", timeout=60)
+        time.sleep(0.5)  # IPython's saving thread writes each cell as it is run
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    with sqlite3.connect(ipython_dir / "profile_default" / "history.sqlite") as db:
+        sources = [row[0] for row in db.execute("SELECT source_raw FROM history")]
+    assert any("after_the_header_" in s for s in sources) is kept

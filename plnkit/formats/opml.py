@@ -20,17 +20,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any
-from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
-
-import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FeedError, InputError, OPMLError
 from ..rules.dates import parse_date
 from ..rules.text import plural
 from ..rules.urls import ALLOW_ENV, acceptable_feed_url, exemptions, feed_address, same_address_key, web_address_or_none
 from .text import decode
+
+if TYPE_CHECKING:  # the XML libraries load when a list is read or written, not with every page that lists feeds
+    from xml.etree.ElementTree import Element
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 MAX_OUTLINES = 5_000
@@ -116,6 +115,11 @@ def _label(attrs: dict[str, str]) -> str:
 
 
 def _parse(text: str) -> Element:
+    """``text`` parsed by defusedxml (no DTDs, no entities); raises ``xml.etree.ElementTree.ParseError`` when it
+    is not well-formed, :class:`OPMLError` when it uses what defusedxml refuses."""
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
     try:
         return safe_et.fromstring(text, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -125,6 +129,8 @@ def _parse(text: str) -> Element:
 
 def _salvage(text: str) -> tuple[list[tuple[dict[str, str], tuple[str, ...]]], int]:
     """Outlines read one tag at a time from a file that is not well-formed, and how many could not be read."""
+    from xml.etree.ElementTree import ParseError
+
     found: list[tuple[dict[str, str], tuple[str, ...]]] = []
     stack: list[str | None] = []  # open outlines: a folder's name, or None for an outline that isn't one
     damaged = 0
@@ -170,6 +176,8 @@ def read_opml(data: bytes, *, allow: str | Iterable[str] | None = None) -> OPMLI
     :class:`OPMLError` (importing nothing) when the file is too large, has too many entries, uses a DTD, or is
     not an OPML list at all.
     """
+    from xml.etree.ElementTree import ParseError
+
     allowed = exemptions(allow, os.environ.get(ALLOW_ENV))
     if not isinstance(data, (bytes, bytearray)):
         raise OPMLError("That file could not be read as OPML.")
@@ -236,6 +244,8 @@ def write_opml(subscriptions: Iterable[Any], *, title: str = "My PLN feeds") -> 
     :func:`read_opml` reads every list this writes back unchanged (characters XML can't hold are left out, and a
     subscription's ``added_at`` is kept to the second).
     """
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
     SubElement(head, "title").text = _XML_CHARS.sub("", title)

@@ -204,3 +204,24 @@ def _exit_now() -> None:
         pass
     logging.shutdown()
     os._exit(0)
+
+
+def keep_no_history() -> bool:
+    """In a kernel Voila started (it sets ``VOILA_BASE_URL``, see :mod:`plnkit.charts._static`), stop IPython
+    writing each cell to its input history (``~/.ipython/profile_default/history.sqlite``, one SQLite write
+    and commit per cell on IPython's saving thread). Returns True when it did.
+
+    A course page's cells are the course's, run once by Voila: no one will ever recall them with the up arrow,
+    and on a page of 14 cells those writes took about 2 ms a cell from the page's start (``benchmarks/pages.py``
+    inside a Jupyter server, where no kernel is preheated). Anyone's own notebook or console keeps its history.
+    """
+    if not in_kernel() or not os.environ.get("VOILA_BASE_URL", "").startswith("/"):
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    history = getattr(shell, "history_manager", None)
+    if history is None:
+        return False
+    history.enabled = False  # its saving thread then writes nothing (IPython's ``only_when_enabled``)
+    return True

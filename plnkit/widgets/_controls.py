@@ -5,7 +5,7 @@ page's script keep a browser draft of free text (``course.js``). Re-exported by 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import ipywidgets as w
@@ -33,12 +33,16 @@ def layout(**css: str) -> w.Layout:
     return _share(("layout", *sorted(css.items())), lambda: w.Layout(**css))
 
 
-def make(cls: type[W], *args: Any, **kwargs: Any) -> W:
+def make(cls: type[W], *args: Any, classes: Iterable[str] = (), **kwargs: Any) -> W:
     """``cls(*args, **kwargs)`` with a shared layout (:func:`layout`) and a shared style model of its kind.
 
     ``layout`` and ``style`` may be left out (the plain shared ones), given as a dict (the shared one with those
     properties) or given as a model (used as it is: a layout of its own that the widget may change).
+    ``classes``: CSS classes of the widget's element, part of the model from the start (``add_class`` after
+    construction sends the kernel's server and the page one more message per class).
     """
+    if classes:
+        kwargs["_dom_classes"] = (*kwargs.get("_dom_classes", ()), *classes)
     lay = kwargs.get("layout")
     if not isinstance(lay, w.Layout):
         kwargs["layout"] = layout(**(lay or {}))
@@ -75,11 +79,9 @@ def draft_field(field: w.Widget, key: str, scope: str, *, by_button: bool = Fals
     ``by_button``: the text is saved only when the learner presses the exercise's button (a post, a plan), not
     as they type, so offline the page says to press it once the connection is back, not that it will be saved.
     """
-    field.add_class("plnkit-draft")
-    if by_button:
-        field.add_class("plnkit-draft-by-button")
-    field.add_class("plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key))
-    field.add_class("plnkit-s-" + scope)
+    marks = ("plnkit-draft", *(("plnkit-draft-by-button",) if by_button else ()),
+             "plnkit-k-" + _KEY_CHARS.sub(lambda m: f".{ord(m.group(0)):x}.", key), "plnkit-s-" + scope)
+    field._dom_classes = (*field._dom_classes, *(c for c in marks if c not in field._dom_classes))  # one message
 
 
 def mark_saved(field: w.Widget, text: str) -> None:

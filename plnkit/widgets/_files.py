@@ -26,15 +26,29 @@ def upload_bytes(upload: Any, max_bytes: int, what: str = "file") -> bytes:
     return bytes(content)
 
 
+def _size_tip(max_bytes: int) -> str:
+    return f"Choose a file of at most {max_bytes // (1024 * 1024)} MB"
+
+
+def upload_control(description: str, accept: str, *, max_bytes: int) -> w.FileUpload:
+    """A one-file upload control that already carries what :func:`on_upload` tells the page (the largest file it
+    takes, ``max_bytes``, and a tooltip), so the page receives it in one message."""
+    from ._controls import layout, make
+
+    return make(w.FileUpload, accept=accept, multiple=False, description=description, layout=layout(width="auto"),
+                tooltip=_size_tip(max_bytes), classes=(f"plnkit-max-{max_bytes}",))
+
+
 def on_upload(upload_widget: w.FileUpload, handle: Callable[[Any], None], *, max_bytes: int) -> None:
     """Call ``handle(entry)`` for each file the learner uploads, then clear the widget for the next one.
 
     ``max_bytes`` is also told to the page, whose script refuses a larger file before sending it (a file over
     the connection's 10 MiB message limit would otherwise drop the page's connection without a word).
     """
-    upload_widget.add_class(f"plnkit-max-{max_bytes}")
-    if not upload_widget.tooltip:  # ipywidgets shows "null" on hover otherwise
-        upload_widget.tooltip = f"Choose a file of at most {max_bytes // (1024 * 1024)} MB"
+    with upload_widget.hold_sync():  # one message to the page
+        upload_widget.add_class(f"plnkit-max-{max_bytes}")
+        if not upload_widget.tooltip:  # ipywidgets shows "null" on hover otherwise
+            upload_widget.tooltip = _size_tip(max_bytes)
 
     def changed(change: dict[str, Any]) -> None:
         if change["new"]:

@@ -44,6 +44,7 @@ from ._controls import text_hash as text_hash
 from ._files import download_link as download_link
 from ._files import on_upload as on_upload
 from ._files import upload_bytes as upload_bytes
+from ._files import upload_control as upload_control
 
 if TYPE_CHECKING:
     from ..errors import StoreLockedError, StoreUnavailableError
@@ -58,8 +59,7 @@ class Status:
     """A one-line status (saved, not saved, errors), announced politely to screen readers."""
 
     def __init__(self) -> None:
-        self.widget = make(w.HTML, layout={"min_height": "1.6em"})
-        self.widget.add_class("plnkit-status")
+        self.widget = make(w.HTML, layout={"min_height": "1.6em"}, classes=("plnkit-status",))
 
     def ok(self, text: str) -> None:
         self._set("ok", text)
@@ -181,9 +181,7 @@ class Component(metaclass=_LoadsWhenBuilt):
         #: True once :meth:`load` has run.
         self.loaded = False
         self.status = Status()
-        self.widget = make(w.VBox)
-        for name in ("plnkit-exercise", *css):
-            self.widget.add_class(name)
+        self.widget = make(w.VBox, classes=("plnkit-exercise", *css))
 
     # --- load -------------------------------------------------------------------------------------------
 
@@ -368,4 +366,11 @@ class Component(metaclass=_LoadsWhenBuilt):
         return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:12]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The page shows the component's box (ipywidgets' view of it). Its plain-text form names the component:
+        ipywidgets' own spells out every control of the box, children and all, only to keep 110 characters."""
+        box = self.widget
+        if box.comm is None or box._view_name is None:  # closed: what ipywidgets shows for it
+            return {"text/plain": repr(box)}
+        return {"text/plain": f"{type(self).__name__}()",
+                "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": box._model_id}}

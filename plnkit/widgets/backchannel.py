@@ -93,8 +93,7 @@ class Backchannel(Component):
         self._draft(self.body, "backchannel/post", by_button=True)
         mark_saved(self.body, "")
         self.post_button = make(w.Button, description="Post", button_style="primary")
-        self.stream = make(w.HTML)
-        self.stream.add_class("plnkit-stream")
+        self.stream = make(w.HTML, classes=("plnkit-stream",))
         self.mine = make(w.Dropdown, description="Delete one of my posts", options=[], value=None,
                          style={"description_width": "initial"})
         self.delete_button = make(w.Button, description="Delete post")

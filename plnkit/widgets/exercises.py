@@ -139,6 +139,7 @@ class StageFinder(_Exercise):
 
     ANSWERS = "stages/finder"
     CONFIRMED = "stages/confirmed"
+    css = "plnkit-rating"
 
     def __init__(self, session: _session.Session | None = None) -> None:
         super().__init__(session)
@@ -156,7 +157,6 @@ class StageFinder(_Exercise):
         self.confirm = make(w.Button, description="Confirm my stage")
         self.confirm_box = make(w.HBox, [self.choice, self.confirm], layout=w.Layout(display="none"))
         self.journey = make(w.HTML)
-        self.widget.add_class("plnkit-rating")
         self.widget.children = [*self.answers.values(), self.hours, self.spaces,
                                 make(w.HBox, [self.estimate_button, self.status.widget],
                                      layout=layout(align_items="center")),

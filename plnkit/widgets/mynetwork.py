@@ -21,7 +21,7 @@ from ..rules import network
 from ..rules.network import Network
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes, upload_control
 
 _WIDE = {"description_width": "initial"}
 RINGS = [("Inner circle: I rely on them", 1), ("Middle: I turn to them sometimes", 2),
@@ -59,8 +59,7 @@ class MyNetwork(Component):
         self.export_button = make(w.Button, description="Export my network (JSON and CSV)",
                                   layout=layout(width="auto"))
         self.download = make(w.HTML)
-        self.upload = make(w.FileUpload, accept=".json,.csv", multiple=False, description="Import a network file",
-                           layout=layout(width="auto"))
+        self.upload = upload_control("Import a network file", ".json,.csv", max_bytes=network_file.MAX_IMPORT_BYTES)
         form = make(w.VBox, [make(w.HBox, [self.kind, self.label], layout=layout(flex_flow="row wrap")),
                              make(w.HBox, [self.platform, self.ring], layout=layout(flex_flow="row wrap")),
                              make(w.HBox, [self.direction, self.value], layout=layout(flex_flow="row wrap")),

@@ -20,7 +20,7 @@ from ..records import Progress
 from ..rules.progress import module_state
 from ..services import _signin
 from ..services import session as _session
-from ..services._kernel import exit_quickly_when_served, resent_after_loading
+from ..services._kernel import exit_quickly_when_served, keep_no_history, resent_after_loading
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -159,6 +159,7 @@ def header(page: str | int) -> Header:
     (:func:`plnkit.services._kernel.resent_after_loading`), so the browser's copy of every widget shows it.
     """
     exit_quickly_when_served()
+    keep_no_history()
     if _session.preheated():
         defer_loading()
         def load() -> None:
@@ -182,8 +183,7 @@ class Footer(_PagePart):
         parts: list[w.Widget] = []
         if page.number > 0:
             parts.append(make(w.HBox, [self.button, self.status.widget], layout=layout(align_items="center")))
-        self.widget = make(w.VBox, [*parts, self.nav])
-        self.widget.add_class("plnkit-footer")
+        self.widget = make(w.VBox, [*parts, self.nav], classes=("plnkit-footer",))
 
     def load(self) -> None:
         try:

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from ..errors import InputError
 from ..services import session as _session
-from ._ui import Component, download_link, guard, layout, make, on_upload, upload_bytes
+from ._ui import Component, download_link, guard, layout, make, on_upload, upload_bytes, upload_control
 
 if TYPE_CHECKING:
     from ..formats.portfolio import EARLIEST as EARLIEST
@@ -39,11 +39,12 @@ class Portfolio(Component):
     """Download everything; upload it again on another machine or a new Binder session."""
 
     def __init__(self, *, session: _session.Session | None = None) -> None:
+        from ..formats.portfolio import MAX_BYTES
+
         super().__init__(session)
         self.export_button = make(w.Button, description="Download my work", button_style="primary")
         self.download = make(w.HTML)
-        self.upload = make(w.FileUpload, accept=".json", multiple=False, description="Restore my work",
-                           layout=layout(width="auto"))
+        self.upload = upload_control("Restore my work", ".json", max_bytes=MAX_BYTES)
         self.erase_confirm = make(w.Checkbox,
                                   description="I have downloaded my work: erase it from this server for good",
                                   indent=False, layout=layout(width="auto"))
@@ -53,15 +54,11 @@ class Portfolio(Component):
             make(w.HTML, "<p>Everything you saved in this course on this server (answers and their versions, ratings, "
                          "network, feeds, bookmarks, backchannel posts) is deleted from its data file. Download it "
                          "first if you want to keep it.</p>"),
-            self.erase_confirm, self.erase_button])])
-        self.erase_box.set_title(0, "Erase my work from this server")
-        self.erase_box.selected_index = None
+            self.erase_confirm, self.erase_button])], titles=("Erase my work from this server",), selected_index=None)
         self.widget.children = [make(w.HBox, [self.export_button, self.upload], layout=layout(flex_flow="row wrap")),
                                 self.download, self.status.widget, self.erase_box]
         self.export_button.on_click(lambda _b: self.export())
         self.erase_button.on_click(lambda _b: self.erase())
-        from ..formats.portfolio import MAX_BYTES
-
         on_upload(self.upload, self.restore, max_bytes=MAX_BYTES)
 
     def export(self) -> bytes:

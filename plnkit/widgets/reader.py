@@ -16,7 +16,18 @@ from ..rules.feedstatus import problem, refresh_summary, seems_offline, starter_
 from ..rules.text import plural
 from ..rules.urls import IPAddress, check_address, same_address_key
 from ..services import session as _session
-from ._ui import Component, day_and_clock, download_link, esc, guard, layout, make, on_upload, upload_bytes
+from ._ui import (
+    Component,
+    day_and_clock,
+    download_link,
+    esc,
+    guard,
+    layout,
+    make,
+    on_upload,
+    upload_bytes,
+    upload_control,
+)
 
 if TYPE_CHECKING:  # fetching (urllib3) is imported on the first subscribe or refresh, not by every page
     from ..services.feedcache import FeedResult
@@ -90,20 +101,17 @@ class FeedReader(Component):
                             options=[(f.title, f.url) for f in STARTER_FEEDS],
                             style={"description_width": "initial"}, layout=layout(width="auto"))
         self.starter_button = make(w.Button, description="Add this blog")
-        self.subs = make(w.VBox)
-        self.subs.add_class("plnkit-subscriptions")
+        self.subs = make(w.VBox, classes=("plnkit-subscriptions",))
         self.refresh_button = make(w.Button, description="Refresh", button_style="primary",
                                    tooltip="Fetch the latest entries from every feed")
         self.progress = make(w.IntProgress, value=0, min=0, max=1, description="Fetching",
                              layout=w.Layout(visibility="hidden"))
         self.problems = make(w.HTML)
-        self.entries = make(w.HTML, entries_html([]))
-        self.entries.add_class("plnkit-entries")
+        self.entries = make(w.HTML, entries_html([]), classes=("plnkit-entries",))
         self.export_button = make(w.Button, description="Export my feeds (OPML)",
                                   layout=layout(width="auto"))
         self.download = make(w.HTML)
-        self.upload = make(w.FileUpload, accept=".opml,.xml,text/xml,application/xml", multiple=False,
-                           description="Import OPML", layout=layout(width="auto"))
+        self.upload = upload_control("Import OPML", ".opml,.xml,text/xml,application/xml", max_bytes=MAX_UPLOAD_BYTES)
         self._busy = threading.Lock()
 
         self.widget.children = [

@@ -67,8 +67,8 @@ class Reflection(Component):
             continuous_update=True,
             layout=layout(width="100%"),
             style={"description_width": "initial"},
+            classes=("plnkit-answer",),
         )
-        self.text.add_class("plnkit-answer")
         self._draft(self.text, key)
         self.words = make(w.HTML)
         self.save_button = make(w.Button, description="Save", tooltip="Save this answer now",
@@ -81,8 +81,7 @@ class Reflection(Component):
         # are made only then (or when code asks for them), so a page of reflections sends the browser fewer widgets
         # to render before it is usable.
         self._history_box = make(w.VBox)
-        self.history = make(w.Accordion, children=[self._history_box])
-        self.history.set_title(0, "Saved versions")
+        self.history = make(w.Accordion, children=[self._history_box], titles=("Saved versions",))
         self.history.selected_index = None
         self.history.observe(self._on_open_history, names="selected_index")
         self._answer_row = make(w.HBox, [self.save_button, self.words, self.status.widget],
@@ -116,8 +115,8 @@ class Reflection(Component):
                 picker = make(w.Dropdown, description="Version", options=[],
                               style={"description_width": "initial"}, layout=layout(width="auto"))
                 text = make(w.Textarea, description="Text of that version", disabled=True,
-                            layout=layout(width="100%", height="7em"), style={"description_width": "initial"})
-                text.add_class("plnkit-version-text")  # read-only, yet as readable as any text (style.css)
+                            layout=layout(width="100%", height="7em"), style={"description_width": "initial"},
+                            classes=("plnkit-version-text",))  # read-only, yet as readable as any text (style.css)
                 restore = make(w.Button, description="Restore this version",
                                tooltip="Make this version your current answer (a new version is saved)")
                 self._history_parts = picker, text, restore
@@ -143,8 +142,8 @@ class Reflection(Component):
             if self._share_box is None:
                 box = make(w.Checkbox, description="Share with the room: the facilitator may show my latest saved "
                            "text with my name", value=False, indent=False,
-                           layout=w.Layout(width="auto", max_width="100%", display="none"))  # its own: shown later
-                box.add_class("plnkit-wrap")
+                           layout=w.Layout(width="auto", max_width="100%", display="none"),  # its own: shown later
+                           classes=("plnkit-wrap",))
                 self._share_box = box
                 self.widget.children = [self.text, self._answer_row, box, self.history]
             return self._share_box

@@ -26,7 +26,7 @@ from ..rules.bookmarks import not_yet_kept, stored_fields
 from ..rules.identity import check_identity, check_presences
 from ..rules.text import plural
 from ..services import session as _session
-from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes
+from ._ui import Component, download_link, esc, guard, layout, make, on_upload, upload_bytes, upload_control
 
 _WIDE = {"description_width": "initial"}
 SERVICES = ["Bluesky", "Mastodon", "LinkedIn", "Blog", "Email", "Diigo", "Pinboard", "Discord", "Facebook",
@@ -98,7 +98,7 @@ class BookmarkManager(Component):
     MAX_UPLOAD = 5 * 1024 * 1024
 
     def __init__(self, session: _session.Session | None = None) -> None:
-        super().__init__(session)
+        super().__init__(session, "plnkit-bookmarks")
         self.url = make(w.Text, description="Address", placeholder="https://", style=_WIDE,
                         layout=layout(width="100%"))
         self.title = make(w.Text, description="Title", style=_WIDE, layout=layout(width="100%"))
@@ -118,8 +118,7 @@ class BookmarkManager(Component):
                            layout=layout(width="auto", max_width="100%"))
         self.edit_button = make(w.Button, description="Edit", layout=layout(width="auto"))
         self.delete_button = make(w.Button, description="Delete", layout=layout(width="auto"))
-        self.upload = make(w.FileUpload, accept=".html,.htm", multiple=False, description="Import a bookmark file",
-                           layout=layout(width="auto"))
+        self.upload = upload_control("Import a bookmark file", ".html,.htm", max_bytes=self.MAX_UPLOAD)
         self.export_button = make(w.Button, description="Export my bookmarks", layout=layout(width="auto"))
         self.download = make(w.HTML)
         self._editing: int | None = None
@@ -133,7 +132,6 @@ class BookmarkManager(Component):
             make(w.HBox, [self.chosen, self.edit_button, self.delete_button], layout=layout(flex_flow="row wrap")),
             make(w.HBox, [self.upload, self.export_button], layout=layout(flex_flow="row wrap")), self.download,
         ]
-        self.widget.add_class("plnkit-bookmarks")
         self.add_button.on_click(lambda _b: self.add())
         self.cancel_button.on_click(lambda _b: self._stop_editing())
         self.edit_button.on_click(lambda _b: self.edit())

@@ -99,8 +99,7 @@ class FacilitatorTools(Component):
         self.add_button = make(w.Button, description="Make their personal link",
                                tooltip="Add a participant before they arrive; give them their link privately")
         self.confirm = make(w.Checkbox, description="Yes, I have exported what I need: erase for good", indent=False,
-                            layout=layout(width="auto", max_width="100%"))
-        self.confirm.add_class("plnkit-wrap")
+                            layout=layout(width="auto", max_width="100%"), classes=("plnkit-wrap",))
         self.erase_button = make(w.Button, description="Erase their work", button_style="danger")
         self.erase_all_button = make(w.Button, description="Erase the whole workshop", button_style="danger")
         self.close_button = make(w.Button, description="")
