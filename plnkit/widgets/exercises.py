@@ -152,18 +152,43 @@ class StageFinder(_Exercise):
                            style=_WIDE)
         self.estimate_button = make(w.Button, description="Estimate my stage", button_style="primary")
         self.estimate = make(w.HTML)
-        self.choice = make(w.Dropdown, description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
-                           style=_WIDE)
-        self.confirm = make(w.Button, description="Confirm my stage")
-        self.confirm_box = make(w.HBox, [self.choice, self.confirm], layout=w.Layout(display="none"))
         self.journey = make(w.HTML)
+        self._confirm_parts: tuple[w.Dropdown, w.Button, w.HBox] | None = None  # made once an estimate asks
         self.widget.children = [*self.answers.values(), self.hours, self.spaces,
                                 make(w.HBox, [self.estimate_button, self.status.widget],
                                      layout=layout(align_items="center")),
-                                self.estimate, self.confirm_box, self.journey]
+                                self.estimate, self.journey]
         self._estimated: str | None = None
         self.estimate_button.on_click(lambda _b: self.run_estimate())
-        self.confirm.on_click(lambda _b: self.confirm_stage())
+
+    @property
+    def choice(self) -> w.Dropdown:
+        """The stage to confirm (the estimate's, until the learner picks another)."""
+        return self._confirm_row()[0]
+
+    @property
+    def confirm(self) -> w.Button:
+        """Saves :attr:`choice` as the learner's stage."""
+        return self._confirm_row()[1]
+
+    @property
+    def confirm_box(self) -> w.HBox:
+        """:attr:`choice` and :attr:`confirm`, below the estimate."""
+        return self._confirm_row()[2]
+
+    def _confirm_row(self) -> tuple[w.Dropdown, w.Button, w.HBox]:
+        """The confirm row, made and shown under the estimate the first time one is made (or code asks for it):
+        until then the page has three controls fewer to build."""
+        if self._confirm_parts is None:
+            choice = make(w.Dropdown, description="My stage", options=[(s.name, s.key) for s in STAGES], value=None,
+                          style=_WIDE)
+            confirm = make(w.Button, description="Confirm my stage")
+            confirm.on_click(lambda _b: self.confirm_stage())
+            self._confirm_parts = choice, confirm, make(w.HBox, [choice, confirm])
+            children = list(self.widget.children)
+            children.insert(children.index(self.journey), self._confirm_parts[2])
+            self.widget.children = children
+        return self._confirm_parts
 
     def load(self) -> None:
         saved = self._latest(self.ANSWERS)
@@ -190,7 +215,6 @@ class StageFinder(_Exercise):
                                    f"<ul>{reasons}</ul><p>Does that fit? Confirm it, or pick the stage that "
                                    "feels truer.</p></div>")
             self.choice.value = result.stage.key
-            self.confirm_box.layout.display = "flex"
             self.status.info("Answers saved. Now confirm your stage.")
 
         run()

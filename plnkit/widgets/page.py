@@ -18,7 +18,7 @@ import ipywidgets as w
 from ..content import COURSE_TITLE, MODULES, PAGES, Module, module
 from ..records import Progress
 from ..rules.progress import module_state
-from ..services import _signin
+from ..services import _announce, _signin
 from ..services import session as _session
 from ..services._kernel import exit_quickly_when_served, keep_no_history, resent_after_loading
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
@@ -160,6 +160,7 @@ def header(page: str | int) -> Header:
     """
     exit_quickly_when_served()
     keep_no_history()
+    _announce.announce_widgets_on_request()
     if _session.preheated():
         defer_loading()
         def load() -> None:

@@ -15,7 +15,20 @@ from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
-from ._ui import Component, clock, day_and_clock, esc, guard, layout, log, make, mark_saved, plural, word_count
+from ._ui import (
+    Component,
+    clock,
+    day_and_clock,
+    esc,
+    guard,
+    layout,
+    log,
+    make,
+    mark_saved,
+    placeholder,
+    plural,
+    word_count,
+)
 
 AUTOSAVE_SECONDS = 1.5
 #: An explicit Save waits this long before writing. The browser coalesces keystrokes while the kernel is busy
@@ -80,8 +93,7 @@ class Reflection(Component):
         # "Saved versions" (every version, the current one too) is closed until the learner opens it: its controls
         # are made only then (or when code asks for them), so a page of reflections sends the browser fewer widgets
         # to render before it is usable.
-        self._history_box = make(w.VBox)
-        self.history = make(w.Accordion, children=[self._history_box], titles=("Saved versions",))
+        self.history = make(w.Accordion, children=[placeholder()], titles=("Saved versions",))
         self.history.selected_index = None
         self.history.observe(self._on_open_history, names="selected_index")
         self._answer_row = make(w.HBox, [self.save_button, self.words, self.status.widget],
@@ -123,7 +135,7 @@ class Reflection(Component):
                 picker.observe(self._on_pick_version, names="value")
                 restore.on_click(self._on_restore)
                 self._show_versions()
-                self._history_box.children = [picker, text, restore]
+                self.history.children = [make(w.VBox, [picker, text, restore])]
             return self._history_parts
 
     def _on_open_history(self, change: dict[str, Any]) -> None:
