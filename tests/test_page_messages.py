@@ -71,7 +71,7 @@ def messages_until(kc: Any, found: Callable[[dict], bool], timeout: float = 30) 
         seen.append(msg)
         if found(msg):
             return seen
-    raise AssertionError(f"not seen in {timeout} s: {[m['msg_type'] for m in seen][-20:]}")
+    raise AssertionError(f"not seen in {timeout} s: {[(m['msg_type'], m['content']) for m in seen][-5:]}")
 
 
 def test_a_page_voila_runs_says_nothing_of_its_widgets_until_its_browser_asks_then_all_and_every_change(
