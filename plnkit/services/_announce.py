@@ -19,11 +19,10 @@ the widget control channel; from then on every widget speaks as usual. Output wi
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
-from ._log import in_kernel
+from ._log import started_by_voila
 
 log = logging.getLogger("plnkit")
 CONTROL_TARGET = "jupyter.widget.control"
@@ -43,7 +42,7 @@ def announce_widgets_on_request() -> bool:
     for the widgets (see the module's docstring). Returns True when installed (once per kernel); False in any
     other process, such as someone's own notebook, where a browser is listening all along."""
     global _installed, _quiet
-    if not in_kernel() or not os.environ.get("VOILA_BASE_URL", "").startswith("/"):
+    if not started_by_voila():
         return False
     import comm
     import ipywidgets  # noqa: F401 - it registers the control channel's handler, which ours wraps

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ._log import in_kernel
+from ._log import in_kernel, started_by_voila
 
 T = TypeVar("T")
 
@@ -215,7 +215,7 @@ def keep_no_history() -> bool:
     and on a page of 14 cells those writes took about 2 ms a cell from the page's start (``benchmarks/pages.py``
     inside a Jupyter server, where no kernel is preheated). Anyone's own notebook or console keeps its history.
     """
-    if not in_kernel() or not os.environ.get("VOILA_BASE_URL", "").startswith("/"):
+    if not started_by_voila():
         return False
     from IPython import get_ipython
 

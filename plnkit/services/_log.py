@@ -62,6 +62,16 @@ def in_kernel() -> bool:
     return kernelapp is not None and bool(kernelapp.IPKernelApp.initialized())
 
 
+def started_by_voila() -> bool:
+    """True in a course page's kernel that Voila started: :func:`in_kernel`, and ``VOILA_BASE_URL`` (which Voila
+    sets for every kernel it starts, to the server's base URL, beginning with ``/``) is set. False in someone's
+    own notebook or console, where a browser listens to the kernel all along, and outside a kernel.
+
+    (:func:`plnkit.charts._static.served_base` reads the same variable, below this layer.)
+    """
+    return in_kernel() and os.environ.get("VOILA_BASE_URL", "").startswith("/")
+
+
 def kernel_setup() -> None:
     """What plnkit does once in a course page's kernel, at import (or, in a kernel forked from the zygote, as
     soon as the kernel exists): log to the operator, never to the page, and refuse browser-made widgets."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import ipywidgets as w
 
 W = TypeVar("W", bound=w.DOMWidget)
+T = TypeVar("T")
 
 #: Layout and style models shared by every widget that asks for the same properties (see :func:`layout`).
 _shared: dict[tuple[Any, ...], w.Widget] = {}
@@ -31,6 +32,23 @@ def layout(**css: str) -> w.Layout:
     widget that shows and hides itself gets a ``w.Layout(...)`` of its own.
     """
     return _share(("layout", *sorted(css.items())), lambda: w.Layout(**css))
+
+
+class Part(Generic[T]):
+    """A component's control made when first needed: reading it returns item ``index`` of the tuple that the
+    component's method named ``maker`` returns (that method makes the controls once, adds them to the page,
+    and returns the same tuple from then on). A page then builds fewer models until a learner asks for them::
+
+        choice = Part[w.Dropdown]("_confirm_row", 0, "The stage to confirm.")
+    """
+
+    def __init__(self, maker: str, index: int, doc: str) -> None:
+        self.maker, self.index, self.__doc__ = maker, index, doc
+
+    def __get__(self, component: Any, owner: type | None = None) -> T:
+        if component is None:  # the class's attribute: this, for documentation tools
+            return self  # type: ignore[return-value]
+        return getattr(component, self.maker)()[self.index]
 
 
 def placeholder() -> w.VBox:

@@ -35,6 +35,7 @@ from ..rules.text import esc as esc
 from ..rules.text import plural as plural
 from ..rules.text import word_count as word_count
 from ..services import _log
+from ._controls import Part as Part
 from ._controls import _shared as _shared  # tests clear it: a page's kernel starts with none
 from ._controls import draft_field as draft_field
 from ._controls import layout as layout

@@ -17,7 +17,7 @@ from ..rules.benefits import changes, check_ratings, profile_summary
 from ..rules.stages import check_plan, estimate_stage, plan_warnings
 from ..rules.text import parse_number
 from ..services import session as _session
-from ._ui import Component, day_and_clock, esc, guard, layout, make, mark_saved
+from ._ui import Component, Part, day_and_clock, esc, guard, layout, make, mark_saved
 
 _STAGE_NAMES = {s.key: s.name for s in STAGES}
 _WIDE = {"description_width": "initial"}
@@ -161,20 +161,10 @@ class StageFinder(_Exercise):
         self._estimated: str | None = None
         self.estimate_button.on_click(lambda _b: self.run_estimate())
 
-    @property
-    def choice(self) -> w.Dropdown:
-        """The stage to confirm (the estimate's, until the learner picks another)."""
-        return self._confirm_row()[0]
-
-    @property
-    def confirm(self) -> w.Button:
-        """Saves :attr:`choice` as the learner's stage."""
-        return self._confirm_row()[1]
-
-    @property
-    def confirm_box(self) -> w.HBox:
-        """:attr:`choice` and :attr:`confirm`, below the estimate."""
-        return self._confirm_row()[2]
+    choice = Part[w.Dropdown]("_confirm_row", 0, "The stage to confirm (the estimate's, until the learner picks "
+                                                 "another).")
+    confirm = Part[w.Button]("_confirm_row", 1, "Saves :attr:`choice` as the learner's stage.")
+    confirm_box = Part[w.HBox]("_confirm_row", 2, ":attr:`choice` and :attr:`confirm`, below the estimate.")
 
     def _confirm_row(self) -> tuple[w.Dropdown, w.Button, w.HBox]:
         """The confirm row, made and shown under the estimate the first time one is made (or code asks for it):

@@ -17,6 +17,7 @@ from ..rules.answers import check_reflection
 from ..services import session as _session
 from ._ui import (
     Component,
+    Part,
     clock,
     day_and_clock,
     esc,
@@ -106,20 +107,10 @@ class Reflection(Component):
 
     # --- parts made when first needed -------------------------------------------------------------------
 
-    @property
-    def history_list(self) -> w.Dropdown:
-        """The saved versions to pick from (in "Saved versions"), the current one first."""
-        return self._history()[0]
-
-    @property
-    def history_text(self) -> w.Textarea:
-        """The text of the picked version, read-only."""
-        return self._history()[1]
-
-    @property
-    def restore_button(self) -> w.Button:
-        """Makes the picked version the current answer (a new version)."""
-        return self._history()[2]
+    history_list = Part[w.Dropdown]("_history", 0, 'The saved versions to pick from (in "Saved versions"), the '
+                                                   "current one first.")
+    history_text = Part[w.Textarea]("_history", 1, "The text of the picked version, read-only.")
+    restore_button = Part[w.Button]("_history", 2, "Makes the picked version the current answer (a new version).")
 
     def _history(self) -> tuple[w.Dropdown, w.Textarea, w.Button]:
         with self._parts_lock:
