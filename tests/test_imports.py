@@ -19,7 +19,11 @@ from plnkit.services.store import DB_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
-HEAVY = ("matplotlib", "numpy", "PIL", "feedparser", "nh3", "sqlalchemy", "alembic", "psycopg")
+#: Libraries a page loads only when it uses them: heavy ones, and the parsers of files and pages a learner may
+#: import or fetch (HTML for a bookmark file or a web page, XML for an OPML list), which each add to every page's
+#: start inside a Jupyter server.
+HEAVY = ("matplotlib", "numpy", "PIL", "feedparser", "nh3", "sqlalchemy", "alembic", "psycopg", "html.parser",
+         "defusedxml", "xml.etree.ElementTree")
 
 
 def loaded_after(code: str, home: Path, *, database: bool = True) -> list[str]:

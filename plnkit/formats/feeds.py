@@ -18,7 +18,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
@@ -188,24 +187,6 @@ def _looks_like_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or b"<html" in head or b"<!doctype html" in head
 
 
-class _FeedLinks(HTMLParser):
-    """Collects ``<link rel="alternate" type="application/rss+xml" href>`` from a web page."""
-
-    TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "link":
-            return
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if "alternate" in a.get("rel", "").lower().split() and a.get("type", "").lower().strip() in self.TYPES:
-            if a.get("href"):
-                self.found.append(a["href"])
-
-
 def _feed_link(href: str, page_url: str) -> str | None:
     """A page's feed link as the feed box would take it (:func:`plnkit.rules.urls.check_address`), or None."""
     try:
@@ -217,7 +198,9 @@ def _feed_link(href: str, page_url: str) -> str | None:
 def feed_links(page: bytes, url: str) -> list[str]:
     """Feed addresses a web page advertises, made absolute and normalised as typed addresses are (``feed://``
     forms read as http), keeping only those the course would fetch."""
-    parser = _FeedLinks()
+    from ._feedlinks import FeedLinks  # html.parser, loaded when a page is not a feed
+
+    parser = FeedLinks()
     try:
         parser.feed(page[:2_000_000].decode("utf-8", errors="replace"))
     except Exception:  # HTMLParser is lenient; a truly broken page just yields no links

@@ -50,7 +50,7 @@ ANSWER_SECONDS = 10.0
 WARM_MODULES = ("setproctitle", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "plnkit",
                 "plnkit.widgets", "plnkit.widgets.page", "plnkit.services.session", "plnkit.services.store",
                 "plnkit.formats._evidence_record", "plnkit.formats.portfolio", "plnkit.services.feedcache",
-                "plnkit.formats._sax")
+                "plnkit.formats._sax", "plnkit.formats._netscape", "plnkit.formats._feedlinks")
 LAUNCHER = ("-m", "ipykernel_launcher")
 #: How many times an hour a zygote that has died is replaced; past that, kernels start the usual way.
 RESTARTS_PER_HOUR = 3
