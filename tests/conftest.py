@@ -181,15 +181,21 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60)
 
 def kernel_pids(server_pid: int) -> list[int]:
     """The ipykernel processes a server started: its children, or its zygote's (``services/_zygote.py``)."""
-    found = []
-    for pid, _start in descendants(server_pid):
-        try:
-            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "ipykernel" in cmdline:
-            found.append(pid)
-    return found
+    return [pid for pid, _start in descendants(server_pid) if "ipykernel" in command_line(pid)]
+
+
+def command_line(pid: int) -> str:
+    """A process's command line, its words joined by spaces ("" once it has gone). Linux only."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def parent_of(pid: int) -> int | None:
+    """A process's parent's id, or None once it has gone. Linux only."""
+    found = _parent_and_start(pid)
+    return found[0] if found else None
 
 
 def _parent_and_start(pid: int) -> tuple[int, str] | None:

@@ -25,7 +25,7 @@ from plnkit.content import FACILITATOR_NOTEBOOK, MODULES, START
 from plnkit.services import session
 from plnkit.services.store import Store
 
-from .conftest import ROOT, free_port, stop_tree
+from .conftest import ROOT, command_line, descendants, free_port, parent_of, stop_tree
 from .pgserver import PostgresServer
 from .test_browser import assert_the_shipped_charts_are_served
 
@@ -289,6 +289,19 @@ def test_signing_in_to_the_hub_opens_the_course_as_that_teacher(hub: Hub, teache
     for page in (ana, ben):
         body = page.locator("body").inner_text()
         assert "Traceback" not in body and "Join the workshop" not in body  # no second sign-in
+
+
+@pytest.mark.browser
+def test_each_teachers_course_pages_run_in_kernels_forked_from_their_own_servers_warm_process(
+        hub: Hub, teachers: dict[str, Any]) -> None:
+    servers = [pid for pid, _start in descendants(hub.proc.pid) if "jupyterhub.singleuser" in command_line(pid)]
+    assert len(servers) == len(TEACHERS)
+    for server in servers:  # plnkit's server extension, in each teacher's own server (see jupyter_extension)
+        below = [pid for pid, _start in descendants(server)]
+        zygotes = [pid for pid in below if "plnkit.services._zygote" in command_line(pid)]
+        kernels = [pid for pid in below if "ipykernel_launcher" in command_line(pid)]
+        assert len(zygotes) == 1 and parent_of(zygotes[0]) == server
+        assert kernels and all(parent_of(pid) == zygotes[0] for pid in kernels)
 
 
 @pytest.mark.browser

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from plnkit.services.jupyter_extension import COURSE_NOTEBOOKS, course_page
 
-from .conftest import ROOT, descendants, free_port, wait_for_http
+from .conftest import ROOT, command_line, descendants, free_port, parent_of, wait_for_http
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking kernels is Linux only")
 
@@ -29,18 +28,6 @@ FLOOR = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None
                     "source": "import ipywidgets as w\nw.IntSlider(description='Floor')"}],
          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
          "nbformat": 4, "nbformat_minor": 5}
-
-
-def _command_line(pid: int) -> str:
-    try:
-        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _parent(pid: int) -> int:
-    status = (Path("/proc") / str(pid) / "status").read_text()
-    return int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
 
 
 class JupyterServer:
@@ -54,7 +41,7 @@ class JupyterServer:
     def kernel_pid(self, kernel_id: str) -> int:
         """The process of a kernel the server started, found by its connection file's name."""
         for pid, _start in descendants(self.proc.pid):
-            if f"kernel-{kernel_id}.json" in _command_line(pid):
+            if f"kernel-{kernel_id}.json" in command_line(pid):
                 return pid
         raise AssertionError(f"no process for kernel {kernel_id}")
 
@@ -63,7 +50,7 @@ class JupyterServer:
             return [k["id"] for k in json.loads(r.read())]
 
     def zygotes(self) -> list[int]:
-        return [pid for pid, _s in descendants(self.proc.pid) if "plnkit.services._zygote" in _command_line(pid)]
+        return [pid for pid, _s in descendants(self.proc.pid) if "plnkit.services._zygote" in command_line(pid)]
 
 
 @contextmanager
@@ -111,21 +98,21 @@ def test_a_course_page_s_kernel_is_forked_from_the_zygote_and_any_other_kernel_s
         assert page.count("application/vnd.jupyter.widget-view+json") >= 5 and "Traceback" not in page
         (course_kernel,) = server.kernels()
         zygotes = server.zygotes()
-        assert len(zygotes) == 1 and _parent(zygotes[0]) == server.proc.pid  # started with the server
+        assert len(zygotes) == 1 and parent_of(zygotes[0]) == server.proc.pid  # started with the server
         course_pid = server.kernel_pid(course_kernel)
-        assert _parent(course_pid) == zygotes[0]
-        assert "ipykernel_launcher" in _command_line(course_pid)  # shows as a kernel in ps and top
+        assert parent_of(course_pid) == zygotes[0]
+        assert "ipykernel_launcher" in command_line(course_pid)  # shows as a kernel in ps and top
 
         for other in ("other/floor.ipynb", "course/floor.ipynb"):  # not a course page, wherever it is
             assert "Floor" in server.page(other)
         others = [k for k in server.kernels() if k != course_kernel]
         assert len(others) == 2
-        assert all(_parent(server.kernel_pid(k)) == server.proc.pid for k in others)
+        assert all(parent_of(server.kernel_pid(k)) == server.proc.pid for k in others)
         tree = [pid for pid, _s in descendants(server.proc.pid)]
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(_command_line(pid) for pid in tree):
+    while time.monotonic() < deadline and any(command_line(pid) for pid in tree):
         time.sleep(0.2)
-    assert not [(pid, _command_line(pid)) for pid in tree if _command_line(pid)], "left running after the server"
+    assert not [(pid, command_line(pid)) for pid in tree if command_line(pid)], "left running after the server"
 
 
 def test_the_setting_turns_forking_off_and_every_kernel_starts_the_usual_way(course_root: Path,
@@ -134,7 +121,7 @@ def test_the_setting_turns_forking_off_and_every_kernel_starts_the_usual_way(cou
         page = server.page("course/02_stages.ipynb")
         assert page.count("application/vnd.jupyter.widget-view+json") >= 5 and "Traceback" not in page
         (kernel,) = server.kernels()
-        assert _parent(server.kernel_pid(kernel)) == server.proc.pid
+        assert parent_of(server.kernel_pid(kernel)) == server.proc.pid
         assert server.zygotes() == []
 
 
