@@ -77,8 +77,8 @@ class PlnkitExtension(Configurable):
     """plnkit's settings inside a Jupyter server (``c.PlnkitExtension.<name>`` in its configuration)."""
 
     fork_kernels = Bool(sys.platform.startswith("linux"), config=True, help="Fork course pages' kernels from one "
-                        "warm process (about 100 MB, shared with them) instead of starting each from nothing (Linux "
-                        "only: macOS libraries are not safe to fork, and Windows has no fork).")
+                        "warm process (about 45 MB resident, most of it shared with them) instead of starting each "
+                        "from nothing (Linux only: macOS libraries are not safe to fork, and Windows has no fork).")
 
 
 def course_page(env: Mapping[str, str], cwd: str) -> bool:
