@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, free_port, stop, wait_for_http
+from .conftest import ROOT, command_line, descendants, free_port, parent_of, stop, wait_for_http
 
 BINDER = ROOT / "binder"
 
@@ -25,6 +25,14 @@ def test_binder_pins_the_same_widget_stack_as_the_package() -> None:
     for name in ("voila", "ipywidgets", "jupyterlab_widgets"):
         assert f'"{name}=={pins[name]}"' in pyproject, f"{name} differs between binder/ and pyproject.toml"
     assert "plnkit" not in pins
+    # postBuild installs plnkit without dependencies: each one must be pinned here (without setproctitle, every
+    # course kernel on Binder looked like the warm process it was forked from in ps and top)
+    block = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.M | re.S)
+    assert block
+    wanted = {re.match(r"[A-Za-z0-9_.-]+", d).group(0)  # type: ignore[union-attr]
+              for d in re.findall(r'^\s*"([^"]+)"', block.group(1), re.M)}
+    normal = {n.lower().replace("_", "-") for n in pins}
+    assert len(wanted) >= 10 and {n for n in wanted if n.lower().replace("_", "-") not in normal} == set()
     assert re.fullmatch(r"python-3\.1[0-9]\s*", (BINDER / "runtime.txt").read_text())
 
 
@@ -56,5 +64,11 @@ def test_the_binder_recipe_builds_and_serves_the_course(tmp_path: Path) -> None:
         assert chunks, "plnkit's Jupyter server extension is not enabled"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/{chunks.group(1)}", timeout=60) as r:
             assert r.read().count(b"(self.webpackChunk_JUPYTERLAB_CORE_OUTPUT=") == 56
+        # and the page's kernel was forked from the extension's warm process (its provisioner's entry point is
+        # registered by the install postBuild made, not only by an editable one)
+        below = [pid for pid, _start in descendants(proc.pid)]
+        zygotes = [pid for pid in below if "plnkit.services._zygote" in command_line(pid)]
+        assert len(zygotes) == 1
+        assert [pid for pid in below if "ipykernel_launcher" in command_line(pid) and parent_of(pid) == zygotes[0]]
     finally:
         stop(proc)
