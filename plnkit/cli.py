@@ -98,7 +98,7 @@ def shown_host(host: str) -> str:
 def voila_command(course: Path, *, host: str, port: int, open_browser: bool, workshop: bool = False,
                   allow_hosts: list[str] | None = None, certfile: str = "", keyfile: str = "",
                   max_pages: int = 80, max_pages_each: int = 8, keep_dropped: int = CULL_IDLE_SECONDS,
-                  preheat: int = PREHEAT) -> list[str]:
+                  preheat: int = PREHEAT, max_pages_per_computer: int = 24) -> list[str]:
     """The command line the course is served with: :class:`plnkit.services.server.CourseServer`, Voila with the gate.
 
     ``preheat`` kernels per course page are started and run before anyone asks (0: none; never with TLS, see
@@ -133,6 +133,7 @@ def voila_command(course: Path, *, host: str, port: int, open_browser: bool, wor
         f"--CourseServer.max_kernels={max_pages}",
         f"--CourseServer.dropped_seconds={keep_dropped}",
         f"--CourseServer.max_kernels_per_client={max_pages_each}",
+        f"--CourseServer.max_kernels_per_address={max_pages_per_computer}",
     ]
     if names is not None:
         cmd += [f"--CourseServer.allowed_hosts={name}" for name in names]
@@ -201,6 +202,7 @@ def serve(args: argparse.Namespace) -> int:
     cmd = voila_command(course, host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,
+                        max_pages_per_computer=args.max_pages_per_computer,
                         keep_dropped=args.keep_dropped,
                         preheat=args.preheat if args.preheat is not None else
                         WORKSHOP_PREHEAT if args.workshop else PREHEAT)
@@ -244,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="how long a page whose browser connection is gone is kept for it to come back (default "
                         f"{CULL_IDLE_SECONDS})")
     p.add_argument("--max-pages-each", type=int, default=8, help="open pages per participant, at most (default 8)")
+    p.add_argument("--max-pages-per-computer", type=int, default=24, help="with --workshop: open pages of everyone "
+                   "joined from one network address together, at most (default 24; a reverse proxy's 127.0.0.1 "
+                   "address is not counted)")
     p.add_argument("--preheat", type=int, default=None, metavar="N", help="course pages kept started and "
                    f"ready, per page, so they open faster (about 55 MB each; default {PREHEAT}, "
                    f"{WORKSHOP_PREHEAT} with --workshop; 0 turns it off; off with --certfile)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import http.client
 import re
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, Request, build_opener
+from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, HTTPHandler, Request, build_opener
 
 import pytest
 
@@ -34,13 +35,26 @@ class NoRedirect(HTTPErrorProcessor):
     https_response = http_response
 
 
-class Client:
-    """A browser-like HTTP client with its own cookies, that reports redirects instead of following them."""
+class FromAddress(HTTPHandler):
+    """Connects from a given local address: another computer in the room, on loopback (127.0.0.2, ...)."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: Request) -> object:
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
+
+
+class Client:
+    """A browser-like HTTP client with its own cookies, that reports redirects instead of following them;
+    ``address``: the loopback address it connects from (127.0.0.1, the server's own, unless given)."""
+
+    def __init__(self, server: Server, address: str = "") -> None:
         self.server = server
         self.jar = CookieJar()
-        self.opener = build_opener(HTTPCookieProcessor(self.jar), NoRedirect())
+        self.opener = build_opener(HTTPCookieProcessor(self.jar), NoRedirect(),
+                                   *([FromAddress(address)] if address else []))
 
     def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], str]:
         with self.opener.open(Request(self.server.base + path, headers=headers), timeout=120) as r:
@@ -266,6 +280,58 @@ def test_a_room_filled_by_others_still_lets_the_facilitator_in(tmp_path: Path) -
         assert boss.get(server.render + FACILITATOR_NOTEBOOK)[0] == 200
         assert boss.get(server.render + START)[0] == 200
         assert boss.get(server.render + START)[0] == 503  # their own cap of 2 pages
+    finally:
+        stop(server.proc)
+
+
+def test_one_computer_can_t_fill_the_room_by_joining_names(tmp_path: Path) -> None:
+    """Joining needs only a name, so a script on one computer could join name after name and hold pages it
+    never opens. The pages of everyone who joined from one address count together, and so do their joins;
+    another computer in the room still gets in."""
+    server = serve(tmp_path, "--workshop", "--max-pages", "12", "--max-pages-each", "2",
+                   "--max-pages-per-computer", "4")
+    try:
+        names = iter(f"Bot {n}" for n in range(20))
+        for _ in range(2):
+            bot = Client(server, "127.0.0.2")
+            bot.join(next(names))
+            assert [bot.get(server.render + START)[0] for _ in range(2)] == [200, 200]
+        third = Client(server, "127.0.0.2")
+        third.join(next(names))
+        status, headers, body = third.get(server.render + START)
+        assert status == 503 and "This computer has 4 course pages open" in body and headers["Retry-After"] == "60"
+        codes = []
+        for _ in range(4):  # six joins from one computer in ten minutes, then no more
+            codes.append(Client(server, "127.0.0.2").join(next(names))[0])
+        assert 503 not in codes[:3] and codes[-1] == 503
+        status, _, body = Client(server, "127.0.0.2").join(next(names))
+        assert status == 503 and "6 people have joined from this computer" in body
+        with Store(server.home / DB_NAME) as store:
+            assert sum(p.name.startswith("Bot") for p in store.participants()) == 6
+        neighbour = Client(server, "127.0.0.3")  # someone else in the room
+        assert neighbour.join("Nia")[0] in (200, 303)
+        assert neighbour.get(server.render + START)[0] == 200
+    finally:
+        stop(server.proc)
+
+
+def test_at_their_cap_a_persons_page_whose_browser_never_connected_is_let_go_for_a_new_one(tmp_path: Path) -> None:
+    """A crashed tab, or pages fetched and never opened, must not lock a person out (the facilitator, who can
+    close the room, least of all): at their cap, their oldest page without a browser makes way."""
+    server = serve(tmp_path, "--workshop", "--max-pages", "10", "--max-pages-each", "2",
+                   env={"PLNKIT_LOADING_SECONDS": "2"})
+    try:
+        boss = Client(server)
+        boss.open_link(f"{server.render}{START}?learner={session.facilitator_token(server.home)}")
+        assert [boss.get(server.render + START)[0] for _ in range(2)] == [200, 200]
+        before = set(wait_for_kernels(server, 2))
+        time.sleep(3)  # neither page's browser ever connected
+        assert boss.get(server.render + FACILITATOR_NOTEBOOK)[0] == 200
+        deadline = time.monotonic() + 30
+        while len(kernel_pids(server.proc.pid)) != 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        after = set(kernel_pids(server.proc.pid))
+        assert len(after) == 2 and len(before - after) == 1  # one let go, the new one running
     finally:
         stop(server.proc)
 

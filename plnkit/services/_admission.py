@@ -8,7 +8,10 @@ that call it are in :mod:`plnkit.services._gate`, and the server's module docstr
 
 from __future__ import annotations
 
+import inspect
+import ipaddress
 import logging
+import os
 import posixpath
 import secrets
 import threading
@@ -19,15 +22,27 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
+import tornado.ioloop
 import tornado.web
 
 from ..content import FACILITATOR_NOTEBOOK
 from ..errors import PlnkitError, StoreError
 from . import session as _session
-from ._gate import COOKIE_DAYS, JOINS_PER_MINUTE
+from ._gate import COOKIE_DAYS, JOINS_PER_ADDRESS, JOINS_PER_MINUTE
 from .store import Store, default_home
 
 log = logging.getLogger("plnkit.services.server")  # one log for the whole server
+
+#: A page whose browser has not connected for this long after its kernel started may be let go for a new page
+#: of the same person at their cap (a page still loading is left alone); ``PLNKIT_LOADING_SECONDS`` overrides it.
+LOADING_SECONDS = 30
+
+
+def _loading_seconds() -> float:
+    try:
+        return float(os.environ.get("PLNKIT_LOADING_SECONDS", LOADING_SECONDS))
+    except ValueError:
+        return LOADING_SECONDS
 
 #: A link that was mistyped or replaced, opened in a browser still signed in as a participant.
 UNKNOWN_LINK_SIGNED_IN = ("This link isn't recognised: it may be mistyped, or an old link your facilitator has "
@@ -54,6 +69,9 @@ class AdmissionMixin:
     _pending: dict[str, int]
     _joins: deque[float]
     _store: Store | None
+    max_kernels_per_address: int
+    _address_joins: dict[str, deque[float]]
+    _addresses: dict[str, str]  # client key: the address it last asked from (workshop participants)
 
     if TYPE_CHECKING:  # the server's own property: declared here for the type checker only
         @property
@@ -61,22 +79,42 @@ class AdmissionMixin:
 
     # --- the gate ---------------------------------------------------------------------------------------
 
-    def reserve(self, client: str) -> str:
-        """Hold a place for one more kernel for ``client``: "" when there is room, else what to tell them.
+    def reserve(self, client: str, address: str = "") -> str:
+        """Hold a place for one more kernel for ``client`` (asking from IP ``address``): "" when there is room,
+        else what to tell them.
 
         Places are counted before kernels exist (pages asked for at the same moment can't all slip past the
-        caps); the place is released when the page's request ends, by then counted as a running kernel.
+        caps); the place is released when the page's request ends, by then counted as a running kernel. In a
+        workshop a participant at their own cap first lets go of their own page whose browser is not connected
+        (a crashed or closed tab the course did not hear about, a page fetched and never opened), oldest first;
+        and the pages of every participant asking from one address (not 127.0.0.1: a reverse proxy's) count
+        against :attr:`max_kernels_per_address`, so one machine can't take the whole room by joining names.
         """
         alive = set(self.kernel_manager.list_kernel_ids())
         waiting = self.pool.waiting() if self.pool is not None else set()  # the pool uses only spare places
+        facilitator = self._facilitator_client(client)
+        let_go: str | None = None
         with self._lock:
             for ids in self._kernels.values():
                 ids &= alive
+            if self.workshop and client.startswith("ws:") and _counted(address):
+                self._addresses[client] = address
             total = len(alive - waiting) + sum(self._pending.values())
             mine = len(self._kernels.get(client, ())) + self._pending.get(client, 0)
-            if total >= self.max_kernels and not self._facilitator_client(client):  # who can close the room
+            if self.workshop and mine >= self.max_kernels_per_client:
+                let_go = self._unconnected(client)
+                if let_go is not None:  # counted as gone now: its shutdown follows
+                    self._kernels[client].discard(let_go)
+                    mine, total = mine - 1, total - 1
+            here = sum(len(self._kernels.get(c, ())) + self._pending.get(c, 0)
+                       for c, a in self._addresses.items() if a == address) if _counted(address) else 0
+            if total >= self.max_kernels and not facilitator:  # who can close the room
                 problem = ("Too many course pages are open on this server. Close tabs you no longer need, then "
                            "try again in a minute.")
+            elif (self.workshop and not facilitator and _counted(address)
+                    and here >= self.max_kernels_per_address):
+                problem = (f"This computer has {here} course pages open, for everyone who joined from it: the most "
+                           "one computer can. Close tabs you no longer need, then try again in a minute.")
             elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
                 problem = (f"The course is holding {mine} pages open for you, the most one person can (a page "
                            "whose tab closed without the course noticing, as when a browser crashes or loses its "
@@ -84,9 +122,38 @@ class AdmissionMixin:
                            "Close a tab you no longer need, or wait a few minutes, then try again.")
             else:
                 self._pending[client] = self._pending.get(client, 0) + 1
-                return ""
-        log.warning("room full: %d kernels on the server, %d for this client", total, mine)
+                problem = ""
+        if let_go is not None:
+            log.info("let go of a page whose browser is not connected, for a new page of the same person")
+            self._shut_down_later(let_go)
+        if problem:
+            log.warning("room full: %d kernels on the server, %d for this client, %d from its address", total,
+                        mine, here)
         return problem
+
+    def _unconnected(self, client: str) -> str | None:
+        """The oldest of ``client``'s kernels whose page is not connected now and has not just started (a
+        page still loading is left alone); None when every one is connected. Call with ``_lock`` held."""
+        connections = getattr(self.kernel_manager, "_kernel_connections", None)
+        if not isinstance(connections, dict):
+            return None
+        now = time.monotonic()
+        started: dict[str, float] = getattr(self, "_started", {})
+        gone: dict[str, float] = getattr(self, "_gone", {})
+        candidates = [(gone.get(k, started.get(k, 0.0)), k) for k in self._kernels.get(client, ())
+                      if connections.get(k, 0) == 0 and now - started.get(k, 0.0) > _loading_seconds()]
+        return min(candidates)[1] if candidates else None
+
+    def _shut_down_later(self, kernel_id: str) -> None:
+        async def shut_down() -> None:
+            try:
+                result = self.kernel_manager.shutdown_kernel(kernel_id)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # noqa: BLE001 - it may have gone meanwhile
+                log.debug("kernel %s already gone", kernel_id)
+
+        tornado.ioloop.IOLoop.current().spawn_callback(shut_down)
 
     def owns(self, client: str, kernel_id: str) -> bool:
         """True when ``kernel_id`` was started for ``client``'s page."""
@@ -101,15 +168,26 @@ class AdmissionMixin:
             else:
                 self._pending.pop(client, None)
 
-    def join_allowed(self) -> bool:
+    def join_allowed(self, address: str = "") -> str:
+        """"" when one more participant may join now (from IP ``address``), else what to tell them: at most
+        :data:`JOINS_PER_MINUTE` for the whole room, and :data:`JOINS_PER_ADDRESS` in 10 minutes from one
+        address (a shared classroom computer is enough; 127.0.0.1, a reverse proxy's, is not counted)."""
         now = time.monotonic()
         with self._lock:
             while self._joins and now - self._joins[0] > 60:
                 self._joins.popleft()
             if len(self._joins) >= JOINS_PER_MINUTE:
-                return False
+                return "Lots of people are joining at once. Wait a few seconds and try again."
+            mine = self._address_joins.setdefault(address, deque()) if _counted(address) else deque()
+            while mine and now - mine[0] > 600:
+                mine.popleft()
+            if len(mine) >= JOINS_PER_ADDRESS:
+                return (f"{JOINS_PER_ADDRESS} people have joined from this computer in the last few minutes, the "
+                        "most one computer can. If you joined before, open your personal link instead; or ask "
+                        "your facilitator to add you.")
+            mine.append(now)
             self._joins.append(now)
-        return True
+        return ""
 
     def admit(self, handler: tornado.web.RequestHandler) -> str:
         """Who is asking for a page: their client key. Otherwise answers here and raises ``Finish``."""
@@ -219,6 +297,15 @@ class AdmissionMixin:
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
             confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed, signed_in=signed_in,
             icon=f"{self.base_url}voila/templates/plnkit/static/icon.svg"))
+
+
+def _counted(address: str) -> bool:
+    """True for an address whose pages and joins are counted together: any but this machine's own loopback
+    address (a reverse proxy's: behind one, every request comes from it) and an unknown one."""
+    try:
+        return str(ipaddress.ip_address(address.split("%", 1)[0])) not in ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+    except ValueError:
+        return False
 
 
 def _without_token(request: Any) -> str:

@@ -32,6 +32,9 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 #: Joins accepted per minute for the whole room (a room of 25 joins in a few minutes; a script can't flood it).
 JOINS_PER_MINUTE = 30
+#: Joins accepted from one address in 10 minutes (a shared classroom computer; a script on one machine can't fill
+#: the room with names).
+JOINS_PER_ADDRESS = 6
 #: A kernel whose page has not connected this long after it started is shut down (nobody will use it).
 UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.timeout is 120 s)
 
@@ -127,7 +130,7 @@ class _PageGate(_Gate):
             log.warning("refused a cross-site page request (%s)", headers.get("Sec-Fetch-Mode"))
             raise tornado.web.HTTPError(403)
         client = server.admit(self)  # type: ignore[arg-type]
-        problem = server.reserve(client)
+        problem = server.reserve(client, str(self.request.remote_ip))
         if problem:
             self.set_header("Retry-After", "60")  # type: ignore[attr-defined]
             server.answer_page(self, 503, "The room is full right now", problem)  # type: ignore[arg-type]
@@ -170,9 +173,10 @@ class JoinHandler(_Gate, tornado.web.RequestHandler):
         if not server.workshop:
             raise tornado.web.HTTPError(404)
         self.check_xsrf_cookie()  # the form's _xsrf value must match this browser's cookie: no cross-site joins
-        if not server.join_allowed():
-            server.answer_page(self, 503, "Lots of people are joining",
-                               "Lots of people are joining at once. Wait a few seconds and try again.")
+        refused = server.join_allowed(str(self.request.remote_ip))
+        if refused:
+            self.set_header("Retry-After", "60")
+            server.answer_page(self, 503, "Too many joins right now", refused)
             return
         try:
             with server.store() as store:

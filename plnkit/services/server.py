@@ -108,6 +108,9 @@ class CourseServer(AdmissionMixin, Voila):
     max_kernels = Int(80, config=True, help="Kernels (open pages) on the whole server, at most. Preheated kernels "
                       "waiting in their pool are refilled only while the total is below it.")
     max_kernels_per_client = Int(8, config=True, help="Kernels one participant (or address) may hold.")
+    max_kernels_per_address = Int(24, config=True, help="In a workshop, kernels the participants asking from one "
+                                  "address (a shared classroom computer) may hold together; 127.0.0.1 is not "
+                                  "counted (a reverse proxy's).")
     dropped_seconds = Int(300, config=True, help="A page whose browser connection has been gone this long is shut "
                           "down, however busy its kernel (a crashed browser, a laptop asleep).")
     preheat_max_age = Int(1800, config=True, help="A preheated kernel that has waited this long in the pool is "
@@ -124,6 +127,8 @@ class CourseServer(AdmissionMixin, Voila):
         self._lock = threading.Lock()
         self._kernels: dict[str, set[str]] = defaultdict(set)
         self._joins: deque[float] = deque()
+        self._address_joins: dict[str, deque[float]] = {}
+        self._addresses: dict[str, str] = {}
         self._started: dict[str, float] = {}  # kernels whose page has not connected yet: start time
         self._gone: dict[str, float] = {}  # kernels whose page connected and then went away: since when
         self._pending: dict[str, int] = {}  # places held for kernels being started, by client
