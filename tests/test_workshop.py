@@ -379,6 +379,26 @@ def test_an_open_page_stops_saving_once_its_link_is_reissued_or_the_workshop_clo
         assert [v.value for v in store.answer_history(store.participants()[0], "why-pln/what")] == ["before"]
 
 
+def test_a_save_a_second_after_the_workshop_closes_is_refused(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's background re-check runs every few seconds (session.RECHECK_SECONDS, left as it is here);
+    what the person does checks the link there and then: a trial stored a post sent 1-3 s after Close."""
+    ana = joined(workshop, "Ana")
+    open_page(monkeypatch, ana)
+    page = Reflection("why-pln/what")
+    page.text.value = "before"
+    page.save(force=True)
+    assert page.status.text.startswith("Saved")
+    with Store.open_default() as store:
+        store.set_workshop_closed(True)
+    time.sleep(session.ACTION_RECHECK_SECONDS + 0.1)
+    assert session.ACTION_RECHECK_SECONDS < 1 < session.RECHECK_SECONDS
+    page.text.value = "one second after the facilitator closed the workshop"
+    page.save(force=True)
+    assert "closed by its facilitator" in page.status.text and "Nothing more is saved" in page.status.text
+    with Store.open_default() as store:
+        assert [v.value for v in store.answer_history(store.participants()[0], "why-pln/what")] == ["before"]
+
+
 def test_a_page_whose_learner_was_erased_says_so_in_plain_words(store: Store) -> None:
     r = Reflection("why-pln/what")
     store.erase_learner(store.learner("local").id)

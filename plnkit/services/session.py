@@ -70,9 +70,13 @@ class Session:
     checked_at: float = 0.0  # when a workshop link was last confirmed as still valid (time.monotonic)
 
 
-#: An open workshop page re-checks its link this often, so a reissued link, a closed workshop or an erased
-#: participant stops an already open page too (within seconds, at the cost of one indexed query).
+#: An open workshop page's background work (the live backchannel, the room's refresh) re-checks its link this
+#: often, so a reissued link, a closed workshop or an erased participant stops a page only being read too (within
+#: seconds, at the cost of one indexed query). What the person does (a save, a click: the kernel's main thread)
+#: checks it again once :data:`ACTION_RECHECK_SECONDS` have passed (a page's components loading together share
+#: one check), so nothing is saved once the link has stopped.
 RECHECK_SECONDS = 5.0
+ACTION_RECHECK_SECONDS = 0.5
 
 
 _lock = threading.Lock()
@@ -303,7 +307,8 @@ def current() -> Session:
     # The link is checked again outside this module's lock: the check reads the store, whose lock a save on the
     # main thread may hold while it asks for the session (a live backchannel re-checking on its thread would
     # otherwise wait for that save while the save waits for it, and the page would freeze).
-    if sess.token and time.monotonic() - sess.checked_at > RECHECK_SECONDS:
+    every = ACTION_RECHECK_SECONDS if threading.current_thread() is threading.main_thread() else RECHECK_SECONDS
+    if sess.token and time.monotonic() - sess.checked_at > min(every, RECHECK_SECONDS):
         try:
             admitted(sess.store, sess.learner.key)
         except IdentityError as exc:
