@@ -138,11 +138,14 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Participant:
-    """A workshop participant as the facilitator sees them."""
+    """A workshop participant as the facilitator sees them. ``joined_at`` is when they joined, or when the
+    facilitator added them ahead of time; ``arrived`` is False until they have opened a course page or saved
+    an answer."""
 
     id: int
     name: str
     joined_at: datetime
+    arrived: bool = True
 
 
 @dataclass(frozen=True)

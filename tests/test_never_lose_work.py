@@ -7,7 +7,9 @@ too large before sending it.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,26 @@ def test_a_restarted_server_shows_the_banner_and_nothing_typed_is_lost(own_serve
     put_it_back_and_see_it_saved(page, url, "a paragraph written while the server was down.")
     assert saved_answer(own_server.home, "start/hopes") == ("Before the restart, and a paragraph written while the "
                                                             "server was down.")
+
+
+def test_a_frozen_server_is_noticed_and_the_text_saves_once_it_answers(own_server: Server, page: Any) -> None:
+    """A server that stops answering without closing the connection (frozen, overloaded, or a connection stalled
+    after a laptop slept): a trial's page kept saying "Saved at" for a minute over text the server never got."""
+    url = own_server.page(MODULES[0].notebook)
+    area, status = open_and_save(page, url, "Saved before the freeze.")
+    os.kill(own_server.proc.pid, signal.SIGSTOP)
+    try:
+        text = "Saved before the freeze. Typed while the server was frozen."
+        area.fill(text)
+        notice = page.get_by_role("status").filter(has_text="The course isn't answering right now.")
+        notice.wait_for(timeout=30_000)
+        assert "reload the page: it will offer your text back" in notice.inner_text()
+        assert status.inner_text().startswith("Not saved yet: the course isn't answering")
+    finally:
+        os.kill(own_server.proc.pid, signal.SIGCONT)
+    notice.wait_for(state="detached", timeout=30_000)
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert saved_answer(own_server.home, "why-pln/what") == text
 
 
 def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: Server, page: Any) -> None:

@@ -35,7 +35,8 @@ def test_a_feedly_export_imports_with_folders_and_counts_what_was_skipped() -> N
     assert result[0].title == "Cult of Pedagogy" and result[0].html_url == "https://www.cultofpedagogy.com/"
     assert result.skipped == 4 and result.duplicates == 1
     assert result.message == ("Imported 3 feeds, 1 duplicate merged, "
-                              "4 skipped (not a web address the course will fetch).")
+                              "4 skipped (addresses the course won't fetch: not http or https, or on a private "
+                              "network).")
 
 
 def test_only_address_title_link_folder_and_date_are_read() -> None:

@@ -42,6 +42,7 @@ def test_subscribe_refresh_and_read(server: FeedServer, store: Store) -> None:
     reader.url.value = f"{server.base}/feed.xml"
     reader.subscribe_button.click()
     assert reader.status.text == "Subscribed to Loopback Teachers' Blog."
+    assert "Retrieval practice in Year 9" in reader.entries.value  # its posts show without a Refresh
     assert subscribed(store) == [f"{server.base}/feed.xml"]
     node = mine(store).nodes["site:127.0.0.1"]  # it joined the learner's network, as its site
     assert (node.label, node.type) == ("Loopback Teachers' Blog", "feed")

@@ -178,6 +178,34 @@ def test_no_aggregate_for_fewer_than_three(workshop: Path, monkeypatch: pytest.M
     assert "Benefit ratings" in page.aggregates.value and "<img" in page.aggregates.value
 
 
+def test_people_added_ahead_of_time_are_not_here_yet_and_make_up_no_group(workshop: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two names the facilitator added before the session, and one person who came: the page says who is not
+    here yet (not "joined"), and the two can't make up the group of three that shows the room's counts."""
+    fac, tokens = seed(workshop, ("Ana",))
+    with Store.open_default() as store:
+        for name in ("Bea", "Carl"):
+            join_participant(store, name, whose="their")  # what "Add a participant" does
+    open_page(monkeypatch, tokens["Ana"])
+    header(1)
+    page = facilitator_page(monkeypatch, fac)
+    people = {p.name: p for p in room.people(page.snapshot())}
+    assert people["Ana"].arrived and not people["Bea"].arrived and not people["Carl"].arrived
+    shown = page_text(page.widget)
+    assert "1 participant</strong> (2 more added, not here yet)" in shown
+    assert "1 participant, 2 added and not here yet" in shown and shown.count(", not here yet</td>") == 2
+    reflections = room.reflections(page.snapshot())
+    assert not reflections.shown and "(so far 1)" in reflections.description
+    from plnkit.widgets.workshop import FacilitatorTools
+
+    tools = FacilitatorTools(session.current())
+    labels = [label for label, _ in tools.people.options]
+    assert labels[0].startswith("Ana (joined ") and labels[1].startswith("Bea (added ")
+    assert labels[1].endswith(", not here yet)")
+    tools.people.value = tools.people.options[1][1]
+    assert tools._chosen_name() == "Bea"
+
+
 def test_only_the_facilitator_sees_the_page(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, tokens = seed(workshop, ("Ana",))
     open_page(monkeypatch, tokens["Ana"])

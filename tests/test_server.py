@@ -262,6 +262,14 @@ def test_odd_addresses_get_a_plain_not_found_and_no_traceback_in_the_log(worksho
     assert "Traceback" not in (workshop.home / "server.log").read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/tree/", "/voila/tree/course"])
+def test_the_bare_address_and_voila_s_file_list_lead_to_the_start_page(workshop: Server, path: str) -> None:
+    """A trial found the bare address showing Voila's list of every notebook, the facilitator's page included."""
+    status, headers, body = Client(workshop).get(path)
+    assert status == 302 and headers["Location"] == workshop.render + START
+    assert "facilitator" not in body and headers["Content-Security-Policy"] == CSP
+
+
 def test_a_room_filled_by_others_still_lets_the_facilitator_in(tmp_path: Path) -> None:
     """Joining needs only a name: two people asking for pages they never open can fill the server. The
     facilitator, who can revoke their links and close the workshop, still gets their pages (their own cap holds)."""

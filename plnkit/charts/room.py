@@ -96,6 +96,13 @@ def _short(moment: datetime) -> str:
         day_and_clock(moment)
 
 
+def _count(people: list[room.Person]) -> str:
+    """How many are in "Who is here": "3 participants", or "3 participants, 2 added and not here yet"."""
+    waiting = sum(1 for p in people if not p.arrived)
+    here = plural(len(people) - waiting, "participant")
+    return f"{here}, {waiting} added and not here yet" if waiting else here
+
+
 def people_html(people: list[room.Person]) -> str:
     """The "Who is here" table (names escaped; "may be stuck" in words, not only colour)."""
     if not people:
@@ -106,13 +113,13 @@ def people_html(people: list[room.Person]) -> str:
     for p in people:
         name = esc(p.name) + (" <small>(from a portfolio file)</small>" if p.imported else "") + (
             " <small>(muted)</small>" if p.muted else "")
-        cells = [_short(p.joined_at), _short(p.last_active) if p.last_active else "—", p.where,
-                 *p.modules]
+        cells = [_short(p.joined_at) if p.arrived else f"Added {_short(p.joined_at)}, not here yet",
+                 _short(p.last_active) if p.last_active else "—", p.where, *p.modules]
         stuck = f'<td class="plnkit-stuck">⚠ {esc(p.stuck)}</td>' if p.stuck else "<td>—</td>"
         rows.append(f'<tr><th scope="row">{name}</th>' + "".join(f"<td>{esc(c)}</td>" for c in cells) + stuck
                     + "</tr>")
     return (f'<div class="plnkit-scroll"><table class="plnkit-table"><caption>Who is here '
-            f"({plural(len(people), 'participant')}; “may be stuck”: {room.STUCK_MINUTES} minutes or more on one "
+            f"({_count(people)}; “may be stuck”: {room.STUCK_MINUTES} minutes or more on one "
             f"page with nothing saved)</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
             "</table></div>")
 

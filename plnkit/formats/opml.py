@@ -74,7 +74,8 @@ class OPMLImport(list[Subscription]):
         if self.duplicates:
             parts.append(f"{plural(self.duplicates, 'duplicate')} merged")
         if self.skipped:
-            parts.append(f"{self.skipped} skipped (not a web address the course will fetch)")
+            parts.append(f"{self.skipped} skipped (addresses the course won't fetch: not http or https, or on a "
+                         "private network)")
         if self.damaged:
             parts.append(f"{self.damaged} skipped (damaged in the file)")
         return ", ".join(parts) + "."

@@ -44,6 +44,13 @@ class Person:
     stuck: str  # why they may be stuck, or "" when not
     imported: bool
     muted: bool
+    arrived: bool = True  # False: added ahead of time by the facilitator, no course page opened yet
+
+
+def arrived(member: Member) -> bool:
+    """True once ``member`` has opened a course page or has work here (saved, or from a portfolio file);
+    someone the facilitator added ahead of time has neither."""
+    return member.page is not None or member.last_saved_at is not None or member.imported
 
 
 def stuck_reason(member: Member, now: datetime, minutes: int = STUCK_MINUTES) -> str:
@@ -71,7 +78,7 @@ def people(snapshot: RoomSnapshot) -> list[Person]:
     for m in snapshot.members:
         rows.append(Person(m.id, m.name, m.joined_at, m.last_active, _PAGE_TITLES.get(m.page or "", "—"),
                            tuple(STATES.get(m.progress.get(mod.slug, ""), "in progress") for mod in MODULES),
-                           stuck_reason(m, snapshot.taken_at), m.imported, m.muted))
+                           stuck_reason(m, snapshot.taken_at), m.imported, m.muted, arrived(m)))
     return rows
 
 
@@ -169,9 +176,9 @@ def tools(snapshot: RoomSnapshot, top: int = 10) -> Aggregate:
 def reflections(snapshot: RoomSnapshot) -> Aggregate:
     """How many participants have written each reflection (counts only)."""
     headers = ("Prompt", "Participants who wrote it")
-    total = len(snapshot.members)
+    total = sum(1 for m in snapshot.members if arrived(m))  # names added ahead of time can't make up a group
     if total < MIN_GROUP:
-        return _withheld("reflections", "Reflections written", headers, total, "joined")
+        return _withheld("reflections", "Reflections written", headers, total, "opened the course")
     rows = tuple((prompt_label(k), snapshot.reflections.get(k, 0)) for k in COUNTED)
     written = sum(n for _, n in rows)
     desc = (f"{plural(total, 'participant')} in the room have written {plural(written, 'reflection')} in all. "
@@ -190,7 +197,8 @@ def growth(snapshot: RoomSnapshot, points: int = 12) -> Aggregate:
     if contributors < MIN_GROUP or not snapshot.members:
         return _withheld("growth", "The room's network", headers, contributors, "added connections")
     # Whole minutes: the table (and so the chart) changes only when a minute passes or a connection changes.
-    start = min(m.joined_at for m in snapshot.members).replace(second=0, microsecond=0)
+    start = min(m.joined_at for m in [*filter(arrived, snapshot.members)] or snapshot.members).replace(
+        second=0, microsecond=0)
     end = snapshot.taken_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
     span = max(end - start, timedelta(minutes=1))
     step = max(1, -(-int(span.total_seconds() // 60) // (points - 1)))  # whole minutes between points
@@ -227,8 +235,10 @@ def shared_by_prompt(snapshot: RoomSnapshot) -> list[tuple[str, list[tuple[str, 
 
 
 def counts(rows: Sequence[Person]) -> dict[str, int]:
-    """Headline numbers: participants, how many may be stuck, and how many completed each module."""
-    out = {"participants": len(rows), "stuck": sum(1 for r in rows if r.stuck)}
+    """Headline numbers: participants who have opened the course, those added ahead of time and not here yet,
+    how many may be stuck, and how many completed each module."""
+    waiting = sum(1 for r in rows if not r.arrived)
+    out = {"participants": len(rows) - waiting, "not here yet": waiting, "stuck": sum(1 for r in rows if r.stuck)}
     for i, mod in enumerate(MODULES):
         out[f"module {mod.number} complete"] = sum(1 for r in rows if r.modules[i] == "complete")
     return out

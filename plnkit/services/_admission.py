@@ -48,9 +48,9 @@ def _loading_seconds() -> float:
 UNKNOWN_LINK_SIGNED_IN = ("This link isn't recognised: it may be mistyped, or an old link your facilitator has "
                           "since replaced.")
 #: A browser whose sign-in (cookie) stopped working: the link was reissued, or the participant erased.
-STALE_SIGN_IN = ("This browser's sign-in to the workshop has stopped working: your facilitator may have given you "
-                 "a new personal link. Open that link to carry on with your own work (joining again starts a new, "
-                 "empty one).")
+STALE_SIGN_IN = ("This browser's sign-in to the workshop has stopped working: your facilitator has either given "
+                 "you a new personal link or erased your work here. If you have a new link, open it to carry on "
+                 "with your own work (joining again starts a new, empty one); otherwise join again to start afresh.")
 
 
 class AdmissionMixin:

@@ -41,9 +41,11 @@ class WorkshopStoreMixin:
     def participants(self) -> list[Participant]:
         """Every participant who joined (and was not erased), in joining order."""
         with self._read() as conn:
-            rows = conn.execute("SELECT id, name, created_at FROM learners WHERE substr(key, 1, 3) = ? "
-                                "ORDER BY id", (WORKSHOP_PREFIX,)).fetchall()
-        return [Participant(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+            rows = conn.execute("SELECT id, name, created_at, EXISTS (SELECT 1 FROM page_visits v WHERE "
+                                "v.learner_id = learners.id) OR EXISTS (SELECT 1 FROM answers a WHERE "
+                                "a.learner_id = learners.id) FROM learners WHERE substr(key, 1, 3) = ? ORDER BY id",
+                                (WORKSHOP_PREFIX,)).fetchall()
+        return [Participant(r[0], r[1], datetime.fromisoformat(r[2]), bool(r[3])) for r in rows]
 
     def reissue(self, learner_id: int, new_key: str) -> bool:
         """Give a participant a new key (link): the old one stops working, their work stays with them."""

@@ -198,6 +198,10 @@ class CourseServer(AdmissionMixin, Voila):
             if "voila/query" in pattern:  # checks no token: replaced by QueryHandler
                 handlers.append((pattern, NoQuery))
                 continue
+            if cls.__name__.endswith("TreeHandler"):  # Voila's file list (every notebook, the facilitator's too)
+                handlers.append((pattern, type("ToStartPage", (_Gate, tornado.web.RedirectHandler), {}),
+                                 {"url": self.start_url, "permanent": False}))
+                continue
             gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \
                 pattern else _Gate
             handlers.append((pattern, type(cls.__name__, (gate, cls), {}), *rest))

@@ -246,8 +246,9 @@ class FacilitatorPage(RoomActions, Component):
         people = room.people(snapshot)
         numbers = room.counts(people)
         done = " · ".join(f"Module {m.number} complete: {numbers[f'module {m.number} complete']}" for m in MODULES)
+        waiting = f" ({numbers['not here yet']} more added, not here yet)" if numbers["not here yet"] else ""
         self.headline.value = (f'<p class="plnkit-headline"><strong>{plural(numbers["participants"], "participant")}'
-                               f"</strong> · may be stuck: {numbers['stuck']} · {done} · updated "
+                               f"</strong>{waiting} · may be stuck: {numbers['stuck']} · {done} · updated "
                                f"{esc(day_and_clock(snapshot.taken_at))}</p>")
         self.people.value = people_html(people)
         parts = []

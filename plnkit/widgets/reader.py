@@ -108,6 +108,7 @@ class FeedReader(Component):
                              layout=w.Layout(visibility="hidden"))
         self.problems = make(w.HTML)
         self.entries = make(w.HTML, entries_html([]), classes=("plnkit-entries",))
+        self._shown: list[tuple[str, Entry]] = []  # (source, entry) pairs the list shows (live ones only)
         self.export_button = make(w.Button, description="Export my feeds (OPML)",
                                   layout=layout(width="auto"))
         self.download = make(w.HTML)
@@ -190,6 +191,9 @@ class FeedReader(Component):
                 self._record_sites([text])
             self.url.value = ""
             self._show_subscriptions()
+            if result.feed is not None and result.feed.entries:  # just fetched: its posts show at once
+                self._shown = [*self._shown, *((title or text, e) for e in result.feed.entries)]
+                self.entries.value = entries_html(self._shown)
             self.status.ok(f"Subscribed to {title or text}." + (f" {decision.note}" if decision.note else ""))
             return True
 
@@ -260,6 +264,7 @@ class FeedReader(Component):
             sample = sample_feed()
             self.entries.value = entries_html([(sample.title, e) for e in sample.entries], sample=True)
         else:
+            self._shown = pairs
             self.entries.value = entries_html(pairs)
         self.problems.value = problems_html(results, titles)
         kind, text = refresh_summary(results)

@@ -104,7 +104,8 @@ class BookmarkManager(Component):
         self.title = make(w.Text, description="Title", style=_WIDE, layout=layout(width="100%"))
         self.tags = make(w.Text, description="Tags (comma-separated)", placeholder="e.g. science, year 9", style=_WIDE)
         self.note = make(w.Textarea, description="Note", style=_WIDE, layout=layout(width="100%", height="3.5em"))
-        self.shared = make(w.Checkbox, description="Share it with others (public)", value=False, indent=False)
+        self.shared = make(w.Checkbox, description="Public when exported (Diigo and Pinboard show it to others)",
+                           value=False, indent=False)
         self.add_button = make(w.Button, description="Add bookmark", button_style="primary")
         self.cancel_button = make(w.Button, description="Cancel editing",
                                   layout=w.Layout(display="none", width="auto"))  # its own: it shows when editing
@@ -176,7 +177,7 @@ class BookmarkManager(Component):
             note = f"<br><span class='plnkit-note'>{esc(b.note)}</span>" if b.note else ""
             where = f" · {esc(b.folder)}" if b.folder else ""
             rows.append(f'<li><a href="{esc(b.url)}" target="_blank" rel="noopener noreferrer">{esc(b.title)}</a> '
-                        f"<small>{'private' if b.private else 'shared'}{where}{tags}</small>{note}</li>")
+                        f"<small>{'private' if b.private else 'public when exported'}{where}{tags}</small>{note}</li>")
         more = f"<p>… and {len(found) - self.SHOWN:,} more.</p>" if len(found) > self.SHOWN else ""
         if not everything:
             self.listing.value = '<p class="plnkit-empty">No bookmarks yet.</p>'

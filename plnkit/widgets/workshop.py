@@ -136,8 +136,9 @@ class FacilitatorTools(Component):
         store = self._sess().store
         people = store.participants()
         mine = self._sess().learner.id
-        self.people.options = [(f"{p.name} (joined {day_and_clock(p.joined_at)})", p.id) for p in people
-                               if p.id != mine]
+        self.people.options = [(f"{p.name} (joined {day_and_clock(p.joined_at)})" if p.arrived else
+                                f"{p.name} (added {day_and_clock(p.joined_at)}, not here yet)", p.id)
+                               for p in people if p.id != mine]
         self.people.value = None
         closed = store.workshop_closed()
         self.close_button.description = "Reopen the workshop" if closed else "Close the workshop"
@@ -152,7 +153,7 @@ class FacilitatorTools(Component):
     def _chosen_name(self) -> str:
         """The chosen participant's name, as the room sees it (the list's label without its date)."""
         label = self.people.label or ""
-        return label.rsplit(" (joined ", 1)[0] or "that participant"
+        return label.rsplit(" (", 1)[0] or "that participant"  # the name may hold "(2)": the date is last
 
     def reissue(self) -> str | None:
         token: str | None = None

@@ -85,12 +85,17 @@
     "connection is back.";
   var OFFLINE_BY_BUTTON = "You're offline. Your text is kept in this browser: once the connection is back, save " +
     "or send it with its button as usual.";
-  function sayOffline(el) {
+  // Online and connected, but the server has not answered for UNANSWERED_MS (a server frozen or overloaded, a
+  // connection stalled without closing, as after a laptop sleeps): the same kind of note, and a quiet banner.
+  var UNANSWERED_MS = 15000;
+  var UNANSWERED_NOT_SAVED = "Not saved yet: the course isn't answering. Your text is kept in this browser and " +
+    "saved once it answers.";
+  function sayOffline(el, text) {
     var status = statusOf(el);
     if (!status) { return; }
     var target = status.querySelector(".widget-html-content") || status;
     if (!target.querySelector(".plnkit-status-offline")) { target.plnkitBefore = target.innerHTML; }
-    say(el, el.classList.contains("plnkit-draft-by-button") ? OFFLINE_BY_BUTTON : OFFLINE_NOT_SAVED,
+    say(el, text || (el.classList.contains("plnkit-draft-by-button") ? OFFLINE_BY_BUTTON : OFFLINE_NOT_SAVED),
         "plnkit-status-offline");
   }
   function offlineNotesOfButtonsGone() { // back online: what the status line said before
@@ -210,6 +215,18 @@
   // as it goes: Voila's own shutdown on leaving is set up only once all its scripts have run, and until then
   // such a kernel kept one of the participant's places for minutes, so a few quick reloads could fill them all.
   var everConnected = false;
+  // Both shutdowns carry the server's _xsrf cookie. plnkit serve sets it with the page; inside a Jupyter server
+  // (Binder, JupyterHub) nothing does, so every closed tab's kernel stayed: plnkit's extension sets it on asking.
+  function askForXsrfCookie() { // once the page's configuration is in the document
+    var config = document.getElementById("jupyter-config-data");
+    if (!config || !window.fetch || /(?:^|;\s*)_xsrf=/.test(document.cookie)) { return; }
+    try {
+      var base = JSON.parse(config.textContent).baseUrl || "/";
+      window.fetch(base + "plnkit/xsrf", { credentials: "same-origin", cache: "no-store" }).catch(function () {});
+    } catch (e) { /* Voila's culler ends the kernel instead */ }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", askForXsrfCookie); }
+  else { askForXsrfCookie(); }
   window.addEventListener("pagehide", function () {
     var config = document.getElementById("jupyter-config-data");
     if (everConnected || !config || !window.fetch) { return; }
@@ -250,7 +267,7 @@
     makeRoom();
   }
   // A banner is fixed across the top of the window: the page moves down by its height, so it covers nothing.
-  var BANNERS = ["plnkit-lost", "plnkit-offline", "plnkit-stalled", "plnkit-signed-out"];
+  var BANNERS = ["plnkit-lost", "plnkit-offline", "plnkit-stalled", "plnkit-signed-out", "plnkit-unanswered"];
   function makeRoom() {
     var height = 0;
     BANNERS.forEach(function (id) {
@@ -269,7 +286,7 @@
   function markLost() {
     if (lost) { return; }
     lost = true;
-    ["plnkit-stalled", "plnkit-offline"].forEach(dismiss);
+    ["plnkit-stalled", "plnkit-offline", "plnkit-unanswered"].forEach(dismiss);
     banner("plnkit-lost", "This page has lost its connection to the course.", "What you type now is not " +
       "saved on the server, but your unsaved text is kept in this browser. Reload the page to continue: " +
       "it will offer your text back.");
@@ -349,13 +366,35 @@
     if (Date.now() - drawnAt > STALLED_MS) { stalledBanner(); }
   }, 1000);
 
+  setInterval(function () { // text the server hasn't confirmed UNANSWERED_MS after it was typed
+    if (lost || unloading || navigator.onLine === false) { return; }
+    var waiting = false;
+    document.querySelectorAll(".plnkit-draft:not(.plnkit-draft-by-button)").forEach(function (el) {
+      var f = field(el);
+      if (!f || !el.plnkitTypedAt) { return; }
+      if (hash(f.input.value) === f.saved) { el.plnkitTypedAt = null; return; }
+      if (Date.now() - el.plnkitTypedAt < UNANSWERED_MS) { return; }
+      waiting = true;
+      var status = statusOf(el);
+      if (!(status && status.querySelector(".plnkit-status-offline"))) { sayOffline(el, UNANSWERED_NOT_SAVED); }
+    });
+    if (waiting) {
+      banner("plnkit-unanswered", "The course isn't answering right now.", "Keep typing if you like: your text " +
+        "stays on this page and in this browser, and is saved once it answers. If this lasts, reload the page: " +
+        "it will offer your text back.", true);
+    } else { dismiss("plnkit-unanswered"); }
+  }, 2000);
+
   // --- 2. drafts ---------------------------------------------------------------------------------------
   document.addEventListener("input", function (event) {
     var el = event.target && event.target.closest ? event.target.closest(".plnkit-draft") : null;
     var f = el && field(el);
     if (!f) { return; }
-    if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); }
-    else { writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW }); }
+    if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); el.plnkitTypedAt = null; }
+    else {
+      writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW });
+      if (!el.plnkitTypedAt) { el.plnkitTypedAt = Date.now(); } // the oldest change the server hasn't confirmed
+    }
     if (lost) { say(el, NOT_SAVED); }
     else if (navigator.onLine === false && hash(f.input.value) !== f.saved) { sayOffline(el); }
   }, true);
