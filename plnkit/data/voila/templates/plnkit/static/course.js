@@ -6,7 +6,9 @@
  *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
- *    server has its text. A widget's event (a button pressed) waits for the changes made before it, so the
+ *    server has its text; a server that stops answering without closing the connection (frozen, overloaded, a
+ *    connection stalled after a laptop slept: nothing heard from the kernel 15 seconds after a keystroke) gets
+ *    the same kind of note and notice. A widget's event (a button pressed) waits for the changes made before it, so the
  *    kernel acts on what the page shows. A page whose sign-in has stopped (its link reissued) says so across
  *    its top.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
@@ -88,6 +90,8 @@
   // Online and connected, but the server has not answered for UNANSWERED_MS (a server frozen or overloaded, a
   // connection stalled without closing, as after a laptop sleeps): the same kind of note, and a quiet banner.
   var UNANSWERED_MS = 15000;
+  var heardAt = 0; // when the kernel's connection last brought a message (any: a save refused is an answer too)
+  var askedAt = 0; // the first keystroke in a field since then (each one is sent to the kernel, which answers)
   var UNANSWERED_NOT_SAVED = "Not saved yet: the course isn't answering. Your text is kept in this browser and " +
     "saved once it answers.";
   function sayOffline(el, text) {
@@ -193,6 +197,7 @@
       setTimeout(function () { if (!unloading && openChannels <= 0) { markLost(); } }, GRACE_MS);
     });
     ws.addEventListener("message", function (event) {
+      heardAt = Date.now();
       var msg = decode(event.data);
       if (msg && msg.channel === "iopub" && msg.type === "status" && msg.content &&
           (msg.content.execution_state === "restarting" || msg.content.execution_state === "dead")) {
@@ -373,7 +378,8 @@
       var f = field(el);
       if (!f || !el.plnkitTypedAt) { return; }
       if (hash(f.input.value) === f.saved) { el.plnkitTypedAt = null; return; }
-      if (Date.now() - el.plnkitTypedAt < UNANSWERED_MS) { return; }
+      if (Date.now() - el.plnkitTypedAt < UNANSWERED_MS || heardAt >= askedAt ||
+          Date.now() - askedAt < UNANSWERED_MS) { return; }
       waiting = true;
       var status = statusOf(el);
       if (!(status && status.querySelector(".plnkit-status-offline"))) { sayOffline(el, UNANSWERED_NOT_SAVED); }
@@ -394,6 +400,7 @@
     else {
       writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW });
       if (!el.plnkitTypedAt) { el.plnkitTypedAt = Date.now(); } // the oldest change the server hasn't confirmed
+      if (askedAt <= heardAt) { askedAt = Date.now(); }
     }
     if (lost) { say(el, NOT_SAVED); }
     else if (navigator.onLine === false && hash(f.input.value) !== f.saved) { sayOffline(el); }
