@@ -58,8 +58,9 @@ def announce_widgets_on_request() -> bool:
         create = comm.create_comm
 
         def create_comm(*args: Any, **kwargs: Any) -> Any:
-            state = (kwargs.get("data") or {}).get("state") or {}
-            if (not _quiet or kwargs.get("target_name") != "jupyter.widget"
+            data = kwargs.get("data")
+            state = data.get("state") if isinstance(data, dict) else None  # a browser's message may be anything
+            if (not _quiet or kwargs.get("target_name") != "jupyter.widget" or not isinstance(state, dict)
                     or state.get("_model_name") == "OutputModel"):
                 return create(*args, **kwargs)
             made = create(*args, **{**kwargs, "primary": False})  # not announced: only registered
