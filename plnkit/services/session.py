@@ -70,11 +70,9 @@ class Session:
     checked_at: float = 0.0  # when a workshop link was last confirmed as still valid (time.monotonic)
 
 
-#: An open workshop page's background work (the live backchannel, the room's refresh) re-checks its link this
-#: often, so a reissued link, a closed workshop or an erased participant stops a page only being read too (within
-#: seconds, at the cost of one indexed query). What the person does (a save, a click: the kernel's main thread)
-#: checks it again once :data:`ACTION_RECHECK_SECONDS` have passed (a page's components loading together share
-#: one check), so nothing is saved once the link has stopped.
+#: A workshop page's background work re-checks its link this often (a reissue, a close or an erase stops a page
+#: only being read too: one indexed query); what the person does (the kernel's main thread) every
+#: :data:`ACTION_RECHECK_SECONDS` (components loading together share one), so nothing saves after it stopped.
 RECHECK_SECONDS = 5.0
 ACTION_RECHECK_SECONDS = 0.5
 
