@@ -130,11 +130,46 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     for name, value in getattr(item, "funcargs", {}).items():
         log = value.home / "server.log" if isinstance(value, Server) else None
         if log is not None and log.exists():
+            stacks = kernel_stacks(value)
             tail = log.read_text(errors="replace").splitlines()[-60:]
             report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
+            kernels_log = (value.home / "plnkit.log").read_text(errors="replace").splitlines()[-40:] \
+                if (value.home / "plnkit.log").exists() else []
+            if kernels_log:
+                report.sections.append((f"plnkit.log of '{name}' (last {len(kernels_log)} lines)",
+                                        "\n".join(kernels_log)))
+            if stacks:
+                report.sections.append((f"Python stacks of the kernels of '{name}'", stacks))
     console = getattr(item, "plnkit_console", None)
     if console:
         report.sections.append((f"browser console (last {min(len(console), 40)} messages)", "\n".join(console[-40:])))
+
+
+def kernel_stacks(server: Server, most: int = 400) -> str:
+    """What the kernels of a running server print when asked for their threads' Python stacks (``SIGUSR1``, see
+    ``services/_log.py``): the part of its log they wrote, at most ``most`` lines ("" when none could be asked).
+    Only a kernel that handles the signal is sent it (``SigCgt`` in ``/proc``): the signal would end any other."""
+    log = server.home / "server.log"
+    if server.proc.poll() is not None or not log.exists():
+        return ""
+    size = log.stat().st_size
+    asked = 0
+    for pid in kernel_pids(server.proc.pid):
+        try:
+            status = (Path("/proc") / str(pid) / "status").read_text()
+            caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+            if caught & (1 << (signal.SIGUSR1 - 1)):
+                os.kill(pid, signal.SIGUSR1)
+                asked += 1
+        except (OSError, StopIteration, ValueError):
+            continue
+    if not asked:
+        return ""
+    time.sleep(2)
+    with open(log, "rb") as f:
+        f.seek(size)
+        lines = f.read().decode(errors="replace").splitlines()
+    return "\n".join(lines[-most:])
 
 
 @pytest.fixture(scope="session")

@@ -167,7 +167,8 @@ class PreheatedCoursePage:
         port = self._server.socket.getsockname()[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         env = {**os.environ, "PLNKIT_HOME": str(tmp_path), "VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2",
-               "PLNKIT_QUERY_URL": f"ws://127.0.0.1:{port}/plnkit/query/secret"}
+               "PLNKIT_QUERY_URL": f"ws://127.0.0.1:{port}/plnkit/query/secret",
+               "VOILA_BASE_URL": "/"}  # as Voila sets it for every kernel it starts (services/_announce.py)
         self.km, self.kc = start_new_kernel(env=env)
         printed: list[str] = []
         self.kc.execute_interactive(COURSE_PAGE, timeout=60, output_hook=lambda m: printed.append(
@@ -231,3 +232,22 @@ def test_a_preheated_page_filled_in_while_the_browser_builds_its_widgets_sends_t
     assert "plnkit-loaded" not in states["states"][page.footer_id]["state"]["_dom_classes"]  # not filled in yet
     assert page.reflection_id in states["states"]
     assert footer_whole_and_loaded(later)
+
+
+def test_a_preheated_page_whose_request_arrives_as_the_browser_asks_answers_with_the_page_filled_in(
+        tmp_path: Path) -> None:
+    """On a loaded server the visitor's request can reach the kernel after the browser has opened the widget
+    control channel. The kernel waits a moment for it there and fills the page in before it answers, so the
+    browser's first copy of every widget is the filled-in one: nothing rests on an update it might drop."""
+    page = PreheatedCoursePage(tmp_path)  # the browser has opened the control channel; the request isn't in
+    try:
+        threading.Timer(0.3, page.arrive).start()  # it arrives a moment later, on its way as the browser asks
+        every = page.ask("request_states", page.control)
+        first = page.replies(30, answering([every]))
+    finally:
+        page.close()
+    states = next(m for m in first if m["content"]["data"].get("method") == "update_states")["content"]["data"]
+    assert "plnkit-loaded" in states["states"][page.footer_id]["state"]["_dom_classes"]
+    assert page.reflection_id in states["states"]
+    # filled in before the answer, and held back until then: no update of the footer went ahead of it
+    assert not any(m["content"]["comm_id"] == page.footer_id for m in first)

@@ -98,3 +98,35 @@ def test_a_course_page_s_cells_stay_out_of_ipython_s_history_file(tmp_path: Path
     with sqlite3.connect(ipython_dir / "profile_default" / "history.sqlite") as db:
         sources = [row[0] for row in db.execute("SELECT source_raw FROM history")]
     assert any("after_the_header_" in s for s in sources) is kept
+
+
+def test_a_stuck_page_s_kernel_prints_its_stacks_to_the_operator_on_sigusr1_and_runs_on(tmp_path: Path) -> None:
+    """``kill -USR1 <kernel pid>`` shows where every thread of a course kernel is (the server's console), for a
+    page that seems stuck; the learner's page sees nothing, and the kernel goes on."""
+    import signal
+    import time
+
+    console = tmp_path / "console.txt"
+    with open(console, "wb") as err:
+        km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)}, stderr=err)
+    streams: dict[str, str] = {"stdout": "", "stderr": ""}
+
+    def run(code: str) -> None:
+        kc.execute_interactive(code, timeout=60, output_hook=lambda msg: streams.__setitem__(
+            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
+            if msg["msg_type"] == "stream" else None)
+
+    try:
+        run("from plnkit.services import session\nsession.current()\nprint('opened')")
+        os.kill(km.provisioner.pid, signal.SIGUSR1)  # type: ignore[union-attr]
+        deadline = time.monotonic() + 30
+        while "File " not in console.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run("print('still here')")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    stacks = console.read_text(errors="replace")
+    assert "Thread 0x" in stacks and "File " in stacks and "ipykernel" in stacks
+    assert "still here" in streams["stdout"]
+    assert streams["stderr"] == ""

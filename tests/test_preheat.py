@@ -296,7 +296,10 @@ def test_a_preheated_kernel_reads_its_request_once_and_retries_a_dropped_hand_ov
     with ws_serve(handler, "127.0.0.1", 0) as server:
         port = server.socket.getsockname()[1]
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        monkeypatch.setattr(sess, "_request_seen", False)
+        from plnkit.services import _request
+
+        monkeypatch.setattr(_request, "_request_seen", False)
+        monkeypatch.setattr(_request, "_arrived", threading.Event())
         for name in ("QUERY_STRING", "HTTP_COOKIE", "SCRIPT_NAME"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv(sess.PREHEAT_ENV, "True")

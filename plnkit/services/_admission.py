@@ -72,6 +72,8 @@ class AdmissionMixin:
     max_kernels_per_address: int
     _address_joins: dict[str, deque[float]]
     _addresses: dict[str, str]  # client key: the address it last asked from (workshop participants)
+    _started: dict[str, float]  # kernel id: when it was started for a page not yet connected (time.monotonic)
+    _gone: dict[str, float]  # kernel id: when its page's connection went
 
     if TYPE_CHECKING:  # the server's own property: declared here for the type checker only
         @property
@@ -138,22 +140,22 @@ class AdmissionMixin:
         if not isinstance(connections, dict):
             return None
         now = time.monotonic()
-        started: dict[str, float] = getattr(self, "_started", {})
-        gone: dict[str, float] = getattr(self, "_gone", {})
+        started, gone = self._started, self._gone
         candidates = [(gone.get(k, started.get(k, 0.0)), k) for k in self._kernels.get(client, ())
                       if connections.get(k, 0) == 0 and now - started.get(k, 0.0) > _loading_seconds()]
         return min(candidates)[1] if candidates else None
 
     def _shut_down_later(self, kernel_id: str) -> None:
-        async def shut_down() -> None:
-            try:
-                result = self.kernel_manager.shutdown_kernel(kernel_id)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:  # noqa: BLE001 - it may have gone meanwhile
-                log.debug("kernel %s already gone", kernel_id)
+        tornado.ioloop.IOLoop.current().spawn_callback(self._shut_down, kernel_id)
 
-        tornado.ioloop.IOLoop.current().spawn_callback(shut_down)
+    async def _shut_down(self, kernel_id: str) -> None:
+        """Shut ``kernel_id`` down (a page let go of, or culled); nothing when it has gone meanwhile."""
+        try:
+            result = self.kernel_manager.shutdown_kernel(kernel_id)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - it may have gone meanwhile
+            log.debug("kernel %s already gone", kernel_id)
 
     def owns(self, client: str, kernel_id: str) -> bool:
         """True when ``kernel_id`` was started for ``client``'s page."""

@@ -13,13 +13,16 @@ renders nothing from the earlier messages).
 :func:`announce_widgets_on_request` makes every widget made from then on register its comm in the kernel, so
 what the browser sends reaches it, without announcing it, and holds back its changes, until a browser opens
 the widget control channel; from then on every widget speaks as usual. Output widgets are announced as usual
-(Voila's executor captures their output from those messages).
+(Voila's executor captures their output from those messages). What :func:`before_widgets_sent` was given runs
+first, there, on the kernel's main thread: a preheated page fills itself in then if it hasn't yet
+(:func:`plnkit.services._request.after_request`), so the browser's first copy of every widget is the filled-in one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ._log import started_by_voila
@@ -30,11 +33,20 @@ CONTROL_TARGET = "jupyter.widget.control"
 _lock = threading.Lock()
 _installed = False
 _quiet = False
+_before: list[Callable[[], object]] = []
 
 
 def quiet() -> bool:
     """True while widgets are held back: installed, and no browser has opened the widget control channel yet."""
     return _quiet
+
+
+def before_widgets_sent(fn: Callable[[], object]) -> None:
+    """Run ``fn()`` on the kernel's main thread each time a browser opens the widget control channel, before it is
+    sent any widget (while widgets are still held back), in the order given. Only where
+    :func:`announce_widgets_on_request` is installed; an error in ``fn`` goes to the operator's log."""
+    with _lock:
+        _before.append(fn)
 
 
 def announce_widgets_on_request() -> bool:
@@ -77,6 +89,13 @@ def announce_widgets_on_request() -> bool:
             return made
 
         def control_opened(channel: Any, msg: Any) -> Any:
+            with _lock:
+                before = list(_before)
+            for fn in before:
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - the browser still gets its widgets
+                    log.exception("getting a page ready for its browser failed")
             _speak()
             return answer(channel, msg)
 

@@ -68,6 +68,9 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
 #: (``PLNKIT_RESEND_AFTER`` overrides it: the tests lengthen it, to type into a page before that happens).
 RESEND_AFTER = 1.5
 RESEND_AFTER_ENV = "PLNKIT_RESEND_AFTER"
+#: When it is sent again, in multiples of :data:`RESEND_AFTER`: a browser on a loaded computer may still be
+#: building its copies of the page's widgets at the first.
+RESENDS = (1, 4)
 
 
 def _resend_after() -> float:
@@ -80,8 +83,9 @@ def _resend_after() -> float:
 @contextlib.contextmanager
 def resent_after_loading() -> Iterator[None]:
     """Fill a preheated page in inside ``with resent_after_loading():`` (on the kernel's main thread): every
-    widget the block changed (or made) is sent to the browser again, whole, :data:`RESEND_AFTER` seconds later,
-    unless the learner has changed it meanwhile. Outside a kernel's event loop it only runs the block.
+    widget the block changed (or made) is sent to the browser again, whole, :data:`RESEND_AFTER` seconds later
+    and again four times that later (:data:`RESENDS`), unless the learner has changed it meanwhile. Outside a
+    kernel's event loop it only runs the block.
 
     Why: the browser builds its copy of every widget from the kernel's answer to ``request_states``, and an
     update that arrives while a copy is still being made is dropped (its comm has no listener yet). A page
@@ -127,7 +131,8 @@ def resent_after_loading() -> Iterator[None]:
         except Exception:  # noqa: BLE001 - closed meanwhile: left out
             continue
     if changed:
-        loop.call_later(_resend_after(), _send_again, changed)
+        for times in RESENDS:
+            loop.call_later(times * _resend_after(), _send_again, changed)
 
 
 def send_unless_edited(widget: Any, key: Any = None) -> None:

@@ -4,13 +4,16 @@ Inside a kernel, ``sys.stderr`` is forwarded to the learner's browser, so a defa
 tracebacks to learners and hide them from the person running the server. :func:`install` sends the
 ``plnkit`` loggers to ``$PLNKIT_HOME/plnkit.log`` (readable by its owner only) and to the server's console
 (through the copy of the kernel's original standard error that ipykernel keeps: the standard error a kernel
-writes to is forwarded to the page).
+writes to is forwarded to the page). There too, a kernel prints every thread's Python stack on ``SIGUSR1``
+(``kill -USR1 <kernel pid>``), for a page that seems stuck.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -28,13 +31,18 @@ def install(home: Path | None = None) -> None:
     with _lock:
         if "console" not in _installed:
             # ipykernel forwards the process's own stderr (fd 2) to the page as well, so the server console is
-            # reached through the copy of the original fd it keeps; without one, the log file is the only place.
+            # reached through the copy of the original fd it keeps. A kernel that doesn't capture fd 2 (ipykernel
+            # doesn't under pytest, or where it can't) still writes it to the server console: that, then.
             original = getattr(sys.stderr, "_original_stdstream_copy", None)
-            if isinstance(original, int):
-                console = logging.StreamHandler(os.fdopen(os.dup(original), "w", buffering=1))
+            stream = (os.fdopen(os.dup(original), "w", buffering=1) if isinstance(original, int)
+                      else sys.__stderr__ if in_kernel() else None)
+            if stream is not None:
+                console = logging.StreamHandler(stream)
                 console.setFormatter(logging.Formatter(FORMAT))
                 console.setLevel(logging.WARNING)
                 logger.addHandler(console)
+                if hasattr(signal, "SIGUSR1"):  # not on Windows
+                    faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
             logger.setLevel(logging.INFO)
             logger.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
             _installed.add("console")

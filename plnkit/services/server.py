@@ -315,12 +315,7 @@ class CourseServer(AdmissionMixin, Voila):
             with self._lock:
                 self._started.pop(kernel_id, None)
                 self._gone.pop(kernel_id, None)
-            try:
-                result = manager.shutdown_kernel(kernel_id)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:  # noqa: BLE001 - it may have gone meanwhile
-                log.debug("kernel %s already gone", kernel_id)
+            await self._shut_down(kernel_id)
 
     def listen(self) -> None:
         if self.certfile:

@@ -15,7 +15,7 @@ Each Voila page load is a new kernel, so this module is the single place that re
 the request's cookie and query string are not in the environment yet. :func:`current` therefore first waits
 for the request (:func:`wait_for_request`): a page's learner, and so every answer shown, is read only after
 the request arrived, and after the server's gate admitted it. :func:`after_request` runs a function once the
-request is there, on a background thread, for pages that fill themselves in later.
+request is there, for pages that fill themselves in later (both from :mod:`plnkit.services._request`).
 
 Everything else receives the :class:`Session`.
 """
@@ -29,7 +29,6 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -37,7 +36,7 @@ from urllib.parse import parse_qs
 from ..errors import IdentityError, SignInStopped, StoreError
 from ..rules.names import account_name
 from . import _log
-from ._kernel import main_thread_caller
+from ._request import PREHEAT_ENV, QUERY_URL_ENV, after_request, preheated, wait_for_request  # noqa: F401 - shown here
 from .store import Learner, Store, default_home
 
 LOCAL_LEARNER = "local"
@@ -45,10 +44,6 @@ WORKSHOP_ENV = "PLNKIT_WORKSHOP"
 TOKEN_PARAM = "learner"
 COOKIE = "plnkit_learner"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-#: Set to "True" by Voila in a kernel started for its preheated pool (before any request).
-PREHEAT_ENV = "VOILA_PREHEAT"
-#: Where ``plnkit serve`` tells its pool kernels to wait for their request (see ``services/_preheat.py``).
-QUERY_URL_ENV = "PLNKIT_QUERY_URL"
 #: Set by JupyterHub in every single-user server (and so in its kernels): the signed-in hub user.
 HUB_USER_ENV = "JUPYTERHUB_USER"
 #: Hub user names who are facilitators, separated by commas or spaces (the hub config passes it to every server).
@@ -79,110 +74,6 @@ ACTION_RECHECK_SECONDS = 0.5
 
 _lock = threading.Lock()
 _session: Session | None = None
-_request_lock = threading.Lock()
-_request_seen = False
-
-
-def preheated() -> bool:
-    """True in a preheated kernel whose page has not been asked for yet (nothing about the visitor is known)."""
-    return os.environ.get(PREHEAT_ENV, "False") == "True" and not _request_seen
-
-
-def wait_for_request() -> None:
-    """In a preheated kernel, block until its page is requested and the request's details are in ``os.environ``
-    (``QUERY_STRING``, ``HTTP_COOKIE``, ``VOILA_REQUEST_URL``, ...). Returns at once anywhere else, and on every
-    later call. Thread-safe.
-
-    The same protocol as :func:`voila.utils.wait_for_request` (Voila hands the details to the kernel over a
-    websocket), at the secret address ``plnkit serve`` gives its pool kernels (``PLNKIT_QUERY_URL``; Voila's own
-    under plain ``voila --preheat_kernel``), but it never writes to the page (Voila's warns there, with the
-    address) and it reconnects after a dropped connection instead of going on without the visitor. A preheated
-    kernel whose server has gone is ended by ipykernel's parent check.
-    """
-    global _request_seen
-    with _request_lock:
-        if not preheated():
-            return
-        if _log.in_kernel():
-            _log.install(default_home())  # before anything is logged: a kernel's stderr is the learner's page
-        url = os.environ.get(QUERY_URL_ENV) or _voila_query_url()
-        details = _fetch_request(f"{url}/{os.environ.get('VOILA_KERNEL_ID', '')}")
-        for key, value in details.items():
-            if isinstance(key, str) and isinstance(value, str):
-                os.environ[key] = value
-        _request_seen = True
-        os.environ[PREHEAT_ENV] = "False"
-
-
-def _voila_query_url() -> str:
-    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
-    host, port = os.environ.get("VOILA_APP_IP", "127.0.0.1"), os.environ.get("VOILA_APP_PORT", "8866")
-    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
-    return f"{protocol}://{host}:{port}{base}voila/query"
-
-
-def _fetch_request(url: str) -> dict[str, object]:
-    """The request's details, from the server's websocket for this kernel (retried until they arrive)."""
-    import asyncio
-    import json
-
-    import websockets
-
-    async def fetch() -> dict[str, object]:
-        delay = 0.5
-        while True:
-            try:
-                async with websockets.connect(url, open_timeout=10, ping_interval=None, max_size=1 << 20) as ws:
-                    message = await ws.recv()
-                details = json.loads(message)
-                if isinstance(details, dict):
-                    return details
-                raise ValueError("not an object")
-            except Exception as exc:  # noqa: BLE001 - dropped, refused, malformed: try again, say so in the log
-                logging.getLogger(__name__).warning("waiting for this preheated page's request: %s",
-                                                    type(exc).__name__)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-
-    result: dict[str, object] = {}
-
-    def run() -> None:  # the kernel's own event loop is busy running this cell: use a loop of our own
-        result.update(asyncio.run(fetch()))
-
-    thread = threading.Thread(target=run, name="plnkit-wait-for-request", daemon=True)
-    thread.start()
-    thread.join()
-    return result
-
-
-def after_request(load: Callable[[], object]) -> threading.Thread | None:
-    """Run ``load`` as soon as this preheated kernel's request has arrived: a background thread waits for the
-    request, then ``load`` runs on the kernel's main thread (the thread that calls this; see
-    :mod:`plnkit.services._kernel`: widgets made on another thread can break the page's widgets as it connects).
-
-    For a page that builds itself before the request and fills in the learner's data after it. Returns the
-    waiting thread (it ends once ``load`` has run), or ``None`` (and runs nothing) when the request is already
-    here (not preheated): then load now. Errors in ``load`` go to the operator's log (``_log``), never to the page.
-    """
-    if not preheated():
-        return None
-    on_main = main_thread_caller()
-
-    def run() -> None:
-        logger = logging.getLogger(__name__)
-        try:
-            wait_for_request()
-            began = time.monotonic()
-            on_main(load)
-            logger.debug("this preheated page was filled in, in %.2f s", time.monotonic() - began)
-        except Exception:  # noqa: BLE001 - a background thread: nowhere else for it to go
-            logger.exception("filling in a preheated page failed")
-
-    thread = threading.Thread(target=run, name="plnkit-after-request", daemon=True)
-    thread.start()
-    return thread
-
-
 def workshop_mode() -> bool:
     """True when the course runs for a room of participants on one server."""
     return os.environ.get(WORKSHOP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
