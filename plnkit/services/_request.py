@@ -30,6 +30,9 @@ QUERY_URL_ENV = "PLNKIT_QUERY_URL"
 #: ``request_states`` after 4 s, so this, plus filling the page in, must stay well below that.
 ASKED_BEFORE_REQUEST_WAIT = 1.0
 
+#: Filling a page in that takes longer than this is noted in ``plnkit.log`` (the browser's patience is 4 s).
+SLOW_FILL_SECONDS = 2.0
+
 _request_lock = threading.Lock()
 _request_seen = False
 _arrived = threading.Event()
@@ -138,7 +141,9 @@ def after_request(load: Callable[[], object]) -> threading.Thread | None:
             load()
         except Exception:  # noqa: BLE001 - the page's own thread: it must go on answering the browser
             log.exception("filling in a preheated page failed")
-        log.debug("this preheated page was filled in %s, in %.2f s", when, time.monotonic() - began)
+        took = time.monotonic() - began
+        (log.info if took > SLOW_FILL_SECONDS else log.debug)("this preheated page was filled in %s, in %.1f s",
+                                                               when, took)
 
     def before_widgets_sent() -> None:
         if _arrived.wait(ASKED_BEFORE_REQUEST_WAIT):
