@@ -205,6 +205,35 @@ def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_t
     open_page(monkeypatch, ana2)
     assert session.current().learner.name == "Ana (2)"
 
+def test_the_start_page_s_list_shows_who_joins_after_it_opened_and_keeps_the_facilitator_s_choice(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plnkit.widgets.workshop import FacilitatorTools
+
+    joined(workshop, "Ana")
+    open_page(monkeypatch, session.facilitator_token(workshop))
+    tools = FacilitatorTools(session.current(), watch_seconds=0.2)  # the start page's, reading again 5 times a second
+    try:
+        labels = [label for label, _ in tools.people.options]
+        assert [label.split(" (")[0] for label in labels] == ["Ana"]
+        ana_id = tools.people.options[0][1]
+        tools.people.value = ana_id  # the facilitator has chosen Ana, and is about to reissue her link
+        joined(workshop, "Ben")  # someone joins meanwhile, and the facilitator's page is not reloaded
+        deadline = time.monotonic() + 30
+        while len(tools.people.options) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [label.split(" (")[0] for label, _ in tools.people.options] == ["Ana", "Ben"]
+        assert tools.people.value == ana_id  # still chosen
+        with open_store(workshop) as store:
+            store.set_workshop_closed(True)  # closed from the facilitator's page in another tab
+        while tools.close_button.description != "Reopen the workshop" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tools.close_button.description == "Reopen the workshop"
+    finally:
+        tools.close()
+    tools._watching.join(5)
+    assert not tools._watching.is_alive()  # the page went: it stops reading
+
+
 def test_closing_the_workshop_stops_every_participant_link_and_keeps_the_work(
         workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ana = joined(workshop, "Ana")

@@ -51,6 +51,16 @@ class Part(Generic[T]):
         return getattr(component, self.maker)()[self.index]
 
 
+def keep_choice(dropdown: w.Dropdown, options: list[tuple[str, Any]]) -> None:
+    """Replace a dropdown's options with ``options`` (label, value pairs), keeping the chosen value when it is
+    still among them (else none is chosen); nothing is sent when they haven't changed."""
+    if list(dropdown.options) == options:
+        return
+    chosen = dropdown.value
+    dropdown.options = options
+    dropdown.value = chosen if chosen in {v for _, v in options} else None
+
+
 def placeholder() -> w.VBox:
     """The one empty box shared by every closed section whose content is made when it first opens (a
     ``w.Accordion`` needs a child for its title to show): such a section adds one model to its page, not two."""

@@ -38,6 +38,7 @@ from ..services import _log
 from ._controls import Part as Part
 from ._controls import _shared as _shared  # tests clear it: a page's kernel starts with none
 from ._controls import draft_field as draft_field
+from ._controls import keep_choice as keep_choice
 from ._controls import layout as layout
 from ._controls import make as make
 from ._controls import mark_saved as mark_saved

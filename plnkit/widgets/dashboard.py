@@ -30,7 +30,7 @@ from ..records import Fingerprint, RecordedPost, RoomSnapshot
 from ..rules import room
 from ..services import session as _session
 from ._dashboard_actions import DEFAULT_TITLE, RoomActions
-from ._ui import Component, Status, day_and_clock, esc, guard, on_upload, plural
+from ._ui import Component, Status, day_and_clock, esc, guard, keep_choice, on_upload, plural
 from .backchannel import LIVE_SECONDS, ROOM
 from .workshop import FacilitatorTools
 
@@ -261,12 +261,12 @@ class FacilitatorPage(RoomActions, Component):
         self.aggregates.value = "".join(parts)
         self.shared.value = shared_html(snapshot)
         self.record.value = record_html(record)
-        _keep_choice(self.posts, [(f"{p.post.created_at.astimezone():%H:%M} · {r_name(p)}: {p.post.body[:50]}",
+        keep_choice(self.posts, [(f"{p.post.created_at.astimezone():%H:%M} · {r_name(p)}: {p.post.body[:50]}",
                                    p.post.id) for p in reversed(record) if p.post.deleted_at is None])
         me = self._sess().learner.id
-        _keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
+        keep_choice(self.members, [(p.name + (" (muted)" if p.muted else ""), p.id) for p in people
                                     if not p.imported and p.id != me])
-        if self.tools is not None and len(self.tools.people.options) != len(people):  # joined, imported, erased
+        if self.tools is not None:  # joined, arrived, imported, erased; closed or reopened in another tab
             self.tools.refresh()
         named = bool(self._sess().store.workshop_setting("facilitator_name"))
         self.details_note.value = "" if named else (
@@ -277,15 +277,6 @@ class FacilitatorPage(RoomActions, Component):
 
 def r_name(p: RecordedPost) -> str:
     return p.post.author if p.post.author == p.poster else f"{p.post.author} ({p.poster})"
-
-
-def _keep_choice(dropdown: w.Dropdown, options: list[tuple[str, int]]) -> None:
-    """Replace a dropdown's options, keeping the facilitator's choice when it is still there."""
-    if list(dropdown.options) == options:
-        return
-    chosen = dropdown.value
-    dropdown.options = options
-    dropdown.value = chosen if chosen in {v for _, v in options} else None
 
 
 def _portfolio_max() -> int:

@@ -10,6 +10,7 @@ Outside workshop mode this shows nothing.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 from urllib.parse import urljoin
@@ -19,12 +20,16 @@ import ipywidgets as w
 from ..content import FACILITATOR_NOTEBOOK, START
 from ..errors import InputError
 from ..services import session as _session
-from ._ui import Component, day_and_clock, esc, guard, layout, make, plural
+from ..services._log import in_kernel
+from ._ui import Component, day_and_clock, esc, guard, keep_choice, layout, make, plural
 
 #: The second press of "Erase the whole workshop" must come within this many seconds of the first.
 ARM_SECONDS = 60.0
 #: An empty "Make their personal link" this soon after adding someone is the second click of a double-click.
 DOUBLE_CLICK_SECONDS = 2.0
+#: On the start page, the facilitator's list of participants is read again this often (who joined, who arrived,
+#: and whether the workshop was closed in another tab). The facilitator's page refreshes it with the room.
+WATCH_SECONDS = 5.0
 
 
 def personal_link(token: str) -> str:
@@ -67,7 +72,7 @@ class Join(Component):
         if sess is None:
             return
         if _session.is_facilitator(sess):
-            self.tools = FacilitatorTools(sess)
+            self.tools = FacilitatorTools(sess, watch_seconds=WATCH_SECONDS if in_kernel() else None)
             self.widget.children = [self.tools.widget]
             return
         name = sess.learner.name or "participant"
@@ -85,10 +90,18 @@ class Join(Component):
 
 
 class FacilitatorTools(Component):
-    """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation)."""
+    """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation).
 
-    def __init__(self, session: _session.Session, *, intro: bool = True) -> None:
+    With ``watch_seconds`` (the start page's), it reads the participants again that often on a background thread,
+    keeping the one chosen: someone who joins after the page opened can be chosen without a reload. Without it
+    (the facilitator's page), whoever shows it calls :meth:`refresh`.
+    """
+
+    def __init__(self, session: _session.Session, *, intro: bool = True, watch_seconds: float | None = None) -> None:
         super().__init__(session, "plnkit-facilitator")
+        self._watch_seconds = watch_seconds
+        self._stop = threading.Event()
+        self._watching = threading.Thread(target=lambda: None)  # started once loaded
         self.people = make(w.Dropdown, description="Participant", options=[], value=None,
                            style={"description_width": "initial"},
                            layout=layout(width="auto", max_width="100%"))
@@ -131,15 +144,28 @@ class FacilitatorTools(Component):
 
     def load(self) -> None:
         self.refresh()
+        if self._watch_seconds and not self._watching.is_alive():
+            self._watching = threading.Thread(target=self._watch, args=(self._watch_seconds,), daemon=True,
+                                              name="plnkit-participants")
+            self._watching.start()
+
+    def _watch(self, every: float) -> None:
+        while not self._stop.wait(every):
+            guard(None, doing=self.loading)(self.refresh)()  # a locked database, a closed link: next time
+
+    def close(self) -> None:
+        """Stop reading the participants again (the page is going)."""
+        self._stop.set()
 
     def refresh(self) -> None:
+        """Read the participants (the chosen one stays chosen while still there) and whether the workshop is
+        closed."""
         store = self._sess().store
         people = store.participants()
         mine = self._sess().learner.id
-        self.people.options = [(f"{p.name} (joined {day_and_clock(p.joined_at)})" if p.arrived else
-                                f"{p.name} (added {day_and_clock(p.joined_at)}, not here yet)", p.id)
-                               for p in people if p.id != mine]
-        self.people.value = None
+        keep_choice(self.people, [(f"{p.name} (joined {day_and_clock(p.joined_at)})" if p.arrived else
+                                   f"{p.name} (added {day_and_clock(p.joined_at)}, not here yet)", p.id)
+                                  for p in people if p.id != mine])
         closed = store.workshop_closed()
         self.close_button.description = "Reopen the workshop" if closed else "Close the workshop"
         self.close_button.tooltip = ("Participant links work again" if closed else
