@@ -240,6 +240,13 @@ def test_closing_the_workshop_stops_every_participant_link_and_keeps_the_work(
     open_page(monkeypatch, session.facilitator_token(workshop))
     tools = Join().tools
     assert tools is not None
+    tools.close_button.click()  # a first press only asks: it would lock the whole room out at once
+    assert "stops the personal link of 1 participant at once" in tools.status.text
+    assert tools.close_button.description == "Yes, close the workshop"
+    with open_store(workshop) as store:
+        assert not store.workshop_closed()
+    open_page(monkeypatch, ana)
+    assert session.current().learner.name == "Ana"
     tools.close_button.click()
     assert "Workshop closed" in tools.status.text and tools.close_button.description == "Reopen the workshop"
     open_page(monkeypatch, ana)
@@ -248,7 +255,7 @@ def test_closing_the_workshop_stops_every_participant_link_and_keeps_the_work(
     with Store.open_default() as store, pytest.raises(InputError, match="closed"):
         join_participant(store, "Late Larry")
     open_page(monkeypatch, session.facilitator_token(workshop))
-    Join().tools.close_button.click()  # type: ignore[union-attr]
+    Join().tools.close_button.click()  # type: ignore[union-attr]  # reopening: at once
     open_page(monkeypatch, ana)
     assert session.current().learner.name == "Ana"
 

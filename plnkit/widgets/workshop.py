@@ -90,7 +90,8 @@ class Join(Component):
 
 
 class FacilitatorTools(Component):
-    """Reissue a participant's link, erase their work, close or reopen the workshop (each with a confirmation).
+    """Reissue a participant's link, erase their work, close or reopen the workshop (each but reopening with a
+    confirmation).
 
     With ``watch_seconds`` (the start page's), it reads the participants again that often on a background thread,
     keeping the one chosen: someone who joins after the page opened can be chosen without a reload. Without it
@@ -132,6 +133,7 @@ class FacilitatorTools(Component):
                                layout=layout(flex_flow="row wrap")),
             self.status.widget, self.result]
         self._armed = 0.0  # when "Erase the whole workshop" was first pressed (it must be pressed twice)
+        self._close_armed = -ARM_SECONDS  # when "Close the workshop" was first pressed (likewise)
         self._added_at = -DOUBLE_CLICK_SECONDS  # when the last participant was added (time.monotonic())
         self.reissue_button.on_click(lambda _b: self.reissue())
         self.add_button.on_click(lambda _b: self.add_participant())
@@ -167,7 +169,8 @@ class FacilitatorTools(Component):
                                    f"{p.name} (added {day_and_clock(p.joined_at)}, not here yet)", p.id)
                                   for p in people if p.id != mine])
         closed = store.workshop_closed()
-        self.close_button.description = "Reopen the workshop" if closed else "Close the workshop"
+        self.close_button.description = ("Reopen the workshop" if closed else "Yes, close the workshop"
+                                         if self._closing_armed() else "Close the workshop")
         self.close_button.tooltip = ("Participant links work again" if closed else
                                      "Every participant link stops working; all work stays in the file")
 
@@ -281,11 +284,26 @@ class FacilitatorTools(Component):
 
         run()
 
+    def _closing_armed(self) -> bool:
+        return time.monotonic() - self._close_armed <= ARM_SECONDS
+
     def toggle_closed(self) -> None:
+        """Close the workshop (a second press within :data:`ARM_SECONDS`: it locks the whole room out at once),
+        or reopen it (at once)."""
+
         @guard(self.status, doing="change the workshop")
         def run() -> None:
             store = self._sess().store
             closing = not store.workshop_closed()
+            if closing and not self._closing_armed():
+                self._close_armed = time.monotonic()
+                self.refresh()
+                here = len([p for p in store.participants() if p.id != self._sess().learner.id])
+                self.status.error(f"Closing stops the personal link of {plural(here, 'participant')} at once: "
+                                  "their pages stop saving until you reopen it (their work stays). Press "
+                                  "“Yes, close the workshop” within a minute to go ahead.")
+                return
+            self._close_armed = -ARM_SECONDS
             store.set_workshop_closed(closing)
             self.refresh()
             self.status.ok("Workshop closed: participant links no longer open it. Their work stays." if closing
