@@ -191,7 +191,7 @@ def test_quick_reloads_of_a_loading_page_do_not_use_up_a_participant_s_places(ro
         assert rel.locator("#jupyter-config-data").count() == 1, rel.locator("body").inner_text()[:300]
     rel.unroute("**/voila/static/voila.js")
     open_course_page(rel, room.page(MODULES[1].notebook))
-    assert "room is full" not in rel.locator("body").inner_text().lower()
+    assert "too many pages open" not in rel.locator("body").inner_text().lower()
 
 
 def test_text_typed_after_the_facilitator_reissued_the_link_is_offered_back_on_the_new_link(

@@ -133,7 +133,7 @@ class _PageGate(_Gate):
         problem = server.reserve(client, str(self.request.remote_ip))
         if problem:
             self.set_header("Retry-After", "60")  # type: ignore[attr-defined]
-            server.answer_page(self, 503, "The room is full right now", problem)  # type: ignore[arg-type]
+            server.answer_page(self, 503, "Too many pages open right now", problem)  # type: ignore[arg-type]
             raise tornado.web.Finish()
         _client.set(client)  # read when the kernel starts (same task), to count it against this client
         request_url.set(self.request.full_url())  # handed, under preheat, to this page's kernel only

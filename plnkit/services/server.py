@@ -13,8 +13,8 @@
   where :mod:`plnkit.services.session` checks the token again.
 - **Bounded resources:** at most :attr:`CourseServer.max_kernels` kernels, and
   :attr:`CourseServer.max_kernels_per_client` per participant (or per address outside a workshop); past that a
-  plain "the room is full" page (503, ``Retry-After``). Voila's own shutdown of a closed tab's kernel works
-  (the ``_xsrf`` cookie it needs is set; voila issue 1458).
+  plain "Too many pages open right now" page that says which limit (503, ``Retry-After``). Voila's own shutdown
+  of a closed tab's kernel works (the ``_xsrf`` cookie it needs is set; voila issue 1458).
 - **Secrets stay secret:** no query string in the request log; ``Referrer-Policy: no-referrer``; a
   Content-Security-Policy that allows nothing from another host.
 - **TLS:** ``--certfile``/``--keyfile``.
