@@ -204,6 +204,12 @@ def test_people_added_ahead_of_time_are_not_here_yet_and_make_up_no_group(worksh
     assert labels[1].endswith(", not here yet)")
     tools.people.value = tools.people.options[1][1]
     assert tools._chosen_name() == "Bea"
+    # Someone whose work came from a portfolio file (no page, no link) is here: the tools' list and the room agree.
+    with Store.open_default() as store:
+        store.imported_participant("f" * 64, "Dee")
+    tools.refresh()
+    assert [label for label, _ in tools.people.options][-1].startswith("Dee (joined ")
+    assert {p.name: p for p in room.people(page.snapshot())}["Dee"].arrived
 
 
 def test_only_the_facilitator_sees_the_page(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,14 +22,13 @@ from ..records import SharedAnswer as SharedAnswer
 from ..records import TrackedAnswer as TrackedAnswer
 from ._store_file import check_owner
 from ._store_social import Fingerprint
-from ._store_workshop import IN_ROOM, WORKSHOP_PREFIX
+from ._store_workshop import IMPORTED_PREFIX, IN_ROOM
 
 if TYPE_CHECKING:
     pass
 
 #: A participant added by the facilitator from a portfolio file (a Binder participant's work): their key is
 #: this prefix plus a hash of the file, never a working link (the row is revoked from the start).
-IMPORTED_PREFIX = WORKSHOP_PREFIX + "imported:"
 #: Certificates one learner may hold (a new name or date makes a new one; the same facts return the latest).
 MAX_CERTIFICATES = 20
 #: How many queries :meth:`RoomStoreMixin.room_snapshot` makes, whatever the number of participants.

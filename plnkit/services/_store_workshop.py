@@ -15,6 +15,8 @@ from ..records import Learner
 from ..records import Participant as Participant
 
 WORKSHOP_PREFIX = "ws:"
+#: The key prefix of a participant made from a Binder participant's portfolio file (no link, no pages).
+IMPORTED_PREFIX = WORKSHOP_PREFIX + "imported:"
 #: A JupyterHub user's key prefix (see :mod:`plnkit.services.session`): everyone on one hub is one room.
 HUB_PREFIX = "hub:"
 #: SQL true for a learner of the room: a workshop participant (imported ones included) or a hub user.
@@ -39,12 +41,15 @@ class WorkshopStoreMixin:
         return Learner(*row) if row else None
 
     def participants(self) -> list[Participant]:
-        """Every participant who joined (and was not erased), in joining order."""
+        """Every participant who joined (and was not erased), in joining order. ``arrived`` as the room's rule
+        has it (:func:`plnkit.rules.room.arrived`): a course page opened (every save is made on one, which
+        records its visit first), an answer, or work from a portfolio file."""
         with self._read() as conn:
             rows = conn.execute("SELECT id, name, created_at, EXISTS (SELECT 1 FROM page_visits v WHERE "
                                 "v.learner_id = learners.id) OR EXISTS (SELECT 1 FROM answers a WHERE "
-                                "a.learner_id = learners.id) FROM learners WHERE substr(key, 1, 3) = ? ORDER BY id",
-                                (WORKSHOP_PREFIX,)).fetchall()
+                                "a.learner_id = learners.id) OR substr(key, 1, ?) = ? FROM learners "
+                                "WHERE substr(key, 1, 3) = ? ORDER BY id",
+                                (len(IMPORTED_PREFIX), IMPORTED_PREFIX, WORKSHOP_PREFIX)).fetchall()
         return [Participant(r[0], r[1], datetime.fromisoformat(r[2]), bool(r[3])) for r in rows]
 
     def reissue(self, learner_id: int, new_key: str) -> bool:
