@@ -127,7 +127,8 @@ def test(args: list[str]) -> None:
     say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")
     chosen = [a for a in args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
     targets = [] if chosen else ["tests", "course"]  # named paths run alone; otherwise everything
-    run(PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *targets, *args, env=env)
+    run(PY, "-m", "pytest", "--tb=short", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *targets,
+        *args, env=env)
 
 
 def screenshots(args: list[str]) -> None:

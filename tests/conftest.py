@@ -119,57 +119,98 @@ class Server:
         return f"{self.base}{self.render}{notebook}"
 
 
+#: Browser console lines that say nothing about a failure (JupyterLab's shared-module version notices).
+CONSOLE_NOISE = ("Unsatisfied version", "No satisfying version", "Available versions")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failed test that used a course server shows the end of that server's log (what the operator saw), and
-    one that used the ``page`` fixture what the browser's console said."""
+    """A failed test says, briefly and most telling first (CI shows only a part of a long report): what its page
+    showed, the end of the course server's logs (``plnkit.log``, the kernels'; ``server.log``, the operator's),
+    what the browser's console said, and the Python stacks of the server's kernels."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.when != "call" or not report.failed:
         return
-    for name, value in getattr(item, "funcargs", {}).items():
-        log = value.home / "server.log" if isinstance(value, Server) else None
-        if log is not None and log.exists():
-            stacks = kernel_stacks(value)
-            tail = log.read_text(errors="replace").splitlines()[-60:]
-            report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
-            kernels_log = (value.home / "plnkit.log").read_text(errors="replace").splitlines()[-40:] \
-                if (value.home / "plnkit.log").exists() else []
-            if kernels_log:
-                report.sections.append((f"plnkit.log of '{name}' (last {len(kernels_log)} lines)",
-                                        "\n".join(kernels_log)))
-            if stacks:
-                report.sections.append((f"Python stacks of the kernels of '{name}'", stacks))
-    console = getattr(item, "plnkit_console", None)
+    funcargs = getattr(item, "funcargs", {})
+    shown = page_text(funcargs.get("page"))
+    if shown:
+        report.sections.append(("what the page showed", shown))
+    console = [line for line in getattr(item, "plnkit_console", []) if not any(n in line for n in CONSOLE_NOISE)]
     if console:
-        report.sections.append((f"browser console (last {min(len(console), 40)} messages)", "\n".join(console[-40:])))
+        report.sections.append((f"browser console (last {min(len(console), 20)} messages)", "\n".join(console[-20:])))
+    for name, value in funcargs.items():
+        log = value.home / "server.log" if isinstance(value, Server) else None
+        if log is None or not log.exists():
+            continue
+        kernels_log = value.home / "plnkit.log"
+        tail = kernels_log.read_text(errors="replace").splitlines()[-25:] if kernels_log.exists() else []
+        if tail:
+            report.sections.append((f"plnkit.log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
+        tail = log.read_text(errors="replace").splitlines()[-25:]  # before the stacks are written there
+        report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
+        stacks = kernel_stacks(value)
+        if stacks:
+            report.sections.append((f"Python stacks of the kernels of '{name}' (busy threads)", stacks))
 
 
-def kernel_stacks(server: Server, most: int = 400) -> str:
-    """What the kernels of a running server print when asked for their threads' Python stacks (``SIGUSR1``, see
-    ``services/_log.py``): the part of its log they wrote, at most ``most`` lines ("" when none could be asked).
-    Only a kernel that handles the signal is sent it (``SigCgt`` in ``/proc``): the signal would end any other."""
+def page_text(page: Any, most: int = 1200) -> str:
+    """The text a Playwright page shows, whitespace folded, at most ``most`` characters ("" when there is none)."""
+    if page is None or not hasattr(page, "locator"):
+        return ""
+    try:
+        return " ".join(page.locator("body").inner_text(timeout=5_000).split())[:most]
+    except Exception as exc:  # noqa: BLE001 - closed, crashed: say so
+        return f"(could not be read: {type(exc).__name__})"
+
+
+#: A thread whose innermost frame is here is waiting for work, not doing any.
+IDLE_FRAMES = ("selectors.py", "zmq/sugar/__init__.py", "zmq/utils/garbage.py", "_zygote.py\", line 332",
+               "threading.py\", line 1139", "threading.py\", line 331", "threading.py\", line 327")
+
+
+def kernel_stacks(server: Server, most: int = 80) -> str:
+    """What each kernel of a running server is doing: its threads' Python stacks (it prints them when sent
+    ``SIGUSR1``, see ``services/_log.py``, into the server's log), idle threads left out, innermost frames
+    first, at most ``most`` lines ("" when no kernel could be asked). Only a kernel that handles the signal is
+    sent it (``SigCgt`` in ``/proc``): the signal would end any other."""
     log = server.home / "server.log"
     if server.proc.poll() is not None or not log.exists():
         return ""
-    size = log.stat().st_size
-    asked = 0
+    said: list[str] = []
     for pid in kernel_pids(server.proc.pid):
         try:
             status = (Path("/proc") / str(pid) / "status").read_text()
             caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
-            if caught & (1 << (signal.SIGUSR1 - 1)):
-                os.kill(pid, signal.SIGUSR1)
-                asked += 1
+            if not caught & (1 << (signal.SIGUSR1 - 1)):
+                continue
+            size = log.stat().st_size
+            os.kill(pid, signal.SIGUSR1)
         except (OSError, StopIteration, ValueError):
             continue
-    if not asked:
-        return ""
-    time.sleep(2)
-    with open(log, "rb") as f:
-        f.seek(size)
-        lines = f.read().decode(errors="replace").splitlines()
-    return "\n".join(lines[-most:])
+        time.sleep(0.5)  # one kernel at a time, so their stacks are not interleaved
+        with open(log, "rb") as f:
+            f.seek(size)
+            printed = f.read().decode(errors="replace")
+        busy = busy_threads(printed)
+        waiting = "wait_for_request" in printed
+        said.append(f"kernel {pid}: " + ("a preheated kernel waiting for its request" if waiting and not busy
+                                         else "idle" if not busy else f"{len(busy)} busy thread(s)"))
+        for thread in busy:
+            said.extend("  " + line for line in thread[:8])
+    return "\n".join(said[:most])
+
+
+def busy_threads(printed: str) -> list[list[str]]:
+    """The threads in a ``faulthandler`` dump that are doing something: each as its header line and frames."""
+    threads: list[list[str]] = []
+    for line in printed.splitlines():
+        if line.startswith(("Thread 0x", "Current thread 0x")):
+            threads.append([line])
+        elif threads and line.strip().startswith("File "):
+            threads[-1].append(line.strip())
+    return [t for t in threads if len(t) > 1 and not any(idle in t[1] for idle in IDLE_FRAMES)
+            and "wait_for_request" not in "".join(t)]
 
 
 @pytest.fixture(scope="session")
