@@ -165,8 +165,8 @@ def page_text(page: Any, most: int = 1200) -> str:
 
 
 #: A thread whose innermost frame is here is waiting for work, not doing any.
-IDLE_FRAMES = ("selectors.py", "zmq/sugar/__init__.py", "zmq/utils/garbage.py", "_zygote.py\", line 332",
-               "threading.py\", line 1139", "threading.py\", line 331", "threading.py\", line 327")
+#: (Innermost in threading.py: a join, an Event or a Condition; in _zygote.py: its watch on the zygote.)
+IDLE_FRAMES = ("/selectors.py\"", "/zmq/", "/threading.py\"", "/_zygote.py\"", "/queue.py\"")
 
 
 def kernel_stacks(server: Server, most: int = 80) -> str:
