@@ -271,7 +271,10 @@ def test_a_kernel_replaced_for_age_is_taken_out_of_its_pool_before_anyone_can_be
     started: Future[dict[str, str]] = Future()  # a pool entry: a finished start with its kernel id
     started.set_result({"kernel_id": "k1"})
     manager._pools["00_start.ipynb"].append(started)
-    watch = PoolWatch(manager, max_age=0, has_room=lambda: True, on_handout=lambda _k: None)
+    async def shut_down(_kernel_id: str) -> None:
+        return None
+
+    watch = PoolWatch(manager, max_age=0, has_room=lambda: True, on_handout=lambda _k: None, shut_down=shut_down)
     assert watch._withdraw("k1") and not watch._withdraw("k1") and manager._pools["00_start.ipynb"] == []
 
 

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import tornado.web
@@ -51,15 +50,18 @@ class PoolWatch:
     """Bookkeeping of one server's preheated kernels, wrapped around Voila's ``VoilaKernelManager``.
 
     ``has_room()`` says whether one more kernel fits the server's cap (pool refills wait otherwise);
-    ``on_handout(kernel_id)`` is called with each kernel taken from the pool, in the request's task.
+    ``on_handout(kernel_id)`` is called with each kernel taken from the pool, in the request's task;
+    ``shut_down(kernel_id)`` (a coroutine function) ends a pool kernel that died, was restarted or waited too long:
+    the server's own, which the culler uses too.
     """
 
     def __init__(self, manager: Any, *, max_age: float, has_room: Callable[[], bool],
-                 on_handout: Callable[[str], None]) -> None:
+                 on_handout: Callable[[str], None], shut_down: Callable[[str], Awaitable[None]]) -> None:
         self.manager = manager
         self.max_age = max_age
         self._has_room = has_room
         self._on_handout = on_handout
+        self._shutdown = shut_down
         self._lock = threading.Lock()
         self._handed: set[str] = set()  # preheated kernels given to a page (no longer the pool's)
         self._born: dict[str, float] = {}  # pool kernel id: when it was first seen waiting
@@ -155,14 +157,6 @@ class PoolWatch:
                     pool.remove(task)
                     return True
         return False
-
-    async def _shutdown(self, kernel_id: str) -> None:
-        try:
-            result = self.manager.shutdown_kernel(kernel_id)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # noqa: BLE001 - it may have gone meanwhile
-            log.debug("pool kernel already gone")
 
     # --- taking and refilling ------------------------------------------------------------------------------
 

@@ -249,7 +249,7 @@ class CourseServer(AdmissionMixin, Voila):
             manager.cull_kernel_if_idle = cull_kernel_if_idle
         if PoolWatch.applies(manager):
             self.pool = PoolWatch(manager, max_age=self.preheat_max_age, has_room=self._has_room,
-                                  on_handout=self._handed_out)
+                                  on_handout=self._handed_out, shut_down=self._shut_down)
         tornado.ioloop.PeriodicCallback(self._cull_unopened, 15_000).start()
 
     def query_url(self) -> str:
