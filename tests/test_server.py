@@ -244,6 +244,30 @@ def test_pages_asked_for_at_the_same_moment_can_t_pass_the_caps(tmp_path: Path) 
         stop(server.proc)
 
 
+def test_a_person_opening_tabs_one_after_another_reaches_their_cap(tmp_path: Path) -> None:
+    """A participant opening several tabs in quick succession must get as many pages as their cap, not half:
+    a trial opening 10 tabs at once was refused at the sixth, "holding 8 pages open for you". A page was
+    counted twice while it was being run for its request: as the place its request held and as its kernel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = serve(tmp_path, "--workshop", "--max-pages", "20", "--max-pages-each", "3")
+    try:
+        jo = Client(server)
+        jo.join("Jo")
+        pages = [START, MODULES[0].notebook, MODULES[1].notebook]
+        with ThreadPoolExecutor(len(pages)) as pool:
+            asked = []
+            for n, notebook in enumerate(pages):  # each asked for once the one before has its kernel, still running
+                asked.append(pool.submit(jo.get, server.render + notebook))
+                wait_for_kernels(server, n + 1)
+            answers = [future.result() for future in asked]
+        assert [status for status, _, _ in answers] == [200, 200, 200], [body[:300] for _, _, body in answers]
+        status, _, body = jo.get(server.render + MODULES[2].notebook)
+        assert status == 503 and "holding 3 pages open for you" in body  # the cap still holds, counted right
+    finally:
+        stop(server.proc)
+
+
 @pytest.mark.parametrize("path", ["/voila/templates/plnkit/static/", "/voila/templates/plnkit/plnkit-page.html",
                                   "/voila/templates/../../../etc/passwd", "/voila/templates/plnkit/static/..%2f..%2fx",
                                   "/voila/templates/plnkit/static/icon.svg%00", "/voila/render/facilitator.ipynb%00",

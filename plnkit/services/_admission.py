@@ -28,7 +28,7 @@ import tornado.web
 from ..content import FACILITATOR_NOTEBOOK
 from ..errors import PlnkitError, StoreError
 from . import session as _session
-from ._gate import COOKIE_DAYS, JOINS_PER_ADDRESS, JOINS_PER_MINUTE
+from ._gate import COOKIE_DAYS, JOINS_PER_ADDRESS, JOINS_PER_MINUTE, Place, _place
 from .store import Store, default_home
 
 log = logging.getLogger("plnkit.services.server")  # one log for the whole server
@@ -86,7 +86,8 @@ class AdmissionMixin:
         else what to tell them.
 
         Places are counted before kernels exist (pages asked for at the same moment can't all slip past the
-        caps); the place is released when the page's request ends, by then counted as a running kernel. In a
+        caps); the place is given up as the page's kernel is counted against ``client`` (:meth:`_count_kernel`),
+        or when the page's request ends without one (:meth:`release`): a page is never counted twice. In a
         workshop a participant at their own cap first lets go of their own page whose browser is not connected
         (a crashed or closed tab the course did not hear about, a page fetched and never opened), oldest first;
         and the pages of every participant asking from one address (not 127.0.0.1: a reverse proxy's) count
@@ -162,13 +163,27 @@ class AdmissionMixin:
         with self._lock:
             return bool(client) and kernel_id in self._kernels.get(client, ())
 
-    def release(self, client: str) -> None:
+    def _count_kernel(self, client: str, kernel_id: str) -> None:
+        """Count ``kernel_id`` as ``client``'s page, in place of the place its request held (the request's own,
+        from the context it runs in). Call with ``_lock`` held."""
+        self._kernels[client].add(kernel_id)
+        place = _place.get()
+        if place is not None and place.held and place.client == client:
+            self._give_up(place)
+
+    def release(self, place: Place) -> None:
+        """A page request has ended: give up its place, unless its kernel took it over."""
         with self._lock:
-            left = self._pending.get(client, 0) - 1
-            if left > 0:
-                self._pending[client] = left
-            else:
-                self._pending.pop(client, None)
+            if place.held:
+                self._give_up(place)
+
+    def _give_up(self, place: Place) -> None:  # with _lock held
+        place.held = False
+        left = self._pending.get(place.client, 0) - 1
+        if left > 0:
+            self._pending[place.client] = left
+        else:
+            self._pending.pop(place.client, None)
 
     def join_allowed(self, address: str = "") -> str:
         """"" when one more participant may join now (from IP ``address``), else what to tell them: at most

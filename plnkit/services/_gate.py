@@ -41,6 +41,20 @@ UNOPENED_SECONDS = 180  # longer than a page may take to run (VoilaExecutor.time
 _client: contextvars.ContextVar[str] = contextvars.ContextVar("plnkit_client", default="")
 
 
+class Place:
+    """The place a page request holds under the caps (:meth:`AdmissionMixin.reserve`) until its kernel is counted
+    against ``client`` or, without one (a refused or failed page), until the request ends: counted once, never
+    as both a place and a kernel."""
+
+    __slots__ = ("client", "held")
+
+    def __init__(self, client: str) -> None:
+        self.client, self.held = client, True
+
+
+_place: contextvars.ContextVar[Place | None] = contextvars.ContextVar("plnkit_place", default=None)
+
+
 def join_participant(store: Store, name: object, *, whose: str = "your") -> str:
     """Make a participant called ``name``; returns their secret token (only its hash is stored).
 
@@ -136,13 +150,14 @@ class _PageGate(_Gate):
             server.answer_page(self, 503, "Too many pages open right now", problem)  # type: ignore[arg-type]
             raise tornado.web.Finish()
         _client.set(client)  # read when the kernel starts (same task), to count it against this client
+        self._plnkit_place = place = Place(client)
+        _place.set(place)  # given up there, as the kernel is counted
         request_url.set(self.request.full_url())  # handed, under preheat, to this page's kernel only
-        self._plnkit_client = client
 
     def on_finish(self) -> None:
-        client = getattr(self, "_plnkit_client", None)
-        if client:
-            self.settings["plnkit_server"].release(client)
+        place = getattr(self, "_plnkit_place", None)
+        if place is not None:
+            self.settings["plnkit_server"].release(place)
         super().on_finish()  # type: ignore[misc]
 
 

@@ -220,7 +220,7 @@ class CourseServer(AdmissionMixin, Voila):
             with self._lock:
                 self._started[str(kernel_id)] = time.monotonic()
                 if client:
-                    self._kernels[client].add(str(kernel_id))
+                    self._count_kernel(client, str(kernel_id))
             return kernel_id
 
         manager.start_kernel = start_kernel
@@ -274,7 +274,7 @@ class CourseServer(AdmissionMixin, Voila):
         with self._lock:
             self._started[kernel_id] = time.monotonic()  # its page must connect, as a new kernel's must
             if client:
-                self._kernels[client].add(kernel_id)
+                self._count_kernel(client, kernel_id)
 
     async def _cull_unopened(self) -> None:
         """Shut down kernels whose page never connected within :data:`UNOPENED_SECONDS` (a script or a bot
