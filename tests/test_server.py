@@ -263,7 +263,7 @@ def test_a_person_opening_tabs_one_after_another_reaches_their_cap(tmp_path: Pat
             answers = [future.result() for future in asked]
         assert [status for status, _, _ in answers] == [200, 200, 200], [body[:300] for _, _, body in answers]
         status, _, body = jo.get(server.render + MODULES[2].notebook)
-        assert status == 503 and "holding 3 pages open for you" in body  # the cap still holds, counted right
+        assert status == 503 and "You have 3 course pages open" in body  # the cap still holds, counted right
     finally:
         stop(server.proc)
 

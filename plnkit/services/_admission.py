@@ -119,10 +119,10 @@ class AdmissionMixin:
                 problem = (f"This computer has {here} course pages open, for everyone who joined from it: the most "
                            "one computer can. Close tabs you no longer need, then try again in a minute.")
             elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
-                problem = (f"The course is holding {mine} pages open for you, the most one person can (a page "
-                           "whose tab closed without the course noticing, as when a browser crashes or loses its "
-                           f"connection, is let go after {max(1, round(self.dropped_seconds / 60))} minutes). "
-                           "Close a tab you no longer need, or wait a few minutes, then try again.")
+                problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
+                           "longer need, then try again. (A tab that closed without the course noticing, as when "
+                           "a browser crashes or loses its connection, is let go after "
+                           f"{max(1, round(self.dropped_seconds / 60))} minutes.)")
             else:
                 self._pending[client] = self._pending.get(client, 0) + 1
                 problem = ""
