@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -21,6 +22,7 @@ from ..errors import InputError
 from ..records import Fingerprint, Post
 from ..rules.posts import FACILITATOR, MAX_AUTHOR, MAX_POST, check_post
 from ..services import session as _session
+from ..services._kernel import main_thread_caller
 from ._ui import Component, clock, esc, guard, layout, make, mark_saved
 
 __all__ = ["FACILITATOR", "MAX_AUTHOR", "MAX_POST", "Backchannel", "backchannel", "check_post", "linkify",
@@ -144,9 +146,10 @@ class Backchannel(Component):
             return None
         return FACILITATOR if _session.is_facilitator(sess) else (sess.learner.name or "Participant")
 
-    def _start(self) -> None:
+    def _start(self) -> None:  # on the kernel's main thread (loading, or the Resume button)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, args=(self._stop,), daemon=True, name="plnkit-backchannel")
+        self._thread = threading.Thread(target=self._poll, args=(self._stop, main_thread_caller()), daemon=True,
+                                        name="plnkit-backchannel")
         self._thread.start()
 
     def _touch(self) -> None:
@@ -165,13 +168,24 @@ class Backchannel(Component):
         if not self._thread.is_alive():
             self._start()
 
-    def _poll(self, stop: threading.Event) -> None:
+    def _poll(self, stop: threading.Event, on_main: Callable[[Callable[[], bool]], bool]) -> None:
+        """Every few seconds, a live update on the kernel's main thread, where widgets are changed (see
+        :mod:`plnkit.services._kernel`); ends after a quiet spell, on :meth:`close`, or as the kernel shuts down."""
         while not stop.wait(self._every):
-            if time.monotonic() - self._touched > self._live_seconds:
-                self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
-                self.resume_button.layout.display = "flex"
+            try:
+                if not on_main(self._tick):
+                    return
+            except RuntimeError:  # the kernel's event loop has closed: it is shutting down
                 return
-            guard(None, doing="show new posts")(self.refresh)()  # a locked or vanished database: next tick
+
+    def _tick(self) -> bool:
+        """Show new posts; False (and the Resume button) once the page has been quiet too long."""
+        if time.monotonic() - self._touched > self._live_seconds:
+            self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
+            self.resume_button.layout.display = "flex"
+            return False
+        guard(None, doing="show new posts")(self.refresh)()  # a locked or vanished database: next tick
+        return True
 
     def refresh(self, force: bool = False) -> bool:
         """Re-render the stream if anything changed (a new post or a deletion); True when it did."""
