@@ -48,6 +48,40 @@ def test_work_handed_over_from_a_thread_runs_on_the_loop_s_thread_and_its_result
     assert isinstance(seen["error"], ZeroDivisionError)
 
 
+def test_a_live_part_s_updates_run_on_the_loop_s_thread_until_it_pauses_or_is_stopped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backchannel, the facilitator's room and a workshop page's link check change widgets every few seconds:
+    each change is made on the kernel's main thread, never on the thread that waits between them."""
+    from plnkit.services import _kernel
+
+    monkeypatch.setattr(_kernel, "in_kernel", lambda: True)  # this test's loop stands in for the kernel's
+    seen: dict[str, Any] = {"paused": [], "stopped": []}
+
+    async def main() -> None:
+        loop_thread = threading.get_ident()
+        pause, stop = threading.Event(), threading.Event()
+
+        def pausing() -> bool:  # a live part that pauses after its third update (a quiet spell)
+            seen["paused"].append(threading.get_ident())
+            return len(seen["paused"]) < 3
+
+        def stopped() -> None:  # one that goes on until its page goes
+            seen["stopped"].append(threading.get_ident())
+            if len(seen["stopped"]) == 2:
+                stop.set()
+
+        first = _kernel.every_on_main(0.01, pausing, pause, "test-pausing")
+        second = _kernel.every_on_main(0.01, stopped, stop, "test-stopped")
+        await asyncio.to_thread(first.join, 10)
+        await asyncio.to_thread(second.join, 10)
+        seen["loop"] = loop_thread
+        seen["alive"] = first.is_alive() or second.is_alive()
+
+    run_in_own_loop(main)
+    assert not seen["alive"] and len(seen["paused"]) == 3 and len(seen["stopped"]) == 2
+    assert set(seen["paused"]) | set(seen["stopped"]) == {seen["loop"]}
+
+
 def test_without_an_event_loop_or_outside_a_kernel_the_work_runs_where_it_is_asked_for() -> None:
     def ran_on(call: Any) -> bool:
         ran: list[int] = []

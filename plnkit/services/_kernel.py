@@ -7,8 +7,12 @@ answer (``RuntimeError: dictionary changed size during iteration``): the page ne
 stays empty. That happened to about 1 in 40 preheated pages whose visitor connected while the page was being
 filled in on a background thread (``benchmarks/room.py``; ``tests/test_kernel_thread.py``).
 
-So a background thread (waiting for a request, polling the store, fetching feeds) does its slow part where it
-is and hands the part that touches widgets to :func:`main_thread_caller`'s function.
+So a background thread does its slow part where it is and hands the part that touches widgets to
+:func:`main_thread_caller`'s function: a preheated page waiting for its request (``_request.after_request``), and
+every live part of a page, which updates itself every few seconds (:func:`every_on_main`). Two threads still
+change only values of widgets that exist, where they are: a reflection's autosave (its text box and status
+line) and the feed reader's refresh (its progress bar and entries); handing their saves and fetches over is
+left for later (a save may wait for a locked database, which the page's main thread must not).
 """
 
 from __future__ import annotations
@@ -62,6 +66,30 @@ def main_thread_caller() -> Callable[[Callable[[], T]], T]:
         return done.result()
 
     return call
+
+
+def every_on_main(seconds: float, tick: Callable[[], object], stop: threading.Event, name: str) -> threading.Thread:
+    """Call ``tick()`` every ``seconds`` on the kernel's main thread (call this there: a component's ``load``, a
+    button's handler), from a started daemon thread, named ``name``, that only waits. It ends when ``stop`` is
+    set, when ``tick`` returns ``False`` (a live page pausing after a quiet spell), or as the kernel shuts down
+    (its event loop closed). Outside a kernel ``tick`` runs on that thread. Returns the thread.
+
+    For every live part of a page (the backchannel, the facilitator's room, a workshop link's check): what it
+    changes is changed where ipywidgets answers the browser (see the module's docstring).
+    """
+    on_main = main_thread_caller()
+
+    def run() -> None:
+        while not stop.wait(seconds):
+            try:
+                if on_main(tick) is False:
+                    return
+            except RuntimeError:  # the loop has closed: the kernel is shutting down
+                return
+
+    thread = threading.Thread(target=run, daemon=True, name=name)
+    thread.start()
+    return thread
 
 
 #: Seconds after a preheated page is filled in before what that changed is sent to the browser again

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -22,7 +21,7 @@ from ..errors import InputError
 from ..records import Fingerprint, Post
 from ..rules.posts import FACILITATOR, MAX_AUTHOR, MAX_POST, check_post
 from ..services import session as _session
-from ..services._kernel import main_thread_caller
+from ..services._kernel import every_on_main
 from ._ui import Component, clock, esc, guard, layout, make, mark_saved
 
 __all__ = ["FACILITATOR", "MAX_AUTHOR", "MAX_POST", "Backchannel", "backchannel", "check_post", "linkify",
@@ -148,9 +147,7 @@ class Backchannel(Component):
 
     def _start(self) -> None:  # on the kernel's main thread (loading, or the Resume button)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, args=(self._stop, main_thread_caller()), daemon=True,
-                                        name="plnkit-backchannel")
-        self._thread.start()
+        self._thread = every_on_main(self._every, self._tick, self._stop, "plnkit-backchannel")
 
     def _touch(self) -> None:
         self._touched = time.monotonic()
@@ -167,16 +164,6 @@ class Backchannel(Component):
         self.status.info("Live updates are on.")
         if not self._thread.is_alive():
             self._start()
-
-    def _poll(self, stop: threading.Event, on_main: Callable[[Callable[[], bool]], bool]) -> None:
-        """Every few seconds, a live update on the kernel's main thread, where widgets are changed (see
-        :mod:`plnkit.services._kernel`); ends after a quiet spell, on :meth:`close`, or as the kernel shuts down."""
-        while not stop.wait(self._every):
-            try:
-                if not on_main(self._tick):
-                    return
-            except RuntimeError:  # the kernel's event loop has closed: it is shutting down
-                return
 
     def _tick(self) -> bool:
         """Show new posts; False (and the Resume button) once the page has been quiet too long."""

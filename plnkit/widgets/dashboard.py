@@ -29,6 +29,7 @@ from ..content import MODULES
 from ..records import Fingerprint, RecordedPost, RoomSnapshot
 from ..rules import room
 from ..services import session as _session
+from ..services._kernel import every_on_main
 from ._dashboard_actions import DEFAULT_TITLE, RoomActions
 from ._ui import Component, Status, day_and_clock, esc, guard, keep_choice, on_upload, plural
 from .backchannel import LIVE_SECONDS, ROOM
@@ -189,8 +190,7 @@ class FacilitatorPage(RoomActions, Component):
 
     def _start(self) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, args=(self._stop,), daemon=True, name="plnkit-room")
-        self._thread.start()
+        self._thread = every_on_main(self._every, self._tick, self._stop, "plnkit-room")
 
     def close(self) -> None:
         """Stop the background refresh."""
@@ -204,17 +204,19 @@ class FacilitatorPage(RoomActions, Component):
         if not self._thread.is_alive():
             self._start()
 
-    def _poll(self, stop: threading.Event) -> None:
-        while not stop.wait(self._every):
-            if time.monotonic() - self._touched > self._live_seconds:
-                # Paused, the page can't see a participant unshare: nothing shared stays on the projector.
-                self.shared.value = ('<p class="plnkit-empty">Shared reflections are hidden while live updates '
-                                     "are paused, so nothing a participant has since unshared stays on screen. "
-                                     "Press Resume to show them again.</p>")
-                self.resume_button.layout.display = "flex"
-                self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
-                return
-            guard(None, doing="read the room")(self.refresh)()  # a locked database: try again next tick
+    def _tick(self) -> bool:
+        """One live update (on the kernel's main thread, :func:`~plnkit.services._kernel.every_on_main`); False,
+        and the Resume button, once the page has been quiet too long."""
+        if time.monotonic() - self._touched > self._live_seconds:
+            # Paused, the page can't see a participant unshare: nothing shared stays on the projector.
+            self.shared.value = ('<p class="plnkit-empty">Shared reflections are hidden while live updates '
+                                 "are paused, so nothing a participant has since unshared stays on screen. "
+                                 "Press Resume to show them again.</p>")
+            self.resume_button.layout.display = "flex"
+            self.status.info("Live updates paused after a quiet spell. Press Resume to catch up.")
+            return False
+        guard(None, doing="read the room")(self.refresh)()  # a locked database: try again next tick
+        return True
 
     def refresh(self, force: bool = False) -> bool:
         """Re-read the room when anything changed (or a minute passed); True when the page was redrawn."""

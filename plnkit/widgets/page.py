@@ -20,7 +20,7 @@ from ..records import Progress
 from ..rules.progress import module_state
 from ..services import _announce, _signin
 from ..services import session as _session
-from ..services._kernel import exit_quickly_when_served, keep_no_history, resent_after_loading
+from ..services._kernel import every_on_main, exit_quickly_when_served, keep_no_history, resent_after_loading
 from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -112,16 +112,10 @@ class Header(_PagePart):
         self.refresh()
         _headers.add(self)
         if sess is not None and sess.token and not self._watching.is_alive():
-            self._watching = threading.Thread(target=self._watch_sign_in, daemon=True, name="plnkit-sign-in")
-            self._watching.start()
-
-    def _watch_sign_in(self) -> None:
-        """A workshop page checks its link every :func:`~plnkit.services._signin.sign_in_check_seconds`, so a
-        page only being read learns too that it stopped saving (see :meth:`check_sign_in`)."""
-        every = _signin.sign_in_check_seconds()
-        while not self._stop_watching.wait(every):
-            if not self.check_sign_in():
-                return
+            # A workshop page checks its link every sign_in_check_seconds, so a page only being read learns too
+            # that it stopped saving (see check_sign_in); it stops checking once the link has stopped working.
+            self._watching = every_on_main(_signin.sign_in_check_seconds(), self.check_sign_in,
+                                           self._stop_watching, "plnkit-sign-in")
 
     def check_sign_in(self) -> bool:
         """True while this page's workshop link works. Otherwise the header carries the reason, marked

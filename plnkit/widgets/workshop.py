@@ -20,6 +20,7 @@ import ipywidgets as w
 from ..content import FACILITATOR_NOTEBOOK, START
 from ..errors import InputError
 from ..services import session as _session
+from ..services._kernel import every_on_main
 from ..services._log import in_kernel
 from ._ui import Component, day_and_clock, esc, guard, keep_choice, layout, make, plural
 
@@ -147,13 +148,9 @@ class FacilitatorTools(Component):
     def load(self) -> None:
         self.refresh()
         if self._watch_seconds and not self._watching.is_alive():
-            self._watching = threading.Thread(target=self._watch, args=(self._watch_seconds,), daemon=True,
-                                              name="plnkit-participants")
-            self._watching.start()
-
-    def _watch(self, every: float) -> None:
-        while not self._stop.wait(every):
-            guard(None, doing=self.loading)(self.refresh)()  # a locked database, a closed link: next time
+            # A locked database, a closed link: tried again next time.
+            self._watching = every_on_main(self._watch_seconds, guard(None, doing=self.loading)(self.refresh),
+                                           self._stop, "plnkit-participants")
 
     def close(self) -> None:
         """Stop reading the participants again (the page is going)."""
