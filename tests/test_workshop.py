@@ -69,6 +69,20 @@ def test_participants_are_kept_apart_and_only_hashes_of_tokens_are_stored(
     assert keys and all(ana not in k and ben not in k for k in keys)
 
 
+def test_a_participant_numbered_at_joining_is_told_why_and_how_to_get_back_their_own_work(
+        workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dana's browser forgot her and she joined again: the room now knows her as "Dana (2)", an empty workspace.
+    Her welcome says so, and how to get back the first one; someone with a name of their own is not told."""
+    joined(workshop, "Dana")
+    open_page(monkeypatch, joined(workshop, "Dana"))
+    welcome = Join().widget.children[0].value
+    assert "Welcome, <strong>Dana (2)</strong>" in welcome
+    assert "Someone had already joined as <strong>Dana</strong>" in welcome and "ask your facilitator" in welcome
+    open_page(monkeypatch, joined(workshop, "Eve"))
+    welcome = Join().widget.children[0].value
+    assert "Welcome, <strong>Eve</strong>" in welcome and "Someone had already joined" not in welcome
+
+
 @pytest.mark.parametrize("others", ["other_app=hello world", 'theme="dark', "a=b; c=d e f", "=; ;", "x=\u00e9t\u00e9"])
 def test_another_sites_cookie_on_the_same_host_does_not_hide_the_participant(
         workshop: Path, monkeypatch: pytest.MonkeyPatch, others: str) -> None:

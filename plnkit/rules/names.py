@@ -82,6 +82,15 @@ def unique_name(name: str, taken: list[str]) -> str:
     return f"{name} ({n})"
 
 
+def numbered_from(name: str, taken: list[str]) -> str | None:
+    """The name ``name`` was numbered from by :func:`unique_name` ("Dana" for "Dana (2)") when someone in
+    ``taken`` has it, else None (``name`` is as typed: :func:`clean_name` refuses a typed number in brackets)."""
+    head, sep, tail = name.rpartition(" (")
+    if not sep or not tail.endswith(")") or not tail[:-1].isdigit() or int(tail[:-1]) < 2:
+        return None
+    return head if head.casefold() in {t.casefold() for t in taken} else None
+
+
 def check_name(name: object, *, whose: str = "your") -> str:
     """A name to join a workshop with (at most :data:`MAX_JOIN_NAME` characters), or :class:`InputError` (its
     messages speak of ``whose`` name: see :func:`clean_name`)."""

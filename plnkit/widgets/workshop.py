@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from ..content import FACILITATOR_NOTEBOOK, START
 from ..errors import InputError
+from ..rules.names import numbered_from
 from ..services import session as _session
 from ..services._kernel import every_on_main
 from ..services._log import in_kernel
@@ -79,9 +80,15 @@ class Join(Component):
         name = sess.learner.name or "participant"
         link = personal_link(sess.token or "")
         base = os.environ.get("VOILA_BASE_URL", "/")
+        first = numbered_from(name, [p.name for p in sess.store.participants() if p.id != sess.learner.id])
+        namesake = (f"<p>Someone had already joined as <strong>{esc(first)}</strong>, so the room knows you as "
+                    f"<strong>{esc(name)}</strong>. If that was you, on another device or before this browser "
+                    "forgot you, ask your facilitator for your personal link: it brings back that work.</p>"
+                    if first else "")
         self.widget.children = [make(
             w.HTML,
             f"<p>Welcome, <strong>{esc(name)}</strong>. This browser keeps you signed in to your own work.</p>"
+            f"{namesake}"
             "<details><summary>Continue on another device</summary><p>Open your personal link there. Keep it to "
             "yourself: anyone with it can open your work.</p>"
             f'<p><a href="{esc(link)}">{esc(link)}</a></p></details>'
