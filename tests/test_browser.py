@@ -15,7 +15,7 @@ import pytest
 
 from plnkit.content import MODULES, PAGES
 
-from .conftest import ROOT, Server, free_port, kernel_pids, stop, wait_for_http
+from .conftest import ROOT, Server, free_port, kernel_pids, serve, stop, wait_for_http
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +89,15 @@ def test_a_reflection_typed_in_the_browser_autosaves_and_survives_a_reload(voila
     assert page.locator("b", has_text="Export").count() == 0  # the learner's HTML stays text
 
 
-def test_save_works_from_the_keyboard_and_a_killed_kernel_loses_nothing(voila: Server, page: Any) -> None:
+def test_save_works_from_the_keyboard_and_a_killed_kernel_loses_nothing(tmp_path: Path, page: Any) -> None:
+    own = serve(tmp_path)  # its own: killing every kernel of the shared server would disturb the tests after it
+    try:
+        _save_from_the_keyboard_then_kill(own, page)
+    finally:
+        stop(own.proc)
+
+
+def _save_from_the_keyboard_then_kill(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[1].notebook)
     open_course_page(page, url)
     box = page.locator(".plnkit-reflection textarea").first
