@@ -200,3 +200,22 @@ def test_odd_portfolios_are_refused_whole_or_restored_honestly(tmp_path: Path, d
 def test_a_deeply_nested_file_is_not_a_portfolio(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="it is damaged, or another kind of file"):
         import_portfolio(b"[" * 100_000 + b"]" * 100_000, fresh(tmp_path))
+
+
+def test_restoring_a_portfolio_shows_its_progress_on_the_page_at_once(tmp_path: Path) -> None:
+    """A teacher restores their file on the start page: its header and module list show the progress it brought
+    back, without a reload, and the message says where the restored answers show."""
+    from plnkit.content import module
+    from plnkit.services import session
+    from plnkit.widgets.page import Header, _ModuleList
+
+    sess = fresh(tmp_path)
+    session.use(sess)
+    try:
+        head, modules, widget = Header(module(0)), _ModuleList(), Portfolio()
+        assert "Progress: 0 of 3" in head.widget.value and "Completed" not in modules.widget.value
+        widget.restore({"content": portfolio(progress={"why-pln": "done"}), "name": "my-pln-course-work.json"})
+        assert widget.status.text.startswith("Restored") and "reload this page" in widget.status.text
+        assert "Progress: 1 of 3" in head.widget.value and "Completed" in modules.widget.value
+    finally:
+        session.use(None)

@@ -25,6 +25,16 @@ from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 _headers: weakref.WeakSet[Header] = weakref.WeakSet()
+_module_lists: weakref.WeakSet[_ModuleList] = weakref.WeakSet()
+
+
+def refresh_progress() -> None:
+    """Show the learner's progress again wherever this page shows it (its header, the start page's module list):
+    after a module is marked complete, or work is restored from a portfolio file."""
+    for head in list(_headers):
+        head.refresh()
+    for modules in list(_module_lists):
+        modules.refresh()
 
 
 @cache
@@ -196,8 +206,7 @@ class Footer(_PagePart):
         def run() -> None:
             sess = self._sess()
             sess.store.set_progress(sess.learner, self.page.slug, "done")
-            for head in list(_headers):  # the header first: it says so by the time the message does
-                head.refresh()
+            refresh_progress()  # the header first: it says so by the time the message does
             self.status.ok("Marked complete. Well done!")
 
         run()
@@ -221,7 +230,12 @@ class _ModuleList(_PagePart):
         self.widget = make(w.HTML, _modules_html(None))
 
     def load(self) -> None:
-        self.widget.value = _modules_html(self._try_sess())
+        self.learner_session = self._try_sess()
+        self.refresh()
+        _module_lists.add(self)
+
+    def refresh(self) -> None:
+        self.widget.value = _modules_html(self.learner_session)
 
 
 def module_list() -> w.HTML:

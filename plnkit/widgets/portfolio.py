@@ -14,6 +14,7 @@ import ipywidgets as w
 from ..errors import InputError
 from ..services import session as _session
 from ._ui import Component, download_link, guard, layout, make, on_upload, upload_bytes, upload_control
+from .page import refresh_progress
 
 if TYPE_CHECKING:
     from ..formats.portfolio import EARLIEST as EARLIEST
@@ -82,7 +83,10 @@ class Portfolio(Component):
             from ..formats.portfolio import MAX_BYTES, import_portfolio
 
             data = upload_bytes(upload, MAX_BYTES)
-            self.status.ok(import_portfolio(data, self._sess()) + " Reload a page to see it.")
+            restored = import_portfolio(data, self._sess())
+            refresh_progress()
+            self.status.ok(restored + " Your progress above is up to date; reload this page to see the restored "
+                           "answers on it (other pages show them as you open them).")
 
         run()
 
