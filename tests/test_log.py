@@ -130,3 +130,29 @@ def test_a_stuck_page_s_kernel_prints_its_stacks_to_the_operator_on_sigusr1_and_
     assert "Thread 0x" in stacks and "File " in stacks and "ipykernel" in stacks
     assert "still here" in streams["stdout"]
     assert streams["stderr"] == ""
+
+
+def test_a_press_on_a_widget_the_kernel_does_not_have_is_logged_for_the_operator_not_shown_on_the_page(
+        tmp_path: Path) -> None:
+    """A browser's message for a widget its kernel doesn't have is dropped by the comm library with a warning
+    ("No such comm"): the operator's log says so (a button press that did nothing is then explained), and the
+    learner's page, where Python's last-resort handler would have written it, shows nothing."""
+    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)})
+    streams: dict[str, str] = {"stdout": "", "stderr": ""}
+    code = textwrap.dedent("""
+        import comm
+        from plnkit.services import session
+        session.current()  # a course page opens the learner's store, and the log beside it
+        comm.get_comm_manager().comm_msg(None, None, {"content": {"comm_id": "a-widget-it-never-had", "data": {}}})
+        print("done")
+    """)
+    try:
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: streams.__setitem__(
+            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
+            if msg["msg_type"] == "stream" else None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok" and "done" in streams["stdout"]
+    assert streams["stderr"] == ""
+    assert "No such comm: a-widget-it-never-had" in (tmp_path / "plnkit.log").read_text()

@@ -6,6 +6,10 @@ tracebacks to learners and hide them from the person running the server. :func:`
 (through the copy of the kernel's original standard error that ipykernel keeps: the standard error a kernel
 writes to is forwarded to the page). There too, a kernel prints every thread's Python stack on ``SIGUSR1``
 (``kill -USR1 <kernel pid>``), for a page that seems stuck.
+
+The warnings of the kernel's widget messaging go the same way (:data:`LIBRARY_LOGGERS`): "No such comm" means
+the page sent something (a button pressed) to a widget the kernel doesn't have, and Python's last-resort
+handler would have written it to the learner's page instead.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from pathlib import Path
 
 LOG_NAME = "plnkit.log"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"
+
+#: Loggers of the libraries a page's widgets speak through (``comm``, ipykernel's comm manager): their warnings
+#: and errors go where plnkit's do, not to the page.
+LIBRARY_LOGGERS = ("Comm", "ipykernel.comm")
 
 _lock = threading.Lock()
 _installed: set[str] = set()
@@ -40,11 +48,13 @@ def install(home: Path | None = None) -> None:
                 console = logging.StreamHandler(stream)
                 console.setFormatter(logging.Formatter(FORMAT))
                 console.setLevel(logging.WARNING)
-                logger.addHandler(console)
+                for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+                    each.addHandler(console)
                 if hasattr(signal, "SIGUSR1"):  # not on Windows
                     faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
             logger.setLevel(logging.INFO)
-            logger.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
+            for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+                each.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
             _installed.add("console")
         if home is not None and "file" not in _installed:
             path = Path(home) / LOG_NAME
@@ -56,7 +66,8 @@ def install(home: Path | None = None) -> None:
             except OSError:
                 return  # a read-only folder: the console still has it
             handler.setFormatter(logging.Formatter(FORMAT))
-            logger.addHandler(handler)
+            for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+                each.addHandler(handler)
             _installed.add("file")
 
 
