@@ -121,6 +121,23 @@ def test_a_frozen_server_is_noticed_and_the_text_saves_once_it_answers(own_serve
     assert saved_answer(own_server.home, "why-pln/what") == text
 
 
+def test_a_button_pressed_while_the_server_is_frozen_says_so_and_is_done_once_it_answers(own_server: Server,
+                                                                                         page: Any) -> None:
+    """"Nothing happened when I pressed it": a press the course doesn't answer for 15 seconds gets the same
+    notice as unsaved typing, and is carried out when the server answers again."""
+    open_course_page(page, own_server.page(MODULES[0].notebook))
+    os.kill(own_server.proc.pid, signal.SIGSTOP)
+    try:
+        page.get_by_role("button", name="I've finished this module").click()
+        notice = page.get_by_role("status").filter(has_text="The course isn't answering right now.")
+        notice.wait_for(timeout=30_000)
+        assert "as is what you pressed" in notice.inner_text()
+    finally:
+        os.kill(own_server.proc.pid, signal.SIGCONT)
+    page.get_by_text("Marked complete").wait_for()
+    notice.wait_for(state="detached", timeout=30_000)
+
+
 def test_going_offline_says_typing_is_safe_and_the_text_saves_once_back(voila: Server, page: Any) -> None:
     url = voila.page(MODULES[0].notebook)
     area, status = open_and_save(page, url, "Typed before the Wi-Fi dropped.")

@@ -7,8 +7,8 @@
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
  *    server has its text; a server that stops answering without closing the connection (frozen, overloaded, a
- *    connection stalled after a laptop slept: nothing heard from the kernel 15 seconds after a keystroke) gets
- *    the same kind of note and notice. A widget's event (a button pressed) waits for the changes made before it, so the
+ *    connection stalled after a laptop slept: nothing heard from the kernel 15 seconds after a keystroke or a
+ *    button press) gets the same kind of note and notice. A widget's event (a button pressed) waits for the changes made before it, so the
  *    kernel acts on what the page shows. A page whose sign-in has stopped (its link reissued) says so across
  *    its top.
  * 2. Drafts: text typed in a free-text answer (a field with the class plnkit-draft) is kept in localStorage
@@ -92,6 +92,7 @@
   var UNANSWERED_MS = 15000;
   var heardAt = 0; // when the kernel's connection last brought a message (any: a save refused is an answer too)
   var askedAt = 0; // the first keystroke in a field since then (each one is sent to the kernel, which answers)
+  var pressedAt = 0; // the first button press (any widget event) sent since then: the kernel answers it too
   var UNANSWERED_NOT_SAVED = "Not saved yet: the course isn't answering. Your text is kept in this browser and " +
     "saved once it answers.";
   function sayOffline(el, text) {
@@ -179,7 +180,9 @@
       ready.forEach(function (data) { send.call(ws, data); });
     }
     ws.send = function (data) {
-      if (isWidgetEvent(data) && (queue.length || heldBack())) {
+      var event = isWidgetEvent(data);
+      if (event && pressedAt <= heardAt) { pressedAt = Date.now(); }
+      if (event && (queue.length || heldBack())) {
         if (!queue.length) { since = Date.now(); setTimeout(flush, 10); }
         queue.push(data);
         return;
@@ -384,10 +387,12 @@
       var status = statusOf(el);
       if (!(status && status.querySelector(".plnkit-status-offline"))) { sayOffline(el, UNANSWERED_NOT_SAVED); }
     });
+    // A button pressed with nothing heard since (a press the learner is waiting on: "nothing happened"): the same.
+    if (pressedAt > heardAt && Date.now() - pressedAt >= UNANSWERED_MS) { waiting = true; }
     if (waiting) {
       banner("plnkit-unanswered", "The course isn't answering right now.", "Keep typing if you like: your text " +
-        "stays on this page and in this browser, and is saved once it answers. If this lasts, reload the page: " +
-        "it will offer your text back.", true);
+        "stays on this page and in this browser, and is saved once it answers, as is what you pressed. If this " +
+        "lasts, reload the page: it will offer your text back.", true);
     } else { dismiss("plnkit-unanswered"); }
   }, 2000);
 
