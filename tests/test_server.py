@@ -264,6 +264,9 @@ def test_a_person_opening_tabs_one_after_another_reaches_their_cap(tmp_path: Pat
         assert [status for status, _, _ in answers] == [200, 200, 200], [body[:300] for _, _, body in answers]
         status, _, body = jo.get(server.render + MODULES[2].notebook)
         assert status == 503 and "You have 3 course pages open" in body  # the cap still holds, counted right
+        # Its one way on asks for the same page again (the course start would be refused just the same).
+        assert f'href="{server.render}{MODULES[2].notebook}">Try again</a>' in body
+        assert "Back to the course start" not in body
     finally:
         stop(server.proc)
 

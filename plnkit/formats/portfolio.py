@@ -154,6 +154,8 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
         raise InputError("That portfolio's progress is damaged, so nothing was restored.")
     answer_keys = {a.get("key") for a in _list(doc, "answers") if isinstance(a.get("key"), str)}
     skipped = len(answer_keys & existing)
+    had = store.progress(me)
+    done = sum(status == "done" and had.get(module) != "done" for module, status in progress.items())
     with store.transaction():  # all or nothing
         for key, value, saved_at in sorted(answers, key=lambda a: a[2]):
             store.save_answer(me, key, value, saved_at=saved_at)
@@ -164,6 +166,8 @@ def import_portfolio(data: bytes, sess: _session.Session) -> str:
             store.set_progress(me, module, status)
     text = (f"Restored {plural(len({a[0] for a in answers}), 'answer')}, {plural(len(events), 'network change')}, "
             f"{plural(len(subs), 'feed')} and {plural(len(marks), 'bookmark')}.")
+    if done:
+        text += f" Your progress came back too: {plural(done, 'module')} complete."
     if skipped:
         text += f" Already done here, so left as they are: {plural(skipped, 'exercise')}."
     if unknown:

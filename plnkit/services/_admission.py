@@ -302,9 +302,11 @@ class AdmissionMixin:
 
     def answer_page(self, handler: tornado.web.RequestHandler, status: int, title: str, message: str, *,
                     join: bool = False, confirm: tuple[str, str, str] | None = None, name: str = "",
-                    closed: bool = False, signed_in: tuple[str, str] | None = None) -> None:
+                    closed: bool = False, signed_in: tuple[str, str] | None = None, retry: bool = False) -> None:
         """A plain page (no kernel). ``confirm``: (name, token, next path) of a personal link to confirm;
-        ``signed_in``: (name, address) of the participant this browser is signed in as, offered to continue."""
+        ``signed_in``: (name, address) of the participant this browser is signed in as, offered to continue;
+        ``retry``: offer to ask for the same page again (a page refused for now), not the course start, which
+        would be refused too."""
         env = handler.settings["voila_jinja2_env"]
         handler.set_status(status)
         handler.set_header("Content-Type", "text/html; charset=utf-8")
@@ -313,6 +315,7 @@ class AdmissionMixin:
             title=title, message=message, join=join, action=f"{self.base_url}plnkit/join", name=name,
             xsrf=handler.xsrf_token.decode("ascii"), start=self.start_url, course=_course_title(),
             confirm=confirm, open_action=f"{self.base_url}plnkit/open", closed=closed, signed_in=signed_in,
+            retry=_without_token(handler.request) if retry else "",
             icon=f"{self.base_url}voila/templates/plnkit/static/icon.svg"))
 
 

@@ -147,7 +147,8 @@ class _PageGate(_Gate):
         problem = server.reserve(client, str(self.request.remote_ip))
         if problem:
             self.set_header("Retry-After", "60")  # type: ignore[attr-defined]
-            server.answer_page(self, 503, "Too many pages open right now", problem)  # type: ignore[arg-type]
+            server.answer_page(self, 503, "Too many pages open right now", problem,  # type: ignore[arg-type]
+                               retry=True)
             raise tornado.web.Finish()
         _client.set(client)  # read when the kernel starts (same task), to count it against this client
         self._plnkit_place = place = Place(client)

@@ -240,7 +240,9 @@ class _ModuleList(_PagePart):
 
 def module_list() -> w.HTML:
     """The start page's list of modules, with time estimates and the learner's progress."""
-    return _ModuleList().widget
+    part = _ModuleList()
+    part.widget._plnkit_part = part  # kept as long as its widget is: it is refreshed through a weak reference
+    return part.widget
 
 
 def _modules_html(sess: _session.Session | None) -> str:
