@@ -214,12 +214,12 @@ def test_restoring_a_portfolio_shows_its_progress_on_the_page_at_once(tmp_path: 
     sess = fresh(tmp_path)
     session.use(sess)
     try:
-        head, modules, widget = Header(module(0)), module_list(), Portfolio()  # a page keeps only the widgets
+        head, modules, widget = Header(module(0)).widget, module_list(), Portfolio()  # a page keeps the widgets
         gc.collect()
-        assert "Progress: 0 of 3" in head.widget.value and "Completed" not in modules.value
+        assert "Progress: 0 of 3" in head.value and "Completed" not in modules.value
         widget.restore({"content": portfolio(progress={"why-pln": "done"}), "name": "my-pln-course-work.json"})
         assert widget.status.text.startswith("Restored") and "reload this page" in widget.status.text
         assert "Your progress came back too: 1 module complete." in widget.status.text
-        assert "Progress: 1 of 3" in head.widget.value and "Completed" in modules.value
+        assert "Progress: 1 of 3" in head.value and "Completed" in modules.value
     finally:
         session.use(None)

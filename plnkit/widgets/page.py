@@ -112,6 +112,7 @@ class Header(_PagePart):
         super().__init__(sess)
         self.page = page
         self.widget = make(w.HTML, header_html(page, {}))
+        self.widget._plnkit_part = self  # kept as long as its widget is: refresh_progress holds it weakly
         self._watching = threading.Thread(target=lambda: None)  # started once loaded, in a workshop
         self._stop_watching = threading.Event()
 
@@ -228,6 +229,7 @@ class _ModuleList(_PagePart):
     def __init__(self) -> None:
         super().__init__()
         self.widget = make(w.HTML, _modules_html(None))
+        self.widget._plnkit_part = self  # kept as long as its widget is: refresh_progress holds it weakly
 
     def load(self) -> None:
         self.learner_session = self._try_sess()
@@ -240,9 +242,7 @@ class _ModuleList(_PagePart):
 
 def module_list() -> w.HTML:
     """The start page's list of modules, with time estimates and the learner's progress."""
-    part = _ModuleList()
-    part.widget._plnkit_part = part  # kept as long as its widget is: it is refreshed through a weak reference
-    return part.widget
+    return _ModuleList().widget
 
 
 def _modules_html(sess: _session.Session | None) -> str:
