@@ -199,3 +199,21 @@ def test_text_typed_before_a_preheated_page_has_loaded_stays_and_is_saved(store:
     while time.monotonic() < deadline and not early.status.text.startswith("Saved at"):
         time.sleep(0.05)
     assert store.latest_answer(ana.learner, KEY).value == "Typed the moment the page appeared"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("progress", "link"), [
+    ({}, "Begin: Why create a PLN?"),
+    ({"why-pln": "started"}, "Continue: Why create a PLN?"),
+    ({"why-pln": "done"}, "Continue: Stages of PLN adoption"),
+    ({"why-pln": "done", "stages": "done"}, "Continue: Tools for building your PLN"),
+    ({"why-pln": "done", "stages": "done", "tools": "done"}, "Review: Why create a PLN?"),
+])
+def test_the_start_page_leads_on_to_the_first_module_not_yet_complete(progress: dict[str, str], link: str) -> None:
+    """A trial: after finishing module 1, the start page still said "Begin: Why create a PLN?"."""
+    from plnkit.content import MODULES, PAGES
+    from plnkit.widgets.page import nav_html
+
+    shown = nav_html(PAGES[0], "", progress)
+    assert link in shown
+    module = next(m for m in MODULES if link.split(": ", 1)[1] in m.title)
+    assert f'href="{module.notebook}" rel="next"' in shown

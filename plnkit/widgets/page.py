@@ -51,8 +51,10 @@ def _progress(sess: _session.Session | None) -> Progress:
     return guard(None, doing="read your progress")(sess.store.progress)(sess.learner) or Progress()
 
 
-def nav_html(page: Module, suffix: str = "") -> str:
-    """Start / previous / next links for a page (``suffix`` keeps a workshop participant's link)."""
+def nav_html(page: Module, suffix: str = "", progress: Mapping[str, str] | None = None) -> str:
+    """Start / previous / next links for a page (``suffix`` keeps a workshop participant's link). On the start
+    page, given the learner's ``progress``, the way on is the first module not yet complete ("Begin", or
+    "Continue" once one is started or done; "Review" module 1 when all are)."""
     q = esc(suffix)
     links = []
     if page.number > 0:
@@ -60,10 +62,15 @@ def nav_html(page: Module, suffix: str = "") -> str:
     if page.number > 1:
         prev = PAGES[page.number - 1]
         links.append(f'<a href="{prev.notebook}{q}" rel="prev">← Previous: {esc(prev.title)}</a>')
-    if page.number < len(PAGES) - 1:
-        nxt = PAGES[page.number + 1]
-        label = "Begin: " if page.number == 0 else "Next: "
+    if page.number == 0:
+        progress = progress or {}
+        todo = [m for m in MODULES if progress.get(m.slug) != "done"]
+        nxt = todo[0] if todo else MODULES[0]
+        label = "Review: " if not todo else "Continue: " if any(progress.get(m.slug) for m in MODULES) else "Begin: "
         links.append(f'<a href="{nxt.notebook}{q}" rel="next">{label}{esc(nxt.title)} →</a>')
+    elif page.number < len(PAGES) - 1:
+        nxt = PAGES[page.number + 1]
+        links.append(f'<a href="{nxt.notebook}{q}" rel="next">Next: {esc(nxt.title)} →</a>')
     return f'<nav class="plnkit-nav" aria-label="Course navigation">{" ".join(links)}</nav>'
 
 
@@ -86,7 +93,7 @@ def header_html(page: Module, progress: Mapping[str, str], suffix: str = "") -> 
         f'<progress value="{done}" max="{len(MODULES)}" aria-label="{done} of {len(MODULES)} modules '
         'complete"></progress></label></span>'
         "</div>"
-        f"{nav_html(page, suffix)}"
+        f"{nav_html(page, suffix, progress)}"
         "</header>"
     )
 
@@ -194,7 +201,7 @@ class Footer(_PagePart):
     def load(self) -> None:
         try:
             sess = self.learner_session = self._try_sess()
-            self.nav.value = nav_html(self.page, _session.link_suffix(sess))
+            self.nav.value = nav_html(self.page, _session.link_suffix(sess), _progress(sess))
             if sess is not None and self.page.number > 0 and _progress(sess).get(self.page.slug) == "done":
                 self.status.ok("You've completed this module.")
         finally:
