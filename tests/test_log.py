@@ -6,6 +6,7 @@ import os
 import stat
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jupyter_client.manager import start_new_kernel
@@ -25,16 +26,30 @@ CODE = textwrap.dedent("""
 """)
 
 
-def test_an_unexpected_error_goes_to_the_log_file_and_the_learner_sees_one_sentence(tmp_path: Path) -> None:
-    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)})
-    streams: dict[str, str] = {"stdout": "", "stderr": ""}
+def collect_streams(streams: dict[str, str]) -> Any:
+    """An ``output_hook`` that appends what a cell prints to ``streams["stdout"]`` / ``streams["stderr"]`` (what the
+    learner's page would show)."""
+    def hook(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            streams[msg["content"]["name"]] += msg["content"]["text"]
+    return hook
+
+
+def run_in_kernel(code: str, home: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run ``code`` as one cell in a new real kernel whose data folder is ``home``: the execute reply, and what
+    the cell printed ({"stdout": ..., "stderr": ...}). The kernel is shut down after."""
+    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(home)})
+    streams = {"stdout": "", "stderr": ""}
     try:
-        reply = kc.execute_interactive(CODE, timeout=60, output_hook=lambda msg: streams.__setitem__(
-            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
-            if msg["msg_type"] == "stream" else None)
+        reply = kc.execute_interactive(code, timeout=60, output_hook=collect_streams(streams))
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+    return reply, streams
+
+
+def test_an_unexpected_error_goes_to_the_log_file_and_the_learner_sees_one_sentence(tmp_path: Path) -> None:
+    reply, streams = run_in_kernel(CODE, tmp_path)
     assert reply["content"]["status"] == "ok"
     assert "STATUS:Sorry, the course could not save your answer. What you typed is still here; try again." \
         in streams["stdout"]
@@ -109,12 +124,10 @@ def test_a_stuck_page_s_kernel_prints_its_stacks_to_the_operator_on_sigusr1_and_
     console = tmp_path / "console.txt"
     with open(console, "wb") as err:
         km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)}, stderr=err)
-    streams: dict[str, str] = {"stdout": "", "stderr": ""}
+    streams = {"stdout": "", "stderr": ""}
 
     def run(code: str) -> None:
-        kc.execute_interactive(code, timeout=60, output_hook=lambda msg: streams.__setitem__(
-            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
-            if msg["msg_type"] == "stream" else None)
+        kc.execute_interactive(code, timeout=60, output_hook=collect_streams(streams))
 
     try:
         run("from plnkit.services import session\nsession.current()\nprint('opened')")
@@ -137,8 +150,6 @@ def test_a_press_on_a_widget_the_kernel_does_not_have_is_logged_for_the_operator
     """A browser's message for a widget its kernel doesn't have is dropped by the comm library with a warning
     ("No such comm"): the operator's log says so (a button press that did nothing is then explained), and the
     learner's page, where Python's last-resort handler would have written it, shows nothing."""
-    km, kc = start_new_kernel(env={**os.environ, "PLNKIT_HOME": str(tmp_path)})
-    streams: dict[str, str] = {"stdout": "", "stderr": ""}
     code = textwrap.dedent("""
         import comm
         from plnkit.services import session
@@ -146,13 +157,7 @@ def test_a_press_on_a_widget_the_kernel_does_not_have_is_logged_for_the_operator
         comm.get_comm_manager().comm_msg(None, None, {"content": {"comm_id": "a-widget-it-never-had", "data": {}}})
         print("done")
     """)
-    try:
-        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: streams.__setitem__(
-            msg["content"]["name"], streams[msg["content"]["name"]] + msg["content"]["text"])
-            if msg["msg_type"] == "stream" else None)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    reply, streams = run_in_kernel(code, tmp_path)
     assert reply["content"]["status"] == "ok" and "done" in streams["stdout"]
     assert streams["stderr"] == ""
     assert "No such comm: a-widget-it-never-had" in (tmp_path / "plnkit.log").read_text()

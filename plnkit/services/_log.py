@@ -48,12 +48,12 @@ def install(home: Path | None = None) -> None:
                 console = logging.StreamHandler(stream)
                 console.setFormatter(logging.Formatter(FORMAT))
                 console.setLevel(logging.WARNING)
-                for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+                for each in _routed():
                     each.addHandler(console)
                 if hasattr(signal, "SIGUSR1"):  # not on Windows
                     faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
             logger.setLevel(logging.INFO)
-            for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+            for each in _routed():
                 each.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
             _installed.add("console")
         if home is not None and "file" not in _installed:
@@ -66,9 +66,14 @@ def install(home: Path | None = None) -> None:
             except OSError:
                 return  # a read-only folder: the console still has it
             handler.setFormatter(logging.Formatter(FORMAT))
-            for each in (logger, *map(logging.getLogger, LIBRARY_LOGGERS)):
+            for each in _routed():
                 each.addHandler(handler)
             _installed.add("file")
+
+
+def _routed() -> list[logging.Logger]:
+    """The loggers :func:`install` routes: ``plnkit``'s and :data:`LIBRARY_LOGGERS`."""
+    return [logging.getLogger(name) for name in ("plnkit", *LIBRARY_LOGGERS)]
 
 
 def in_kernel() -> bool:
