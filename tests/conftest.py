@@ -119,6 +119,9 @@ class Server:
         return f"{self.base}{self.render}{notebook}"
 
 
+#: Lines of a stack dump (``faulthandler``'s) in a server's log: the report shows the stacks on their own.
+STACK_LINES = ("  File ", "Thread 0x", "Current thread 0x", "Stack (most recent")
+
 #: Browser console lines that say nothing about a failure (JupyterLab's shared-module version notices).
 CONSOLE_NOISE = ("Unsatisfied version", "No satisfying version", "Available versions")
 
@@ -133,9 +136,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when != "call" or not report.failed:
         return
     funcargs = getattr(item, "funcargs", {})
-    shown = page_text(funcargs.get("page"))
+    shown = list(getattr(item, "plnkit_pages", []))  # pages the test closed, then those still open
+    for context in getattr(funcargs.get("browser"), "contexts", []) if "browser" in funcargs else []:
+        shown.extend(_shown(pg) for pg in context.pages)
     if shown:
-        report.sections.append(("what the page showed", shown))
+        report.sections.append((f"what the test's pages showed (last {min(len(shown), 3)} of {len(shown)})",
+                                "\n\n".join(shown[-3:])))
     console = [line for line in getattr(item, "plnkit_console", []) if not any(n in line for n in CONSOLE_NOISE)]
     if console:
         report.sections.append((f"browser console (last {min(len(console), 20)} messages)", "\n".join(console[-20:])))
@@ -147,7 +153,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         tail = kernels_log.read_text(errors="replace").splitlines()[-25:] if kernels_log.exists() else []
         if tail:
             report.sections.append((f"plnkit.log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
-        tail = log.read_text(errors="replace").splitlines()[-25:]  # before the stacks are written there
+        # Read before this report's stacks are written there; an earlier report's stacks are left out too.
+        tail = [line for line in log.read_text(errors="replace").splitlines()
+                if not line.startswith(STACK_LINES)][-25:]
         report.sections.append((f"server log of '{name}' (last {len(tail)} lines)", "\n".join(tail)))
         stacks = kernel_stacks(value)
         if stacks:
@@ -362,8 +370,63 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        new_context = b.new_context
+
+        def watched_context(*args: Any, **kwargs: Any) -> Any:
+            context = new_context(*args, **kwargs)
+            _watch(context)
+            return context
+
+        b.new_context = watched_context  # type: ignore[method-assign]  # every context a test opens is watched
         yield b
         b.close()
+
+
+#: The test running now (set by :func:`_current_test`): where the browser's watch files what it saw.
+_CURRENT: dict[str, pytest.Item | None] = {"item": None}
+
+
+@pytest.fixture(autouse=True)
+def _current_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    item = request.node
+    item.plnkit_console, item.plnkit_pages = [], []  # type: ignore[attr-defined]
+    _CURRENT["item"] = item
+    yield
+    _CURRENT["item"] = None
+
+
+def _watch(context: Any) -> None:
+    """File what ``context``'s pages say in their consoles, and what they show as the test closes them, with
+    the running test (a failed test's report shows both: see :func:`pytest_runtest_makereport`)."""
+
+    def console(line: str) -> None:
+        item = _CURRENT["item"]
+        if item is not None:
+            item.plnkit_console.append(line[:500])  # type: ignore[attr-defined]
+
+    def new_page(pg: Any) -> None:
+        pg.on("console", lambda msg: console(f"{msg.type}: {msg.text}"))
+        pg.on("pageerror", lambda exc: console(f"page error: {exc}"))
+
+    context.on("page", new_page)
+    close = context.close
+
+    def watched_close(*args: Any, **kwargs: Any) -> Any:
+        item = _CURRENT["item"]
+        if item is not None:
+            item.plnkit_pages.extend(_shown(pg) for pg in context.pages)  # type: ignore[attr-defined]
+        return close(*args, **kwargs)
+
+    context.close = watched_close
+
+
+def _shown(pg: Any) -> str:
+    """One line saying which page it was and what it showed."""
+    try:
+        where = pg.url
+    except Exception:  # noqa: BLE001 - closed, crashed
+        where = "?"
+    return f"{where}\n{page_text(pg, most=800)}"
 
 
 @pytest.fixture
@@ -384,14 +447,10 @@ def people(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
     pg = context.new_page()
     pg.set_default_timeout(60_000)
-    console: list[str] = []  # shown when the test fails (see pytest_runtest_makereport)
-    pg.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"[:500]))
-    pg.on("pageerror", lambda exc: console.append(f"page error: {exc}"[:500]))
-    request.node.plnkit_console = console
     yield pg
     context.close()
 

@@ -9,7 +9,8 @@ writes to is forwarded to the page). There too, a kernel prints every thread's P
 
 The warnings of the kernel's widget messaging go the same way (:data:`LIBRARY_LOGGERS`): "No such comm" means
 the page sent something (a button pressed) to a widget the kernel doesn't have, and Python's last-resort
-handler would have written it to the learner's page instead.
+handler would have written it to the learner's page instead. (Not the copy ipykernel 7 logs while a browser
+connects: see :func:`_only_real_comm_warnings`.)
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def install(home: Path | None = None) -> None:
                 if hasattr(signal, "SIGUSR1"):  # not on Windows
                     faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
             logger.setLevel(logging.INFO)
+            logging.getLogger("Comm").addFilter(_only_real_comm_warnings)
             for each in _routed():
                 each.propagate = False  # the root logger's last resort writes to sys.stderr: the learner's page
             _installed.add("console")
@@ -69,6 +71,18 @@ def install(home: Path | None = None) -> None:
             for each in _routed():
                 each.addHandler(handler)
             _installed.add("file")
+
+
+#: The thread on which ipykernel 7 reads a browser's messages before handing them to the kernel's main thread.
+SHELL_CHANNEL_THREAD = "Shell channel"
+
+
+def _only_real_comm_warnings(record: logging.LogRecord) -> bool:
+    """Drop the "No such comm" that ipykernel 7 logs on its shell channel thread when a browser opens a comm
+    and at once writes to it: that thread looks the comm up only to choose where to send the message, before the
+    main thread has handled the open. The message still arrives; were the comm truly missing, the main thread
+    logs it again, and that one is kept (seen on every page as it connected: it hid the warnings that matter)."""
+    return not (record.threadName == SHELL_CHANNEL_THREAD and record.getMessage().startswith("No such comm"))
 
 
 def _routed() -> list[logging.Logger]:

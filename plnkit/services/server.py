@@ -337,7 +337,8 @@ class CourseServer(AdmissionMixin, Voila):
 
 def main() -> None:
     """Entry point used by ``plnkit serve`` (``python -m plnkit.services.server <voila options>``)."""
-    logging.basicConfig(level=logging.INFO, format="[plnkit] %(levelname)s | %(message)s")
+    # Stamped like Jupyter's own lines ("[I 2026-12-02 17:07:35.538 ServerApp]"), so the two read as one story.
+    logging.basicConfig(level=logging.INFO, format="[plnkit] %(asctime)s %(levelname)s | %(message)s")
     CourseServer.launch_instance()
 
 
