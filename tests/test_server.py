@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import http.client
+import os
 import re
 import shutil
 import ssl
@@ -367,6 +368,58 @@ def test_at_their_cap_a_persons_page_whose_browser_never_connected_is_let_go_for
             time.sleep(0.3)
         after = set(kernel_pids(server.proc.pid))
         assert len(after) == 2 and len(before - after) == 1  # one let go, the new one running
+    finally:
+        stop(server.proc)
+
+
+def test_a_tab_closed_while_its_page_was_connecting_is_let_go_and_leaves_no_traceback(tmp_path: Path) -> None:
+    """A tab closed (or reloaded) while its websocket waits for its busy kernel must still be let go at the
+    person's cap: a trial closed tabs during a flood and was refused "You have 8 course pages open" with one
+    open, until the closed tabs' kernels were culled minutes later. jupyter_server counted that closed socket as a
+    disconnection it had never counted as a connection (-1), and logged a traceback for the handshake."""
+    import signal
+    import socket
+
+    from websockets.sync.client import connect
+
+    server = serve(tmp_path, "--workshop", "--max-pages", "10", "--max-pages-each", "2",
+                   env={"PLNKIT_LOADING_SECONDS": "2"})
+    try:
+        jo = Client(server)
+        jo.join("Jo")
+        kernels = []
+        for notebook in (START, MODULES[0].notebook):
+            status, _, body = jo.get(server.render + notebook)
+            assert status == 200
+            kernels.append(re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body).group(1))  # type: ignore[union-attr]
+        closed_tab, open_tab = kernels
+        cookie = f"{session.COOKIE}={jo.cookie(session.COOKIE)}"
+        host, port = urlsplit(server.base).hostname, urlsplit(server.base).port
+        channels = "/api/kernels/{}/channels?session_id={}"
+        with connect(f"ws://{host}:{port}" + channels.format(open_tab, "open-tab"), open_timeout=60,
+                     additional_headers={"Cookie": cookie}):  # this tab stays open and connected
+            pids = kernel_pids(server.proc.pid)
+            for pid in pids:  # busy kernels: a websocket now waits for its kernel's answer
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with socket.create_connection((host, port)) as tab:  # a tab that opens its websocket, then closes
+                    path = channels.format(closed_tab, "closed-tab")
+                    tab.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                                 "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                 f"Cookie: {cookie}\r\n\r\n").encode())
+                    time.sleep(2)
+                time.sleep(1)
+            finally:
+                for pid in pids:
+                    os.kill(pid, signal.SIGCONT)
+            time.sleep(3)  # past the loading time: the closed tab's page is now one whose browser went
+            status, _, body = jo.get(server.render + MODULES[1].notebook)
+            assert status == 200, body[:300]  # the closed tab's page made way, the open one did not
+            assert len(wait_for_kernels(server, 2)) == 2  # the open tab's and the new page's
+        log = (server.home / "server.log").read_text()
+        assert "let go of a page whose browser is not connected" in log
+        assert "Traceback" not in log and "kernel_ws_protocol" not in log
     finally:
         stop(server.proc)
 

@@ -143,7 +143,7 @@ class AdmissionMixin:
         now = time.monotonic()
         started, gone = self._started, self._gone
         candidates = [(gone.get(k, started.get(k, 0.0)), k) for k in self._kernels.get(client, ())
-                      if connections.get(k, 0) == 0 and now - started.get(k, 0.0) > _loading_seconds()]
+                      if connections.get(k, 0) <= 0 and now - started.get(k, 0.0) > _loading_seconds()]
         return min(candidates)[1] if candidates else None
 
     def _shut_down_later(self, kernel_id: str) -> None:

@@ -181,6 +181,55 @@ class _KernelGate(_Gate):
         return super().prepare()
 
 
+class _KernelSocketGate(_KernelGate):
+    """Mixed into the kernel websocket (``/api/kernels/<id>/channels``): the kernel gate, and a browser that goes
+    while its websocket is still being set up is handled, not counted.
+
+    jupyter_server waits for the kernel's ``kernel_info`` reply before it accepts a websocket (seconds, while the
+    kernel is busy). A tab closed or reloaded meanwhile closes the socket then: jupyter_server counted that as a
+    disconnection although it had never counted the connection, leaving the kernel's connection count at -1 (a
+    page that connected later then counted 0 while connected, so the server took it for a dropped page, and a
+    closed tab's page was never let go at a person's cap: a trial was refused "You have 8 course pages open" with
+    one open), then went on with the handshake and failed with a traceback in the log
+    (``'NoneType' object has no attribute 'kernel_ws_protocol'``).
+    """
+
+    _plnkit_opened = False  # open() has begun: jupyter_server counts the connection there, and tears it down
+    _plnkit_gone = False  # the browser went before that
+
+    async def pre_get(self) -> None:
+        await super().pre_get()  # type: ignore[misc]
+        if self._plnkit_gone:  # the browser went while the kernel was asked: end here, nothing was counted
+            self._forget_connection()
+            raise tornado.web.Finish()
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        if self._plnkit_gone:
+            self._forget_connection()
+            return
+        self._plnkit_opened = True
+        await super().open(*args, **kwargs)  # type: ignore[misc]
+
+    def on_close(self) -> None:
+        if self._plnkit_opened:
+            super().on_close()  # type: ignore[misc]  # jupyter_server's own teardown, counted down
+        else:
+            self._plnkit_gone = True  # ended by pre_get or open, where it is being set up
+
+    def _forget_connection(self) -> None:
+        """Undo what setting up the connection did before it was counted: its session's registration, and the
+        channel it asked the kernel on (jupyter_server's own teardown would count a disconnection)."""
+        connection, self.connection = getattr(self, "connection", None), None
+        if connection is None:
+            return
+        sessions = getattr(connection, "_open_sessions", {})
+        if sessions.get(connection.session_key) is self:
+            sessions.pop(connection.session_key, None)
+        channel = getattr(connection, "kernel_info_channel", None)
+        if channel is not None and not channel.closed():
+            channel.close()
+
+
 class JoinHandler(_Gate, tornado.web.RequestHandler):
     """``POST /plnkit/join``: a name in, a participant cookie out, back to the start page."""
 

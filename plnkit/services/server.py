@@ -40,6 +40,7 @@ from typing import Any
 
 import tornado.ioloop
 import tornado.web
+import tornado.websocket
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Int, List, Unicode
 from voila import __version__ as voila_version
@@ -59,6 +60,7 @@ from ._gate import (
     _client,
     _Gate,
     _KernelGate,
+    _KernelSocketGate,
     _log_request,
     _PageGate,
     check_name,
@@ -202,8 +204,9 @@ class CourseServer(AdmissionMixin, Voila):
                 handlers.append((pattern, type("ToStartPage", (_Gate, tornado.web.RedirectHandler), {}),
                                  {"url": self.start_url, "permanent": False}))
                 continue
-            gate = _PageGate if "render" in pattern else _KernelGate if "kernels" in pattern or "shutdown" in \
-                pattern else _Gate
+            gate = _PageGate if "render" in pattern else \
+                _KernelSocketGate if "kernels" in pattern and issubclass(cls, tornado.websocket.WebSocketHandler) else \
+                _KernelGate if "kernels" in pattern or "shutdown" in pattern else _Gate
             handlers.append((pattern, type(cls.__name__, (gate, cls), {}), *rest))
         return handlers
 
