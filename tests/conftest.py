@@ -426,7 +426,35 @@ def _shown(pg: Any) -> str:
         where = pg.url
     except Exception:  # noqa: BLE001 - closed, crashed
         where = "?"
-    return f"{where}\n{page_text(pg, most=800)}"
+    return f"{where}\n{page_state(pg)}\n{page_text(pg, most=800)}"
+
+
+#: What a page's widgets and its kernel connection are doing (a failed test's report: was the page drawn, did
+#: its widgets arrive, is it connected, is a change still waiting for the kernel).
+PAGE_STATE = """() => {
+  const app = window.jupyterapp, manager = app && app.widgetManager, kernel = manager && manager.kernel;
+  const models = manager && manager._modelsSync;
+  let pending = 0, held = 0;
+  if (models && models.forEach) {
+    models.forEach((m) => { pending += m._pending_msgs || 0; if (m._msg_buffer) { held++; } });
+  }
+  const footer = document.querySelector(".plnkit-footer");
+  const loaded = footer && footer.classList.contains("plnkit-loaded");
+  const banners = [...document.querySelectorAll(".plnkit-lost, .plnkit-offline")].map((b) => b.id);
+  return [`document ${document.readyState}`, `footer ${footer ? (loaded ? "loaded" : "drawn, not loaded") :
+    "not drawn"}`, `widget views ${document.querySelectorAll(".jupyter-widgets").length}`,
+    `models ${models ? models.size : "?"}`, `kernel ${kernel ? kernel.connectionStatus + "/" + kernel.status : "?"}`,
+    `messages awaiting the kernel ${pending}, models holding changes ${held}`,
+    `banners ${banners.join(", ") || "none"}`].join("; ");
+}"""
+
+
+def page_state(pg: Any) -> str:
+    """One line of :data:`PAGE_STATE` ("" when the page can't be asked)."""
+    try:
+        return str(pg.evaluate(PAGE_STATE))
+    except Exception as exc:  # noqa: BLE001 - closed, crashed, navigating
+        return f"(state unknown: {type(exc).__name__})"
 
 
 @pytest.fixture
