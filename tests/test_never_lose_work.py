@@ -307,6 +307,26 @@ def test_a_page_that_never_shows_the_learner_s_work_says_so_and_offers_a_reload(
         stop(server.proc)
 
 
+def test_a_page_whose_widgets_never_arrive_says_so_and_its_reload_brings_them(voila: Server, page: Any) -> None:
+    """A page whose kernel never answers its browser shows its text with "Loading widget..." where every
+    exercise goes: after 30 s it says so, with a reload, instead of waiting for ever; reloaded, it works."""
+    url = voila.page(PAGES[1].notebook)
+    channels = re.compile(r"/api/kernels/[^/]+/channels")
+    broken = [True]
+    # While broken, the kernel's websocket opens and nothing ever comes; after, it reaches the server as usual.
+    page.route_web_socket(channels, lambda ws: None if broken[0] else ws.connect_to_server())
+    page.goto(url)
+    page.get_by_text("Loading widget...").first.wait_for()
+    assert page.locator(STALLED).count() == 0  # not at once: a loaded server may take a while
+    page.locator(STALLED).wait_for(timeout=60_000)
+    text = page.locator(STALLED).inner_text()
+    assert "hasn't finished showing your work" in text and "Nothing you saved is lost" in text
+    broken[0] = False
+    page.locator(STALLED).get_by_role("button", name="Reload the page").click()
+    page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+    assert page.locator(STALLED).count() == 0 and page.get_by_text("Loading widget...").count() == 0
+
+
 #: Adds, to a page's first ``broken`` loads in this tab, one widget output whose model the kernel never had: what
 #: the browser shows when it built its copies of the widgets while the kernel was changing them ("Error displaying
 #: widget: model not found"). Added as the document is parsed, before Voila renders the outputs. (Changing the

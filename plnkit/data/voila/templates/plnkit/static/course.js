@@ -3,7 +3,8 @@
  * 1. Connection: watches the page's kernel websocket. When the kernel dies or restarts, or the connection is
  *    gone for 3 seconds, it shows a banner (role="alert") and marks every exercise with unsaved text
  *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
- *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button; a
+ *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button (as
+ *    does a page whose widgets never arrived, "Loading widget..." 30 seconds after the page came); a
  *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
  *    server has its text; a server that stops answering without closing the connection (frozen, overloaded, a
@@ -354,6 +355,17 @@
     window.location.reload();
     return true;
   }
+  // A page whose widgets never reach it (its kernel never answered the browser) shows only its text, with
+  // "Loading widget..." where each exercise goes: after STALLED_MS it says so too (any Voila page: the
+  // facilitator's has no footer).
+  var waitingSince = null;
+  function waitingParts() {
+    var outputs = document.querySelectorAll(".jp-OutputArea-output");
+    for (var i = 0; i < outputs.length; i++) {
+      if (outputs[i].textContent.trim() === "Loading widget...") { return true; }
+    }
+    return false;
+  }
   var loadedAt = null;
   var WATCH_AFTER_LOADED_MS = 10000;  // the manager reports a part it can't build once it has built the rest
   var stallWatch = setInterval(function () {
@@ -369,7 +381,12 @@
       if (Date.now() - loadedAt > WATCH_AFTER_LOADED_MS) { clearInterval(stallWatch); }
       return;
     }
-    if (!document.querySelector(".plnkit-footer")) { return; }  // still being drawn, or not a course page
+    if (!document.querySelector(".plnkit-footer")) {  // still being drawn, not a course page, or its widgets
+      if (document.readyState !== "complete" || !waitingParts()) { waitingSince = null; return; }  // never came
+      if (waitingSince === null) { waitingSince = Date.now(); }
+      if (Date.now() - waitingSince > STALLED_MS) { stalledBanner(); }
+      return;
+    }
     if (drawnAt === null) { drawnAt = Date.now(); }
     if (Date.now() - drawnAt > STALLED_MS) { stalledBanner(); }
   }, 1000);
