@@ -115,6 +115,11 @@ def ensure_proxy() -> None:
         say(f"Could not install {PROXY} (npm exited {done.returncode}): the JupyterHub test will be skipped")
 
 
+#: A Playwright wait that ran out ("TimeoutError: Locator.wait_for: Timeout 60000ms exceeded."), also as the
+#: cause of a test's own message: the only failure a test is run again for.
+PLAYWRIGHT_TIMEOUT = r"TimeoutError: \w+\.\w+: Timeout \d+ms exceeded"
+
+
 def test(args: list[str]) -> None:
     ensure_venv("test")
     env = browser_env()
@@ -127,8 +132,11 @@ def test(args: list[str]) -> None:
     say("Tests: unit, notebooks (nbval) and browser (Voila + Chromium)")
     chosen = [a for a in args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
     targets = [] if chosen else ["tests", "course"]  # named paths run alone; otherwise everything
-    run(PY, "-m", "pytest", "--tb=short", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *targets,
-        *args, env=env)
+    # A browser test whose page timed out is run once more (pytest-rerunfailures): on a loaded CI machine two full
+    # runs each lost one of ~300 page waits, unexplained (DEVELOPERS.md, "A test that failed once"). Its first
+    # failure is printed in full at the end of the run (tests/conftest.py), so it is seen, not hidden.
+    run(PY, "-m", "pytest", "--tb=short", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+        "--reruns", "1", "--only-rerun", PLAYWRIGHT_TIMEOUT, *targets, *args, env=env)
 
 
 def screenshots(args: list[str]) -> None:

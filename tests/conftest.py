@@ -162,6 +162,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append((f"Python stacks of the kernels of '{name}' (busy threads)", stacks))
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A test run again after a first failure (``tasks.py test`` reruns a browser test whose page wait timed
+    out, once) is not hidden by passing the second time: its first failure is printed here, in full, with what
+    its pages showed and the servers' logs."""
+    reruns = terminalreporter.stats.get("rerun", [])
+    if not reruns:
+        return
+    terminalreporter.write_sep("=", f"failed once, then run again ({len(reruns)}): the first failure", yellow=True)
+    for report in reruns:
+        terminalreporter.write_sep("_", report.nodeid)
+        terminalreporter.write_line(str(report.longrepr)[-3000:])
+        for title, text in report.sections:
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(text)
+
+
 def page_text(page: Any, most: int = 1200) -> str:
     """The text a Playwright page shows, whitespace folded, at most ``most`` characters ("" when there is none)."""
     if page is None or not hasattr(page, "locator"):
