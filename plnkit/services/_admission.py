@@ -121,8 +121,8 @@ class AdmissionMixin:
             elif self.workshop and mine >= self.max_kernels_per_client:  # alone at a laptop: one client
                 problem = (f"You have {mine} course pages open, the most one person can. Close a tab you no "
                            "longer need, then try again. (A tab that closed without the course noticing, as when "
-                           "a browser crashes or loses its connection, is let go after "
-                           f"{max(1, round(self.dropped_seconds / 60))} minutes.)")
+                           "a browser crashes, makes way when you try again, once it is "
+                           f"{round(_loading_seconds())} seconds old.)")
             else:
                 self._pending[client] = self._pending.get(client, 0) + 1
                 problem = ""

@@ -164,6 +164,9 @@ class CourseServer(AdmissionMixin, Voila):
             Zygote.start_shared()  # after the environment above: the kernels forked from it start with it
         settings: dict[str, Any] = super().init_settings()
         settings["plnkit_server"] = self
+        ended = _PageEndedWhileMade()
+        for handler in {*logging.getLogger().handlers, *self.log.handlers}:
+            handler.addFilter(ended)
         hosts = self.allowed_hosts
         settings["plnkit_allowed_hosts"] = None if hosts is None else {h.lower().strip("[]") for h in hosts}
         settings["log_function"] = _log_request
@@ -336,6 +339,33 @@ class CourseServer(AdmissionMixin, Voila):
             pass
         finally:
             self.stop()
+
+
+class _PageEndedWhileMade(logging.Filter):
+    """One short line, not a traceback per cell, when a page's kernel ends while Voila is still running the page
+    for its request: a tab closed or reloaded while loading (``course.js`` shuts its kernel down), or a kernel
+    that died. Voila logged "Kernel died while waiting for execute reply" and a ``DeadKernelError`` traceback
+    for every cell left: 21 tracebacks from six quick reloads (a browser trial), alarming in a facilitator's
+    console for something harmless. Installed on the server's log handlers (``init_settings``)."""
+
+    SAID = "a page's kernel ended while the page was being made (its tab was closed or reloaded, or the kernel stopped)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = -60.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if type(exc).__name__ != "DeadKernelError" and record.getMessage() != \
+                "Kernel died while waiting for execute reply.":
+            return True
+        now = time.monotonic()
+        if now - self._last < 30:  # the same page's other cells, each found dead in turn
+            return False
+        self._last = now
+        record.msg, record.args, record.exc_info, record.exc_text = self.SAID, (), None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def main() -> None:
