@@ -459,7 +459,10 @@ PAGE_STATE = """() => {
   const banners = [...document.querySelectorAll(".plnkit-lost, .plnkit-offline")].map((b) => b.id);
   return [`document ${document.readyState}`, `footer ${footer ? (loaded ? "loaded" : "drawn, not loaded") :
     "not drawn"}`, `widget views ${document.querySelectorAll(".jupyter-widgets").length}`,
-    `models ${models ? models.size : "?"}`, `kernel ${kernel ? kernel.connectionStatus + "/" + kernel.status : "?"}`,
+    `models ${models ? models.size : "?"}${manager ? (manager.restoredStatus ? ", restored" : ", not restored") : ""}`,
+    `parts still loading ${[...document.querySelectorAll(".jp-OutputArea-output")].filter((out) =>
+      out.textContent.trim() === "Loading widget...").length}`,
+    `kernel ${kernel ? kernel.connectionStatus + "/" + kernel.status : "?"}`,
     `messages awaiting the kernel ${pending}, models holding changes ${held}`,
     `banners ${banners.join(", ") || "none"}`].join("; ");
 }"""

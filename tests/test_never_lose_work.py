@@ -53,11 +53,16 @@ def reflection(page: Any, index: int = 0) -> tuple[Any, Any]:
 
 
 def open_and_save(page: Any, url: str, text: str) -> tuple[Any, Any]:
-    """Open a page, type ``text`` into its first reflection and wait until the server has saved it."""
+    """Open a page, type ``text`` into its first reflection and wait until the server has saved it.
+
+    A box that already shows ``text`` holds it saved (a page shows the learner's saved answer): typing it again
+    changes nothing and no "Saved at" would come. That happens when a test is run again on the shared server
+    (``tasks.py test`` runs a browser test again once after a timeout)."""
     open_course_page(page, url)
     area, status = reflection(page)
-    area.fill(text)
-    status.get_by_text(re.compile("^Saved at")).wait_for()
+    if area.input_value() != text:
+        area.fill(text)
+        status.get_by_text(re.compile("^Saved at")).wait_for()
     return area, status
 
 
@@ -346,11 +351,27 @@ BREAK_A_PART = """(broken) => document.addEventListener("DOMContentLoaded", () =
 })"""
 
 
-def _break_a_part(context: Any, url: str, broken_loads: int) -> list[str]:
-    """Break one part of the first ``broken_loads`` loads of ``url`` in ``context`` (:data:`BREAK_A_PART`);
-    returns the list each load of ``url`` is appended to."""
+#: Adds, to a page's first ``stuck`` loads in this tab, one output that stays "Loading widget...", what the widget
+#: renderer shows until it has drawn its part: CI saw a page whose kernel was connected and idle, with every model
+#: made, keep 16 of its parts (the footer among them) so for a minute. The cause inside the widget manager is not
+#: known (it has not happened outside CI), so this gives the page the symptom, on the real page and kernel.
+STICK_A_PART = """(stuck) => document.addEventListener("DOMContentLoaded", () => {
+  if (!location.pathname.includes("/voila/render/")) { return; }
+  const seen = Number(sessionStorage.getItem("test:loads") || 0) + 1;
+  sessionStorage.setItem("test:loads", String(seen));
+  if (seen > stuck) { return; }
+  const part = document.createElement("div");
+  part.className = "jp-OutputArea-output";
+  part.textContent = "Loading widget...";
+  document.querySelector("script[type='application/vnd.voila.cell-output+json']").parentElement.appendChild(part);
+})"""
+
+
+def _break_a_part(context: Any, url: str, broken_loads: int, script: str = BREAK_A_PART) -> list[str]:
+    """Break one part of the first ``broken_loads`` loads of ``url`` in ``context`` (``script``,
+    :data:`BREAK_A_PART` or :data:`STICK_A_PART`); returns the list each load of ``url`` is appended to."""
     loads: list[str] = []
-    context.add_init_script(f"({BREAK_A_PART})({broken_loads})")
+    context.add_init_script(f"({script})({broken_loads})")
     context.on("request", lambda request: loads.append(request.url) if request.url == url else None)
     return loads
 
@@ -386,5 +407,39 @@ def test_a_page_with_a_part_the_browser_could_not_build_reloads_itself_once(voil
         assert len(loads) == 2, loads  # one reload, no loop
         text = page.locator(STALLED).inner_text()
         assert "hasn't finished showing your work" in text and "Nothing you saved is lost" in text
+    finally:
+        context.close()
+
+
+def test_a_page_with_a_part_that_never_finishes_loading_reloads_itself_once(voila: Server, browser: Any) -> None:
+    """A page still showing "Loading widget..." for a part 10 s after its kernel connected and sent the widgets
+    (seen in CI: the footer and 15 other parts never drawn, so the page never said it had loaded) reloads itself
+    once, saying in the console which part was stuck; when the reload is stuck too, it says so on the page."""
+    url = voila.page(MODULES[2].notebook)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        said: list[str] = []
+        page.on("console", lambda message: said.append(message.text))
+        loads = _break_a_part(context, url, broken_loads=1, script=STICK_A_PART)
+        page.goto(url)
+        page.wait_for_function("() => sessionStorage.getItem('test:loads') === '2'", timeout=90_000)
+        page.wait_for_selector(".plnkit-footer.plnkit-loaded")
+        assert page.get_by_text("Loading widget...").count() == 0
+        assert len(loads) == 2, loads
+        assert any(text.startswith("plnkit: this page reloads itself: 1 part(s) still loading") for text in said), \
+            said
+        assert page.locator(STALLED).count() == 0 and page.locator(BANNER).count() == 0
+    finally:
+        context.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        loads = _break_a_part(context, url, broken_loads=99, script=STICK_A_PART)
+        page.goto(url)
+        page.locator(STALLED).wait_for(timeout=90_000)
+        page.wait_for_timeout(3000)
+        assert len(loads) == 2, loads  # one reload, no loop
+        assert "hasn't finished showing your work" in page.locator(STALLED).inner_text()
     finally:
         context.close()

@@ -5,7 +5,8 @@
  *    "Not saved", so no status line keeps saying "Saved" for text typed since. A page whose footer has not
  *    been filled in (plnkit-loaded) 30 seconds after it was drawn says so too, with the same reload button (as
  *    does a page whose widgets never arrived, "Loading widget..." 30 seconds after the page came); a
- *    page with a part the widget manager could not build reloads itself once. While the browser is offline, a
+ *    page with a part the widget manager could not build, or with parts still "Loading widget..." 10 seconds
+ *    after the last one came while its kernel is connected, reloads itself once. While the browser is offline, a
  *    quieter notice (role="status") says typing is safe, and a field typed in says "Not saved yet" until the
  *    server has its text; a server that stops answering without closing the connection (frozen, overloaded, a
  *    connection stalled after a laptop slept: nothing heard from the kernel 15 seconds after a keystroke or a
@@ -359,12 +360,44 @@
   // "Loading widget..." where each exercise goes: after STALLED_MS it says so too (any Voila page: the
   // facilitator's has no footer).
   var waitingSince = null;
-  function waitingParts() {
-    var outputs = document.querySelectorAll(".jp-OutputArea-output");
-    for (var i = 0; i < outputs.length; i++) {
-      if (outputs[i].textContent.trim() === "Loading widget...") { return true; }
-    }
-    return false;
+  // Parts still "Loading widget..." while the kernel is connected and has sent the page's widgets, with none of
+  // them drawn for STUCK_MS, will not come by waiting either: CI saw a page with all 201 models and 16 of its 173
+  // views never drawn, the footer among them, its kernel connected and idle. Such a page also reloads itself,
+  // once, and first says in the console which parts were stuck and what the widget manager held for them.
+  var STUCK_MS = 10000;
+  var stuckSince = null, stuckCount = 0;
+  var outputModels = [];  // [the element a widget output is drawn into, its model id], read before Voila draws
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').forEach(function (el) {
+      try {
+        var view = JSON.parse(el.textContent).data["application/vnd.jupyter.widget-view+json"];
+        if (view && view.model_id && el.parentElement) { outputModels.push([el.parentElement, view.model_id]); }
+      } catch (e) { /* not a widget's output */ }
+    });
+  });
+  function widgetManager() {
+    return (window.jupyterapp && window.jupyterapp.widgetManager) || null;
+  }
+  function kernelAnswered() { // the kernel is connected and the manager has models from it
+    var manager = widgetManager(), kernel = manager && manager.kernel, models = manager && manager._modelsSync;
+    return !!(kernel && kernel.connectionStatus === "connected" && models && models.size > 0);
+  }
+  function waitingOutputs() { // the outputs still saying "Loading widget..." (the widget renderer's words)
+    return Array.prototype.filter.call(document.querySelectorAll(".jp-OutputArea-output"), function (out) {
+      return out.textContent.trim() === "Loading widget...";
+    });
+  }
+  function stuckParts() { // what the console says about the parts still "Loading widget..."
+    var manager = widgetManager(), models = manager && manager._models, made = manager && manager._modelsSync;
+    var said = [];
+    waitingOutputs().forEach(function (out) {
+      var id = null;
+      outputModels.forEach(function (pair) { if (pair[0].contains(out)) { id = pair[1]; } });
+      said.push(id === null ? "a part whose model is unknown" : id + (!models ? "" : !models[id] ?
+        " (never registered)" : made && made.has(id) ? " (made)" : " (still being made)"));
+    });
+    return said.length + " part(s) still loading, the widget manager " + (manager && manager.restoredStatus ?
+      "restored" : "not restored") + ": " + said.join(", ");
   }
   var loadedAt = null;
   var WATCH_AFTER_LOADED_MS = 10000;  // the manager reports a part it can't build once it has built the rest
@@ -375,14 +408,29 @@
       if (!reloadOnce()) { stalledBanner(); }
       return;
     }
+    var waiting = kernelAnswered() ? waitingOutputs().length : 0;
+    if (waiting > 0) {
+      if (stuckSince === null || waiting !== stuckCount) { stuckSince = Date.now(); stuckCount = waiting; }
+      if (Date.now() - stuckSince > STUCK_MS) {
+        clearInterval(stallWatch);
+        if (window.console) { console.warn("plnkit: this page reloads itself: " + stuckParts()); }
+        if (!reloadOnce()) { stalledBanner(); }
+        return;
+      }
+    } else {
+      stuckSince = null;
+    }
     if (document.querySelector(".plnkit-footer.plnkit-loaded")) {
       dismiss("plnkit-stalled");
       if (loadedAt === null) { loadedAt = Date.now(); }
-      if (Date.now() - loadedAt > WATCH_AFTER_LOADED_MS) { clearInterval(stallWatch); }
+      if (Date.now() - loadedAt > WATCH_AFTER_LOADED_MS && stuckSince === null) { clearInterval(stallWatch); }
       return;
     }
     if (!document.querySelector(".plnkit-footer")) {  // still being drawn, not a course page, or its widgets
-      if (document.readyState !== "complete" || !waitingParts()) { waitingSince = null; return; }  // never came
+      if (document.readyState !== "complete" || !waitingOutputs().length) {  // or its widgets never came
+        waitingSince = null;
+        return;
+      }
       if (waitingSince === null) { waitingSince = Date.now(); }
       if (Date.now() - waitingSince > STALLED_MS) { stalledBanner(); }
       return;
