@@ -477,6 +477,22 @@ def page_state(pg: Any) -> str:
 
 
 @pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of this test's own (no preheated pool), which the test may stop and start again on the same port.
+
+    For a test that kills or stops its server, and for one that adds what it then counts (a person, a bookmark
+    file, a finished module): run again after a timeout, such a test would find its first try's work on the
+    shared ``voila`` server."""
+    home = tmp_path / "home"
+    home.mkdir()
+    server = serve(home)
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+@pytest.fixture
 def people(browser: Any) -> Iterator[Any]:
     """New browser contexts (each its own cookies: a person at their own laptop), closed after the test."""
     contexts: list[Any] = []

@@ -112,14 +112,14 @@ def _save_from_the_keyboard_then_kill(voila: Server, page: Any) -> None:
     assert page.locator(".plnkit-reflection textarea").first.input_value() == "Reading blogs on Sunday evenings."
 
 
-def test_finishing_a_module_updates_the_progress_in_the_header(voila: Server, page: Any) -> None:
-    open_course_page(page, voila.page(MODULES[0].notebook))
+def test_finishing_a_module_updates_the_progress_in_the_header(own_server: Server, page: Any) -> None:
+    open_course_page(page, own_server.page(MODULES[0].notebook))
     before = int(re.search(r"Progress: (\d)", page.locator("header.plnkit-header").inner_text()).group(1))
     page.get_by_role("button", name="I've finished this module").click()
     page.get_by_text("Marked complete").wait_for()
     header = page.locator("header.plnkit-header")
     header.get_by_text(f"Progress: {before + 1} of 3 modules complete").wait_for()
-    open_course_page(page, voila.page(PAGES[0].notebook))
+    open_course_page(page, own_server.page(PAGES[0].notebook))
     assert "Completed" in page.get_by_role("list", name="Course modules").inner_text()
 
 
@@ -294,8 +294,8 @@ def test_benefit_rating_and_stage_finder_work_and_are_restored_after_a_reload(vo
     assert_no_error_output(page)
 
 
-def test_adding_a_person_through_the_widget_updates_the_map(voila: Server, page: Any) -> None:
-    open_course_page(page, voila.page(MODULES[0].notebook))
+def test_adding_a_person_through_the_widget_updates_the_map(own_server: Server, page: Any) -> None:
+    open_course_page(page, own_server.page(MODULES[0].notebook))
     panel = page.locator(".plnkit-network")
     before = panel.locator(".plnkit-description").first.inner_text()
     panel.get_by_label("Name").fill("Ana López")
@@ -305,12 +305,12 @@ def test_adding_a_person_through_the_widget_updates_the_map(voila: Server, page:
     page.wait_for_function("old => document.querySelector('.plnkit-network .plnkit-description').textContent !== old",
                            arg=before)
     after = panel.locator(".plnkit-description").first.inner_text()
-    assert "1 person" in after and "1 person" not in before  # other tests on this server may have added feeds
+    assert "1 person" in after and "1 person" not in before
     assert "Ana López" in (panel.locator("table").first.text_content() or "")
     drawn = panel.get_by_role("img", name="Map of your network")
     drawn.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 300", arg=drawn.element_handle())
-    open_course_page(page, voila.page(MODULES[2].notebook))  # module 03 shows the same network, four ways
+    open_course_page(page, own_server.page(MODULES[2].notebook))  # module 03 shows the same network, four ways
     assert "Ana López" in (page.locator(".plnkit-network table").first.text_content() or "")
     assert page.get_by_role("img", name="Growth of your network over time").count() == 1
 
@@ -363,10 +363,10 @@ def test_backchannel_posts_reach_another_page_live_as_text_and_deletions_stay_re
             pg.context.close()
 
 
-def test_a_bookmark_file_imports_through_the_upload_widget_and_exports(voila: Server, page: Any) -> None:
+def test_a_bookmark_file_imports_through_the_upload_widget_and_exports(own_server: Server, page: Any) -> None:
     from .conftest import DATA
 
-    open_course_page(page, voila.page(MODULES[2].notebook))
+    open_course_page(page, own_server.page(MODULES[2].notebook))
     tool = page.locator(".plnkit-bookmarks")
     with page.expect_file_chooser() as chooser:
         tool.get_by_role("button", name=re.compile("Import a bookmark file")).click()

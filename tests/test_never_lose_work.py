@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,6 @@ pytestmark = pytest.mark.browser
 BANNER = "#plnkit-lost[role=alert]"
 #: The banner must be up within 5 s of the loss; tests wait a little longer so a loaded CI machine can't flake.
 BANNER_WAIT_MS = 15_000
-
-
-@pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[Server]:
-    """A server of this test's own, which the test may stop and start again on the same port."""
-    home = tmp_path / "home"
-    home.mkdir()
-    server = serve(home)
-    try:
-        yield server
-    finally:
-        stop(server.proc)
 
 
 def saved_answer(home: Path, key: str) -> str | None:
