@@ -123,6 +123,31 @@ def test_finishing_a_module_updates_the_progress_in_the_header(own_server: Serve
     assert "Completed" in page.get_by_role("list", name="Course modules").inner_text()
 
 
+def test_a_start_page_open_in_another_tab_shows_a_module_finished_here(tmp_path: Path, browser: Any) -> None:
+    """A teacher keeps the start page open in one tab and finishes module 1 in another: going back to the first
+    tab, its list of modules and its header show the module complete without a reload (an open page looks again
+    every 20 s; 1 s here)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    server = serve(home, env={"PLNKIT_SIGNIN_CHECK": "1"})
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        start, module = context.new_page(), context.new_page()
+        for tab in (start, module):
+            tab.set_default_timeout(60_000)
+        open_course_page(start, server.page(PAGES[0].notebook))
+        modules = start.get_by_role("list", name="Course modules")
+        assert "Completed" not in modules.inner_text()
+        open_course_page(module, server.page(MODULES[0].notebook))
+        module.get_by_role("button", name="I've finished this module").click()
+        module.get_by_text("Marked complete").wait_for()
+        modules.get_by_text("Completed").wait_for(timeout=30_000)
+        start.locator("header.plnkit-header").get_by_text("Progress: 1 of 3 modules complete").wait_for()
+    finally:
+        context.close()
+        stop(server.proc)
+
+
 def kill_kernels(server_pid: int) -> list[int]:
     """SIGKILL every ipykernel process started under the server (the harshest way a kernel can die)."""
     killed = kernel_pids(server_pid)

@@ -175,14 +175,34 @@ def test_an_open_page_only_being_read_learns_that_its_link_was_reissued(
         top.close()
 
 
-def test_a_page_outside_a_workshop_does_not_check_a_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_outside_a_workshop_checks_no_link_but_follows_progress_made_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A teacher alone has no link to check; the page still looks again at their progress, so a module finished
+    in another tab shows here."""
+    from plnkit.services import _signin
+
     monkeypatch.setenv("PLNKIT_HOME", str(tmp_path))
     monkeypatch.delenv("PLNKIT_WORKSHOP", raising=False)
     monkeypatch.delenv("PLNKIT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PLNKIT_SIGNIN_CHECK", "0.5")
+    checked: list[str] = []
+    monkeypatch.setattr(_signin, "sign_in_stopped", lambda: checked.append("checked") or "")
     open_page(monkeypatch, None)
     top = header(1)
-    assert top.learner_session is not None and top.learner_session.token is None  # a teacher alone: no link
-    assert not top._watching.is_alive()
+    try:
+        sess = top.learner_session
+        assert sess is not None and sess.token is None  # a teacher alone: no link
+        assert "Progress: 0 of 3" in top.widget.value
+        sess.store.set_progress(sess.learner, "why-pln", "done")  # as another tab does
+        deadline = time.monotonic() + 15
+        while "Progress: 1 of 3" not in top.widget.value and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Progress: 1 of 3" in top.widget.value
+        assert checked == [] and top._watching.is_alive()
+    finally:
+        top.close()
+    top._watching.join(timeout=5)
+    assert not top._watching.is_alive()  # the page went: it stops looking
 
 
 def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_their_own_course(

@@ -113,15 +113,16 @@ class _PagePart(Component):
 
 class Header(_PagePart):
     """The page header; it records that the page was opened, and refreshes itself when the learner completes
-    a module."""
+    a module, here or in another tab or on another device."""
 
     def __init__(self, page: Module, sess: _session.Session | None = None) -> None:
         super().__init__(sess)
         self.page = page
         self.widget = make(w.HTML, header_html(page, {}))
         self.widget._plnkit_part = self  # kept as long as its widget is: refresh_progress holds it weakly
-        self._watching = threading.Thread(target=lambda: None)  # started once loaded, in a workshop
+        self._watching = threading.Thread(target=lambda: None)  # started once loaded
         self._stop_watching = threading.Event()
+        self._shown: Progress | None = None  # the progress the header shows
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
@@ -129,11 +130,23 @@ class Header(_PagePart):
             guard(None, doing="record your visit")(self._visited)(sess)
         self.refresh()
         _headers.add(self)
-        if sess is not None and sess.token and not self._watching.is_alive():
-            # A workshop page checks its link every sign_in_check_seconds, so a page only being read learns too
-            # that it stopped saving (see check_sign_in); it stops checking once the link has stopped working.
-            self._watching = every_on_main(_signin.sign_in_check_seconds(), self.check_sign_in,
-                                           self._stop_watching, "plnkit-sign-in")
+        if sess is not None and not self._watching.is_alive():
+            # Every sign_in_check_seconds (20 s) an open page looks again: at its workshop link, so a page only
+            # being read learns too that it stopped saving (see check_sign_in; it stops looking once the link
+            # has stopped working), and at the learner's progress, so a start page left open in one tab shows
+            # a module finished in another.
+            self._watching = every_on_main(_signin.sign_in_check_seconds(), self._look_again,
+                                           self._stop_watching, "plnkit-page-watch")
+
+    def _look_again(self) -> bool:
+        sess = self.learner_session
+        if sess is not None and sess.token and not self.check_sign_in():
+            return False
+        if sess is not None:
+            now = guard(None, doing="read your progress")(sess.store.progress)(sess.learner)
+            if now is not None and now != self._shown:  # None: out of reach just now, the next look tells
+                refresh_progress()  # this header, and the start page's list of modules
+        return True
 
     def check_sign_in(self) -> bool:
         """True while this page's workshop link works. Otherwise the header carries the reason, marked
@@ -157,7 +170,8 @@ class Header(_PagePart):
 
     def refresh(self) -> None:
         sess = self.learner_session
-        self.widget.value = header_html(self.page, _progress(sess), _session.link_suffix(sess))
+        self._shown = _progress(sess)
+        self.widget.value = header_html(self.page, self._shown, _session.link_suffix(sess))
 
 
 def header(page: str | int) -> Header:
