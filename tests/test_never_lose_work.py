@@ -203,6 +203,48 @@ def test_saved_text_is_not_offered_again_and_a_discarded_draft_stays_gone(voila:
     assert reflection(page)[0].input_value() == "Everything here reached the server."
 
 
+#: Writes a draft into this browser's storage for the page's first reflection, as a tab that closed before the
+#: server had the text leaves it (course.js keeps drafts under plnkit:draft:<scope>:<answer key>).
+PLANT_A_DRAFT = """(text) => {
+  const cls = [...document.querySelector('.plnkit-reflection .plnkit-draft').classList];
+  const part = (p) => cls.find((c) => c.startsWith(p)).slice(p.length);
+  localStorage.setItem(`plnkit:draft:${part('plnkit-s-')}:${part('plnkit-k-')}`,
+                       JSON.stringify({text, at: Date.now(), page: location.pathname}));
+}"""
+
+
+def test_typing_before_choosing_keeps_the_offered_text_until_the_learner_chooses(own_server: Server,
+                                                                                 page: Any) -> None:
+    """A trial: a paragraph typed just before a tab closed was offered back; the teacher clicked into the box and
+    typed first, and the offer vanished with the paragraph. Now the offer stays, across reloads, until they press
+    "Put it back" or "Discard it"."""
+    url = own_server.page(MODULES[0].notebook)
+    area, status = open_and_save(page, url, "Saved base.")
+    lost = "Saved base. A paragraph from a tab that closed."
+    page.evaluate(PLANT_A_DRAFT, lost)
+    open_course_page(page, url)
+    offer = page.get_by_role("group", name="Unsaved text from earlier")
+    offer.wait_for()
+    area, status = reflection(page)
+    area.click()
+    area.press("End")
+    area.press_sequentially(" More words.", delay=5)
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    page.wait_for_timeout(1000)  # the script looks again after every change to the page
+    assert offer.count() == 1 and lost in offer.inner_text()
+    open_course_page(page, url)
+    assert reflection(page)[0].input_value() == "Saved base. More words."
+    offer.wait_for()
+    assert offer.count() == 1 and lost in offer.inner_text()
+    offer.get_by_role("button", name="Put it back").click()
+    area, status = reflection(page)
+    assert area.input_value() == lost
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    assert saved_answer(own_server.home, "why-pln/what") == lost
+    open_course_page(page, url)
+    page.wait_for_timeout(1000)
+    assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
+
 def test_an_answer_over_the_limit_is_refused_whole_and_offered_back_whole_after_a_reload(voila: Server,
                                                                                          page: Any) -> None:
     """A teacher pastes a long document into a reflection: it is refused with the reason, and after a reload (or

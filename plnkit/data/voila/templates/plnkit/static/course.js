@@ -58,6 +58,15 @@
     var s = storage();
     try { if (s) { if (draft) { s.setItem(key, JSON.stringify(draft)); } else { s.removeItem(key); } } } catch (e) { /* full or off */ }
   }
+  // Text offered back ("Put it back" / "Discard it") waits in a slot of its own, OFFERED after the field's draft
+  // key, until the learner chooses: typing in the box meanwhile writes the field's draft as usual and never
+  // replaces what is offered (a trial lost a closed tab's paragraph that way: typing first took the offer away).
+  var OFFERED = "|offered";
+  function offered(f) { // the drafts offered for field f, oldest first
+    var kept = readDraft(f.store + OFFERED);
+    return Array.isArray(kept) ? kept.filter(function (d) { return d && typeof d.text === "string"; }) : [];
+  }
+  function keepOffered(f, drafts) { writeDraft(f.store + OFFERED, drafts.length ? drafts : null); }
   function field(el) { // el: an element with class plnkit-draft
     var key = classValue(el, "plnkit-k-");
     var input = el.querySelector("textarea, input[type=text], input:not([type])");
@@ -498,24 +507,28 @@
     var drop = document.createElement("button");
     drop.type = "button";
     drop.textContent = "Discard it";
+    function settled() { // chosen: no longer offered, here or after a reload
+      keepOffered(f, offered(f).filter(function (d) { return d.text !== draft.text; }));
+      box.remove();
+      f.input.focus();
+    }
     put.addEventListener("click", function () {
       f.input.value = draft.text;
       f.input.dispatchEvent(new Event("input", { bubbles: true }));
       f.input.dispatchEvent(new Event("change", { bubbles: true }));
-      box.remove();
-      f.input.focus();
+      settled();
     });
-    drop.addEventListener("click", function () {
-      writeDraft(f.store, null);
-      box.remove();
-      f.input.focus();
-    });
+    drop.addEventListener("click", settled);
+    box.plnkitText = draft.text;
     box.appendChild(intro);
     box.appendChild(quote);
     box.appendChild(put);
     box.appendChild(document.createTextNode(" "));
     box.appendChild(drop);
-    f.el.parentNode.insertBefore(box, f.el.nextSibling);
+    var after = f.el;
+    while (after.nextSibling && after.nextSibling.classList &&
+           after.nextSibling.classList.contains("plnkit-draft-offer")) { after = after.nextSibling; }
+    after.parentNode.insertBefore(box, after.nextSibling);
   }
   // An exercise said this page's sign-in has stopped (its link was reissued, the workshop closed: the kernel
   // marks the message plnkit-signed-out): nothing more is saved from the page, so it says so across the top too,
@@ -535,17 +548,29 @@
       el.setAttribute("data-plnkit-seen", "1");
       offlineNoteSpent(f);
       var draft = readDraft(f.store);
-      if (!draft || typeof draft.text !== "string") { return; }
-      // The server has it; or, typed on this very page, the server then set the field to what it holds (a post
-      // sent and its box emptied): the draft is spent either way. A draft from an earlier page view is offered.
-      if (hash(draft.text) === f.saved || (first && draft.text === f.input.value) ||
-          (draft.view === VIEW && hash(f.input.value) === f.saved)) {
-        writeDraft(f.store, null);
-        var stale = el.nextSibling;
-        if (stale && stale.classList && stale.classList.contains("plnkit-draft-offer")) { stale.remove(); }
-        return;
+      if (draft && typeof draft.text === "string") {
+        // The server has it; or, typed on this very page, the server then set the field to what it holds (a post
+        // sent and its box emptied): the draft is spent either way. A draft from an earlier page view is offered.
+        if (hash(draft.text) === f.saved || (first && draft.text === f.input.value) ||
+            (draft.view === VIEW && hash(f.input.value) === f.saved)) {
+          writeDraft(f.store, null);
+        } else if (first && draft.view !== VIEW) {
+          keepOffered(f, offered(f).filter(function (d) { return d.text !== draft.text; }).concat([draft]));
+          writeDraft(f.store, null);
+        }
       }
-      if (first && !lost) { offer(f, draft); }
+      // An offered text the server now holds (typed again, or put back and saved) is offered no more.
+      var kept = offered(f), still = kept.filter(function (d) { return hash(d.text) !== f.saved; });
+      if (still.length !== kept.length) { keepOffered(f, still); }
+      var boxes = [], next = el.nextSibling;
+      while (next && next.classList && next.classList.contains("plnkit-draft-offer")) {
+        boxes.push(next);
+        next = next.nextSibling;
+      }
+      boxes.forEach(function (box) {
+        if (!still.some(function (d) { return d.text === box.plnkitText; })) { box.remove(); }
+      });
+      if (first && !lost) { still.forEach(function (d) { offer(f, d); }); }
     });
   }
   // Text kept in this browser for another page of the course (typed there, never saved: the page's link was
@@ -565,12 +590,16 @@
       for (var i = 0; i < s.length; i++) {
         var key = s.key(i);
         if (!key || key.indexOf(prefix) !== 0) { continue; }
-        var draft = readDraft(key);
-        if (!draft || typeof draft.text !== "string" || !draft.text.trim() || typeof draft.page !== "string") { continue; }
-        var url = new URL(draft.page, location.href);
-        if (url.origin !== location.origin || url.pathname === location.pathname ||
-            !/\.ipynb$/.test(url.pathname)) { continue; }
-        pages[url.pathname] = true;
+        var kept = readDraft(key);
+        (Array.isArray(kept) ? kept : [kept]).forEach(function (draft) { // an offered slot holds a list
+          if (!draft || typeof draft.text !== "string" || !draft.text.trim() || typeof draft.page !== "string") {
+            return;
+          }
+          var url = new URL(draft.page, location.href);
+          if (url.origin !== location.origin || url.pathname === location.pathname ||
+              !/\.ipynb$/.test(url.pathname)) { return; }
+          pages[url.pathname] = true;
+        });
       }
     } catch (e) { return; }
     var paths = Object.keys(pages);
