@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,28 @@ def test_typing_before_choosing_keeps_the_offered_text_until_the_learner_chooses
     open_course_page(page, url)
     page.wait_for_timeout(1000)
     assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
+
+def test_text_typed_just_before_the_tab_closed_is_saved_on_the_server(own_server: Server, browser: Any) -> None:
+    """A trial: text typed a second before a tab closed stayed only in that browser (the page's kernel ended before
+    its autosave's pause was over). The kernel now saves what waits as it ends, so another device has it too."""
+    url = own_server.page(MODULES[0].notebook)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        area, status = open_and_save(page, url, "Saved first.")
+        area.press("End")
+        area.press_sequentially(" Typed just before closing the tab.", delay=5)
+        page.wait_for_timeout(200)  # the last keystroke reaches the kernel; its autosave waits 1.5 s
+        page.close(run_before_unload=True)
+        text = "Saved first. Typed just before closing the tab."
+        for _ in range(150):
+            if saved_answer(own_server.home, "why-pln/what") == text:
+                break
+            time.sleep(0.2)
+        assert saved_answer(own_server.home, "why-pln/what") == text
+    finally:
+        context.close()
 
 def test_an_answer_over_the_limit_is_refused_whole_and_offered_back_whole_after_a_reload(voila: Server,
                                                                                          page: Any) -> None:

@@ -204,6 +204,25 @@ def _send_again(changed: dict[str, object]) -> None:
 QUICK_EXIT_ENV = "PLNKIT_QUICK_EXIT"
 
 _quick_exit_installed = False
+_at_exit: list[Callable[[], object]] = []
+
+
+def at_exit(fn: Callable[[], object]) -> None:
+    """Run ``fn()`` once as this process ends, before the store's connections close: a learner's work still
+    waiting to be saved (see ``widgets/reflection.py``). Under :func:`exit_quickly_when_served` too, which ends
+    the process before Python's other ``atexit`` functions. Errors go to the operator's log."""
+    if fn not in _at_exit:
+        _at_exit.append(fn)
+
+
+@atexit.register
+def _run_at_exit() -> None:
+    while _at_exit:
+        fn = _at_exit.pop(0)
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - ending anyway: the next one still runs
+            logging.getLogger("plnkit").exception("saving what waited as the kernel ended failed")
 
 
 def exit_quickly_when_served() -> bool:
@@ -215,8 +234,9 @@ def exit_quickly_when_served() -> bool:
     2-core laptop. IPython's own exit clears every namespace and runs a full garbage collection, then Python
     tears every module down: about 0.2 to 0.3 s of CPU per kernel (``py-spy`` of ``benchmarks/room.py``),
     taken from the pages being opened. Nothing of the learner's is in that tidy-up: every answer is saved in
-    its own transaction when it is typed, and a save still running when the shutdown request came has finished
-    by now (ipykernel stops only between messages). Not installed in anyone's own notebook or kernel.
+    its own transaction, a save still running when the shutdown request came has finished by now (ipykernel
+    stops only between messages), and what :func:`at_exit` was given (an autosave still waiting) runs first.
+    Not installed in anyone's own notebook or kernel.
     """
     global _quick_exit_installed
     if _quick_exit_installed or not in_kernel() or os.environ.get(QUICK_EXIT_ENV) != "1":
@@ -227,6 +247,7 @@ def exit_quickly_when_served() -> bool:
 
 
 def _exit_now() -> None:
+    _run_at_exit()
     try:
         from . import session
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from ..records import AnswerVersion
 from ..rules.answers import MAX_REFLECTION_CHARS as MAX_CHARS
 from ..rules.answers import check_reflection
 from ..services import session as _session
+from ..services._kernel import at_exit
 from ._ui import (
     Component,
     Part,
@@ -43,6 +45,34 @@ RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0, 30.0)
 #: Added to "Saved at HH:MM" when another tab or device had saved this answer since this page showed it.
 ELSEWHERE = (". Another tab or device had changed this answer since this page showed it: that text is kept "
              "under “Saved versions”.")
+
+
+#: Reflections with an autosave still waiting (weakly held: a page that has gone lets go of its own).
+_waiting: weakref.WeakSet[Reflection] = weakref.WeakSet()
+
+
+def save_what_waits() -> int:
+    """Save, at once, every reflection whose autosave is still waiting; returns how many were saved.
+
+    Run as the kernel's process ends (given to :func:`plnkit.services._kernel.at_exit`): a tab closed a second
+    after typing asks Voila to shut its kernel down (the page's own unload beacon), which ends the process
+    before the autosave's pause is over; the text was on the server, in the kernel, and only the browser that
+    typed it would have kept it. Errors go to the operator's log.
+    """
+    saved = 0
+    for item in list(_waiting):
+        try:
+            with item._lock:
+                pending = item._timer is not None
+                if item._timer is not None:
+                    item._timer.cancel()
+                    item._timer = None
+            if pending and item._save(force=False) is not None:
+                saved += 1
+        except Exception:  # noqa: BLE001 - the process is ending: say so, go on with the next
+            log.exception("saving a reflection as its page's kernel ended failed")
+    _waiting.clear()
+    return saved
 
 
 class Reflection(Component):
@@ -251,6 +281,8 @@ class Reflection(Component):
             self._timer = threading.Timer(delay, self._on_timer)
             self._timer.daemon = True
             self._timer.start()
+            _waiting.add(self)
+            at_exit(save_what_waits)
 
     def _on_timer(self) -> None:
         with self._lock:
