@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from plnkit.content import PAGES
+from plnkit.content import MODULES, PAGES
 
 from .conftest import ROOT, Server, serve, stop
 from .test_browser import open_course_page
@@ -141,5 +141,26 @@ def test_on_a_phone_the_wide_mediums_table_says_it_scrolls_and_scrolls_from_the_
         page.set_viewport_size({"width": 1366, "height": 900})
         assert not hint.is_visible()  # on a laptop the table fits and says nothing...
         page.wait_for_function("t => !t.hasAttribute('tabindex')", arg=table.element_handle())  # ...nor is a Tab stop
+    finally:
+        context.close()
+
+
+def test_a_long_name_in_the_backchannel_wraps_inside_its_post_on_a_phone(course: Server, browser: Any) -> None:
+    """A trial: a 50-letter name with no spaces ran 794 px wide out of its 306 px post on a phone, and the
+    stream scrolled sideways. The name breaks instead, like a long word in a post."""
+    context = browser.new_context(viewport=dict(zip(("width", "height"), WIDTHS["phone"], strict=True)))
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_course_page(page, course.page(MODULES[0].notebook))
+        channel = page.locator(".plnkit-backchannel")
+        channel.get_by_label("Your name").fill("W" * 50)
+        channel.get_by_label("Your post").fill("Hello from a phone.")
+        channel.get_by_role("button", name="Post", exact=True).click()
+        post = channel.locator(".plnkit-post", has_text="Hello from a phone.")
+        post.wait_for()
+        sizes = post.evaluate("p => [p.scrollWidth, p.clientWidth, p.parentElement.scrollWidth, "
+                              "p.parentElement.clientWidth]")
+        assert sizes[0] <= sizes[1] + 1 and sizes[2] <= sizes[3] + 1, sizes
     finally:
         context.close()
