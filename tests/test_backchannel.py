@@ -91,6 +91,17 @@ def test_bad_posts_get_a_clear_message(author: object, body: object, words: str)
         check_post(author, body)
 
 
+def test_a_post_cannot_turn_the_direction_of_the_text_or_hide_characters_in_its_name() -> None:
+    """A trial posted "Hi\u200b\u202e\u2066 reversed \u202c text\ufeff": the characters that reverse what
+    follows go; a name with invisible characters is refused as at joining; an emoji's joiner stays."""
+    author, body = check_post("Ana", "Hi \u202eesrever\u202c and \u2066isolated\u2069 \U0001F469\u200d\U0001F3EB")
+    assert body == "Hi esrever and isolated \U0001F469\u200d\U0001F3EB"
+    with pytest.raises(InputError, match="invisible characters"):
+        check_post("Ana\u202e", "hi")
+    with pytest.raises(InputError, match="invisible characters"):
+        check_post("A\u200bna", "hi")
+
+
 def test_the_norms_come_before_the_post_box(store: Store) -> None:
     bc = Backchannel(poll_seconds=60)
     try:
