@@ -97,3 +97,17 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
     from plnkit import header
 
     assert plnkit.header is header
+
+
+def test_the_facilitator_adding_a_participant_loads_no_server_code(tmp_path: Path) -> None:
+    """A trial: the facilitator's first "Make their personal link" took 3.6-7 s with nothing shown, later ones
+    0.3 s. That first press imported the server's handlers, and Voila with them (2 s of imports alone), into the
+    page's kernel; the join rule now lives with the session."""
+    code = ("from plnkit.services import session\nfrom plnkit.services.store import Store\n"
+            "import plnkit.widgets.workshop\n"
+            f"store = Store({str(tmp_path / DB_NAME)!r})\n"
+            "session.join_participant(store, 'Ana', whose='their')\nimport sys\n"
+            "print([m for m in ('voila', 'tornado.web', 'jupyter_server') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "PLNKIT_HOME": str(tmp_path)}).stdout
+    assert out.splitlines()[-1] == "[]"

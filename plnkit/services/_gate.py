@@ -15,11 +15,11 @@ from urllib.parse import quote, unquote
 
 import tornado.web
 
-from ..errors import InputError, PlnkitError
-from ..rules.names import check_name, unique_name
+from ..errors import PlnkitError
+from ..rules.names import check_name  # noqa: F401 - re-exported by server.py
 from . import session as _session
 from ._preheat import request_url
-from .store import Store
+from .session import join_participant
 
 if TYPE_CHECKING:
     from .server import CourseServer
@@ -53,23 +53,6 @@ class Place:
 
 
 _place: contextvars.ContextVar[Place | None] = contextvars.ContextVar("plnkit_place", default=None)
-
-
-def join_participant(store: Store, name: object, *, whose: str = "your") -> str:
-    """Make a participant called ``name``; returns their secret token (only its hash is stored).
-
-    A name already taken gets a number, once and for good ("Alice", then "Alice (2)"), so everyone in the room
-    can tell namesakes apart and a label never moves to someone else. A refused name raises
-    :class:`InputError`, speaking of ``whose`` name (``"their"`` when the facilitator adds someone).
-    """
-    clean = check_name(name, whose=whose)
-    if store.workshop_closed():
-        raise InputError("This workshop has been closed by its facilitator, so no one can join it now.")
-    token = _session.new_token()
-    with store.transaction():
-        taken = [p.name for p in store.participants()]
-        store.learner(_session.token_key(token), unique_name(clean, taken))
-    return token
 
 
 #: Control characters or a ".." segment anywhere in a decoded path; a template file outside a template's static/.

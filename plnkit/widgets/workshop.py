@@ -209,8 +209,6 @@ class FacilitatorTools(Component):
     def add_participant(self) -> str | None:
         """Make a participant named as typed (numbered if the name is taken, as when joining) and show their
         personal link, folded; returns their token (``None`` when refused: the message says why)."""
-        from ..services._gate import join_participant
-
         token: str | None = None
 
         @guard(self.status, doing="add that participant")
@@ -223,7 +221,7 @@ class FacilitatorTools(Component):
             if not typed.strip():
                 raise InputError("Type the participant's name first.")
             store = self._sess().store
-            made = join_participant(store, typed, whose="their")
+            made = _session.join_participant(store, typed, whose="their")
             learner = store.active_learner(_session.token_key(made))
             name = learner.name if learner is not None else typed.strip()
             token = made
