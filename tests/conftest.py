@@ -165,7 +165,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """A test run again after a first failure (``tasks.py test`` reruns a browser test whose page wait timed
     out, once) is not hidden by passing the second time: its first failure is printed here, in full, with what
-    its pages showed and the servers' logs."""
+    its pages showed and the servers' logs. So is each page that reloaded itself because parts of it stayed
+    "Loading widget..." (:data:`SELF_RELOADS`), outside the tests that make that happen on purpose."""
+    healed = [line for line in SELF_RELOADS if "reloads_itself" not in line.split(": ", 1)[0]]  # not on purpose
+    if healed:
+        terminalreporter.write_sep("=", f"pages that reloaded themselves, stuck on 'Loading widget...' ({len(healed)})",
+                                   yellow=True)
+        for line in healed:
+            terminalreporter.write_line(line)
     reruns = terminalreporter.stats.get("rerun", [])
     if not reruns:
         return
@@ -398,6 +405,12 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+#: What ``course.js`` writes to the console before a page with parts stuck on "Loading widget..." reloads itself,
+#: and every such line of the run, with its test: a page that healed itself passes its test, so the end of the
+#: run lists them (see :func:`pytest_terminal_summary`) to find what made the parts stick.
+SELF_RELOAD = "plnkit: this page reloads itself"
+SELF_RELOADS: list[str] = []
+
 #: The test running now (set by :func:`_current_test`): where the browser's watch files what it saw.
 _CURRENT: dict[str, pytest.Item | None] = {"item": None}
 
@@ -419,6 +432,8 @@ def _watch(context: Any) -> None:
         item = _CURRENT["item"]
         if item is not None:
             item.plnkit_console.append(line[:500])  # type: ignore[attr-defined]
+            if SELF_RELOAD in line:
+                SELF_RELOADS.append(f"{item.nodeid}: {line[:1500]}")
 
     def new_page(pg: Any) -> None:
         pg.on("console", lambda msg: console(f"{msg.type}: {msg.text}"))
