@@ -246,6 +246,60 @@ def test_typing_before_choosing_keeps_the_offered_text_until_the_learner_chooses
     page.wait_for_timeout(1000)
     assert page.get_by_role("group", name="Unsaved text from earlier").count() == 0
 
+def test_two_tabs_typing_offline_in_one_answer_both_have_their_text_offered_back(own_server: Server,
+                                                                               browser: Any) -> None:
+    """A trial: two tabs of one page, offline, each typed in the same reflection; the second tab's text took the
+    first one's place in the browser's keeping, and the first was lost. Now both are offered back."""
+    url = own_server.page(MODULES[1].notebook)
+    context = browser.new_context()
+    try:
+        first, second = context.new_page(), context.new_page()
+        for tab in (first, second):
+            tab.set_default_timeout(60_000)
+            open_course_page(tab, url)
+        context.set_offline(True)
+        for tab, words in ((first, "Typed in the first tab, offline."), (second, "Typed in the second tab.")):
+            area, status = reflection(tab)
+            area.fill(words)
+            status.get_by_text(re.compile("^Not saved yet: you're offline")).wait_for()
+        first.close()  # closed while still offline (with its unload handlers the close would not wait)
+        second.close()
+        context.set_offline(False)
+        again = context.new_page()
+        again.set_default_timeout(60_000)
+        open_course_page(again, url)
+        offers = again.get_by_role("group", name="Unsaved text from earlier")
+        offers.first.wait_for()
+        again.wait_for_timeout(1000)
+        shown = " ".join(offers.all_inner_texts())
+        assert "Typed in the first tab, offline." in shown and "Typed in the second tab." in shown, shown
+    finally:
+        context.close()
+
+
+def test_putting_text_back_over_unsaved_typing_offers_that_typing_in_turn(own_server: Server, page: Any) -> None:
+    """A trial: "Put it back" replaced text typed since the page opened, without a word. Text the server has is
+    under "Saved versions" (the offer says so); text it doesn't have yet is offered back in its turn."""
+    url = own_server.page(MODULES[0].notebook)
+    open_and_save(page, url, "Saved base.")
+    page.evaluate(PLANT_A_DRAFT, "Saved base. From a tab that closed.")
+    open_course_page(page, url)
+    offer = page.get_by_role("group", name="Unsaved text from earlier")
+    offer.wait_for()
+    assert "replaces what the box holds now" in offer.inner_text()
+    page.context.set_offline(True)
+    area, status = reflection(page)
+    area.fill("Saved base. Typed offline before choosing.")
+    status.get_by_text(re.compile("^Not saved yet: you're offline")).wait_for()
+    offer.filter(has_text="From a tab that closed.").get_by_role("button", name="Put it back").click()
+    assert area.input_value() == "Saved base. From a tab that closed."
+    turn = page.get_by_role("group", name="Unsaved text from earlier").filter(has_text="Typed offline before")
+    turn.wait_for()
+    page.context.set_offline(False)
+    status.get_by_text(re.compile("^Saved at")).wait_for()
+    turn.get_by_role("button", name="Put it back").click()
+    assert area.input_value() == "Saved base. Typed offline before choosing."
+
 def test_text_typed_just_before_the_tab_closed_is_saved_on_the_server(own_server: Server, browser: Any) -> None:
     """A trial: text typed a second before a tab closed stayed only in that browser (the page's kernel ended before
     its autosave's pause was over). The kernel now saves what waits as it ends, so another device has it too."""

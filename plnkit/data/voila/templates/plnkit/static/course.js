@@ -67,6 +67,21 @@
     return Array.isArray(kept) ? kept.filter(function (d) { return d && typeof d.text === "string"; }) : [];
   }
   function keepOffered(f, drafts) { writeDraft(f.store + OFFERED, drafts.length ? drafts : null); }
+  function setAside(f, draft) { // to offer back later (once per text)
+    keepOffered(f, offered(f).filter(function (d) { return d.text !== draft.text; }).concat([draft]));
+  }
+  // Two tabs of one page share a field's draft. Before this page writes its own, text another tab wrote there and
+  // the server is not known to have (both tabs offline, say) is set aside to offer back, not overwritten; this
+  // page's own earlier text, set aside so by another tab, goes once this page writes or saves newer text.
+  function keepOtherTabsText(f) {
+    var other = readDraft(f.store);
+    if (other && typeof other.text === "string" && other.view !== VIEW && hash(other.text) !== f.saved &&
+        other.text !== f.input.value) { setAside(f, other); }
+  }
+  function dropOwnSetAside(f) {
+    var kept = offered(f), others = kept.filter(function (d) { return d.view !== VIEW; });
+    if (others.length !== kept.length) { keepOffered(f, others); }
+  }
   function field(el) { // el: an element with class plnkit-draft
     var key = classValue(el, "plnkit-k-");
     var input = el.querySelector("textarea, input[type=text], input:not([type])");
@@ -475,6 +490,8 @@
     var el = event.target && event.target.closest ? event.target.closest(".plnkit-draft") : null;
     var f = el && field(el);
     if (!f) { return; }
+    keepOtherTabsText(f);
+    dropOwnSetAside(f);
     if (hash(f.input.value) === f.saved) { writeDraft(f.store, null); el.plnkitTypedAt = null; }
     else {
       writeDraft(f.store, { text: f.input.value, at: Date.now(), page: location.pathname, view: VIEW });
@@ -498,7 +515,8 @@
     box.setAttribute("aria-live", "polite");
     var intro = document.createElement("p");
     intro.textContent = "You typed this here" + (draft.at ? " on " + when(draft.at) : "") +
-      ", but it isn't saved on the course server:";
+      ", but it isn't saved on the course server. Putting it back replaces what the box holds now (saved text " +
+      "stays under \u201cSaved versions\u201d):";
     var quote = document.createElement("blockquote");
     quote.textContent = draft.text.length > 400 ? draft.text.slice(0, 400) + "…" : draft.text;
     var put = document.createElement("button");
@@ -513,6 +531,12 @@
       f.input.focus();
     }
     put.addEventListener("click", function () {
+      var now = f.input.value;
+      if (now.trim() && now !== draft.text && hash(now) !== f.saved) { // typed here, not saved yet: offered in turn
+        var replaced = { text: now, at: Date.now(), page: location.pathname, view: VIEW + ":replaced" };
+        setAside(f, replaced);
+        offer(f, replaced);
+      }
       f.input.value = draft.text;
       f.input.dispatchEvent(new Event("input", { bubbles: true }));
       f.input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -547,6 +571,7 @@
       var first = !el.hasAttribute("data-plnkit-seen"); // just rendered: its value is what the server holds
       el.setAttribute("data-plnkit-seen", "1");
       offlineNoteSpent(f);
+      if (hash(f.input.value) === f.saved) { dropOwnSetAside(f); }
       var draft = readDraft(f.store);
       if (draft && typeof draft.text === "string") {
         // The server has it; or, typed on this very page, the server then set the field to what it holds (a post
