@@ -150,8 +150,8 @@ def test_a_preheated_page_filling_itself_in_still_answers_every_request_for_its_
                 asked += 1
                 time.sleep(0.05)
             answered = 0
-            while answered < asked:
-                msg = kc.get_iopub_msg(timeout=30)
+            while answered < asked:  # each answer holds up to 3,000 widgets: slow on a busy 2-core machine
+                msg = kc.get_iopub_msg(timeout=90)
                 output(msg)
                 content = msg["content"]
                 if msg["msg_type"] == "comm_msg" and content.get("comm_id") == control \

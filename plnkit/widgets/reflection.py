@@ -57,20 +57,16 @@ def save_what_waits() -> int:
     Run as the kernel's process ends (given to :func:`plnkit.services._kernel.at_exit`): a tab closed a second
     after typing asks Voila to shut its kernel down (the page's own unload beacon), which ends the process
     before the autosave's pause is over; the text was on the server, in the kernel, and only the browser that
-    typed it would have kept it. Errors go to the operator's log.
+    typed it would have kept it.
     """
     saved = 0
-    for item in list(_waiting):
-        try:
-            with item._lock:
-                pending = item._timer is not None
-                if item._timer is not None:
-                    item._timer.cancel()
-                    item._timer = None
-            if pending and item._save(force=False) is not None:
-                saved += 1
-        except Exception:  # noqa: BLE001 - the process is ending: say so, go on with the next
-            log.exception("saving a reflection as its page's kernel ended failed")
+    for item in list(_waiting):  # a save's own errors are the guard's (status line and operator's log)
+        with item._lock:
+            pending, timer, item._timer = item._timer is not None, item._timer, None
+        if timer is not None:
+            timer.cancel()
+        if pending and item._save(force=False) is not None:
+            saved += 1
     _waiting.clear()
     return saved
 
