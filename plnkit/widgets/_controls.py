@@ -61,12 +61,6 @@ def keep_choice(dropdown: w.Dropdown, options: list[tuple[str, Any]]) -> None:
     dropdown.value = chosen if chosen in {v for _, v in options} else None
 
 
-def placeholder() -> w.VBox:
-    """The one empty box shared by every closed section whose content is made when it first opens (a
-    ``w.Accordion`` needs a child for its title to show): such a section adds one model to its page, not two."""
-    return _share(("placeholder",), w.VBox)
-
-
 def make(cls: type[W], *args: Any, classes: Iterable[str] = (), **kwargs: Any) -> W:
     """``cls(*args, **kwargs)`` with a shared layout (:func:`layout`) and a shared style model of its kind.
 

@@ -42,7 +42,6 @@ from ._controls import keep_choice as keep_choice
 from ._controls import layout as layout
 from ._controls import make as make
 from ._controls import mark_saved as mark_saved
-from ._controls import placeholder as placeholder
 from ._controls import text_hash as text_hash
 from ._files import download_link as download_link
 from ._files import on_upload as on_upload

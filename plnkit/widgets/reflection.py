@@ -28,7 +28,6 @@ from ._ui import (
     log,
     make,
     mark_saved,
-    placeholder,
     plural,
     word_count,
 )
@@ -118,9 +117,11 @@ class Reflection(Component):
         self._history_parts: tuple[w.Dropdown, w.Textarea, w.Button] | None = None
         self._share_box: w.Checkbox | None = None
         # "Saved versions" (every version, the current one too) is closed until the learner opens it: its controls
-        # are made only then (or when code asks for them), so a page of reflections sends the browser fewer widgets
-        # to render before it is usable.
-        self.history = make(w.Accordion, children=[placeholder()], titles=("Saved versions",))
+        # are made only then (or when code asks for them), so a page sends the browser fewer widgets to render
+        # before it is usable. They go into a box of its own: replacing an Accordion's child redraws its header,
+        # taking keyboard focus from the header the learner just pressed.
+        self._history_box = make(w.VBox)
+        self.history = make(w.Accordion, children=[self._history_box], titles=("Saved versions",))
         self.history.selected_index = None
         self.history.observe(self._on_open_history, names="selected_index")
         self._answer_row = make(w.HBox, [self.save_button, self.words, self.status.widget],
@@ -152,7 +153,7 @@ class Reflection(Component):
                 picker.observe(self._on_pick_version, names="value")
                 restore.on_click(self._on_restore)
                 self._show_versions()
-                self.history.children = [make(w.VBox, [picker, text, restore])]
+                self._history_box.children = [picker, text, restore]
             return self._history_parts
 
     def _on_open_history(self, change: dict[str, Any]) -> None:
