@@ -422,6 +422,9 @@ def _current_test(request: pytest.FixtureRequest) -> Iterator[None]:
     _CURRENT["item"] = item
     yield
     _CURRENT["item"] = None
+    page = sys.modules.get("plnkit.widgets.page")
+    for head in list(page._headers) if page is not None else []:  # a test's page headers stop looking with it
+        head.close()
 
 
 def _watch(context: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -187,9 +188,11 @@ def test_a_page_outside_a_workshop_checks_no_link_but_follows_progress_made_else
     monkeypatch.delenv("PLNKIT_DATABASE_URL", raising=False)
     monkeypatch.setenv("PLNKIT_SIGNIN_CHECK", "0.5")
     checked: list[str] = []
-    monkeypatch.setattr(_signin, "sign_in_stopped", lambda: checked.append("checked") or "")
     open_page(monkeypatch, None)
     top = header(1)
+    # Only this page's looks count (a header another test left open would look at its own link).
+    monkeypatch.setattr(_signin, "sign_in_stopped",
+                        lambda: (threading.current_thread() is top._watching and checked.append("checked")) or "")
     try:
         sess = top.learner_session
         assert sess is not None and sess.token is None  # a teacher alone: no link
