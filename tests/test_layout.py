@@ -4,6 +4,7 @@ label or button ends in "…", no dropdown is narrower than its choice, no text 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,13 @@ def test_nothing_is_cut_off_before_or_after_the_exercises(course: Server, sized:
     fill_in(sized, spec.number)
     sized.wait_for_timeout(1500)  # statuses and charts arrive
     assert cut_off(sized) == [], f"{spec.notebook} after the exercises"
+    # A saved answer's versions: the longest label (a date with seconds, the word count, "(latest)") fits.
+    box = sized.locator(".plnkit-reflection").first
+    header = box.locator(".jupyter-widget-Collapse-header")
+    header.get_by_text(re.compile(r"Saved versions \([1-9]")).wait_for()  # saved here, or by the other width
+    header.click()
+    box.get_by_label("Version", exact=True).wait_for()
+    assert cut_off(sized) == [], f"{spec.notebook} with a reflection's saved versions open"
 
 
 def test_the_facilitators_page_is_not_cut_off(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> None:

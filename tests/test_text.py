@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tokenize
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from plnkit.errors import InputError
-from plnkit.rules.text import parse_number, plural
+from plnkit.rules.text import parse_number, plural, short_day_and_clock
 
 PACKAGE = Path(__file__).resolve().parent.parent / "plnkit"
 
@@ -83,3 +84,9 @@ def test_the_plural_check_finds_each_hand_written_form(tmp_path: Path) -> None:
                       "d = f'{n} tool' if n == 1 else f'{n} tools'\ne = [len(s) for s in 'ab']  # not a plural\n"
                       "f = 'an http(s) address'\n", encoding="utf-8")
     assert [n for n, _line in hand_written_plurals(module)] == [1, 2, 3, 4]
+
+
+def test_a_date_in_a_list_that_must_fit_a_phone_leaves_out_only_this_years_year() -> None:
+    saved = datetime(2026, 12, 3, 14, 2).astimezone()  # 14:02 on this computer's clock
+    assert short_day_and_clock(saved, now=datetime(2026, 12, 31, 9, 0).astimezone()) == "3 Dec, 14:02"
+    assert short_day_and_clock(saved, now=datetime(2027, 1, 2, 9, 0).astimezone()) == "3 Dec 2026, 14:02"

@@ -97,3 +97,13 @@ def day_and_clock(moment: datetime) -> str:
     """A local date and time such as ``28 Nov 2026, 14:02``."""
     local = moment.astimezone()
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def short_day_and_clock(moment: datetime, now: datetime | None = None) -> str:
+    """:func:`day_and_clock` without the year when ``moment`` falls in the local year of ``now`` (default: the
+    current time), as a mail client lists its messages: ``28 Nov, 14:02``, but ``28 Nov 2025, 14:02``. For lists
+    that must fit a phone's width (a reflection's saved versions)."""
+    local = moment.astimezone()
+    if local.year != (now or datetime.now(local.tzinfo)).astimezone().year:
+        return day_and_clock(moment)
+    return f"{local.day} {local:%b, %H:%M}"

@@ -33,6 +33,7 @@ from ..rules.text import day as day
 from ..rules.text import day_and_clock as day_and_clock
 from ..rules.text import esc as esc
 from ..rules.text import plural as plural
+from ..rules.text import short_day_and_clock as short_day_and_clock
 from ..rules.text import word_count as word_count
 from ..services import _log
 from ._controls import Part as Part

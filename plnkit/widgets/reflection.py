@@ -29,6 +29,7 @@ from ._ui import (
     make,
     mark_saved,
     plural,
+    short_day_and_clock,
     word_count,
 )
 
@@ -370,9 +371,8 @@ class Reflection(Component):
 
     def _show_versions(self) -> None:
         versions = list(self._versions.values())
-        # Autosave keeps several versions a minute: those that share a minute show their seconds too.
-        whens = [day_and_clock(v.saved_at) for v in versions]
-        minutes = Counter(whens)
+        whens = [short_day_and_clock(v.saved_at) for v in versions]  # this year's without the year: fits a phone
+        minutes = Counter(whens)  # autosave keeps several versions a minute: those sharing one show their seconds
         options = [(f"{when}{v.saved_at.astimezone().strftime(':%S') if minutes[when] > 1 else ''}"
                     f" · {plural(word_count(str(v.value)), 'word')}{' (latest)' if i == 0 else ''}", v.id)
                    for i, (when, v) in enumerate(zip(whens, versions, strict=True))]
