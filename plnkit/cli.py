@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .content import FACILITATOR_NOTEBOOK, PAGES, START
 from .errors import CourseNotFoundError
+from .services._log import READY_MESSAGE_ENV
 from .services.store import default_home
 
 #: Kernels with no browser connected are shut down after this long idle: Voila's own shutdown on tab close
@@ -185,8 +186,8 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["PLNKIT_WORKSHOP"] = "1"
     scheme = "https" if args.certfile else "http"
     base = f"{scheme}://{shown_host(args.host)}:{args.port}/voila/render/{START.notebook}"
-    print(f"The course is at {base}", flush=True)
-    print(f"Learners' work is saved in {prepare_store(home)}. Press Ctrl+C to stop.", flush=True)
+    # Said by the server once it listens (a link followed at once then opens), not before it starts.
+    ready = [f"The course is at {base}", f"Learners' work is saved in {prepare_store(home)}. Press Ctrl+C to stop."]
     if args.workshop:
         from .services.session import facilitator_token
 
@@ -195,10 +196,11 @@ def serve(args: argparse.Namespace) -> int:
         fd = os.open(link_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(link + "\n")
-        print("Workshop mode: share the address above; each participant joins with their name.", flush=True)
-        print(f"Your facilitator link (keep it to yourself; also in {link_file}): {link}", flush=True)
-        print("Once it is open in your browser, the facilitator's page (who is here, the room's answers) is at "
-              f"{base.rsplit('/', 1)[0]}/{FACILITATOR_NOTEBOOK}", flush=True)
+        ready += ["Workshop mode: share the address above; each participant joins with their name.",
+                  f"Your facilitator link (keep it to yourself; also in {link_file}): {link}",
+                  "Once it is open in your browser, the facilitator's page (who is here, the room's answers) is at "
+                  f"{base.rsplit('/', 1)[0]}/{FACILITATOR_NOTEBOOK}"]
+    os.environ[READY_MESSAGE_ENV] = "\n".join(ready)
     cmd = voila_command(course, host=args.host, port=args.port, open_browser=args.open,
                         workshop=args.workshop, allow_hosts=args.allow_host, certfile=args.certfile or "",
                         keyfile=args.keyfile or "", max_pages=args.max_pages, max_pages_each=args.max_pages_each,

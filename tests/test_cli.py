@@ -39,7 +39,9 @@ def test_local_serving_answers_only_to_local_names_unless_told(tmp_path: Path) -
 
 
 def test_a_workshop_server_prints_the_facilitator_link_and_keeps_a_private_copy(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", "import os, plnkit.cli as c; os.execv = lambda *a: exit(0); "
+    # The server prints what serve hands it once it listens (test_server.py); here it prints it at once.
+    out = subprocess.run([sys.executable, "-c", "import os, plnkit.cli as c; "
+                          "os.execv = lambda *a: exit(print(os.environ[c.READY_MESSAGE_ENV])); "
                           "c.main(['serve', '--workshop', '--host', '0.0.0.0', '--port', '9'])"],
                          cwd=ROOT, env={"PLNKIT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=60)
@@ -59,6 +61,7 @@ def served_course(monkeypatch: pytest.MonkeyPatch, home: Path, *args: str) -> st
 
     monkeypatch.setenv("PLNKIT_HOME", str(home))
     monkeypatch.setenv("JUPYTER_PATH", "")
+    monkeypatch.delenv(cli.READY_MESSAGE_ENV, raising=False)  # gone again after the test
     monkeypatch.setattr(cli.os, "execv", no_exec)
     with pytest.raises(SystemExit):
         cli.main(["serve", "--port", "9", *args])
@@ -73,7 +76,10 @@ def test_serve_finds_the_packages_course_from_any_folder(tmp_path: Path, monkeyp
     monkeypatch.chdir(elsewhere)
     assert cli.course_dir() == ROOT / "course"  # this checkout's own notebooks, wherever it runs from
     assert served_course(monkeypatch, tmp_path) == str(ROOT / "course")
-    assert "The course is at http://localhost:9/voila/render/00_start.ipynb" in capsys.readouterr().out
+    # Said by the server once it listens, not before (a link followed at once was refused).
+    assert "The course is at" not in capsys.readouterr().out
+    assert os.environ[cli.READY_MESSAGE_ENV].startswith(
+        "The course is at http://localhost:9/voila/render/00_start.ipynb\n")
 
 
 def test_serve_course_path_serves_a_facilitators_own_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

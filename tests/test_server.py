@@ -6,16 +6,19 @@ import functools
 import gzip
 import http.client
 import os
+import queue
 import re
 import shutil
 import ssl
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, HTTPHandler, Request, build_opener
+from urllib.request import HTTPCookieProcessor, HTTPErrorProcessor, HTTPHandler, Request, build_opener, urlopen
 
 import pytest
 
@@ -24,7 +27,7 @@ from plnkit.services import session
 from plnkit.services.server import CSP
 from plnkit.services.store import DB_NAME, Store
 
-from .conftest import Server, kernel_pids, serve, stop
+from .conftest import ROOT, Server, free_port, kernel_pids, serve, stop
 
 START = PAGES[0].notebook
 
@@ -545,3 +548,28 @@ def test_a_participant_can_t_open_the_facilitators_page_however_it_is_spelled(wo
     assert "jupyter-widget" not in body
     time.sleep(1)
     assert len(kernel_pids(workshop.proc.pid)) == before  # refused before any kernel started
+
+
+def test_the_address_is_printed_once_the_course_answers_and_a_port_in_use_is_said_plainly(tmp_path: Path) -> None:
+    """A facilitator follows the printed link at once: it opens (the line came a moment before the port answered).
+    A second course started on the same port says why it can't, without a traceback."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "plnkit.cli", "serve", "--port", str(port), "--preheat", "0", "--workshop"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PLNKIT_HOME": str(tmp_path / "a")},
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+    try:
+        first = lines.get(timeout=120)
+        assert first == f"The course is at http://localhost:{port}/voila/render/{START}\n"
+        with urlopen(f"http://127.0.0.1:{port}/voila/static/voila.js", timeout=10) as answer:  # no wait
+            assert answer.status == 200
+        said = "".join(lines.get(timeout=10) for _ in range(4))
+        assert "Learners' work is saved in" in said and "Your facilitator link" in said
+        second = subprocess.run([*cmd[:-1]], cwd=ROOT, env={**os.environ, "PLNKIT_HOME": str(tmp_path / "b")},
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1 and "The course is at" not in second.stdout
+        assert f"The course can't be served at 127.0.0.1, port {port}: the port is in use" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        stop(proc)

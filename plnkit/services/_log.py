@@ -24,6 +24,10 @@ import threading
 from pathlib import Path
 
 LOG_NAME = "plnkit.log"
+#: What ``plnkit serve`` has to tell the operator (the course's address, where work is kept, a workshop's
+#: facilitator link), handed to the server in the environment: the server prints it on its console once it
+#: listens, and takes it out of the environment before any kernel starts (``server.CourseServer``).
+READY_MESSAGE_ENV = "PLNKIT_READY_MESSAGE"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"
 
 #: Loggers of the libraries a page's widgets speak through (``comm``, ipykernel's comm manager): their warnings

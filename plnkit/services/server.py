@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import logging
 import os
@@ -67,6 +68,7 @@ from ._gate import (
     join_participant,
 )
 from ._kernel import QUICK_EXIT_ENV
+from ._log import READY_MESSAGE_ENV
 from ._preheat import QUERY_ROUTE, QUERY_URL_ENV, NoQuery, PoolWatch, QueryHandler
 from ._templates import GLOBALS, share_compiled_templates
 from ._zygote import ForkProvisioner, Zygote
@@ -138,6 +140,7 @@ class CourseServer(AdmissionMixin, Voila):
         self.pool: PoolWatch | None = None  # the preheated kernels' bookkeeping, when preheating
         self._query_secret = secrets.token_urlsafe(24)
         self._chunks: Bundle | None = None
+        self._ready_message = os.environ.pop(READY_MESSAGE_ENV, "")  # printed once listening; kept from kernels
 
     # --- set-up -----------------------------------------------------------------------------------------
 
@@ -324,12 +327,21 @@ class CourseServer(AdmissionMixin, Voila):
             await self._shut_down(kernel_id)
 
     def listen(self) -> None:
-        if self.certfile:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(self.certfile, self.keyfile or None)
-            self.app.listen(self.port, self.ip, ssl_options=context)
-        else:
-            self.app.listen(self.port, self.ip)
+        try:
+            if self.certfile:
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(self.certfile, self.keyfile or None)
+                self.app.listen(self.port, self.ip, ssl_options=context)
+            else:
+                self.app.listen(self.port, self.ip)
+        except OSError as exc:
+            reason = _LISTEN_PROBLEMS.get(exc.errno or 0)
+            if reason is None:
+                raise
+            print(f"The course can't be served at {self.ip}, port {self.port}: {reason}", file=sys.stderr, flush=True)
+            self.exit(1)
+        if self._ready_message:
+            print(self._ready_message, flush=True)  # now a link followed at once opens
         if self.open_browser:
             self.launch_browser()
         self.ioloop = tornado.ioloop.IOLoop.current()
@@ -339,6 +351,14 @@ class CourseServer(AdmissionMixin, Voila):
             pass
         finally:
             self.stop()
+
+
+#: What the operator is told when the server can't listen (``errno`` -> the reason and what to do).
+_LISTEN_PROBLEMS = {
+    errno.EADDRINUSE: "the port is in use (is the course running already? Stop it, or choose a port with --port).",
+    errno.EACCES: "permission denied (ports below 1024 need administrator rights: choose another with --port).",
+    errno.EADDRNOTAVAIL: "this computer has no such address (check --host; 0.0.0.0 means all of them).",
+}
 
 
 class _PageEndedWhileMade(logging.Filter):
