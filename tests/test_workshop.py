@@ -233,6 +233,9 @@ def test_the_facilitator_adds_a_participant_ahead_of_time_and_their_link_opens_t
     # Folded away (the facilitator's page may be projected), the link on a line of its own.
     assert '<details class="plnkit-secret"><summary>Show Ana (2)' in tools.result.value
     assert f'learner={ana2}">' in tools.result.value and f"learner={ana2}</a></p>" in tools.result.value
+    # Only a hash of it is kept, so a reloaded page can't show it again: the facilitator is told so, and how to
+    # get a new one (a trial's facilitator looked for it after a reload).
+    assert "It is shown only here, only now" in tools.result.value and "Reissue their link" in tools.result.value
     with open_store(workshop) as store:
         before = [p.name for p in store.participants()]
     tools.new_name.value = "Facilitator"

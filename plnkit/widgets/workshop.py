@@ -245,7 +245,8 @@ class FacilitatorTools(Component):
                              "anyone who sees it can open their work)</summary>"
                              f'<p class="plnkit-link-line"><a href="{esc(link)}">{esc(link)}</a></p>'
                              f"<p>Give it to them privately, by chat or email; they open it in their browser to "
-                             f"{esc(then)}.</p></details>")
+                             f"{esc(then)}. It is shown only here, only now (the course keeps no copy it could "
+                             "show again): if it is lost, “Reissue their link” makes a new one.</p></details>")
 
     def _confirmed(self) -> None:
         if self.confirm.value is not True:
