@@ -135,3 +135,9 @@ def test_serve_makes_the_database_first_and_says_where_the_work_goes(tmp_path: P
     assert "Warning: the course database can't be used yet" in err and "can't be reached" in err
     assert "the database said: connection failed" in err  # the driver's own words, for the operator
     assert "s3cret" not in err + where  # the password is never printed
+
+
+def test_python_dash_m_plnkit_is_the_plnkit_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "plnkit", "course-path"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == str(ROOT / "course"), out.stderr
