@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from plnkit.content import MODULES, PAGES
+from plnkit.services.store import DB_NAME, Store
 
 from .conftest import Server, kernel_pids, serve, stop
 from .test_browser import open_course_page
@@ -175,6 +176,24 @@ def test_a_page_only_being_read_says_across_its_top_that_it_stopped_saving(room:
     top.wait_for(timeout=20_000)
     assert "This page has stopped saving." in top.inner_text() and "new personal link" in top.inner_text()
     assert noor.locator(".plnkit-status-error").count() == 0  # nothing was refused: no field had to say so
+
+
+def test_a_page_open_while_the_workshop_closes_and_reopens_drops_its_banner_and_saves_again(
+        room: Server, people: Any) -> None:
+    """A trial found open pages still saying "This workshop has been closed" minutes after it reopened."""
+    omar = people()
+    join(omar, room, "Omar")
+    top = omar.locator("#plnkit-signed-out[role=alert]")
+    with Store(room.home / DB_NAME) as store:  # as the facilitator's Close does
+        store.set_workshop_closed(True)
+    try:
+        top.wait_for(timeout=20_000)
+        assert "This page has stopped saving." in top.inner_text() and "closed" in top.inner_text()
+    finally:
+        with Store(room.home / DB_NAME) as store:
+            store.set_workshop_closed(False)
+    top.wait_for(state="detached", timeout=20_000)
+    save_reflection(omar, "Saved once the workshop reopened.")
 
 
 def test_quick_reloads_of_a_loading_page_do_not_use_up_a_participant_s_places(room: Server, people: Any) -> None:

@@ -168,9 +168,9 @@ NO_LINK = ("This is a workshop: open the course from your personal link (you get
 UNKNOWN_LINK = ("This link isn't recognised: check it, or join again. If your facilitator has given you a new "
                 "link, open that one.")
 #: An open page whose link stopped working while it was open (reissued, or the participant erased).
-LINK_REPLACED = ("This page's sign-in has stopped working: your facilitator may have given you a new personal link. "
-                 "Nothing more is saved from this page, but what you type here stays in this browser: open your "
-                 "new link and it is offered back to you there.")
+LINK_REPLACED = ("This page's sign-in has stopped working: your facilitator may have given you a new personal link, "
+                 "or erased your work here. Nothing more is saved from this page, but what you type here stays in "
+                 "this browser: if you have a new link, open it and it is offered back to you there.")
 
 
 def current() -> Session:

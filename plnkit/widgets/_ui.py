@@ -20,6 +20,7 @@ import html
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -75,9 +76,11 @@ class Status:
 
     def signed_out(self, text: str) -> None:
         """An error that stops the whole page saving (:class:`~plnkit.errors.SignInStopped`): ``course.js`` also
-        says it across the top of the page, for a learner reading or typing elsewhere on it."""
+        says it across the top of the page, for a learner reading or typing elsewhere on it, until the page's
+        sign-in works again (:func:`signed_in_again`: a reopened workshop) or this line says something else."""
         self.widget.value = (f'<span class="plnkit-status-error plnkit-signed-out" role="status">{esc(text)}'
                              "</span>")
+        _signed_out.add(self)
 
     @property
     def text(self) -> str:
@@ -85,6 +88,19 @@ class Status:
 
     def _set(self, kind: str, text: str) -> None:
         self.widget.value = f'<span class="plnkit-status-{kind}" role="status">{esc(text)}</span>'
+        _signed_out.discard(self)
+
+
+#: The status lines on this page saying that its sign-in stopped.
+_signed_out: weakref.WeakSet[Status] = weakref.WeakSet()
+SIGNED_IN_AGAIN = "This page saves again (your facilitator reopened the workshop): press Save to save what is here."
+
+
+def signed_in_again() -> None:
+    """The page's sign-in works again (the page header found it so): every status line that said it had stopped
+    says how to save what the refused action left here."""
+    for status in list(_signed_out):
+        status.info(SIGNED_IN_AGAIN)
 
 
 def guard(status: Status | None, *, doing: str = "do that", kept: str = "What you typed is still here; try again.",

@@ -21,7 +21,7 @@ from ..rules.progress import module_state
 from ..services import _announce, _signin
 from ..services import session as _session
 from ..services._kernel import every_on_main, exit_quickly_when_served, keep_no_history, resent_after_loading
-from ._ui import Component, defer_loading, esc, guard, layout, load_all, make
+from ._ui import Component, defer_loading, esc, guard, layout, load_all, make, signed_in_again
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 _headers: weakref.WeakSet[Header] = weakref.WeakSet()
@@ -123,6 +123,7 @@ class Header(_PagePart):
         self._watching = threading.Thread(target=lambda: None)  # started once loaded
         self._stop_watching = threading.Event()
         self._shown: Progress | None = None  # the progress the header shows
+        self._signed_out = False  # the header says the page's sign-in has stopped
 
     def load(self) -> None:
         sess = self.learner_session = self._try_sess()
@@ -132,16 +133,16 @@ class Header(_PagePart):
         _headers.add(self)
         if sess is not None and not self._watching.is_alive():
             # Every sign_in_check_seconds (20 s) an open page looks again: at its workshop link, so a page only
-            # being read learns too that it stopped saving (see check_sign_in; it stops looking once the link
-            # has stopped working), and at the learner's progress, so a start page left open in one tab shows
-            # a module finished in another.
+            # being read learns too that it stopped saving, and that it saves again once a closed workshop
+            # reopens (see check_sign_in), and at the learner's progress, so a start page left open in one tab
+            # shows a module finished in another.
             self._watching = every_on_main(_signin.sign_in_check_seconds(), self._look_again,
                                            self._stop_watching, "plnkit-page-watch")
 
     def _look_again(self) -> bool:
         sess = self.learner_session
         if sess is not None and sess.token and not self.check_sign_in():
-            return False
+            return True  # and look again: a closed workshop may reopen
         if sess is not None:
             now = guard(None, doing="read your progress")(sess.store.progress)(sess.learner)
             if now is not None and now != self._shown:  # None: out of reach just now, the next look tells
@@ -151,12 +152,18 @@ class Header(_PagePart):
     def check_sign_in(self) -> bool:
         """True while this page's workshop link works. Otherwise the header carries the reason, marked
         ``plnkit-signed-out`` (hidden), and ``course.js`` says it across the top of the page, as it does when a
-        save is refused for it."""
+        save is refused for it; once the link works again (a reopened workshop), the mark goes, with the banner,
+        and every status line that said a save was refused says how to save now (:func:`signed_in_again`)."""
         problem = _signin.sign_in_stopped()
         if problem:
+            self._signed_out = True
             self.widget.value = (header_html(self.page, _progress(self.learner_session),
                                              _session.link_suffix(self.learner_session))
                                  + f'<p class="plnkit-signed-out" hidden>{esc(problem)}</p>')
+        elif self._signed_out:  # it works again (a reopened workshop): the page says so, and course.js's banner goes
+            self._signed_out = False
+            self.refresh()
+            signed_in_again()
         return not problem
 
     def close(self) -> None:

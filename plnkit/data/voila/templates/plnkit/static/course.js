@@ -556,11 +556,13 @@
   }
   // An exercise said this page's sign-in has stopped (its link was reissued, the workshop closed: the kernel
   // marks the message plnkit-signed-out): nothing more is saved from the page, so it says so across the top too,
-  // for a learner reading or typing elsewhere on the page. What they type still stays in this browser.
+  // for a learner reading or typing elsewhere on the page. What they type still stays in this browser. Once no
+  // part of the page says so any more (the workshop reopened: the kernel takes its marks away), the banner goes.
   function signedOut() {
     var said = document.querySelector(".plnkit-signed-out");
-    if (!said || document.getElementById("plnkit-signed-out")) { return; }
-    banner("plnkit-signed-out", "This page has stopped saving.", said.textContent.trim(), false, true);
+    var shown = document.getElementById("plnkit-signed-out");
+    if (!said) { if (shown) { dismiss("plnkit-signed-out"); } return; }
+    if (!shown) { banner("plnkit-signed-out", "This page has stopped saving.", said.textContent.trim(), false, true); }
   }
   function scan() {
     signedOut();
