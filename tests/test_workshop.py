@@ -353,7 +353,9 @@ def test_the_facilitator_erases_a_participant_for_good_after_confirming(
     assert "confirm" in tools.status.text  # nothing happens without the confirmation
     tools.confirm.value = True
     tools.erase_button.click()
-    assert "Erased Ana" in tools.status.text
+    # The record of the backchannel says "even when deleted": an erase takes her posts out of it, and says so.
+    assert "Erased Ana" in tools.status.text and "backchannel posts (in the record too)" in tools.status.text
+    assert "their posts leave the backchannel record too" in tools.confirm.description
     assert [label.split(" (")[0] for label, _ in tools.people.options] == ["Ben"]
     tools.confirm.value = True
     tools.erase_all_button.click()

@@ -120,7 +120,8 @@ class FacilitatorTools(Component):
                              style={"description_width": "initial"})
         self.add_button = make(w.Button, description="Make their personal link",
                                tooltip="Add a participant before they arrive; give them their link privately")
-        self.confirm = make(w.Checkbox, description="Yes, I have exported what I need: erase for good", indent=False,
+        self.confirm = make(w.Checkbox, description="Yes, I have exported what I need: erase for good (their posts "
+                            "leave the backchannel record too)", indent=False,
                             layout=layout(width="auto", max_width="100%"), classes=("plnkit-wrap",))
         self.erase_button = make(w.Button, description="Erase their work", button_style="danger")
         self.erase_all_button = make(w.Button, description="Erase the whole workshop", button_style="danger")
@@ -262,7 +263,8 @@ class FacilitatorTools(Component):
             self._sess().store.erase_learner(learner_id)
             self.confirm.value = False
             self.refresh()
-            self.status.ok(f"Erased {name}: their work is gone from the data file.")
+            self.status.ok(f"Erased {name}: their work and their backchannel posts (in the record too) are gone "
+                           "from the data file.")
 
         run()
 
