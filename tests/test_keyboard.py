@@ -230,6 +230,12 @@ def test_module_1_by_keyboard(course: Server, page: Any) -> None:
     press_button(page, "Show my profile")
     page.locator(".plnkit-summary", has_text="Since last time" if earlier else "Your strongest areas").wait_for()
     assert saved(course.home, "why-pln/benefit-ratings") == {b.key: r for b, r in zip(BENEFITS, ratings, strict=True)}
+    # The profile chart's data, as a table, and its downloads: reached and opened from the keyboard too.
+    data = page.locator(".plnkit-figure .plnkit-data").first
+    tab_to(page, data.locator("summary"))
+    page.keyboard.press("Enter")
+    assert data.evaluate("d => d.open") and data.locator("table").is_visible()
+    tab_to(page, page.locator(".plnkit-figure .plnkit-downloads a").first)
 
     grow = page.get_by_label("The one benefit I will grow first")
     pick_option(page, grow, BENEFITS[2].name)
