@@ -436,7 +436,19 @@ def test_the_facilitator_link_can_delete_any_backchannel_post(workshop: Path, mo
     mod.delete_button.click()
     assert mod.status.text == "Hidden from every stream. The record keeps it, marked as hidden by you."
     assert record(mod._sess().store)[0].deleted_at is not None
+    assert "Something to moderate" not in mod.stream.value and "hidden by the facilitator" not in mod.stream.value
     mod.close()
+    # Ana's stream doesn't just lose her post: in its place a note only she sees says what happened to it.
+    open_page(monkeypatch, ana)
+    mine = Backchannel(poll_seconds=60)
+    assert "Something to moderate" not in mine.stream.value and "No posts yet" not in mine.stream.value
+    assert "Your post was hidden by the facilitator (only you see this note)." in mine.stream.value
+    assert mine.mine.options == ()  # nothing of hers left to delete
+    mine.close()
+    open_page(monkeypatch, joined(workshop, "Ben"))  # others see nothing of it
+    other = Backchannel(poll_seconds=60)
+    assert "No posts yet" in other.stream.value and "hidden" not in other.stream.value
+    other.close()
 
 
 def test_a_save_and_a_live_backchannel_re_checking_the_link_never_wait_for_each_other(

@@ -63,10 +63,16 @@ def post_html(post: Post) -> str:
             f'<p class="plnkit-post-body">{linkify(post.body)}</p></article>')
 
 
-def stream_html(posts: list[Post]) -> str:
-    if not posts:
-        return '<p class="plnkit-empty">No posts yet. Start the conversation!</p>'
-    return "".join(post_html(p) for p in reversed(posts))  # newest first
+def stream_html(posts: list[Post], viewer: int | None = None) -> str:
+    """The stream, newest first, as ``viewer`` (a learner id) sees it: posts hidden or deleted are left out, but
+    for the viewer's own post that the facilitator hid, a note in its place (only its author sees it), so it
+    doesn't vanish without a word."""
+    shown = [post_html(p) if p.deleted_at is None else
+             f'<article class="plnkit-post plnkit-post-hidden" data-post="{p.id}"><p class="plnkit-post-meta">'
+             f"{clock(p.created_at)} · Your post was hidden by the facilitator (only you see this note).</p></article>"
+             for p in reversed(posts)
+             if p.deleted_at is None or (p.learner_id == viewer and p.deleted_by not in (None, viewer))]
+    return "".join(shown) or '<p class="plnkit-empty">No posts yet. Start the conversation!</p>'
 
 
 def record(store: Any, room: str = ROOM) -> list[Post]:
@@ -181,9 +187,10 @@ class Backchannel(Component):
             version = store.backchannel_version(self.room)
             if version == self._seen and not force:
                 return False
-            posts = store.posts(self.room, limit=SHOWN)
-            self.stream.value = stream_html(posts)
             me = self._sess().learner.id
+            everything = store.posts(self.room, limit=SHOWN, include_deleted=True)
+            self.stream.value = stream_html(everything, me)
+            posts = [p for p in everything if p.deleted_at is None]
             moderator = _session.is_facilitator(self._sess())
             own = [(f"{clock(p.created_at)} · {p.author[:20] + ': ' if moderator else ''}{p.body[:40]}", p.id)
                    for p in reversed(posts) if moderator or p.learner_id == me]
