@@ -17,6 +17,7 @@ import pytest
 from plnkit.content import BENEFITS, STAGES
 from plnkit.formats.report import csv_bytes
 from plnkit.rules import room
+from plnkit.rules.text import day_and_clock
 from plnkit.services import session
 from plnkit.services.server import join_participant
 from plnkit.services.store import DB_NAME, Store
@@ -210,6 +211,31 @@ def test_people_added_ahead_of_time_are_not_here_yet_and_make_up_no_group(worksh
     tools.refresh()
     assert [label for label, _ in tools.people.options][-1].startswith("Dee (joined ")
     assert {p.name: p for p in room.people(page.snapshot())}["Dee"].arrived
+
+
+def test_someone_added_ahead_of_time_is_shown_joining_when_they_arrived(workshop: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial's facilitator added Ana at 05:48; she opened her link at 05:50, and "Who is here" said "Joined
+    05:48". Her first course page is when she joined the room; later pages don't move it."""
+    from plnkit.services import _store_room
+    from plnkit.widgets.workshop import FacilitatorTools
+
+    fac, _tokens = seed(workshop, ("Bo",))
+    with Store.open_default() as store:
+        ana = join_participant(store, "Ana", whose="their")  # added at the real time: now
+    added = datetime.now(timezone.utc)
+    arrived = added + timedelta(minutes=2)
+    for minutes, page in ((2, "why-pln"), (30, "stages")):  # her first page, and one later
+        with monkeypatch.context() as clock, Store.open_default() as store:
+            clock.setattr(_store_room, "_now", lambda m=minutes: added + timedelta(minutes=m))
+            store.record_visit(store.active_learner(session.token_key(ana)), page)
+    page = facilitator_page(monkeypatch, fac)
+    people = {p.name: p for p in room.people(page.snapshot())}
+    assert people["Ana"].arrived and people["Ana"].joined_at == arrived
+    assert people["Ana"].last_active == added + timedelta(minutes=30)
+    tools = FacilitatorTools(session.current())
+    label = next(label for label, _ in tools.people.options if label.startswith("Ana"))
+    assert label == f"Ana (joined {day_and_clock(arrived)})"
 
 
 def test_only_the_facilitator_sees_the_page(workshop: Path, monkeypatch: pytest.MonkeyPatch) -> None:

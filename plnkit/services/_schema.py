@@ -5,7 +5,7 @@ from __future__ import annotations
 
 #: The newest schema: revision ``f"{SCHEMA_VERSION:04d}"`` is Alembic's head (a test checks they agree). A SQLite
 #: file also carries it as ``PRAGMA user_version``, so a kernel can see that a file is current without Alembic.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def revision(version: int) -> str:
