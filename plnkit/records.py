@@ -138,9 +138,9 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Participant:
-    """A workshop participant as the facilitator sees them. ``joined_at`` is when they joined, or, for someone
-    the facilitator added ahead of time, when they first opened a course page (when they were added, until
-    then); ``arrived`` is False until they have opened a course page or saved an answer."""
+    """A workshop participant as the facilitator sees them. ``joined_at`` is when they first opened a course page
+    (for someone the facilitator added ahead of time, when they arrived), or, before any, when they joined or
+    were added; ``arrived`` is False until they have opened a course page or saved an answer."""
 
     id: int
     name: str
@@ -154,7 +154,8 @@ class Member:
 
     ``page`` is the slug of the course page they opened last (``None`` before any), ``last_saved_at`` the
     time of their latest saved answer, network change or post, ``progress`` maps module slug to
-    ``"started"`` or ``"done"``, ``first_opened_at`` when they first opened a course page (``None`` before any).
+    ``"started"`` or ``"done"``. ``joined_at`` is as :class:`Participant` has it: their first course page, or
+    when they joined or were added, before any.
     """
 
     id: int
@@ -166,13 +167,6 @@ class Member:
     page_opened_at: datetime | None
     last_saved_at: datetime | None
     progress: dict[str, str] = field(default_factory=dict)
-    first_opened_at: datetime | None = None
-
-    @property
-    def arrived_at(self) -> datetime:
-        """When they arrived: their first course page, for someone the facilitator added ahead of time (whose
-        ``joined_at`` is when they were added); otherwise when they joined."""
-        return max(self.joined_at, self.first_opened_at) if self.first_opened_at else self.joined_at
 
     @property
     def last_active(self) -> datetime | None:

@@ -48,6 +48,9 @@ def test_every_earlier_sqlite_file_opens_migrates_and_keeps_its_work(tmp_path: P
     db = tmp_path / "plnkit.sqlite3"
     conn = sqlite3.connect(db)
     conn.executescript((DATA / f"store_v{version}.sql").read_text())
+    if version >= 6:  # her latest page, an hour after she joined
+        conn.execute("UPDATE page_visits SET opened_at = '2026-09-01T09:00:00+00:00'")
+        conn.commit()
     conn.close()
     with Store(db) as s:
         assert s.schema_version == SCHEMA_VERSION
@@ -63,7 +66,7 @@ def test_every_earlier_sqlite_file_opens_migrates_and_keeps_its_work(tmp_path: P
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision(SCHEMA_VERSION)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        if version >= 6:  # a visit recorded before first visits were kept: its time is the best first one known
+        if version >= 6:  # a visit from before first visits were kept: its learner's joining time stands in
             assert conn.execute("SELECT first_opened_at FROM page_visits").fetchall() == \
                 [("2026-09-01T08:00:00+00:00",)]
 

@@ -34,8 +34,8 @@ _PAGE_TITLES = {p.slug: ("Start page" if p.number == 0 else f"Module {p.number}"
 @dataclass(frozen=True)
 class Person:
     """One row of "Who is here". ``modules`` holds one of :data:`STATES`' values per module, in order.
-    ``joined_at`` is when they arrived (:attr:`~plnkit.records.Member.arrived_at`): for someone added ahead of
-    time and not here yet, when the facilitator added them."""
+    ``joined_at`` as :class:`~plnkit.records.Participant` has it (for someone added ahead of time, when they
+    arrived)."""
 
     id: int
     name: str
@@ -78,7 +78,7 @@ def people(snapshot: RoomSnapshot) -> list[Person]:
     """Every participant, in joining order, as "Who is here" lists them."""
     rows = []
     for m in snapshot.members:
-        rows.append(Person(m.id, m.name, m.arrived_at, m.last_active, _PAGE_TITLES.get(m.page or "", "—"),
+        rows.append(Person(m.id, m.name, m.joined_at, m.last_active, _PAGE_TITLES.get(m.page or "", "—"),
                            tuple(STATES.get(m.progress.get(mod.slug, ""), "in progress") for mod in MODULES),
                            stuck_reason(m, snapshot.taken_at), m.imported, m.muted, arrived(m)))
     return rows

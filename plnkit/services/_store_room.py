@@ -192,7 +192,8 @@ class RoomStoreMixin:
                f"AND id != {int(exclude if exclude is not None else -1)}")
         with self._read() as conn:
             member_rows = conn.execute(
-                "SELECT l.id, l.name, l.created_at, l.key, l.muted_at, v.page, v.opened_at, v.first_opened_at, "
+                "SELECT l.id, l.name, COALESCE(v.first_opened_at, l.created_at), l.key, l.muted_at, v.page, "
+                "v.opened_at, "
                 "(SELECT MAX(saved_at) FROM answers a WHERE a.learner_id = l.id), "
                 "(SELECT MAX(at) FROM network_events e WHERE e.learner_id = l.id), "
                 "(SELECT MAX(created_at) FROM backchannel_posts p WHERE p.learner_id = l.id) "
@@ -226,10 +227,10 @@ class RoomStoreMixin:
             progress.setdefault(learner_id, {})[module] = status
         members = []
         for r in member_rows:
-            saved = [t for t in (r[8], r[9], r[10]) if t]
+            saved = [t for t in (r[7], r[8], r[9]) if t]
             members.append(Member(r[0], r[1], datetime.fromisoformat(r[2]), r[3].startswith(IMPORTED_PREFIX),
                                   bool(r[4]), r[5], _when(r[6]), max(map(datetime.fromisoformat, saved), default=None),
-                                  progress.get(r[0], {}), _when(r[7])))
+                                  progress.get(r[0], {})))
         answers = [TrackedAnswer(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], datetime.fromisoformat(r[5]),
                                  datetime.fromisoformat(r[6])) for r in answer_rows]
         connections = []

@@ -45,19 +45,14 @@ class WorkshopStoreMixin:
         has it (:func:`plnkit.rules.room.arrived`): a course page opened (every save is made on one, which
         records its visit first), an answer, or work from a portfolio file."""
         with self._read() as conn:
-            rows = conn.execute("SELECT id, name, created_at, EXISTS (SELECT 1 FROM page_visits v WHERE "
+            # Joined: their first course page (for someone added ahead of time, when they arrived), else when added.
+            rows = conn.execute("SELECT id, name, COALESCE((SELECT first_opened_at FROM page_visits v WHERE "
+                                "v.learner_id = learners.id), created_at), EXISTS (SELECT 1 FROM page_visits v WHERE "
                                 "v.learner_id = learners.id) OR EXISTS (SELECT 1 FROM answers a WHERE "
-                                "a.learner_id = learners.id) OR substr(key, 1, ?) = ?, (SELECT first_opened_at "
-                                "FROM page_visits v WHERE v.learner_id = learners.id) FROM learners "
+                                "a.learner_id = learners.id) OR substr(key, 1, ?) = ? FROM learners "
                                 "WHERE substr(key, 1, 3) = ? ORDER BY id",
                                 (len(IMPORTED_PREFIX), IMPORTED_PREFIX, WORKSHOP_PREFIX)).fetchall()
-        out = []
-        for r in rows:
-            joined = datetime.fromisoformat(r[2])
-            if r[4]:  # someone added ahead of time arrived with their first course page, not when added
-                joined = max(joined, datetime.fromisoformat(r[4]))
-            out.append(Participant(r[0], r[1], joined, bool(r[3])))
-        return out
+        return [Participant(r[0], r[1], datetime.fromisoformat(r[2]), bool(r[3])) for r in rows]
 
     def reissue(self, learner_id: int, new_key: str) -> bool:
         """Give a participant a new key (link): the old one stops working, their work stays with them."""
